@@ -1,0 +1,10 @@
+import type { DayDef } from '../src/plan/types.js';
+
+/** Days load lazily: a dry-run of day 1 never parses the other days. */
+export const dayLoaders: Record<number, () => Promise<DayDef>> = {
+  1: async () => (await import('./day1.js')).default,
+};
+
+export function knownDays(): number[] {
+  return Object.keys(dayLoaders).map(Number).sort((a, b) => a - b);
+}

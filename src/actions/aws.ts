@@ -1,0 +1,72 @@
+import type { AwsAction } from '../plan/types.js';
+import { shellLine } from '../render/shell.js';
+
+/** `aws` CLI service names; --cli-input-json takes the API's own member names, so any operation maps 1:1. */
+const CLI_SERVICE: Record<AwsAction['service'], string> = { route53: 'route53', s3: 's3api' };
+
+export function awsCliArgv(action: AwsAction): string[] {
+  const op = action.operation.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
+  const argv = ['aws', CLI_SERVICE[action.service], op];
+  if (action.region) argv.push('--region', action.region);
+  argv.push('--cli-input-json', JSON.stringify(action.input));
+  return argv;
+}
+
+export function awsCliLine(action: AwsAction): string {
+  return shellLine(awsCliArgv(action));
+}
+
+export interface AwsClientOptions {
+  region?: string;
+  maxAttempts: number;
+}
+
+type AnyClient = { send(command: unknown, options?: { abortSignal?: AbortSignal }): Promise<unknown>; destroy(): void };
+const clients = new Map<string, AnyClient>();
+
+async function loadModule(service: AwsAction['service']): Promise<Record<string, unknown>> {
+  // Loaded only when a plan really calls AWS: the SDK is the heaviest import akictl has.
+  if (service === 'route53') return (await import('@aws-sdk/client-route-53')) as Record<string, unknown>;
+  return (await import('@aws-sdk/client-s3')) as Record<string, unknown>;
+}
+
+/**
+ * Clients use the standard credential and endpoint chain (AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL and
+ * AWS_ENDPOINT_URL_ROUTE_53 / _S3), so the same plan runs against LocalStack. The SDK's own retry strategy
+ * handles throttling and 5xx, with maxAttempts from execution.retries.
+ */
+export async function awsClient(service: AwsAction['service'], options: AwsClientOptions): Promise<AnyClient> {
+  const key = `${service}|${options.region ?? ''}|${options.maxAttempts}`;
+  let client = clients.get(key);
+  if (!client) {
+    const mod = await loadModule(service);
+    const Client = (service === 'route53' ? mod.Route53Client : mod.S3Client) as new (config: Record<string, unknown>) => AnyClient;
+    const config: Record<string, unknown> = { maxAttempts: options.maxAttempts };
+    // Route 53 is a global service: its API lives in us-east-1 whatever the cluster's region.
+    config.region = service === 'route53' ? (options.region ?? 'us-east-1') : (options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION);
+    if (service === 's3' && /localhost/.test(process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL ?? '')) config.forcePathStyle = true;
+    client = new Client(config);
+    clients.set(key, client);
+  }
+  return client;
+}
+
+export async function sendAws(action: AwsAction, options: AwsClientOptions & { signal?: AbortSignal }): Promise<unknown> {
+  const mod = await loadModule(action.service);
+  const Command = mod[`${action.operation}Command`] as (new (input: unknown) => unknown) | undefined;
+  if (!Command) throw new Error(`unknown ${action.service} operation ${action.operation}`);
+  const client = await awsClient(action.service, { region: action.region ?? options.region, maxAttempts: options.maxAttempts });
+  return client.send(new Command(action.input), { abortSignal: options.signal });
+}
+
+/** A readable one-liner for an SDK error: service error code and message, never the request. */
+export function describeAwsError(error: unknown): string {
+  const err = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+  const status = err.$metadata?.httpStatusCode ? ` (HTTP ${err.$metadata.httpStatusCode})` : '';
+  return `${err.name ?? 'Error'}: ${(err.message ?? String(error)).split('\n')[0]}${status}`;
+}
+
+export function destroyAwsClients(): void {
+  for (const client of clients.values()) client.destroy();
+  clients.clear();
+}

@@ -1,0 +1,108 @@
+import { shellLine } from '../render/shell.js';
+
+export interface CommandResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  timedOut: boolean;
+  aborted: boolean;
+  /** The program was not found (ENOENT) or could not be started. */
+  spawnError?: string;
+  durationMs: number;
+}
+
+export interface CommandOptions {
+  input?: string;
+  signal?: AbortSignal;
+  timeoutMs?: number;
+  env?: Record<string, string>;
+  /** Grace between SIGTERM and SIGKILL of the process group. */
+  killGraceMs?: number;
+}
+
+/**
+ * Run one program with an argument array (never a shell). The child leads its own process group so that an
+ * interrupt or a timeout can stop it together with everything it started (istioctl's helpers, a hung
+ * `kubectl rollout status`), not just the direct child.
+ */
+export async function runCommand(argv: string[], options: CommandOptions = {}): Promise<CommandResult> {
+  const [file, ...args] = argv;
+  if (!file) throw new Error('runCommand: empty argv');
+  const { execa } = await import('execa');
+  const started = Date.now();
+  if (options.signal?.aborted) return { exitCode: 130, stdout: '', stderr: '', timedOut: false, aborted: true, durationMs: 0 };
+  const child = execa(file, args, {
+    input: options.input,
+    stdin: options.input === undefined ? 'ignore' : 'pipe',
+    reject: false,
+    detached: true,
+    stripFinalNewline: false,
+    env: options.env,
+    extendEnv: true,
+    // The default 100 MB cap is fine; encoding stays utf8.
+  });
+  let timedOut = false;
+  let aborted = false;
+  const grace = options.killGraceMs ?? 2000;
+  let escalation: NodeJS.Timeout | undefined;
+  const killGroup = () => {
+    const pid = child.pid;
+    if (pid === undefined) return;
+    signalGroup(pid, 'SIGTERM');
+    escalation ??= setTimeout(() => signalGroup(pid, 'SIGKILL'), grace);
+    escalation.unref();
+  };
+  const onAbort = () => {
+    aborted = true;
+    killGroup();
+  };
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  const timer = options.timeoutMs
+    ? setTimeout(() => {
+        timedOut = true;
+        killGroup();
+      }, options.timeoutMs)
+    : undefined;
+  try {
+    const result = await child;
+    // The direct child may be gone while grandchildren of its group live on: sweep the group.
+    if (child.pid !== undefined && (aborted || timedOut)) signalGroup(child.pid, 'SIGKILL');
+    const errorCode = (result as { code?: string }).code;
+    const spawnError = errorCode && result.exitCode === undefined && !result.signal ? describeSpawnError(file, errorCode) : undefined;
+    return {
+      exitCode: result.exitCode ?? (result.signal ? 128 + signalNumber(result.signal) : 1),
+      stdout: typeof result.stdout === 'string' ? result.stdout : '',
+      stderr: typeof result.stderr === 'string' ? result.stderr : '',
+      timedOut,
+      aborted,
+      spawnError,
+      durationMs: Date.now() - started,
+    };
+  } finally {
+    if (timer) clearTimeout(timer);
+    if (escalation) clearTimeout(escalation);
+    options.signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // Already gone.
+  }
+}
+
+function signalNumber(signal: string): number {
+  return ({ SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 } as Record<string, number>)[signal] ?? 0;
+}
+
+function describeSpawnError(file: string, code: string): string {
+  if (code === 'ENOENT') return `${file}: command not found on PATH`;
+  if (code === 'EACCES') return `${file}: permission denied`;
+  return `${file}: could not be started (${code})`;
+}
+
+export function describeCommand(argv: string[]): string {
+  return shellLine(argv);
+}

@@ -1,0 +1,83 @@
+import type { Config } from '../config/schema.js';
+import type { BuiltinAction } from '../plan/types.js';
+import { shellLine } from '../render/shell.js';
+
+export class PreflightError extends Error {
+  constructor(
+    message: string,
+    readonly hint: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A tool must be on PATH, and (when expected is given) report that version. */
+export function toolVersion(options: { tool: string; argv: string[]; expected?: string; parse: (stdout: string) => string | undefined; install: string }): BuiltinAction {
+  return {
+    kind: 'builtin',
+    name: 'tool-version',
+    describe: `${options.tool} is on PATH${options.expected ? ` and reports version ${options.expected}` : ''}`,
+    equivalent: [shellLine(options.argv)],
+    params: { argv: options.argv, expected: options.expected ?? null },
+    async run(io) {
+      let result;
+      try {
+        result = await io.exec(options.argv);
+      } catch (error) {
+        throw new PreflightError(`${options.tool}: ${(error as Error).message}`, options.install);
+      }
+      if (result.exitCode !== 0) throw new PreflightError(`\`${shellLine(options.argv)}\` exited ${result.exitCode}: ${result.stderr.trim().split('\n').at(-1) ?? ''}`, options.install);
+      const version = options.parse(result.stdout);
+      io.log(`${options.tool} version: ${version ?? 'unknown'}`);
+      if (options.expected && version !== options.expected) {
+        throw new PreflightError(`${options.tool} reports version ${version ?? 'unknown'}, the configuration expects ${options.expected}.`, options.install);
+      }
+    },
+  };
+}
+
+/** Every configured context answers /version, checked side by side. */
+export function contextsReachable(config: Config): BuiltinAction {
+  return {
+    kind: 'builtin',
+    name: 'contexts-reachable',
+    describe: `every cluster's API server answers: ${config.clusters.map((c) => `${c.name} (context ${c.context})`).join(', ')}`,
+    equivalent: config.clusters.map((cluster) => shellLine([config.tools.kubectl, 'version', `--context=${cluster.context}`, '-o', 'json'])),
+    params: { contexts: config.clusters.map((cluster) => cluster.context) },
+    async run(io) {
+      const failures: string[] = [];
+      await Promise.all(
+        config.clusters.map(async (cluster) => {
+          try {
+            const kube = await io.kube(cluster);
+            io.log(`${cluster.name}: Kubernetes ${await kube.version()}`);
+          } catch (error) {
+            failures.push(`${cluster.name}: ${(error as Error).message}`);
+          }
+        }),
+      );
+      if (failures.length > 0) {
+        throw new PreflightError(
+          `cannot reach ${failures.length} cluster(s): ${failures.join('; ')}`,
+          'Check that each context exists in your kubeconfig (kubectl config get-contexts) and that its API server is reachable; the config field clusters[].context names it.',
+        );
+      }
+    },
+  };
+}
+
+export function parseIstioctlVersion(stdout: string): string | undefined {
+  try {
+    return (JSON.parse(stdout) as { clientVersion?: { version?: string } }).clientVersion?.version;
+  } catch {
+    return /\d+\.\d+\.\d+/.exec(stdout)?.[0];
+  }
+}
+
+export function parseKubectlVersion(stdout: string): string | undefined {
+  try {
+    return (JSON.parse(stdout) as { clientVersion?: { gitVersion?: string } }).clientVersion?.gitVersion;
+  } catch {
+    return /v\d+\.\d+\.\d+/.exec(stdout)?.[0];
+  }
+}

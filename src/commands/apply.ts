@@ -1,0 +1,118 @@
+import { createInterface } from 'node:readline/promises';
+import { ExitCode, UsageError } from '../errors.js';
+import { selectSteps, checkClusterSelection, type Selection } from '../plan/compile.js';
+import type { DayDef, StepDef } from '../plan/types.js';
+import { execute, type RunSummary } from '../run/execute.js';
+import { acquireLock } from '../run/lock.js';
+import { redactor } from '../run/redact.js';
+import { createReporter } from '../run/progress.js';
+import { installSignalHandlers } from '../run/signals.js';
+import { StateStore } from '../run/state.js';
+import type { Session } from './common.js';
+
+export interface ApplyRequest {
+  day: DayDef;
+  mode: 'apply' | 'resume';
+  selection: Selection;
+  yes: boolean;
+  confirmed: string[];
+  manifestsDir?: string;
+  /** The command line, for the lock file. */
+  command: string;
+}
+
+/** Checks that need no cluster: done before the lock, so bad input never runs anything. */
+export function checkRequest(session: Session, request: ApplyRequest): StepDef[] {
+  checkClusterSelection(session.config, request.selection.clusters);
+  const steps = selectSteps(request.day, request.selection);
+  if (steps.length === 0) throw new UsageError('the selection leaves no step to run.', 'Check --from, --only and --cluster.');
+  const destructive = steps.filter((step) => step.destructive);
+  if (destructive.length > 0 && !request.yes && !process.stdin.isTTY) {
+    throw new UsageError(
+      `${destructive.map((step) => step.id).join(', ')} ${destructive.length > 1 ? 'are' : 'is'} destructive and there is no terminal to confirm on.`,
+      'Pass --yes to confirm destructive steps (their restore steps run whatever happens).',
+    );
+  }
+  return steps;
+}
+
+export async function runApply(session: Session, request: ApplyRequest): Promise<number> {
+  checkRequest(session, request);
+  const write = (line: string) => process.stderr.write(`${line}\n`);
+  const lock = await acquireLock(session.stateDir, request.command, write);
+  const controller = new AbortController();
+  const removeHandlers = installSignalHandlers(controller, write);
+  const reporter = await createReporter(session.global);
+  const started = Date.now();
+  let summary: RunSummary | undefined;
+  let failure: unknown;
+  try {
+    const store = await StateStore.open(session.stateDir);
+    await store.backup();
+    summary = await execute(
+      {
+        day: request.day,
+        config: session.config,
+        store,
+        paths: session.paths,
+        redactor,
+        reporter,
+        signal: controller.signal,
+        manifestsDir: request.manifestsDir,
+        confirmDestructive: (step) => askDestructive(step),
+      },
+      { mode: request.mode, selection: request.selection, yes: request.yes, confirmed: request.confirmed },
+    );
+    await reporter.close();
+    printSummary(session, store, summary.run.id, 'done', started);
+    return ExitCode.ok;
+  } catch (error) {
+    failure = error;
+    await reporter.close();
+    throw error;
+  } finally {
+    removeHandlers();
+    await lock.release();
+    if (failure) {
+      const store = await StateStore.open(session.stateDir).catch(() => undefined);
+      if (store) printSummary(session, store, store.lastRun()?.id ?? '', store.lastRun()?.result ?? 'failed', started);
+    }
+  }
+}
+
+function printSummary(session: Session, store: StateStore, runId: string, result: string, started: number): void {
+  const instances = Object.values(store.data.instances).filter((instance) => instance.runId === runId);
+  const count = (status: string) => instances.filter((instance) => instance.status === status).length;
+  const gates = Object.values(store.data.gates).filter((gate) => gate.runId === runId);
+  const line =
+    `akictl: run ${runId} ${result} in ${((Date.now() - started) / 1000).toFixed(1)}s: ` +
+    `${count('done')} ran, ${count('skipped')} already done, ${count('failed')} failed, ${count('interrupted')} interrupted; ` +
+    `${gates.filter((gate) => gate.status !== 'fail').length}/${gates.length} gates passed; ${redactor.count} secret value(s) redacted. ` +
+    `State: ${store.file}`;
+  if (session.global.output === 'json') {
+    process.stdout.write(
+      `${JSON.stringify(
+        redactor.redactDeep({
+          run: store.data.runs.find((run) => run.id === runId) ?? null,
+          instances: Object.fromEntries(Object.entries(store.data.instances).filter(([, instance]) => instance.runId === runId)),
+          gates: Object.fromEntries(Object.entries(store.data.gates).filter(([, gate]) => gate.runId === runId)),
+          redactions: redactor.count,
+        }),
+        null,
+        2,
+      )}\n`,
+    );
+  }
+  process.stderr.write(`${line}\n`);
+}
+
+async function askDestructive(step: StepDef): Promise<boolean> {
+  if (!process.stdin.isTTY) return false;
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const answer = await rl.question(`Step ${step.id} is destructive: ${step.title}.\nType "yes" to run it (its restore step runs whatever happens): `);
+    return answer.trim().toLowerCase() === 'yes';
+  } finally {
+    rl.close();
+  }
+}

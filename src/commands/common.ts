@@ -1,0 +1,56 @@
+import path from 'node:path';
+import { loadConfig, type LoadedConfig } from '../config/load.js';
+import { UsageError } from '../errors.js';
+import { dayLoaders, knownDays } from '../../days/index.js';
+import { pathsFor, type Paths } from '../plan/compile.js';
+import type { DayDef } from '../plan/types.js';
+import { redactor, registerEnvironmentSecrets } from '../run/redact.js';
+
+export interface GlobalOptions {
+  config?: string;
+  stateDir?: string;
+  output: 'text' | 'json';
+  color: boolean;
+  verbose?: boolean;
+}
+
+export interface Session extends LoadedConfig {
+  stateDir: string;
+  paths: Paths;
+  global: GlobalOptions;
+}
+
+export function checkGlobal(global: GlobalOptions): void {
+  if (global.output !== 'text' && global.output !== 'json') {
+    throw new UsageError(`--output ${String(global.output)}: expected text or json.`, 'Use --output text (default) or --output json.');
+  }
+}
+
+export async function openSession(global: GlobalOptions): Promise<Session> {
+  checkGlobal(global);
+  registerEnvironmentSecrets(redactor);
+  const loaded = await loadConfig(global.config);
+  const stateDir = path.resolve(global.stateDir ?? process.env.AKICTL_STATE_DIR ?? '.akictl');
+  return { ...loaded, stateDir, paths: pathsFor(stateDir), global };
+}
+
+export function parseDayNumber(raw: string | undefined, usage: string): number {
+  const days = knownDays();
+  const valid = `one of ${days.join(', ')}`;
+  if (raw === undefined) throw new UsageError(`missing day number: ${usage}.`, `The day is ${valid}.`);
+  if (!/^\d+$/.test(raw)) throw new UsageError(`day "${raw}" is not a number.`, `Use ${valid}, e.g. \`${usage.replace('<n>', String(days[0]))}\`.`);
+  const day = Number(raw);
+  if (!days.includes(day)) throw new UsageError(`day ${day} does not exist.`, `akictl knows day ${valid}.`);
+  return day;
+}
+
+export async function loadDay(day: number): Promise<DayDef> {
+  const loader = dayLoaders[day];
+  if (!loader) throw new UsageError(`day ${day} does not exist.`, `akictl knows day ${knownDays().join(', ')}.`);
+  return loader();
+}
+
+/** Flags that take a list accept repetition and commas: --cluster a --cluster b, --cluster a,b. */
+export function collectList(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), ...value.split(',').map((item) => item.trim()).filter(Boolean)];
+}

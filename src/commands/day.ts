@@ -1,0 +1,45 @@
+import { ExitCode, UsageError } from '../errors.js';
+import { checkClusterSelection, type Selection } from '../plan/compile.js';
+import { planDay } from '../plan/plan.js';
+import { planJson, planText } from '../run/print.js';
+import { StateStore } from '../run/state.js';
+import { runApply } from './apply.js';
+import { loadDay, openSession, parseDayNumber, type GlobalOptions } from './common.js';
+
+export interface DayFlags {
+  apply?: boolean;
+  yes?: boolean;
+  from?: string;
+  only?: string[];
+  cluster?: string[];
+  manifests?: string;
+}
+
+export async function dayCommand(rawDay: string | undefined, flags: DayFlags, global: GlobalOptions, argv: string[]): Promise<number> {
+  const dayNumber = parseDayNumber(rawDay, 'akictl day <n>');
+  if (flags.yes && !flags.apply) throw new UsageError('--yes confirms destructive steps of a run: it needs --apply.', `Use \`akictl day ${dayNumber} --apply --yes\`, or drop --yes for a dry-run.`);
+  const session = await openSession(global);
+  const day = await loadDay(dayNumber);
+  const selection: Selection = { from: flags.from, only: flags.only, clusters: flags.cluster };
+  checkClusterSelection(session.config, selection.clusters);
+  if (flags.apply) {
+    return runApply(session, {
+      day,
+      mode: 'apply',
+      selection,
+      yes: Boolean(flags.yes),
+      confirmed: [],
+      manifestsDir: flags.manifests,
+      command: ['akictl', ...argv].join(' '),
+    });
+  }
+  // Dry-run: outputs earlier runs published are shown as they are; the rest as <known after ...>.
+  const store = await StateStore.open(session.stateDir);
+  const steps = planDay(day, session.config, (key) => store.data.instances[key]?.outputs, session.paths, selection);
+  if (global.output === 'json') {
+    process.stdout.write(`${JSON.stringify(planJson(day, steps, session.config, { manifestsDir: flags.manifests, configSource: session.source }), null, 2)}\n`);
+  } else {
+    process.stdout.write(planText(day, steps, session.config, { color: global.color && Boolean(process.stdout.isTTY), manifestsDir: flags.manifests, configSource: session.source }));
+  }
+  return ExitCode.ok;
+}

@@ -1,0 +1,85 @@
+import os from 'node:os';
+import { styleText } from 'node:util';
+import { knownDays } from '../../days/index.js';
+import { ExitCode, UsageError } from '../errors.js';
+import { planDay } from '../plan/plan.js';
+import { RunServices, runGates } from '../run/execute.js';
+import { acquireLock } from '../run/lock.js';
+import { RunLogs, newRunId } from '../run/logs.js';
+import { redactor } from '../run/redact.js';
+import { MARK, SilentReporter } from '../run/reporter.js';
+import { installSignalHandlers } from '../run/signals.js';
+import { StateStore, type GateState } from '../run/state.js';
+import { loadDay, openSession, parseDayNumber, type GlobalOptions } from './common.js';
+
+/**
+ * `akictl validate day N`: the day's gates alone, read-only against the clusters. Prints, linkerd-check
+ * style, what each gate measured against what it expected; exit 3 if any failed.
+ */
+export async function validateCommand(words: string[], flags: { all?: boolean; wait?: boolean }, global: GlobalOptions, argv: string[]): Promise<number> {
+  const days = parseTarget(words, Boolean(flags.all));
+  const session = await openSession(global);
+  const lock = await acquireLock(session.stateDir, ['akictl', ...argv].join(' '), (line) => process.stderr.write(`${line}\n`));
+  const controller = new AbortController();
+  const removeHandlers = installSignalHandlers(controller, (line) => process.stderr.write(`${line}\n`));
+  const results: Array<{ day: number; key: string; title: string; gate: GateState }> = [];
+  try {
+    const store = await StateStore.open(session.stateDir);
+    for (const dayNumber of days) {
+      const day = await loadDay(dayNumber);
+      const runId = newRunId(dayNumber);
+      const startedAt = new Date().toISOString();
+      const rc = { day, config: session.config, store, paths: session.paths, redactor, reporter: new SilentReporter(), signal: controller.signal, confirmDestructive: async () => false };
+      const services = new RunServices(rc, runId, new RunLogs(session.stateDir, runId, redactor));
+      for (const planned of planDay(day, session.config, (key) => store.data.instances[key]?.outputs, session.paths)) {
+        const states = await runGates(planned, rc, services.io.bind(services), runId, { wait: Boolean(flags.wait) });
+        planned.gates.forEach((gate, i) => results.push({ day: dayNumber, key: gate.key, title: gate.gate.title, gate: states[i]! }));
+      }
+      const failed = results.some((result) => result.day === dayNumber && result.gate.status === 'fail');
+      store.data.runs.push({ id: runId, day: dayNumber, command: 'validate', selection: {}, yes: false, startedAt, endedAt: new Date().toISOString(), result: failed ? 'gate-failed' : 'done', pid: process.pid, host: os.hostname() });
+      await store.save();
+    }
+  } finally {
+    removeHandlers();
+    await lock.release();
+  }
+  if (controller.signal.aborted) return ExitCode.interrupted;
+  print(results, global);
+  return results.some((result) => result.gate.status === 'fail') ? ExitCode.gateFailed : ExitCode.ok;
+}
+
+function parseTarget(words: string[], all: boolean): number[] {
+  if (all) {
+    if (words.length > 0) throw new UsageError('--all checks every day: do not name a day with it.', 'Use `akictl validate --all` or `akictl validate day <n>`.');
+    return knownDays();
+  }
+  const rest = words[0] === 'day' ? words.slice(1) : words;
+  if (rest.length > 1) throw new UsageError(`validate takes one day, got "${words.join(' ')}".`, 'Use `akictl validate day <n>`.');
+  return [parseDayNumber(rest[0], 'akictl validate day <n>')];
+}
+
+function print(results: Array<{ day: number; key: string; title: string; gate: GateState }>, global: GlobalOptions): void {
+  if (global.output === 'json') {
+    process.stdout.write(`${JSON.stringify(redactor.redactDeep(results.map((r) => ({ id: r.key, title: r.title, ...r.gate }))), null, 2)}\n`);
+    return;
+  }
+  const color = global.color && Boolean(process.stdout.isTTY);
+  const paint = (style: Parameters<typeof styleText>[0], text: string) => (color ? styleText(style, text) : text);
+  const lines: string[] = [];
+  let currentDay = -1;
+  for (const result of results) {
+    if (result.day !== currentDay) {
+      currentDay = result.day;
+      lines.push(lines.length ? '' : '', `day ${currentDay} gates`, '-'.repeat(`day ${currentDay} gates`.length));
+    }
+    const { gate } = result;
+    const mark = paint(gate.status === 'pass' ? 'green' : gate.status === 'warn' ? 'yellow' : 'red', MARK[gate.status]);
+    lines.push(`${mark} ${result.title}${gate.target ? ` [${gate.target}]` : ''}`);
+    lines.push(`    measured: ${gate.measured}; expected: ${gate.expected}`);
+    if (gate.status !== 'pass' && gate.hint) lines.push(`    see: ${gate.hint}`);
+  }
+  const failed = results.filter((r) => r.gate.status === 'fail').length;
+  const warned = results.filter((r) => r.gate.status === 'warn').length;
+  lines.push('', `Status check results are ${failed ? paint('red', `${MARK.fail} ${failed} failed`) : paint('green', MARK.pass)}${warned ? `, ${warned} warning(s)` : ''} (${results.length} gates)`);
+  process.stdout.write(`${lines.filter((line, i) => i > 0 || line !== '').join('\n')}\n`);
+}

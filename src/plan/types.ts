@@ -1,0 +1,192 @@
+import type { ClusterConfig, Config } from '../config/schema.js';
+
+/**
+ * The runbook model. A day is data: ordered step definitions. Compiling a step for a config and a target
+ * gives its actions; the dry-run printer and the apply executor both consume exactly those actions.
+ */
+
+export type Scope = 'once' | 'per-cluster' | 'per-pair';
+
+export interface Target {
+  /** The cluster of a per-cluster instance, or the source of a per-pair instance. */
+  cluster?: ClusterConfig;
+  /** The destination of a per-pair instance. */
+  peer?: ClusterConfig;
+}
+
+/** A rendered manifest: plain objects, serialised by the yaml library only when printed or applied. */
+export interface Manifest {
+  /** File name used with --manifests DIR and in logs, e.g. "day1.install-istio@us-west.yaml". */
+  name: string;
+  docs: unknown[];
+}
+
+export type Stdin = { kind: 'manifest'; manifest: Manifest } | { kind: 'text'; text: string };
+
+export interface ExecAction {
+  kind: 'exec';
+  argv: string[];
+  stdin?: Stdin;
+  /** Why this command, when it is not obvious from the step. */
+  note?: string;
+  /** Exit codes that count as success besides 0 (e.g. `git commit` with nothing to commit). */
+  okExitCodes?: number[];
+  /** Save trimmed stdout as this step output. */
+  captureStdout?: string;
+  /** stdout may hold secret material: never log it, register it with the redactor. */
+  sensitiveOutput?: boolean;
+}
+
+/**
+ * `from | to`, both exit codes checked. The bytes in between stay in memory: they never reach disk,
+ * the terminal, logs or state (remote-secret kubeconfigs, CA keys in a Secret manifest).
+ */
+export interface PipeAction {
+  kind: 'pipe';
+  from: ExecAction;
+  to: ExecAction;
+  note?: string;
+}
+
+export interface AwsAction {
+  kind: 'aws';
+  service: 'route53' | 's3';
+  /** SDK command name without the "Command" suffix, e.g. "ChangeResourceRecordSets". */
+  operation: string;
+  input: Record<string, unknown>;
+  region?: string;
+  note?: string;
+  /** Step outputs taken from the response: output name -> dotted path in the response. */
+  capture?: Record<string, string>;
+}
+
+/** What a builtin (in-process) action can reach at run time. */
+export interface ActionIO {
+  config: Config;
+  signal: AbortSignal;
+  /** Outputs already known (earlier steps and earlier actions of this instance). */
+  outputs: OutputReader;
+  log(line: string): void;
+  exec(argv: string[], options?: { stdin?: string; okExitCodes?: number[] }): Promise<{ exitCode: number; stdout: string; stderr: string }>;
+  kube(cluster: ClusterConfig): Promise<KubeReader>;
+  registerSecret(value: string): void;
+  /** Persist a measured value (seconds, ms, req/s...) for gates and the report. */
+  measure(name: string, value: number, unit: string): void;
+}
+
+export interface BuiltinResult {
+  outputs?: Record<string, string>;
+}
+
+/** An in-process action: printed as its description and the equivalent shell lines, run by `run`. */
+export interface BuiltinAction {
+  kind: 'builtin';
+  name: string;
+  describe: string;
+  /** Equivalent commands an operator could run by hand (printed in the plan, never executed). */
+  equivalent?: string[];
+  params?: Record<string, unknown>;
+  run(io: ActionIO): Promise<BuiltinResult | void>;
+}
+
+/** A step done by a person: the run pauses until `akictl resume --confirm STEP`. */
+export interface ManualAction {
+  kind: 'manual';
+  instructions: string;
+}
+
+/** Write a local file (PKI chain files): content never printed when sensitive. */
+export interface FileAction {
+  kind: 'file';
+  path: string;
+  mode: number;
+  /** Concatenate these files into path. */
+  concat: string[];
+}
+
+export type Action = ExecAction | PipeAction | AwsAction | BuiltinAction | ManualAction | FileAction;
+
+export interface OutputReader {
+  /** The value a step published, or a `<known after STEP>` placeholder when it is not known yet. */
+  get(step: string, key: string, target?: Target): string;
+  /** True when get() would return a placeholder. */
+  known(step: string, key: string, target?: Target): boolean;
+}
+
+export interface StepContext {
+  config: Config;
+  target: Target;
+  /** Target cluster (throws for a once-step: a bug in the day definition). */
+  cluster: ClusterConfig;
+  outputs: OutputReader;
+  paths: { stateDir: string; pkiDir: string };
+}
+
+export interface ProbeResult {
+  /** 'warn' passes the gate with a ‼ mark. */
+  ok: boolean | 'warn';
+  measured: string;
+  /** A number worth keeping for the report (latency, lag...). */
+  value?: number;
+  unit?: string;
+}
+
+/** A read-only check of real state, used by gates and by `done` checks. */
+export interface Probe {
+  describe: string;
+  expected: string;
+  run(io: ActionIO): Promise<ProbeResult>;
+}
+
+export interface GateDef {
+  id: string;
+  title: string;
+  /** Defaults to the step's scope. */
+  scope?: Scope;
+  hint: string;
+  probe(ctx: StepContext): Probe;
+  /** During --apply, retry until this deadline (default execution.gateTimeoutSeconds). */
+  timeoutSeconds?: number;
+}
+
+export interface StepDef {
+  id: string;
+  title: string;
+  /** Why the step exists, including how and why it differs from the seed plan. */
+  why: string;
+  scope: Scope;
+  actions(ctx: StepContext): Action[];
+  /** Skip the instance when this probe passes (also decides whether a crashed instance must run again). */
+  done?(ctx: StepContext): Probe;
+  gates?: GateDef[];
+  destructive?: boolean;
+  /** Id of a later step of the same day that undoes this one; it runs even if anything in between fails. */
+  restoredBy?: string;
+  timeoutSeconds?: number;
+}
+
+export interface DayDef {
+  day: number;
+  title: string;
+  objective: string;
+  success: string;
+  steps: StepDef[];
+}
+
+/** Read-only Kubernetes access for gates, done checks and discovery (client-node, one KubeConfig per context). */
+export interface KubeReader {
+  readonly context: string;
+  version(): Promise<string>;
+  get(apiVersion: string, kind: string, namespace: string | undefined, name: string): Promise<KubeObject | undefined>;
+  list(apiVersion: string, kind: string, namespace: string | undefined, labelSelector?: string): Promise<KubeObject[]>;
+}
+
+export interface KubeObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: { name?: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string>; [key: string]: unknown };
+  spec?: any;
+  status?: any;
+  data?: Record<string, string>;
+  [key: string]: unknown;
+}

@@ -1,0 +1,153 @@
+import { readFile, writeFile, chmod } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describeAwsError, sendAws } from '../actions/aws.js';
+import { runCommand, type CommandResult } from '../actions/exec.js';
+import type { Config } from '../config/schema.js';
+import { AwaitingConfirmationError } from '../errors.js';
+import type { Action, ActionIO, AwsAction, ExecAction } from '../plan/types.js';
+import { manifestYaml } from '../render/manifest.js';
+import { shellLine } from '../render/shell.js';
+import { materialize } from './materialize.js';
+import type { Redactor } from './redact.js';
+import { isTransientError, isTransientOutput } from './transient.js';
+
+/** A command or call failed: message names it, detail holds its trimmed, redacted error output. */
+export class ActionFailedError extends Error {
+  constructor(
+    message: string,
+    readonly detail: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface ActionContext {
+  config: Config;
+  signal: AbortSignal;
+  timeoutMs: number;
+  manifestsDir?: string;
+  redactor: Redactor;
+  io: ActionIO;
+  log(text: string): void;
+  setOutput(name: string, value: string): void;
+  confirmed: boolean;
+  stepId: string;
+}
+
+const TAIL_LINES = 15;
+
+export function trimOutput(text: string, redactor: Redactor): string {
+  const lines = redactor.redact(text).trimEnd().split('\n');
+  return (lines.length > TAIL_LINES ? ['…', ...lines.slice(-TAIL_LINES)] : lines).join('\n');
+}
+
+async function withRetries<T>(ctx: ActionContext, what: string, attempt: () => Promise<T>, transient: (value: T | unknown, threw: boolean) => boolean): Promise<T> {
+  const { retries, retryBackoffMs } = ctx.config.execution;
+  for (let n = 0; ; n += 1) {
+    let value: T;
+    try {
+      value = await attempt();
+    } catch (error) {
+      if (n >= retries || ctx.signal.aborted || !transient(error, true)) throw error;
+      ctx.log(`transient failure of ${what} (${(error as Error).message}); retry ${n + 1}/${retries}`);
+      await sleep(retryBackoffMs * 2 ** n, undefined, { signal: ctx.signal }).catch(() => undefined);
+      continue;
+    }
+    if (n >= retries || ctx.signal.aborted || !transient(value, false)) return value;
+    ctx.log(`transient failure of ${what}; retry ${n + 1}/${retries}`);
+    await sleep(retryBackoffMs * 2 ** n, undefined, { signal: ctx.signal }).catch(() => undefined);
+  }
+}
+
+async function runExec(action: ExecAction, ctx: ActionContext, logOutput = true): Promise<CommandResult> {
+  const shown = materialize(action, ctx.manifestsDir);
+  const input = shown.stdin ? (shown.stdin.kind === 'manifest' ? manifestYaml(shown.stdin.manifest) : shown.stdin.text) : undefined;
+  const line = shellLine(shown.argv);
+  ctx.log(`$ ${line}${input !== undefined ? ` <<stdin (${shown.stdin?.kind === 'manifest' ? shown.stdin.manifest.name : 'text'})\n${input}` : ''}`);
+  const ok = new Set([0, ...(action.okExitCodes ?? [])]);
+  const result = await withRetries(
+    ctx,
+    line,
+    () => runCommand(shown.argv, { input, signal: ctx.signal, timeoutMs: ctx.timeoutMs }),
+    (value, threw) => !threw && !ok.has((value as CommandResult).exitCode) && !(value as CommandResult).aborted && !(value as CommandResult).timedOut && isTransientOutput((value as CommandResult).stderr),
+  );
+  if (action.sensitiveOutput) ctx.redactor.addDocument(result.stdout);
+  ctx.log(
+    `exit ${result.exitCode} in ${(result.durationMs / 1000).toFixed(1)}s${result.timedOut ? ' (killed: step timeout)' : ''}${result.aborted ? ' (killed: interrupted)' : ''}` +
+      (logOutput && !action.sensitiveOutput && result.stdout ? `\n[stdout]\n${result.stdout}` : action.sensitiveOutput ? '\n[stdout withheld: secret material]' : '') +
+      (result.stderr ? `\n[stderr]\n${result.stderr}` : ''),
+  );
+  checkResult(result, shown.argv, ok, ctx);
+  if (action.captureStdout) ctx.setOutput(action.captureStdout, result.stdout.trim());
+  return result;
+}
+
+function checkResult(result: CommandResult, argv: string[], ok: Set<number>, ctx: ActionContext): void {
+  const line = shellLine(argv);
+  if (result.aborted) throw new ActionFailedError(`\`${line}\` was interrupted`, '');
+  if (result.spawnError) throw new ActionFailedError(result.spawnError, `is ${argv[0]} installed? Set tools.* in the configuration to its path.`);
+  if (result.timedOut) throw new ActionFailedError(`\`${line}\` did not finish within ${Math.round(ctx.timeoutMs / 1000)}s and was killed`, trimOutput(result.stderr, ctx.redactor));
+  if (!ok.has(result.exitCode)) throw new ActionFailedError(`\`${line}\` exited ${result.exitCode}`, trimOutput(result.stderr || result.stdout, ctx.redactor));
+}
+
+async function runAwsAction(action: AwsAction, ctx: ActionContext): Promise<void> {
+  ctx.log(`AWS ${action.service}.${action.operation}${action.region ? ` (${action.region})` : ''}\n${JSON.stringify(action.input, null, 2)}`);
+  let response: unknown;
+  try {
+    response = await sendAws(action, { maxAttempts: ctx.config.execution.retries + 1, signal: ctx.signal });
+  } catch (error) {
+    throw new ActionFailedError(`AWS ${action.operation} failed: ${ctx.redactor.redact(describeAwsError(error))}`, isTransientError(error) ? 'a transient error that persisted after retries' : '');
+  }
+  const { $metadata: _metadata, ...body } = (response ?? {}) as Record<string, unknown>;
+  ctx.log(`response\n${JSON.stringify(body, null, 2)}`);
+  for (const [name, dotted] of Object.entries(action.capture ?? {})) {
+    const value = dotted.split('.').reduce<unknown>((current, key) => (current as Record<string, unknown> | undefined)?.[key], body);
+    if (value === undefined || value === null) throw new ActionFailedError(`AWS ${action.operation}: response has no ${dotted} to save as ${name}`, '');
+    ctx.setOutput(name, String(value));
+  }
+}
+
+export async function runAction(action: Action, ctx: ActionContext): Promise<void> {
+  switch (action.kind) {
+    case 'exec':
+      await runExec(action, ctx);
+      return;
+    case 'pipe': {
+      // The first command's stdout is secret material: it goes to the second command's stdin and nowhere else.
+      const source = await runExec({ ...action.from, sensitiveOutput: true }, ctx, false);
+      await runExec({ ...action.to, stdin: { kind: 'text', text: source.stdout } }, { ...ctx, log: (text) => ctx.log(redactStdin(text)) });
+      return;
+    }
+    case 'aws':
+      await runAwsAction(action, ctx);
+      return;
+    case 'builtin': {
+      ctx.log(`builtin ${action.name}: ${action.describe}`);
+      const result = await action.run(ctx.io);
+      for (const [name, value] of Object.entries(result?.outputs ?? {})) ctx.setOutput(name, value);
+      return;
+    }
+    case 'manual':
+      if (!ctx.confirmed) {
+        throw new AwaitingConfirmationError(
+          `step ${ctx.stepId} needs a person:\n${action.instructions}`,
+          `When it is done, run: akictl resume --confirm ${ctx.stepId}`,
+        );
+      }
+      ctx.log(`manual step confirmed by the operator:\n${action.instructions}`);
+      return;
+    case 'file': {
+      ctx.log(`write ${action.path} (mode ${action.mode.toString(8)}) from ${action.concat.join(' + ')}`);
+      const parts = await Promise.all(action.concat.map((file) => readFile(file)));
+      await writeFile(action.path, Buffer.concat(parts), { mode: action.mode });
+      await chmod(action.path, action.mode);
+      return;
+    }
+  }
+}
+
+// The piped text is logged as the second command's stdin: replace it with a note.
+function redactStdin(text: string): string {
+  const marker = text.indexOf(' <<stdin (text)\n');
+  return marker < 0 ? text : `${text.slice(0, marker)} <<stdin withheld: output of the previous command (secret material)`;
+}

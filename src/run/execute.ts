@@ -1,0 +1,378 @@
+import os from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import pLimit from 'p-limit';
+import { createKubeReader } from '../actions/kube.js';
+import { runCommand } from '../actions/exec.js';
+import type { ClusterConfig, Config } from '../config/schema.js';
+import { AkictlError, AwaitingConfirmationError, GateFailedError, InterruptedError, StepFailedError } from '../errors.js';
+import { selectSteps, type Paths, type Selection } from '../plan/compile.js';
+import { outputReader } from '../plan/outputs.js';
+import { planStep, type PlannedInstance, type PlannedStep } from '../plan/plan.js';
+import type { ActionIO, DayDef, KubeReader, Probe, ProbeResult, StepDef, Target } from '../plan/types.js';
+import { ActionFailedError, runAction } from './actions.js';
+import { RunLogs, newRunId } from './logs.js';
+import type { Redactor } from './redact.js';
+import type { InstanceOutcome, Reporter } from './reporter.js';
+import type { GateState, InstanceState, RunRecord, StateStore } from './state.js';
+
+export interface RunContext {
+  day: DayDef;
+  config: Config;
+  store: StateStore;
+  paths: Paths;
+  redactor: Redactor;
+  reporter: Reporter;
+  /** Aborted on the first SIGINT/SIGTERM. */
+  signal: AbortSignal;
+  manifestsDir?: string;
+  /** Asks before a destructive step when --yes was not given (TTY only). */
+  confirmDestructive(step: StepDef): Promise<boolean>;
+}
+
+export interface ExecuteOptions {
+  mode: 'apply' | 'resume';
+  selection: Selection;
+  yes: boolean;
+  /** Manual steps the operator confirmed (`resume --confirm`). */
+  confirmed: string[];
+}
+
+export interface RunSummary {
+  run: RunRecord;
+  logsDir: string;
+}
+
+/** Everything the actions, done checks and gates of one run share. */
+class RunServices {
+  private readonly kubeReaders = new Map<string, Promise<KubeReader>>();
+
+  constructor(
+    readonly rc: RunContext,
+    readonly runId: string,
+    readonly logs: RunLogs,
+  ) {}
+
+  kube(cluster: ClusterConfig): Promise<KubeReader> {
+    let reader = this.kubeReaders.get(cluster.name);
+    if (!reader) {
+      reader = createKubeReader(cluster);
+      this.kubeReaders.set(cluster.name, reader);
+      reader.catch(() => this.kubeReaders.delete(cluster.name));
+    }
+    return reader;
+  }
+
+  io(target: Target, logKey: string, signal: AbortSignal, timeoutMs: number, stepId: string): ActionIO {
+    const { store } = this.rc;
+    return {
+      config: this.rc.config,
+      signal,
+      outputs: outputReader((key) => store.data.instances[key]?.outputs, target),
+      log: (line) => this.logs.append(logKey, line),
+      exec: async (argv, options = {}) => {
+        const result = await runCommand(argv, { input: options.stdin, signal, timeoutMs });
+        this.logs.append(logKey, `$ ${argv.join(' ')}\nexit ${result.exitCode}${result.stdout ? `\n[stdout]\n${result.stdout}` : ''}${result.stderr ? `\n[stderr]\n${result.stderr}` : ''}`);
+        if (result.spawnError) throw new Error(result.spawnError);
+        if (result.aborted) throw new Error('interrupted');
+        return { exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr };
+      },
+      kube: (cluster) => this.kube(cluster),
+      registerSecret: (value) => this.rc.redactor.addDocument(value),
+      measure: (name, value, unit) => {
+        store.data.measurements[name] = { value, unit, step: stepId, day: this.rc.day.day, at: new Date().toISOString(), runId: this.runId };
+        void store.save();
+      },
+    };
+  }
+}
+
+/**
+ * The apply interpreter: runs the plan's steps in order, each step's instances side by side, then its gates.
+ * Every transition is saved to state before the next one; finished instances are not run again by resume;
+ * a destructive step's restore runs whatever happens after it started.
+ */
+export async function execute(rc: RunContext, options: ExecuteOptions): Promise<RunSummary> {
+  const { store, day } = rc;
+  const runId = newRunId(day.day);
+  const logs = new RunLogs(rc.paths.stateDir, runId, rc.redactor);
+  const services = new RunServices(rc, runId, logs);
+  const run: RunRecord = {
+    id: runId,
+    day: day.day,
+    command: options.mode,
+    selection: options.selection,
+    yes: options.yes,
+    startedAt: new Date().toISOString(),
+    result: 'running',
+    pid: process.pid,
+    host: os.hostname(),
+  };
+  for (const step of options.confirmed) if (!store.data.confirmations.includes(step)) store.data.confirmations.push(step);
+  store.data.runs.push(run);
+  await store.save();
+
+  const runner = new StepRunner(rc, services, run, options);
+  try {
+    if (options.mode === 'resume') await runner.runPendingRestores(rc.signal);
+    for (const step of selectSteps(day, options.selection)) {
+      if (rc.signal.aborted) throw interruption(rc.signal);
+      await runner.runStep(step);
+    }
+    run.result = 'done';
+  } catch (error) {
+    run.result = outcomeOf(error);
+    // Restores must run even after an interrupt: they get a signal of their own (a second Ctrl-C exits at once).
+    await runner.runPendingRestores(new AbortController().signal).catch((restoreError: unknown) => {
+      rc.reporter.notice(`akictl: a restore step failed too: ${rc.redactor.redact((restoreError as Error).message)}`);
+    });
+    throw error;
+  } finally {
+    run.endedAt = new Date().toISOString();
+    await store.save();
+  }
+  return { run, logsDir: logs.dir };
+}
+
+function outcomeOf(error: unknown): RunRecord['result'] {
+  if (error instanceof InterruptedError) return 'interrupted';
+  if (error instanceof GateFailedError) return 'gate-failed';
+  if (error instanceof AwaitingConfirmationError) return 'awaiting-confirmation';
+  return 'failed';
+}
+
+function interruption(signal: AbortSignal): InterruptedError {
+  return new InterruptedError(signal.reason === 'SIGTERM' ? 'SIGTERM' : 'SIGINT');
+}
+
+class StepRunner {
+  constructor(
+    private readonly rc: RunContext,
+    private readonly services: RunServices,
+    private readonly run: RunRecord,
+    private readonly options: ExecuteOptions,
+  ) {}
+
+  private plan(step: StepDef, selection: Selection): PlannedStep {
+    const { store } = this.rc;
+    return planStep(this.rc.day, step, this.rc.config, (key) => store.data.instances[key]?.outputs, this.rc.paths, selection);
+  }
+
+  async runStep(step: StepDef): Promise<void> {
+    const { rc } = this;
+    if (step.destructive && !this.options.yes && !(await rc.confirmDestructive(step))) {
+      throw new StepFailedError(`step ${step.id} is destructive and was not confirmed.`, 'Re-run with --yes to confirm destructive steps.');
+    }
+    const planned = this.plan(step, this.options.selection);
+    rc.reporter.stepStart(planned);
+    const limit = pLimit(step.scope === 'per-pair' ? rc.config.execution.pairConcurrency : rc.config.execution.clusterConcurrency);
+    const results = await Promise.all(planned.instances.map((instance) => limit(() => this.runInstance(planned, instance, false))));
+    const failures = results.filter((result): result is InstanceFailure => result !== undefined);
+    rc.reporter.stepEnd(planned, failures.length === 0);
+    if (failures.length > 0) throw this.failureError(failures);
+    if (rc.signal.aborted) throw interruption(rc.signal);
+    await this.runGates(planned);
+  }
+
+  private failureError(failures: InstanceFailure[]): AkictlError {
+    if (this.rc.signal.aborted || failures.some((failure) => failure.outcome === 'interrupted')) return interruption(this.rc.signal);
+    const waiting = failures.find((failure) => failure.error instanceof AwaitingConfirmationError);
+    if (waiting) return waiting.error as AwaitingConfirmationError;
+    const first = failures[0]!;
+    const detail = first.detail ? `\n${first.detail.replace(/^/gm, '    ')}` : '';
+    const others = failures.length > 1 ? ` (and ${failures.slice(1).map((f) => f.key).join(', ')})` : '';
+    this.run.failedAt = first.key;
+    return new StepFailedError(
+      `step ${first.key} failed${others}: ${first.message}${detail}\n  log: ${this.services.logs.fileFor(first.key)}`,
+      'Fix the cause, then run `akictl resume`: finished steps are not run again.',
+    );
+  }
+
+  async runInstance(planned: PlannedStep, instance: PlannedInstance, force: boolean): Promise<InstanceFailure | undefined> {
+    const { rc, services, options } = this;
+    const { store } = rc;
+    const { key, step } = instance;
+    const previous = store.data.instances[key];
+    const started = Date.now();
+    const timeoutMs = (step.timeoutSeconds ?? rc.config.execution.stepTimeoutSeconds) * 1000;
+    const io = services.io(instance.target, key, rc.signal, timeoutMs, step.id);
+
+    if (!force && options.mode === 'resume' && previous && (previous.status === 'done' || previous.status === 'skipped')) {
+      if (previous.inputsHash && previous.inputsHash !== instance.inputsHash) {
+        rc.reporter.notice(`akictl: warning: ${key} finished in an earlier run, but its inputs changed since (configuration or templates): it is not run again; use \`akictl day ${rc.day.day} --apply --only ${step.id}\` to re-apply it.`);
+      }
+      rc.reporter.instanceEnd(key, 'skipped', 'finished in an earlier run');
+      return undefined;
+    }
+
+    rc.reporter.instanceStart(key);
+    const crashed = previous?.status === 'running';
+    if (crashed) services.logs.append(key, 'was running when akictl stopped last time: its state is unknown');
+    if (instance.done && !force) {
+      const check = await probeOnce(instance.done, io);
+      services.logs.append(key, `done check: ${instance.done.describe}: ${check.measured} (${check.ok === true ? 'already done' : 'needs to run'})`);
+      if (check.ok === true) {
+        this.record(key, instance, { status: 'skipped', note: `already done: ${check.measured}`, endedAt: new Date().toISOString(), durationMs: Date.now() - started });
+        await store.save();
+        rc.reporter.instanceEnd(key, 'skipped', `already done (${check.measured})`);
+        return undefined;
+      }
+    } else if (crashed) {
+      rc.reporter.notice(`akictl: ${key} was interrupted by a crash and has no done check: running it again.`);
+    }
+
+    this.record(key, instance, { status: 'running', attempts: (previous?.attempts ?? 0) + 1, startedAt: new Date(started).toISOString(), error: undefined, note: undefined, endedAt: undefined, durationMs: undefined });
+    if (step.destructive && step.restoredBy) {
+      const pending = { step: step.restoredBy, day: rc.day.day, target: instance.targetName, since: key };
+      if (!store.data.pendingRestores.some((p) => p.step === pending.step && p.target === pending.target)) store.data.pendingRestores.push(pending);
+    }
+    await store.save();
+
+    try {
+      for (const action of instance.actions) {
+        if (rc.signal.aborted) throw interruption(rc.signal);
+        await runAction(action, {
+          config: rc.config,
+          signal: rc.signal,
+          timeoutMs,
+          manifestsDir: rc.manifestsDir,
+          redactor: rc.redactor,
+          io,
+          log: (text) => services.logs.append(key, text),
+          setOutput: (name, value) => {
+            store.data.instances[key]!.outputs[name] = value;
+            void store.save();
+          },
+          confirmed: store.data.confirmations.includes(step.id),
+          stepId: step.id,
+        });
+      }
+      if (rc.signal.aborted) throw interruption(rc.signal);
+      this.record(key, instance, { status: 'done', endedAt: new Date().toISOString(), durationMs: Date.now() - started });
+      const restoring = store.data.pendingRestores.findIndex((p) => p.step === step.id && p.target === instance.targetName);
+      if (restoring >= 0) store.data.pendingRestores.splice(restoring, 1);
+      await store.save();
+      rc.reporter.instanceEnd(key, 'done', '', Date.now() - started);
+      return undefined;
+    } catch (error) {
+      const outcome: InstanceOutcome = rc.signal.aborted && !force ? 'interrupted' : error instanceof AwaitingConfirmationError ? 'waiting' : 'failed';
+      const message = rc.redactor.redact(error instanceof Error ? error.message : String(error));
+      const detail = error instanceof ActionFailedError ? error.detail : '';
+      this.record(key, instance, { status: outcome, error: message, endedAt: new Date().toISOString(), durationMs: Date.now() - started });
+      services.logs.append(key, `${outcome}: ${message}${detail ? `\n${detail}` : ''}`);
+      await store.save();
+      rc.reporter.instanceEnd(key, outcome, outcome === 'interrupted' ? 'interrupted' : message.split('\n')[0]!, Date.now() - started);
+      return { key, outcome, message, detail, error };
+    }
+  }
+
+  private record(key: string, instance: PlannedInstance, patch: Partial<InstanceState>): void {
+    const { store } = this.rc;
+    const current: InstanceState = store.data.instances[key] ?? {
+      step: instance.step.id,
+      day: this.rc.day.day,
+      target: instance.targetName,
+      status: 'pending',
+      attempts: 0,
+      outputs: {},
+      runId: this.run.id,
+    };
+    store.data.instances[key] = {
+      ...current,
+      ...patch,
+      runId: this.run.id,
+      inputsHash: instance.inputsHash,
+    };
+  }
+
+  async runGates(planned: PlannedStep): Promise<void> {
+    if (planned.gates.length === 0) return;
+    const results = await runGates(planned, this.rc, this.services.io.bind(this.services), this.run.id, { wait: true });
+    const failed = results.filter((gate) => gate.status === 'fail');
+    if (failed.length > 0) {
+      if (this.rc.signal.aborted) throw interruption(this.rc.signal);
+      this.run.failedAt = failed[0]!.gate;
+      throw new GateFailedError(
+        `gate${failed.length > 1 ? 's' : ''} failed after ${planned.step.id}: ${failed.map((gate) => `${gate.gate}${gate.target ? `@${gate.target}` : ''} (measured ${gate.measured}, expected ${gate.expected})`).join('; ')}`,
+        `${failed[0]!.hint ?? ''}\nThen run \`akictl resume\` (the gates run again), or \`akictl validate day ${this.rc.day.day}\` to re-check.`.trim(),
+      );
+    }
+  }
+
+  /** Run the restore steps of destructive steps that started but were not undone yet. */
+  async runPendingRestores(signal: AbortSignal): Promise<void> {
+    const { rc } = this;
+    const pending = rc.store.data.pendingRestores.filter((p) => p.day === rc.day.day);
+    for (const entry of [...pending]) {
+      const step = rc.day.steps.find((candidate) => candidate.id === entry.step);
+      if (!step) continue;
+      const clusters = entry.target ? [entry.target.split('->')[0]!] : undefined;
+      const planned = planStep(rc.day, step, rc.config, (key) => rc.store.data.instances[key]?.outputs, rc.paths, { clusters });
+      const instance = planned.instances.find((candidate) => candidate.targetName === entry.target);
+      if (!instance) continue;
+      rc.reporter.notice(`akictl: restoring after ${entry.since}: running ${instance.key} first`);
+      const restoreRunner = new StepRunner({ ...rc, signal }, this.services, this.run, this.options);
+      const failure = await restoreRunner.runInstance(planned, instance, true);
+      if (failure) throw new StepFailedError(`restore ${instance.key} failed: ${failure.message}`, 'Undo the destructive step by hand (see its log), then run `akictl resume`.');
+    }
+  }
+}
+
+interface InstanceFailure {
+  key: string;
+  outcome: InstanceOutcome;
+  message: string;
+  detail: string;
+  error: unknown;
+}
+
+async function probeOnce(probe: Probe, io: ActionIO): Promise<ProbeResult> {
+  try {
+    return await probe.run(io);
+  } catch (error) {
+    return { ok: false, measured: `check failed: ${(error as Error).message}` };
+  }
+}
+
+export type IoFactory = (target: Target, logKey: string, signal: AbortSignal, timeoutMs: number, stepId: string) => ActionIO;
+
+/** Gates of one step, side by side; each retried until it passes or its deadline (when waiting). */
+export async function runGates(
+  planned: PlannedStep,
+  rc: Pick<RunContext, 'config' | 'store' | 'reporter' | 'signal' | 'day' | 'redactor'>,
+  ioFor: IoFactory,
+  runId: string,
+  options: { wait: boolean },
+): Promise<GateState[]> {
+  const poll = rc.config.execution.pollIntervalMs;
+  return Promise.all(
+    planned.gates.map(async (gate) => {
+      const io = ioFor(gate.target, gate.key, rc.signal, rc.config.execution.stepTimeoutSeconds * 1000, planned.step.id);
+      const deadline = Date.now() + (options.wait ? gate.timeoutSeconds * 1000 : 0);
+      let result = await probeOnce(gate.probe, io);
+      while (result.ok === false && Date.now() + poll <= deadline && !rc.signal.aborted) {
+        await sleep(poll, undefined, { signal: rc.signal }).catch(() => undefined);
+        result = await probeOnce(gate.probe, io);
+      }
+      const state: GateState = {
+        gate: gate.gate.id,
+        step: planned.step.id,
+        day: rc.day.day,
+        target: gate.targetName,
+        status: result.ok === true ? 'pass' : result.ok === 'warn' ? 'warn' : 'fail',
+        measured: rc.redactor.redact(result.measured),
+        expected: gate.probe.expected,
+        value: result.value,
+        unit: result.unit,
+        hint: gate.gate.hint,
+        at: new Date().toISOString(),
+        runId,
+      };
+      rc.store.data.gates[gate.key] = state;
+      await rc.store.save();
+      rc.reporter.gateEnd(gate.key, gate.gate.title, state);
+      return state;
+    }),
+  );
+}
+
+export { RunServices };

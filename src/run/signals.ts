@@ -1,0 +1,25 @@
+/**
+ * akictl owns SIGINT/SIGTERM (listr2's own handler is switched off: it exits 127 without cleanup). The first
+ * signal aborts the run: running commands are stopped with their whole process group, the step is recorded
+ * as interrupted, restores run, state is saved, and akictl exits 130 (143 for SIGTERM). A second signal
+ * exits at once.
+ */
+export function installSignalHandlers(controller: AbortController, write: (line: string) => void): () => void {
+  let received = 0;
+  const handler = (signal: NodeJS.Signals) => {
+    received += 1;
+    if (received === 1) {
+      write(`\nakictl: ${signal} received: stopping running commands and saving state (press Ctrl-C again to exit at once)`);
+      controller.abort(signal);
+      return;
+    }
+    write(`akictl: second ${signal}: exiting now; the state file may be stale (check with \`akictl status\`, then \`akictl resume\`)`);
+    process.exit(signal === 'SIGTERM' ? 143 : 130);
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  return () => {
+    process.off('SIGINT', handler);
+    process.off('SIGTERM', handler);
+  };
+}

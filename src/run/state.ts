@@ -1,0 +1,235 @@
+import { randomUUID } from 'node:crypto';
+import { copyFile, mkdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import writeFileAtomic from 'write-file-atomic';
+import { UsageError } from '../errors.js';
+
+export const STATE_VERSION = 1;
+
+export type InstanceStatus = 'pending' | 'running' | 'done' | 'skipped' | 'failed' | 'interrupted' | 'waiting';
+export type RunResult = 'running' | 'done' | 'failed' | 'gate-failed' | 'interrupted' | 'awaiting-confirmation';
+
+export interface RunRecord {
+  id: string;
+  day: number;
+  command: 'apply' | 'resume' | 'validate';
+  /** The selection the run was started with, so `resume` can continue the same plan. */
+  selection: { from?: string; only?: string[]; clusters?: string[] };
+  yes: boolean;
+  startedAt: string;
+  endedAt?: string;
+  result: RunResult;
+  failedAt?: string;
+  pid: number;
+  host: string;
+}
+
+export interface InstanceState {
+  step: string;
+  day: number;
+  /** "us-west", "us-west->eu-central" or "" for a once-step. */
+  target: string;
+  status: InstanceStatus;
+  attempts: number;
+  runId: string;
+  startedAt?: string;
+  endedAt?: string;
+  durationMs?: number;
+  inputsHash?: string;
+  outputs: Record<string, string>;
+  /** Redacted, trimmed error of the last failure. */
+  error?: string;
+  note?: string;
+}
+
+export interface GateState {
+  gate: string;
+  step: string;
+  day: number;
+  target: string;
+  status: 'pass' | 'warn' | 'fail';
+  measured: string;
+  expected: string;
+  value?: number;
+  unit?: string;
+  hint?: string;
+  at: string;
+  runId: string;
+}
+
+export interface Measurement {
+  value: number;
+  unit: string;
+  step: string;
+  day: number;
+  at: string;
+  runId: string;
+}
+
+export interface PendingRestore {
+  /** Step id of the restore step. */
+  step: string;
+  day: number;
+  target: string;
+  /** Instance id of the destructive step it undoes. */
+  since: string;
+}
+
+export interface StateData {
+  version: number;
+  lineage: string;
+  serial: number;
+  createdAt: string;
+  updatedAt: string;
+  runs: RunRecord[];
+  instances: Record<string, InstanceState>;
+  gates: Record<string, GateState>;
+  measurements: Record<string, Measurement>;
+  pendingRestores: PendingRestore[];
+  confirmations: string[];
+}
+
+const MAX_RUNS_KEPT = 50;
+
+export function instanceKey(step: string, target: string): string {
+  return target ? `${step}@${target}` : step;
+}
+
+function emptyState(): StateData {
+  const now = new Date().toISOString();
+  return {
+    version: STATE_VERSION,
+    lineage: randomUUID(),
+    serial: 0,
+    createdAt: now,
+    updatedAt: now,
+    runs: [],
+    instances: {},
+    gates: {},
+    measurements: {},
+    pendingRestores: [],
+    confirmations: [],
+  };
+}
+
+/**
+ * The local record of what akictl did. Every transition is saved before the next action starts; writes are
+ * atomic (temp file, fsync, rename) and serialised, and transitions that arrive while a write is in flight
+ * are folded into the next write.
+ */
+export class StateStore {
+  private writing: Promise<void> | undefined;
+  private dirty = false;
+
+  private constructor(
+    readonly dir: string,
+    readonly data: StateData,
+    readonly existed: boolean,
+  ) {}
+
+  get file(): string {
+    return path.join(this.dir, 'state.json');
+  }
+
+  static async open(dir: string): Promise<StateStore> {
+    const file = path.join(dir, 'state.json');
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new StateStore(dir, emptyState(), false);
+      throw new UsageError(`state file ${file}: cannot read it (${(error as Error).message}).`, 'Check the permissions of the state directory (--state-dir).');
+    }
+    const data = parseState(text, file);
+    await checkAgainstBackup(data, file);
+    return new StateStore(dir, data, true);
+  }
+
+  /** Keep the last good state beside the live one before a run changes it. */
+  async backup(): Promise<void> {
+    if (!this.existed) return;
+    await copyFile(this.file, `${this.file}.bak`);
+  }
+
+  /** Queue a save; resolves once the data as of now is on disk. */
+  save(): Promise<void> {
+    this.dirty = true;
+    if (!this.writing) this.writing = this.flushLoop();
+    return this.writing;
+  }
+
+  private async flushLoop(): Promise<void> {
+    try {
+      await mkdir(this.dir, { recursive: true, mode: 0o700 });
+      while (this.dirty) {
+        this.dirty = false;
+        this.data.serial += 1;
+        this.data.updatedAt = new Date().toISOString();
+        if (this.data.runs.length > MAX_RUNS_KEPT) this.data.runs.splice(0, this.data.runs.length - MAX_RUNS_KEPT);
+        await writeFileAtomic(this.file, `${JSON.stringify(this.data, null, 1)}\n`, { mode: 0o600, fsync: true });
+      }
+    } finally {
+      this.writing = undefined;
+    }
+  }
+
+  lastRun(): RunRecord | undefined {
+    return this.data.runs.at(-1);
+  }
+}
+
+function parseState(text: string, file: string): StateData {
+  const recover = `Restore ${file}.bak (the previous good state) over it, or move the file away to start with an empty state (akictl will then re-check every step).`;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    const truncated = text.trim().length === 0 || !text.trimEnd().endsWith('}');
+    throw new UsageError(
+      `state file ${file} is ${truncated ? 'truncated or empty' : 'not valid JSON'} (${(error as Error).message}); it was left untouched.`,
+      recover,
+    );
+  }
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new UsageError(`state file ${file} is not a JSON object; it was left untouched.`, recover);
+  const data = raw as Partial<StateData>;
+  if (data.version !== STATE_VERSION) {
+    throw new UsageError(
+      `state file ${file} has version ${JSON.stringify(data.version)}, this akictl reads version ${STATE_VERSION}; it was left untouched.`,
+      'Use the akictl release that wrote it, or move the file away to start over.',
+    );
+  }
+  const problems: string[] = [];
+  if (typeof data.lineage !== 'string' || data.lineage.length === 0) problems.push('lineage is missing');
+  if (typeof data.serial !== 'number' || !Number.isInteger(data.serial) || data.serial < 0) problems.push('serial is not a whole number');
+  for (const key of ['instances', 'gates', 'measurements'] as const) {
+    if (data[key] === null || typeof data[key] !== 'object' || Array.isArray(data[key])) problems.push(`${key} is not an object`);
+  }
+  for (const key of ['runs', 'pendingRestores', 'confirmations'] as const) {
+    if (!Array.isArray(data[key])) problems.push(`${key} is not a list`);
+  }
+  if (problems.length > 0) throw new UsageError(`state file ${file} is damaged: ${problems.join(', ')}; it was left untouched.`, recover);
+  return data as StateData;
+}
+
+// A state file from another lineage, or older than its own backup, was swapped or restored by hand: running
+// on it would redo or skip the wrong steps.
+async function checkAgainstBackup(data: StateData, file: string): Promise<void> {
+  let backup: Partial<StateData>;
+  try {
+    backup = JSON.parse(await readFile(`${file}.bak`, 'utf8')) as Partial<StateData>;
+  } catch {
+    return;
+  }
+  if (typeof backup.lineage === 'string' && backup.lineage !== data.lineage) {
+    throw new UsageError(
+      `state file ${file} belongs to another lineage (${data.lineage}) than its backup ${file}.bak (${backup.lineage}); it was left untouched.`,
+      'If the state file was copied from another workspace on purpose, delete state.json.bak; otherwise restore the backup.',
+    );
+  }
+  if (typeof backup.serial === 'number' && data.serial < backup.serial) {
+    throw new UsageError(
+      `state file ${file} has serial ${data.serial}, older than its backup's ${backup.serial}: it was rolled back; it was left untouched.`,
+      `Restore ${file}.bak, or delete the backup if the rollback was intended.`,
+    );
+  }
+}

@@ -1,0 +1,29 @@
+// Failures worth retrying: the API server or network blinked, not the request was wrong.
+const TRANSIENT_STDERR = [
+  /connection refused/i,
+  /connection reset by peer/i,
+  /i\/o timeout/i,
+  /TLS handshake timeout/i,
+  /the server is currently unable to handle the request/i,
+  /ServiceUnavailable/,
+  /etcdserver: (request timed out|leader changed)/i,
+  /Internal error occurred/i,
+  /net\/http: request canceled/i,
+  /unexpected EOF/i,
+  /\b(502|503|504) (Bad Gateway|Service Unavailable|Gateway Timeout)/i,
+  /Throttling|TooManyRequests|Rate exceeded/i,
+];
+
+export function isTransientOutput(stderr: string): boolean {
+  return TRANSIENT_STDERR.some((pattern) => pattern.test(stderr));
+}
+
+export function isTransientError(error: unknown): boolean {
+  const err = error as { code?: string; name?: string; message?: string; $retryable?: unknown; $metadata?: { httpStatusCode?: number }; transient?: boolean };
+  if (err?.transient === true) return true;
+  if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EAI_AGAIN', 'EPIPE'].includes(err?.code ?? '')) return true;
+  if (err?.$retryable) return true;
+  const status = err?.$metadata?.httpStatusCode;
+  if (status !== undefined && (status >= 500 || status === 429)) return true;
+  return isTransientOutput(`${err?.name ?? ''} ${err?.message ?? ''}`);
+}
