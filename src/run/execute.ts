@@ -256,7 +256,7 @@ class StepRunner {
     } catch (error) {
       const outcome: InstanceOutcome = rc.signal.aborted && !force ? 'interrupted' : error instanceof AwaitingConfirmationError ? 'waiting' : 'failed';
       const message = rc.redactor.redact(error instanceof Error ? error.message : String(error));
-      const detail = error instanceof ActionFailedError ? error.detail : '';
+      const detail = error instanceof ActionFailedError ? error.detail : ((error as { hint?: string }).hint ?? '');
       this.record(key, instance, { status: outcome, error: message, endedAt: new Date().toISOString(), durationMs: Date.now() - started });
       services.logs.append(key, `${outcome}: ${message}${detail ? `\n${detail}` : ''}`);
       await store.save();
