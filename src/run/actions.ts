@@ -32,6 +32,8 @@ export interface ActionContext {
   setOutput(name: string, value: string): void;
   confirmed: boolean;
   stepId: string;
+  /** Extra environment of every command the action starts (see RunServices.childEnv). */
+  env?: Record<string, string>;
 }
 
 const TAIL_LINES = 15;
@@ -68,7 +70,7 @@ async function runExec(action: ExecAction, ctx: ActionContext, logOutput = true)
   const result = await withRetries(
     ctx,
     line,
-    () => runCommand(shown.argv, { input, signal: ctx.signal, timeoutMs: ctx.timeoutMs }),
+    () => runCommand(shown.argv, { input, signal: ctx.signal, timeoutMs: ctx.timeoutMs, env: ctx.env }),
     (value, threw) => !threw && !ok.has((value as CommandResult).exitCode) && !(value as CommandResult).aborted && !(value as CommandResult).timedOut && isTransientOutput((value as CommandResult).stderr),
   );
   if (action.sensitiveOutput) ctx.redactor.addDocument(result.stdout);

@@ -10,6 +10,7 @@ import { outputReader } from '../plan/outputs.js';
 import { planStep, type PlannedInstance, type PlannedStep } from '../plan/plan.js';
 import type { ActionIO, DayDef, KubeReader, Probe, ProbeResult, StepDef, Target } from '../plan/types.js';
 import { ActionFailedError, runAction } from './actions.js';
+import { crashPoint } from './crash-points.js';
 import { RunLogs, newRunId } from './logs.js';
 import type { Redactor } from './redact.js';
 import type { InstanceOutcome, Reporter } from './reporter.js';
@@ -52,6 +53,14 @@ class RunServices {
     readonly logs: RunLogs,
   ) {}
 
+  /**
+   * Variables every command akictl starts gets: wrapper scripts and audit logs can tie a kubectl or istioctl
+   * call to the run and the step instance (or gate) that made it.
+   */
+  childEnv(key: string): Record<string, string> {
+    return { AKICTL_RUN_ID: this.runId, AKICTL_STEP: key };
+  }
+
   kube(cluster: ClusterConfig): Promise<KubeReader> {
     let reader = this.kubeReaders.get(cluster.name);
     if (!reader) {
@@ -70,7 +79,7 @@ class RunServices {
       outputs: outputReader((key) => store.data.instances[key]?.outputs, target),
       log: (line) => this.logs.append(logKey, line),
       exec: async (argv, options = {}) => {
-        const result = await runCommand(argv, { input: options.stdin, signal, timeoutMs });
+        const result = await runCommand(argv, { input: options.stdin, signal, timeoutMs, env: this.childEnv(logKey) });
         this.logs.append(logKey, `$ ${argv.join(' ')}\nexit ${result.exitCode}${result.stdout ? `\n[stdout]\n${result.stdout}` : ''}${result.stderr ? `\n[stderr]\n${result.stderr}` : ''}`);
         if (result.spawnError) throw new Error(result.spawnError);
         if (result.aborted) throw new Error('interrupted');
@@ -116,8 +125,10 @@ export async function execute(rc: RunContext, options: ExecuteOptions): Promise<
     if (options.mode === 'resume') await runner.runPendingRestores(rc.signal);
     for (const step of selectSteps(day, options.selection)) {
       if (rc.signal.aborted) throw interruption(rc.signal);
+      crashPoint(`before:${step.id}`);
       await runner.runStep(step);
     }
+    crashPoint('end');
     run.result = 'done';
   } catch (error) {
     run.result = outcomeOf(error);
@@ -228,7 +239,7 @@ class StepRunner {
     await store.save();
 
     try {
-      for (const action of instance.actions) {
+      for (const [index, action] of instance.actions.entries()) {
         if (rc.signal.aborted) throw interruption(rc.signal);
         await runAction(action, {
           config: rc.config,
@@ -244,7 +255,9 @@ class StepRunner {
           },
           confirmed: store.data.confirmations.includes(step.id),
           stepId: step.id,
+          env: services.childEnv(key),
         });
+        crashPoint(`after-action:${step.id}:${index + 1}`);
       }
       if (rc.signal.aborted) throw interruption(rc.signal);
       this.record(key, instance, { status: 'done', endedAt: new Date().toISOString(), durationMs: Date.now() - started });
