@@ -223,6 +223,7 @@ const FailoverSchema = z.strictObject({
 const ChaosSchema = z.strictObject({
   cluster: dnsLabel.nullable().default(null).describe('Cluster the NetworkChaos runs in; null: the primary cluster.'),
   name: dnsLabel.default('network-delay'),
+  labelSelectors: z.record(z.string().min(1), z.string()).default({ app: 'akidb-rest' }).describe('Pods of app.namespace the delay applies to.'),
   latency: duration.default('100ms'),
   duration: duration.default('5m'),
   injectTimeoutSeconds: z.number().int().min(1).default(120).describe('Bound of the wait for AllInjected.'),
