@@ -5,7 +5,7 @@ import { crdExists, prometheusExternalLabel, thanosEndpoints, thanosEndpointsCon
 import { globalUrl } from '../src/actions/traffic.js';
 import type { Config } from '../src/config/schema.js';
 import { deploymentAvailable } from '../src/gates/kube.js';
-import { thanosLabelValues } from '../src/gates/observability.js';
+import { requireAddress, thanosLabelValues } from '../src/gates/observability.js';
 import { applyManifest, kubectl, templateValues } from '../src/plan/builders.js';
 import { chaosCluster, observabilityCluster, onCluster, primaryCluster, tracingCluster } from '../src/plan/roles.js';
 import type { Action, DayDef, OutputReader, Probe, StepContext } from '../src/plan/types.js';
@@ -26,8 +26,6 @@ function thanosArgs(config: Config): string[] {
   return [
     'query',
     '--http-address=0.0.0.0:9090',
-    '--grpc-address=0.0.0.0:10901',
-    `--query.replica-label=prometheus_replica`,
     // An address left out of the configuration is shown as such; day5.thanos-endpoints stops the run before this applies.
     ...thanosEndpoints(config).map((endpoint) => `--endpoint=${endpoint.address ?? `<observability.thanos.endpoints.${endpoint.cluster}>`}`),
   ];
@@ -155,7 +153,13 @@ const day5: DayDef = {
           id: 'day5.thanos-sees-every-cluster',
           title: 'Thanos label cluster has every cluster',
           hint: 'A missing cluster: its endpoint is unreachable from the Thanos cluster (see thanos-query logs and its /stores page), or its Prometheus lacks the external label.',
-          probe: (ctx) => thanosLabelValues(thanosQueryUrl(ctx.config, ctx.outputs), ctx.config.observability.prometheus.externalLabel, ctx.config.clusters.map((c) => c.name), ctx.config.traffic.requestTimeoutMs),
+          probe: (ctx) =>
+            requireAddress(
+              ctx.config.observability.thanos.queryUrl !== null || ctx.outputs.known(THANOS_ADDRESS_STEP, 'address', {}),
+              thanosLabelValues(thanosQueryUrl(ctx.config, ctx.outputs), ctx.config.observability.prometheus.externalLabel, ctx.config.clusters.map((c) => c.name), ctx.config.traffic.requestTimeoutMs),
+              THANOS_ADDRESS_STEP,
+              'observability.thanos.queryUrl',
+            ),
         },
       ],
     },
@@ -229,7 +233,14 @@ const day5: DayDef = {
         return [
           { ...applyManifest(onCluster(ctx, cluster), 'day5.chaos-inject', ['day5/network-chaos.yaml']), note: `in the chaos cluster ${cluster.name}` },
           awaitChaosInjected({ kubectl: config.tools.kubectl, cluster, namespace: config.app.namespace, name: config.chaos.name, timeoutSeconds: config.chaos.injectTimeoutSeconds, pollMs: config.execution.pollIntervalMs }),
-          sampleP95({ queryUrl: thanosQueryUrl(config, ctx.outputs), query: config.chaos.p95Query, samples: config.chaos.samples, intervalMs: config.chaos.sampleIntervalMs, timeoutMs: config.traffic.requestTimeoutMs }),
+          sampleP95({
+            queryUrl: thanosQueryUrl(config, ctx.outputs),
+            query: config.chaos.p95Query,
+            samples: config.chaos.samples,
+            intervalMs: config.chaos.sampleIntervalMs,
+            timeoutMs: config.traffic.requestTimeoutMs,
+            addressMissing: config.observability.thanos.queryUrl === null && !ctx.outputs.known(THANOS_ADDRESS_STEP, 'address', {}) ? `${THANOS_ADDRESS_STEP} has not published it` : undefined,
+          }),
         ];
       },
     },
