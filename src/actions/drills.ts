@@ -5,7 +5,7 @@ import type { ActionIO, BuiltinAction } from '../plan/types.js';
 import { shellLine } from '../render/shell.js';
 import { CHAOS_P95, FAILOVER_TIME, LOAD_UNITS, loadMeasurement, type LoadStat } from '../report/measurement-names.js';
 import { durationSeconds, runLoadTest, type LoadResult } from './load.js';
-import { globalUrl, sendTrafficRequest } from './traffic.js';
+import { displayHeaders, globalUrl, sendTrafficRequest } from './traffic.js';
 
 /** Builtins of day 5's drills. Every loop is bounded by configuration and stops on Ctrl-C. */
 
@@ -140,7 +140,7 @@ export function loadTest(config: Config, name: string, url: string, run: { threa
     name: 'load-test',
     describe: `load test "${name}": ${run.threads} threads, ${run.connections} connections, ${run.duration} against ${url} with wrk and a generated Lua script (p50/p95/p99, requests/s), or autocannon when wrk is missing; stores ${loadMeasurement(name, 'p95')} and the rest`,
     equivalent: [shellLine([config.load.wrk, `--threads=${run.threads}`, `--connections=${run.connections}`, `--duration=${run.duration}`, '--script=<generated load.lua>', url])],
-    params: { name, ...spec, tool: config.load.tool },
+    params: { name, ...spec, headers: displayHeaders(spec.headers), tool: config.load.tool },
     async run(io) {
       const result = await runLoadTest({ tool: config.load.tool, wrk: config.load.wrk, spec }, io);
       storeLoadResult(io, name, result);

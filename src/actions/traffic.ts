@@ -32,12 +32,19 @@ export function sendTrafficRequest(config: Config, target: { url: string; connec
   return httpRequest({ url: target.url, connectTo: target.connectTo, method, headers, body: method === 'GET' ? undefined : body, timeoutMs: requestTimeoutMs, signal });
 }
 
+// Header values that are credentials are shown by name only in plans and parameters (an API key in traffic.headers).
+const CREDENTIAL_HEADER = /authorization|token|key|secret|cookie|password/i;
+
+export function displayHeaders(headers: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, CREDENTIAL_HEADER.test(name) ? `<traffic.headers.${name}>` : value]));
+}
+
 /** Equivalent curl line for the plan printout. */
 export function curlEquivalent(config: Config, url: string, connectTo?: string): string[] {
   const parsed = new URL(url);
   const argv = ['curl', '-sS', '-X', config.traffic.method];
   if (connectTo) argv.push('--connect-to', `${parsed.hostname}:${parsed.port || (parsed.protocol === 'https:' ? 443 : 80)}:${connectTo}:`);
-  for (const [name, value] of Object.entries(config.traffic.headers)) argv.push('-H', `${name}: ${value}`);
+  for (const [name, value] of Object.entries(displayHeaders(config.traffic.headers))) argv.push('-H', `${name}: ${value}`);
   if (config.traffic.method !== 'GET' && config.traffic.body) argv.push('-d', config.traffic.body);
   argv.push(url);
   return argv;
