@@ -18,6 +18,13 @@ function openssl(config: Config, args: string[]): ExecAction {
 
 const REMOTE_SECRET_LABEL = 'istio/multiCluster=true';
 
+// Restarting by setting a pod-template annotation is idempotent: the same value twice is no change, no rollout.
+const RESTART_ANNOTATION = 'akidb.io/sidecars-for-istio';
+
+function restartPatch(istioVersion: string): string {
+  return JSON.stringify({ spec: { template: { metadata: { annotations: { [RESTART_ANNOTATION]: istioVersion } } } } });
+}
+
 const day1: DayDef = {
   day: 1,
   title: 'Istio installation & multi-cluster setup',
@@ -234,11 +241,15 @@ const day1: DayDef = {
     {
       id: 'day1.restart-workloads',
       title: 'Restart the workloads so they get sidecars',
-      why: 'Pods get a sidecar only when created. `kubectl rollout restart` restarts every time it runs, so it runs only while some pod of the namespace lacks istio-proxy (the seed restarted on every run).',
+      why: `Pods get a sidecar only when created. The seed ran \`kubectl rollout restart\`, which restarts every time it runs: a run resumed after a crash that had restarted some Deployments restarted them again. akictl instead sets the pod-template annotation ${RESTART_ANNOTATION} to the Istio version: Kubernetes rolls out only when the template changes, so repeating the step never restarts twice, and a new Istio version restarts once more. Skipped while every pod already has istio-proxy.`,
       scope: 'per-cluster',
       done: (ctx) => podsHaveContainer(ctx.cluster, ctx.config.app.namespace, 'istio-proxy'),
       actions: (ctx) =>
-        ctx.config.app.deployments.map((name) => kubectl(ctx.config, ctx.cluster, ['rollout', 'restart', `deployment/${name}`, '-n', ctx.config.app.namespace])),
+        ctx.config.app.deployments.map((name) =>
+          kubectl(ctx.config, ctx.cluster, ['patch', `deployment/${name}`, '-n', ctx.config.app.namespace, '--type=merge', `--patch=${restartPatch(ctx.config.mesh.istioVersion)}`], {
+            note: `restarts ${name} once for Istio ${ctx.config.mesh.istioVersion}; repeating it changes nothing`,
+          }),
+        ),
     },
     {
       id: 'day1.wait-rollout',

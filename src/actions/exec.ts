@@ -19,6 +19,8 @@ export interface CommandOptions {
   cwd?: string;
   /** Grace between SIGTERM and SIGKILL of the process group. */
   killGraceMs?: number;
+  /** Called once the child is running (crash points of the reliability suites). */
+  onSpawn?: () => void;
 }
 
 /**
@@ -43,6 +45,7 @@ export async function runCommand(argv: string[], options: CommandOptions = {}): 
     extendEnv: true,
     // The default 100 MB cap is fine; encoding stays utf8.
   });
+  options.onSpawn?.();
   let timedOut = false;
   let aborted = false;
   const grace = options.killGraceMs ?? 2000;

@@ -35,6 +35,8 @@ export interface ActionContext {
   stepId: string;
   /** Extra environment of every command the action starts (see RunServices.childEnv). */
   env?: Record<string, string>;
+  /** Called when a command of the action is running. */
+  onSpawn?: () => void;
 }
 
 const TAIL_LINES = 15;
@@ -71,7 +73,7 @@ async function runExec(action: ExecAction, ctx: ActionContext, logOutput = true)
   const result = await withRetries(
     ctx,
     line,
-    () => runCommand(shown.argv, { input, signal: ctx.signal, timeoutMs: ctx.timeoutMs, cwd: shown.cwd, env: ctx.env }),
+    () => runCommand(shown.argv, { input, signal: ctx.signal, timeoutMs: ctx.timeoutMs, cwd: shown.cwd, env: ctx.env, onSpawn: ctx.onSpawn }),
     (value, threw) => !threw && !ok.has((value as CommandResult).exitCode) && !(value as CommandResult).aborted && !(value as CommandResult).timedOut && isTransientOutput((value as CommandResult).stderr),
   );
   if (action.sensitiveOutput) ctx.redactor.addDocument(result.stdout);

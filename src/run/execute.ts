@@ -248,6 +248,9 @@ class StepRunner {
     try {
       for (const [index, action] of instance.actions.entries()) {
         if (rc.signal.aborted) throw interruption(rc.signal);
+        const during = `during-action:${step.id}:${index + 1}`;
+        const spawns = action.kind === 'exec' || action.kind === 'pipe';
+        if (!spawns) crashPoint(during);
         await runAction(action, {
           config: rc.config,
           signal: rc.signal,
@@ -263,6 +266,7 @@ class StepRunner {
           confirmed: store.data.confirmations.includes(step.id),
           stepId: step.id,
           env: services.childEnv(key),
+          onSpawn: spawns ? () => crashPoint(during) : undefined,
         });
         crashPoint(`after-action:${step.id}:${index + 1}`);
       }
