@@ -23,6 +23,15 @@ export interface CommandOptions {
   onSpawn?: () => void;
 }
 
+/** Process groups of the commands running now: a second Ctrl-C kills them before akictl exits. */
+const runningGroups = new Set<number>();
+
+/** Sends `signal` to the process group of every command still running (synchronous: safe right before exit). */
+export function signalRunningGroups(signal: NodeJS.Signals): number {
+  for (const pid of runningGroups) signalGroup(pid, signal);
+  return runningGroups.size;
+}
+
 /**
  * Run one program with an argument array (never a shell). The child leads its own process group so that an
  * interrupt or a timeout can stop it together with everything it started (istioctl's helpers, a hung
@@ -45,6 +54,8 @@ export async function runCommand(argv: string[], options: CommandOptions = {}): 
     extendEnv: true,
     // The default 100 MB cap is fine; encoding stays utf8.
   });
+  const group = child.pid;
+  if (group !== undefined) runningGroups.add(group);
   options.onSpawn?.();
   let timedOut = false;
   let aborted = false;
@@ -84,6 +95,7 @@ export async function runCommand(argv: string[], options: CommandOptions = {}): 
       durationMs: Date.now() - started,
     };
   } finally {
+    if (group !== undefined) runningGroups.delete(group);
     if (timer) clearTimeout(timer);
     if (escalation) clearTimeout(escalation);
     options.signal?.removeEventListener('abort', onAbort);
