@@ -12,6 +12,15 @@ function pkiDir(ctx: StepContext): string {
   return ctx.config.mesh.pki.dir ?? ctx.paths.pkiDir;
 }
 
+/**
+ * An openssl `-subj` value. "/" separates attributes and "\\" escapes, so both are escaped in values: an
+ * organization such as "Evil Corp/CN=attacker" stays one O= attribute instead of adding a CN. (`-utf8` makes
+ * openssl read the value as UTF-8 rather than Latin-1.)
+ */
+function subject(attributes: Array<[string, string]>): string {
+  return attributes.map(([type, value]) => `/${type}=${value.replace(/[\\/]/g, (c) => `\\${c}`)}`).join('');
+}
+
 function openssl(config: Config, args: string[]): ExecAction {
   return { kind: 'exec', argv: [config.tools.openssl, ...args] };
 }
@@ -87,8 +96,8 @@ const day1: DayDef = {
         return [
           { kind: 'exec', argv: ['mkdir', '-p', '-m', '700', dir] },
           openssl(ctx.config, [
-            'req', '-x509', '-newkey', `rsa:${pki.keyBits}`, '-sha256', '-nodes', '-days', String(pki.rootDays),
-            '-subj', `/O=${pki.organization}/CN=${pki.organization} Root CA`,
+            'req', '-x509', '-newkey', `rsa:${pki.keyBits}`, '-sha256', '-nodes', '-days', String(pki.rootDays), '-utf8',
+            '-subj', subject([['O', pki.organization], ['CN', `${pki.organization} Root CA`]]),
             '-addext', 'basicConstraints=critical,CA:true',
             '-addext', 'keyUsage=critical,digitalSignature,nonRepudiation,keyEncipherment,keyCertSign',
             '-keyout', path.join(dir, 'root-key.pem'), '-out', path.join(dir, 'root-cert.pem'),
@@ -111,8 +120,8 @@ const day1: DayDef = {
         return [
           { kind: 'exec', argv: ['mkdir', '-p', '-m', '700', dir] },
           openssl(ctx.config, [
-            'req', '-new', '-newkey', `rsa:${pki.keyBits}`, '-sha256', '-nodes',
-            '-subj', `/O=${pki.organization}/CN=Intermediate CA/L=${ctx.cluster.name}`,
+            'req', '-new', '-newkey', `rsa:${pki.keyBits}`, '-sha256', '-nodes', '-utf8',
+            '-subj', subject([['O', pki.organization], ['CN', 'Intermediate CA'], ['L', ctx.cluster.name]]),
             '-addext', 'basicConstraints=critical,CA:true,pathlen:0',
             '-addext', 'keyUsage=critical,digitalSignature,nonRepudiation,keyEncipherment,keyCertSign',
             '-addext', `subjectAltName=DNS:istiod.istio-system.svc`,

@@ -103,3 +103,14 @@ describe('crash oracle', () => {
     expect(findings.problems.join('\n')).toMatch(/never ran: kubectl apply x/);
   });
 });
+
+describe('injection oracle', async () => {
+  const { carriedExactly, shape } = await import('./support/injection.js');
+  it('sees a value that was not carried verbatim, and a document that changed shape', () => {
+    const benign = { spec: { profile: 'zq0q', other: 'zq1q-x' } };
+    expect(carriedExactly(benign, { spec: { profile: 'zq0q: v', other: 'zq1q: v-x' } }, ': v', new Set([0, 1]))).toEqual([]);
+    expect(carriedExactly(benign, { spec: { profile: 'zq0q v', other: 'zq1q: v-x' } }, ': v', new Set([0, 1]))).toHaveLength(1);
+    expect(carriedExactly(benign, { spec: { profile: 'zq0q', other: 'zq1q-x' } }, ': v', new Set([0]))).toHaveLength(1);
+    expect(shape({ a: 'x', b: [1] })).not.toEqual(shape({ a: 'x', b: [1], kind: 'Secret' }));
+  });
+});
