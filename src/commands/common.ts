@@ -1,5 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { registerKubeconfigSecrets } from '../config/contexts.js';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
 import { UsageError } from '../errors.js';
 import { dayLoaders, knownDays } from '../../days/index.js';
@@ -31,6 +32,7 @@ export async function openSession(global: GlobalOptions): Promise<Session> {
   checkGlobal(global);
   registerEnvironmentSecrets(redactor);
   const loaded = await loadConfig(global.config ?? (process.env.AKICTL_CONFIG || undefined));
+  await registerKubeconfigSecrets(loaded.config, redactor);
   const stateDir = resolveStateDir(global);
   return { ...loaded, stateDir, paths: pathsFor(stateDir), global };
 }
