@@ -6,6 +6,8 @@ export class PreflightError extends Error {
   constructor(
     message: string,
     readonly hint: string,
+    /** Every cause was transient (the API server blinked): worth retrying. */
+    readonly transient = false,
   ) {
     super(message);
   }
@@ -46,6 +48,7 @@ export function contextsReachable(config: Config): BuiltinAction {
     params: { contexts: config.clusters.map((cluster) => cluster.context) },
     async run(io) {
       const failures: string[] = [];
+      let transient = true;
       await Promise.all(
         config.clusters.map(async (cluster) => {
           try {
@@ -53,6 +56,7 @@ export function contextsReachable(config: Config): BuiltinAction {
             io.log(`${cluster.name}: Kubernetes ${await kube.version()}`);
           } catch (error) {
             failures.push(`${cluster.name}: ${(error as Error).message}`);
+            transient &&= (error as { transient?: boolean }).transient === true;
           }
         }),
       );
@@ -60,6 +64,7 @@ export function contextsReachable(config: Config): BuiltinAction {
         throw new PreflightError(
           `cannot reach ${failures.length} cluster(s): ${failures.join('; ')}`,
           'Check that each context exists in your kubeconfig (kubectl config get-contexts) and that its API server is reachable; the config field clusters[].context names it.',
+          transient,
         );
       }
     },

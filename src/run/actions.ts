@@ -128,7 +128,8 @@ export async function runAction(action: Action, ctx: ActionContext): Promise<voi
       return;
     case 'builtin': {
       ctx.log(`builtin ${action.name}: ${action.describe}`);
-      const result = await action.run(ctx.io);
+      // Builtins are safe to repeat like every action; one whose failure is transient (an API 5xx) runs again.
+      const result = await withRetries(ctx, `builtin ${action.name}`, () => action.run(ctx.io), (error, threw) => threw && isTransientError(error));
       for (const [name, value] of Object.entries(result?.outputs ?? {})) await ctx.setOutput(name, value);
       return;
     }

@@ -41,6 +41,8 @@ export interface DayRow {
   retryTarget: CommandTarget;
   /** Commands whose input is secret: the secrets suite makes them fail and echo that input. */
   secretCommands: SecretCommand[];
+  /** A step whose done check reads the API: after a full run it must be skipped, never redone for a failed check. */
+  apiDoneCheck: { step: string; path: string };
 }
 
 /** A fake-tool rule that applies to the target command only (its tool, argv and step). */
@@ -136,6 +138,7 @@ const day1: DayRow = {
   ],
   timeoutTarget: { step: 'day1.expose-services', tool: 'kubectl', match: ['apply', '--context=us-west'] },
   retryTarget: { step: 'day1.injection-label', tool: 'kubectl', match: ['label', '--context=eu-central'] },
+  apiDoneCheck: { step: 'day1.restart-workloads', path: '/pods' },
   secretCommands: [
     { step: 'day1.cacerts-secret', tool: 'kubectl', match: ['apply', '-f', '-', '--context=eu-central'], carries: 'the intermediate CA key (Secret cacerts)' },
     { step: 'day1.remote-secrets', tool: 'kubectl', match: ['apply', '-f', '-', '--context=us-west'], carries: 'a remote-secret kubeconfig with its service-account token' },
