@@ -17,6 +17,7 @@ export interface PlanStep {
   destructive: boolean;
   restoredBy: string | null;
   instances: PlanInstance[];
+  gates: Array<{ id: string }>;
 }
 
 export interface Plan {

@@ -38,6 +38,8 @@ export class Scenario {
   /** In every scenario process's environment: how its processes are found in the process table. */
   readonly marker: string;
   readonly env: Record<string, string>;
+  /** Values the row's prepare() found (loopback ports) for its configure(). */
+  readonly vars: Record<string, string> = {};
   private readonly cleanups: Array<() => Promise<void> | void> = [];
 
   private constructor(
@@ -50,7 +52,7 @@ export class Scenario {
     options: ScenarioOptions,
   ) {
     this.env = {
-      ...fakeEnv({ dir, kube, rules: options.rules, token: options.token }),
+      ...fakeEnv({ dir, kube, rules: [...(options.rules ?? []), ...(row.baseRules ?? [])], token: options.token }),
       AKICTL_CONFIG: configFile,
       AKICTL_STATE_DIR: stateDir,
     };
@@ -105,9 +107,9 @@ export class Scenario {
     return this.run(['day', String(this.row.day), '--apply', ...this.row.applyArgs, ...extra], options);
   }
 
-  /** Replaces the fake tools' rules (counters restart for new rules). */
+  /** Replaces the fake tools' rules (counters restart for new rules); the row's own rules stay, after them. */
   setRules(rules: FakeRule[]): void {
-    writeFileSync(path.join(this.dir, FAKE_RULES_NAME), JSON.stringify(rules, null, 2));
+    writeFileSync(path.join(this.dir, FAKE_RULES_NAME), JSON.stringify([...rules, ...(this.row.baseRules ?? [])], null, 2));
     this.env.AKICTL_FAKE_RULES = path.join(this.dir, FAKE_RULES_NAME);
   }
 
