@@ -41,15 +41,11 @@ const DAMAGES: Damage[] = [
 
 const RECOVERY = /Restore .*state\.json\.bak|restore the backup|delete state\.json\.bak|delete the backup|akictl release that wrote it|move .* away/i;
 
+/** Every command that reads state with the first day; the day-specific ones with the others. */
 function commandsFor(row: DayRow, out: string): string[][] {
-  return [
-    ['day', String(row.day), '--apply', ...row.applyArgs],
-    ['resume'],
-    ['status'],
-    ['validate', 'day', String(row.day)],
-    ['day', String(row.day)],
-    ['render', 'day', String(row.day), '--out', out],
-  ];
+  const perDay = [['day', String(row.day), '--apply', ...row.applyArgs], ['validate', 'day', String(row.day)], ['day', String(row.day)]];
+  if (row !== DAYS[0]) return perDay;
+  return [...perDay, ['resume'], ['status'], ['report'], ['render', 'day', String(row.day), '--out', out]];
 }
 
 for (const row of DAYS) {

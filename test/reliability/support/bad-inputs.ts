@@ -101,9 +101,9 @@ function wrongType(node: SchemaNode): Json {
 }
 
 /**
- * One entry per field: a value breaking its most specific rule (or of the wrong type when it has none); one per
- * closed object: an unknown key; one per required field present in the base: the field removed; one per object
- * or list: a value of the wrong type.
+ * One entry per field: a value breaking its most specific rule (or of the wrong type when it has none); for the
+ * top level and each section: an unknown key and a value of the wrong type; one per required field present in
+ * the base (top level and clusters): the field removed; one per list: a value of the wrong type.
  */
 export function schemaCorpus(schema: SchemaNode, base: Json, args: string[]): BadInput[] {
   const corpus: BadInput[] = [];
@@ -114,8 +114,9 @@ export function schemaCorpus(schema: SchemaNode, base: Json, args: string[]): Ba
     const value = getAt(base, path);
     const main = node.anyOf?.find((branch) => branch.type !== 'null' && (branch.properties || branch.items)) ?? node;
     if (main.type === 'object' && main.properties) {
-      if (path.length > 0) add(`${fieldName(path)}: a string instead of a mapping`, setAt(base, path, wrongType(main)), path);
-      if (main.additionalProperties === false && (value !== undefined || path.length === 0)) {
+      // Sections (one level down) get the structural mistakes; deeper objects share their code path.
+      if (path.length === 1) add(`${fieldName(path)}: a string instead of a mapping`, setAt(base, path, wrongType(main)), path);
+      if (main.additionalProperties === false && path.length <= 1 && (value !== undefined || path.length === 0)) {
         add(`${fieldName([...path, 'unknownField']) }: unknown key`, setAt(base, [...path, 'unknownField'], 1), [...path, 'unknownField'], true);
       }
       for (const key of main.required ?? []) {
@@ -172,13 +173,26 @@ export function semanticCorpus(base: any, args: string[]): BadInput[] {
   ];
 }
 
-/** Flags and arguments that are wrong for day N (valid configuration). */
-export function flagCorpus(day: number, days: number[], steps: string[], applyArgs: string[], files: { aFile: string; missing: string }): BadInput[] {
+/**
+ * Flags and arguments that are wrong for day N (valid configuration). With `everything` false, only the entries
+ * that depend on the day (its steps, its number); the rest is the same for every day.
+ */
+export function flagCorpus(day: number, days: number[], steps: string[], applyArgs: string[], files: { aFile: string; missing: string }, everything = true): BadInput[] {
   const apply = ['day', String(day), '--apply', ...applyArgs];
   const next = Math.max(...days) + 1;
   const entry = (name: string, args: string[], names: RegExp): BadInput => ({ name, args, names });
   const otherDay = days.find((candidate) => candidate !== day);
+  const perDay = [
+    entry('--from an unknown step', [...apply, '--from', 'no-such-step'], /--from no-such-step: day \d+ has no step with that id/),
+    entry('--from a step of another day', [...apply, '--from', `day${otherDay ?? next}.${steps[0]!.split('.')[1]}`], /--from day\d+\..*: day \d+ has no step with that id/),
+    entry('--only an unknown step', [...apply, '--only', 'nope'], /--only nope: day \d+ has no step with that id/),
+    entry('--only with one unknown step among good ones', [...apply, '--only', `${steps[0]},nope`], /--only nope/),
+    entry('--from after every --only step', [...apply, '--from', steps.at(-1)!, '--only', steps[0]!], /selection leaves no step to run[\s\S]*--from, --only/),
+    entry('--cluster unknown', [...apply, '--cluster', 'ap-south'], /--cluster ap-south: no cluster of that name/),
+  ];
+  if (!everything) return perDay;
   return [
+    ...perDay,
     entry('day 0', ['day', '0', '--apply'], /day 0 does not exist/),
     entry(`day ${next}`, ['day', String(next), '--apply'], new RegExp(`day ${next} does not exist`)),
     entry('day x', ['day', 'x', '--apply'], /day "x" is not a number/),
@@ -187,12 +201,6 @@ export function flagCorpus(day: number, days: number[], steps: string[], applyAr
     entry('an empty day', ['day', '', '--apply'], /day "" is not a number/),
     entry('no day', ['day'], /missing required argument 'n'/),
     entry('two days', ['day', String(day), String(day), '--apply'], /too many arguments/),
-    entry('--from an unknown step', [...apply, '--from', 'no-such-step'], /--from no-such-step: day \d+ has no step with that id/),
-    entry('--from a step of another day', [...apply, '--from', `day${otherDay ?? next}.${steps[0]!.split('.')[1]}`], /--from day\d+\..*: day \d+ has no step with that id/),
-    entry('--only an unknown step', [...apply, '--only', 'nope'], /--only nope: day \d+ has no step with that id/),
-    entry('--only with one unknown step among good ones', [...apply, '--only', `${steps[0]},nope`], /--only nope/),
-    entry('--from after every --only step', [...apply, '--from', steps.at(-1)!, '--only', steps[0]!], /selection leaves no step to run[\s\S]*--from, --only/),
-    entry('--cluster unknown', [...apply, '--cluster', 'ap-south'], /--cluster ap-south: no cluster of that name/),
     entry('--cluster with no name', [...apply, '--cluster', ','], /--cluster: no cluster named/),
     entry('--only with no step', [...apply, '--only', ','], /--only: no step named/),
     entry('--cluster without a value', [...apply, '--cluster'], /option '--cluster <name>' argument missing/),
