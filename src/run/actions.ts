@@ -7,6 +7,7 @@ import { AwaitingConfirmationError } from '../errors.js';
 import type { Action, ActionIO, AwsAction, ExecAction } from '../plan/types.js';
 import { manifestYaml } from '../render/manifest.js';
 import { shellLine } from '../render/shell.js';
+import { withDeadline } from './deadline.js';
 import { materialize } from './materialize.js';
 import type { Redactor } from './redact.js';
 import { isTransientError, isTransientOutput } from './transient.js';
@@ -37,6 +38,8 @@ export interface ActionContext {
   env?: Record<string, string>;
   /** Called when a command of the action is running. */
   onSpawn?: () => void;
+  /** The action's I/O bound to another signal (one that also fires at a deadline). */
+  ioFor?: (signal: AbortSignal) => ActionIO;
 }
 
 const TAIL_LINES = 15;
@@ -129,7 +132,9 @@ export async function runAction(action: Action, ctx: ActionContext): Promise<voi
     case 'builtin': {
       ctx.log(`builtin ${action.name}: ${action.describe}`);
       // Builtins are safe to repeat like every action; one whose failure is transient (an API 5xx) runs again.
-      const result = await withRetries(ctx, `builtin ${action.name}`, () => action.run(ctx.io), (error, threw) => threw && isTransientError(error));
+      // Each attempt is bounded by the step timeout, like a command: a check that never answers cannot hang the run.
+      const attempt = () => withDeadline(ctx.timeoutMs, ctx.signal, `builtin ${action.name} (${action.describe})`, (signal) => action.run(ctx.ioFor?.(signal) ?? ctx.io));
+      const result = await withRetries(ctx, `builtin ${action.name}`, attempt, (error, threw) => threw && isTransientError(error));
       for (const [name, value] of Object.entries(result?.outputs ?? {})) await ctx.setOutput(name, value);
       return;
     }

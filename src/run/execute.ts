@@ -263,9 +263,10 @@ class StepRunner {
         const during = `during-action:${step.id}:${index + 1}`;
         const spawns = action.kind === 'exec' || action.kind === 'pipe';
         if (!spawns) crashPoint(during);
-        // Commands carry their own timeout (their process group is killed); anything else is bounded here.
+        // Commands carry their own timeout (their process group is killed) and builtins bound each attempt;
+        // anything else is bounded here.
         const bounded = <T>(work: (signal: AbortSignal) => Promise<T>) =>
-          spawns ? work(rc.signal) : withDeadline(timeoutMs, rc.signal, actionLabel(action), work);
+          spawns || action.kind === 'builtin' ? work(rc.signal) : withDeadline(timeoutMs, rc.signal, actionLabel(action), work);
         await bounded((signal) => runAction(action, {
           config: rc.config,
           signal,
@@ -282,6 +283,7 @@ class StepRunner {
           stepId: step.id,
           env: services.childEnv(key),
           onSpawn: spawns ? () => crashPoint(during) : undefined,
+          ioFor: (bound) => services.io(instance.target, key, bound, timeoutMs, step.id),
         }));
         crashPoint(`after-action:${step.id}:${index + 1}`);
       }
@@ -366,8 +368,6 @@ interface InstanceFailure {
 
 function actionLabel(action: Action): string {
   switch (action.kind) {
-    case 'builtin':
-      return `builtin ${action.name} (${action.describe})`;
     case 'aws':
       return `AWS ${action.service}.${action.operation}`;
     case 'file':

@@ -31,7 +31,9 @@ const PERMANENT = [
 
 for (const row of DAYS) {
   describe(`timeouts and retries: day ${row.day}`, () => {
+    // Hang tests wait for a short step timeout; the others leave room for a busy machine.
     const fast = (raw: any) => Object.assign(raw.execution, { stepTimeoutSeconds: STEP_TIMEOUT_S, retries: RETRIES, retryBackoffMs: BACKOFF_MS });
+    const roomy = (raw: any) => Object.assign(raw.execution, { stepTimeoutSeconds: 30, retries: RETRIES, retryBackoffMs: BACKOFF_MS });
 
     it.concurrent.each([
       { label: 'that stops on SIGTERM', ignoreSignals: false },
@@ -78,7 +80,7 @@ for (const row of DAYS) {
 
     it.concurrent.each(TRANSIENT.map((stderr) => ({ stderr })))('retries "$stderr" with doubling backoff until it passes', async ({ stderr }) => {
       const target = row.retryTarget;
-      const scenario = await Scenario.start(row, { configure: fast, rules: [ruleFor(target, { times: RETRIES, exit: 1, stderr })] });
+      const scenario = await Scenario.start(row, { configure: roomy, rules: [ruleFor(target, { times: RETRIES, exit: 1, stderr })] });
       try {
         const result = await scenario.apply(['--only', target.step]);
         expect(result.code, result.stderr).toBe(0);
@@ -94,7 +96,7 @@ for (const row of DAYS) {
 
     it.concurrent('gives up on a transient failure after execution.retries retries', async () => {
       const target = row.retryTarget;
-      const scenario = await Scenario.start(row, { configure: fast, rules: [ruleFor(target, { exit: 1, stderr: TRANSIENT[0] })] });
+      const scenario = await Scenario.start(row, { configure: roomy, rules: [ruleFor(target, { exit: 1, stderr: TRANSIENT[0] })] });
       try {
         const result = await scenario.apply(['--only', target.step]);
         expect(result.code).toBe(1);
@@ -108,7 +110,7 @@ for (const row of DAYS) {
 
     it.concurrent.each(PERMANENT.map((stderr) => ({ stderr })))('does not retry "$stderr"', async ({ stderr }) => {
       const target = row.retryTarget;
-      const scenario = await Scenario.start(row, { configure: fast, rules: [ruleFor(target, { exit: 1, stderr })] });
+      const scenario = await Scenario.start(row, { configure: roomy, rules: [ruleFor(target, { exit: 1, stderr })] });
       try {
         const result = await scenario.apply(['--only', target.step]);
         expect(result.code).toBe(1);
@@ -121,7 +123,7 @@ for (const row of DAYS) {
 
     it.concurrent.runIf(row.apiDoneCheck)('never reads a done check that fails as "not done": retries it while transient, else stops', async () => {
       const { step, path } = row.apiDoneCheck!;
-      const scenario = await Scenario.start(row, { configure: fast });
+      const scenario = await Scenario.start(row, { configure: roomy });
       try {
         const full = await scenario.apply();
         expect(full.code, full.stderr).toBe(0);
@@ -153,7 +155,7 @@ for (const row of DAYS) {
       { label: '500', fault: { status: 500, message: 'etcdserver: leader changed' } },
       { label: '429', fault: { status: 429, message: 'Too many requests, please try again later.' } },
     ])('retries an API server $label answer to an in-process check', async ({ fault }) => {
-      const scenario = await Scenario.start(row, { configure: fast });
+      const scenario = await Scenario.start(row, { configure: roomy });
       try {
         const hit = scenario.kube.injectFault({ cluster: scenario.kube.clusters[0], pathIncludes: row.apiRead.path, times: RETRIES, ...fault });
         const result = await scenario.apply(['--only', row.apiRead.only.join(',')]);
