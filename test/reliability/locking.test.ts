@@ -9,7 +9,6 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DAYS, type DayRow } from './support/days.js';
 import { recordFigures } from './support/figures.js';
-import { planOf } from './support/plan.js';
 import { Scenario } from './support/scenario.js';
 
 const ROUNDS = 20;
@@ -34,9 +33,6 @@ function lockText(scenario: Scenario): string | undefined {
   return existsSync(file) ? readFileSync(file, 'utf8') : undefined;
 }
 
-async function firstStep(row: DayRow): Promise<string> {
-  return (await planOf(row)).steps[0]!.id;
-}
 
 /** Two applies of the first step started together; the winner holds the lock while its first command is slowed. */
 async function race(scenario: Scenario, only: string) {
@@ -52,7 +48,7 @@ describe('locking: concurrent applies', () => {
     { label: `${STALE_ROUNDS} rounds of two concurrent applies over a dead holder's lock`, rounds: STALE_ROUNDS, stale: true },
   ])('$label: exactly one runs, the other exits 4 naming the holder', async ({ rounds, stale }) => {
     // Commands are slowed: the winner still holds the lock when the loser looks.
-    const lanes = await Promise.all(DAYS.map(async (row) => ({ row, only: await firstStep(row), scenario: await Scenario.start(row, { env: { AKICTL_FAKE_DELAY_MS: '300' } }) })));
+    const lanes = await Promise.all(DAYS.map(async (row) => ({ row, only: row.quickStep, scenario: await Scenario.start(row, { env: { AKICTL_FAKE_DELAY_MS: '300' } }) })));
     let bothRan = 0;
     try {
       for (let round = 1; round <= rounds; round += 1) {
@@ -92,7 +88,7 @@ for (const row of DAYS) {
       const scenario = await Scenario.start(row);
       try {
         writeLock(scenario, await holder());
-        const result = await scenario.apply(['--only', await firstStep(row)]);
+        const result = await scenario.apply(['--only', row.quickStep]);
         expect(result.code, result.stderr).toBe(0);
         expect(result.stderr).toMatch(/breaking a stale lock held by .*that process is gone/);
         expect(lockText(scenario)).toBeUndefined();

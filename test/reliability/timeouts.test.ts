@@ -78,7 +78,9 @@ for (const row of DAYS) {
       }
     }, 60_000);
 
-    it.concurrent.each(TRANSIENT.map((stderr) => ({ stderr })))('retries "$stderr" with doubling backoff until it passes', async ({ stderr }) => {
+    // How an error is classified does not depend on the day: every message with the first day, one with the others.
+    const first = row === DAYS[0];
+    it.concurrent.each((first ? TRANSIENT : TRANSIENT.slice(0, 1)).map((stderr) => ({ stderr })))('retries "$stderr" with doubling backoff until it passes', async ({ stderr }) => {
       const target = row.retryTarget;
       const scenario = await Scenario.start(row, { configure: roomy, rules: [ruleFor(target, { times: RETRIES, exit: 1, stderr })] });
       try {
@@ -108,7 +110,7 @@ for (const row of DAYS) {
       }
     }, 60_000);
 
-    it.concurrent.each(PERMANENT.map((stderr) => ({ stderr })))('does not retry "$stderr"', async ({ stderr }) => {
+    it.concurrent.each((first ? PERMANENT : PERMANENT.slice(0, 1)).map((stderr) => ({ stderr })))('does not retry "$stderr"', async ({ stderr }) => {
       const target = row.retryTarget;
       const scenario = await Scenario.start(row, { configure: roomy, rules: [ruleFor(target, { exit: 1, stderr })] });
       try {

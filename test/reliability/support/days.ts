@@ -49,6 +49,8 @@ export interface DayRow {
    * API path it reads: the timeout suite makes that read hang or fail.
    */
   apiRead: { only: string[]; path: string };
+  /** A cheap step to make runs with (one or two commands, no gates, no API reads): lock races, state to damage. */
+  quickStep: string;
   /** A step whose done check reads the API: after a full run it must be skipped, never redone for a failed check. */
   apiDoneCheck?: { step: string; path: string };
   /** Fake-tool rules every scenario of the day needs (answers the fakes cannot compute), after a test's own. */
@@ -152,6 +154,7 @@ const day1: DayRow = {
   retryTarget: { step: 'day1.injection-label', tool: 'kubectl', match: ['label', '--context=eu-central'] },
   apiDoneCheck: { step: 'day1.restart-workloads', path: '/pods' },
   apiRead: { only: ['day1.preflight'], path: '/version' },
+  quickStep: 'day1.injection-label',
   secretCommands: [
     { step: 'day1.cacerts-secret', tool: 'kubectl', match: ['apply', '-f', '-', '--context=eu-central'], carries: 'the intermediate CA key (Secret cacerts)' },
     { step: 'day1.remote-secrets', tool: 'kubectl', match: ['apply', '-f', '-', '--context=us-west'], carries: 'a remote-secret kubeconfig with its service-account token' },
@@ -258,6 +261,7 @@ const day5: DayRow = {
   retryTarget: { step: 'day5.observability-namespace', tool: 'kubectl', match: ['apply'] },
   secretCommands: [],
   apiRead: { only: ['day5.observability-namespace', 'day5.thanos-query', 'day5.thanos-address'], path: '/services/thanos-query' },
+  quickStep: 'day5.observability-namespace',
   secrets: () => ({ 'API key in traffic.headers': DAY5_API_KEY.slice('Bearer '.length) }),
 };
 
