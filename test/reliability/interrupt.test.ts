@@ -4,6 +4,7 @@
 // second signal exits at once, says the state may be stale, and leaves no process behind either.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
+import type { ResultPromise } from 'execa';
 import type { FakeLogEntry } from '../support/cli.js';
 import { DAYS, ruleFor, type CommandTarget } from './support/days.js';
 import { recordFigures } from './support/figures.js';
@@ -12,14 +13,20 @@ import { Scenario } from './support/scenario.js';
 
 const GROUP_GONE_WITHIN_MS = 5_000;
 
-async function waitForHang(scenario: Scenario, timeoutMs = 60_000): Promise<FakeLogEntry | undefined> {
+/** The hanging call once it hangs; throws with akictl's output if akictl ends (or 60 s pass) before that. */
+async function waitForHang(scenario: Scenario, child: ResultPromise, timeoutMs = 60_000): Promise<FakeLogEntry> {
+  let ended: string | undefined;
+  void child.then(
+    (result) => (ended = `akictl exited ${result.exitCode} before the command hung:\n${String(result.stderr).slice(-3000)}`),
+    (error: unknown) => (ended = String(error)),
+  );
   const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
+  while (Date.now() < deadline && ended === undefined) {
     const hung = scenario.log().find((entry) => entry.hang);
     if (hung) return hung;
     await sleep(50);
   }
-  return undefined;
+  throw new Error(ended ?? `the target command did not hang within ${timeoutMs / 1000}s`);
 }
 
 /** Milliseconds until the process group has no live member, or undefined when it outlives the limit. */
@@ -50,8 +57,7 @@ for (const day of DAYS) {
         let orphans = 0;
         try {
           const child = scenario.spawn(['day', String(day.day), '--apply', ...day.applyArgs]);
-          const hung = await waitForHang(scenario);
-          expect(hung, 'the target command never ran').toBeDefined();
+          const hung = await waitForHang(scenario, child);
           // The fake leads its own process group (akictl starts commands detached) with a grandchild in it.
           const group = processGroupMembers(hung!.pid);
           expect(group).toContain(hung!.grandchildPid);
@@ -85,8 +91,7 @@ for (const day of DAYS) {
       let orphans = 0;
       try {
         const child = scenario.spawn(['day', String(day.day), '--apply', ...day.applyArgs]);
-        const hung = await waitForHang(scenario);
-        expect(hung, 'the target command never ran').toBeDefined();
+        const hung = await waitForHang(scenario, child);
         child.kill(signal);
         await sleep(300);
         const second = Date.now();
