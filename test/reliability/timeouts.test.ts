@@ -123,7 +123,7 @@ for (const row of DAYS) {
       }
     }, 60_000);
 
-    it.concurrent.runIf(row.apiDoneCheck)('never reads a done check that fails as "not done": retries it while transient, else stops', async () => {
+    (row.apiDoneCheck ? it.concurrent : it.skip)('never reads a done check that fails as "not done": retries it while transient, else stops', async () => {
       const { step, path } = row.apiDoneCheck!;
       const scenario = await Scenario.start(row, { configure: roomy });
       try {
