@@ -129,6 +129,7 @@ export async function execute(rc: RunContext, options: ExecuteOptions): Promise<
   } finally {
     run.endedAt = new Date().toISOString();
     await store.save();
+    logs.close();
   }
   return { run, logsDir: logs.dir };
 }
@@ -159,6 +160,8 @@ class StepRunner {
 
   async runStep(step: StepDef): Promise<void> {
     const { rc } = this;
+    // Before waiting for a person, put everything done so far on disk.
+    if (step.destructive && !this.options.yes) await rc.store.save();
     if (step.destructive && !this.options.yes && !(await rc.confirmDestructive(step))) {
       throw new StepFailedError(`step ${step.id} is destructive and was not confirmed.`, 'Re-run with --yes to confirm destructive steps.');
     }
@@ -212,7 +215,7 @@ class StepRunner {
       services.logs.append(key, `done check: ${instance.done.describe}: ${check.measured} (${check.ok === true ? 'already done' : 'needs to run'})`);
       if (check.ok === true) {
         this.record(key, instance, { status: 'skipped', note: `already done: ${check.measured}`, error: undefined, endedAt: new Date().toISOString(), durationMs: Date.now() - started });
-        await store.save();
+        store.saveLater(); // durable with the next transition (see StateStore.saveLater)
         rc.reporter.instanceEnd(key, 'skipped', `already done (${check.measured})`);
         return undefined;
       }
@@ -250,7 +253,9 @@ class StepRunner {
       this.record(key, instance, { status: 'done', endedAt: new Date().toISOString(), durationMs: Date.now() - started });
       const restoring = store.data.pendingRestores.findIndex((p) => p.step === step.id && p.target === instance.targetName);
       if (restoring >= 0) store.data.pendingRestores.splice(restoring, 1);
-      await store.save();
+      // Durable with the next instance's `running` write or at the end of the run, whichever comes first: a
+      // crash in between leaves this instance `running`, and resume re-checks it (every step is idempotent).
+      store.saveLater();
       rc.reporter.instanceEnd(key, 'done', '', Date.now() - started);
       return undefined;
     } catch (error) {
