@@ -70,3 +70,23 @@ export function destroyAwsClients(): void {
   for (const client of clients.values()) client.destroy();
   clients.clear();
 }
+
+/**
+ * One SDK call made by a builtin or a probe (discovery, waits, gates): the same clients, retry budget and
+ * abort signal as an `aws` action. Errors are the SDK's own; callers word them with describeAwsError.
+ */
+export async function callAws<T = Record<string, unknown>>(
+  io: { config: { execution: { retries: number } }; signal: AbortSignal },
+  service: AwsAction['service'],
+  operation: string,
+  input: Record<string, unknown>,
+  region?: string,
+): Promise<T> {
+  const response = await sendAws({ kind: 'aws', service, operation, input, region }, { maxAttempts: io.config.execution.retries + 1, signal: io.signal });
+  return response as T;
+}
+
+/** The SDK error name (`NoSuchBucket`, `NotFound`…), to tell "absent" from "failed". */
+export function awsErrorName(error: unknown): string {
+  return (error as { name?: string; Code?: string })?.name ?? (error as { Code?: string })?.Code ?? 'Error';
+}

@@ -129,6 +129,11 @@ export interface ProbeResult {
   /** A number worth keeping for the report (latency, lag...). */
   value?: number;
   unit?: string;
+  /**
+   * A done check that finds the step's effect already there may publish what it found (the id of an existing
+   * Route 53 health check), exactly as the step would have: later steps then read it as usual.
+   */
+  outputs?: Record<string, string>;
 }
 
 /** A read-only check of real state, used by gates and by `done` checks. */
