@@ -40,13 +40,13 @@ export function parseDayNumber(raw: string | undefined, usage: string): number {
   if (raw === undefined) throw new UsageError(`missing day number: ${usage}.`, `The day is ${valid}.`);
   if (!/^\d+$/.test(raw)) throw new UsageError(`day "${raw}" is not a number.`, `Use ${valid}, e.g. \`${usage.replace('<n>', String(days[0]))}\`.`);
   const day = Number(raw);
-  if (!days.includes(day)) throw new UsageError(`day ${day} does not exist.`, `akictl knows day ${valid}.`);
+  if (!days.includes(day)) throw new UsageError(`day ${day} does not exist.`, `The day is ${valid}.`);
   return day;
 }
 
 export async function loadDay(day: number): Promise<DayDef> {
   const loader = dayLoaders[day];
-  if (!loader) throw new UsageError(`day ${day} does not exist.`, `akictl knows day ${knownDays().join(', ')}.`);
+  if (!loader) throw new UsageError(`day ${day} does not exist.`, `The day is one of ${knownDays().join(', ')}.`);
   return loader();
 }
 

@@ -44,7 +44,12 @@ export function renderTemplateText(text: string, values: TemplateValues, name = 
 }
 
 function substitute(doc: Document, values: TemplateValues, name: string): void {
+  // visit() walks into a node a visitor returns: values inserted here must never be scanned for placeholders.
+  const inserted = new WeakSet<object>();
   visit(doc, {
+    Collection(_, node) {
+      return inserted.has(node) ? visit.SKIP : undefined;
+    },
     Pair(_, pair) {
       if (isScalar(pair.key) && typeof pair.key.value === 'string' && pair.key.value.includes('{{')) {
         throw new TemplateError(`${name}: placeholders are not allowed in keys (${pair.key.value})`);
@@ -56,7 +61,7 @@ function substitute(doc: Document, values: TemplateValues, name: string): void {
       return undefined;
     },
     Scalar(_, node, ancestors) {
-      if (typeof node.value !== 'string') return undefined;
+      if (inserted.has(node) || typeof node.value !== 'string') return undefined;
       const whole = WHOLE.exec(node.value);
       if (whole) {
         const value = lookup(values, whole[1]!, name);
@@ -64,7 +69,9 @@ function substitute(doc: Document, values: TemplateValues, name: string): void {
           if (isSeq(ancestors.at(-1))) return visit.REMOVE;
           throw new TemplateError(`${name}: ${whole[1]} is undefined`);
         }
-        return doc.createNode(value) as Node;
+        const replacement = doc.createNode(value) as Node;
+        inserted.add(replacement);
+        return replacement;
       }
       if (!node.value.includes('{{')) return undefined;
       node.value = node.value.replace(INLINE, (_match, key: string) => {

@@ -147,8 +147,11 @@ export class StateStore {
 
   /** Keep the last good state beside the live one before a run changes it. */
   async backup(): Promise<void> {
-    if (!this.existed) return;
-    await copyFile(this.file, `${this.file}.bak`);
+    try {
+      await copyFile(this.file, `${this.file}.bak`);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
   }
 
   /** Queue a save; resolves once the data as of now is on disk. */

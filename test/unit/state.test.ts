@@ -1,0 +1,95 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { UsageError } from '../../src/errors.js';
+import { acquireLock, readLock, unlock } from '../../src/run/lock.js';
+import { StateStore } from '../../src/run/state.js';
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'akictl-state-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('state store', () => {
+  it('starts empty, then saves atomically with a growing serial and a stable lineage', async () => {
+    const store = await StateStore.open(dir);
+    expect(store.existed).toBe(false);
+    store.data.measurements.x = { value: 1, unit: 's', step: 's', day: 1, at: '', runId: 'r' };
+    await Promise.all([store.save(), store.save(), store.save()]);
+    const reopened = await StateStore.open(dir);
+    expect(reopened.data.lineage).toBe(store.data.lineage);
+    expect(reopened.data.serial).toBeGreaterThanOrEqual(1);
+    expect(reopened.data.serial).toBeLessThanOrEqual(3);
+    expect(reopened.data.measurements.x!.value).toBe(1);
+  });
+
+  it('folds saves that arrive during a write into the next write', async () => {
+    const store = await StateStore.open(dir);
+    const saves = Array.from({ length: 50 }, (_, i) => {
+      store.data.confirmations.push(String(i));
+      return store.save();
+    });
+    await Promise.all(saves);
+    expect(store.data.serial).toBeLessThan(50);
+    expect((await StateStore.open(dir)).data.confirmations).toHaveLength(50);
+  });
+
+  it.each([
+    ['truncated', (text: string) => text.slice(0, text.length / 2), /truncated/],
+    ['not JSON', () => 'hello', /not valid JSON|truncated/],
+    ['of an unknown version', (text: string) => text.replace('"version": 1', '"version": 99'), /version 99/],
+    ['missing its lineage', (text: string) => text.replace(/"lineage": "[^"]+"/, '"lineage": ""'), /lineage/],
+  ])('refuses a state file that is %s and leaves it untouched', async (_label, damage, message) => {
+    const store = await StateStore.open(dir);
+    await store.save();
+    const good = await readFile(store.file, 'utf8');
+    const bad = damage(good);
+    await writeFile(store.file, bad);
+    const error = await StateStore.open(dir).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as UsageError).message).toMatch(message);
+    expect((error as UsageError).hint).toMatch(/state\.json\.bak|move the file|akictl release/);
+    expect(await readFile(store.file, 'utf8')).toBe(bad);
+  });
+
+  it('refuses a state file older than its backup or from another lineage', async () => {
+    const store = await StateStore.open(dir);
+    await store.save();
+    const old = await readFile(store.file, 'utf8');
+    await store.backup();
+    await store.save();
+    await store.backup();
+    await writeFile(store.file, old);
+    await expect(StateStore.open(dir)).rejects.toThrow(/rolled back/);
+    const other = JSON.parse(old);
+    other.lineage = 'another';
+    other.serial = 99;
+    await writeFile(store.file, JSON.stringify(other));
+    await expect(StateStore.open(dir)).rejects.toThrow(/another lineage/);
+  });
+});
+
+describe('lock', () => {
+  it('lets one holder in and names it to the next', async () => {
+    const lock = await acquireLock(dir, 'akictl day 1 --apply', () => undefined);
+    const error = await acquireLock(dir, 'akictl resume', () => undefined).catch((e: unknown) => e);
+    expect((error as Error).message).toMatch(new RegExp(`pid ${process.pid} on .* running \`akictl day 1 --apply\``));
+    expect((error as { exitCode: number }).exitCode).toBe(4);
+    await lock.release();
+    expect(await readLock(dir)).toBeUndefined();
+  });
+
+  it('breaks the lock of a dead local process with a notice, and unlock refuses a live holder', async () => {
+    await writeFile(path.join(dir, 'lock'), JSON.stringify({ pid: 2 ** 22 + 12345, host: os.hostname(), command: 'akictl day 1 --apply', startedAt: 'then' }));
+    const notices: string[] = [];
+    const lock = await acquireLock(dir, 'akictl resume', (line) => notices.push(line));
+    expect(notices.join('\n')).toMatch(/stale lock/);
+    await expect(unlock(dir, false)).rejects.toThrow(/refusing to unlock.*still running/);
+    expect(await unlock(dir, true)).toMatch(/removed the lock/);
+    await lock.release();
+  });
+});
