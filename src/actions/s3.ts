@@ -9,10 +9,17 @@ export function bucketsReachable(config: Config): BuiltinAction {
   return {
     kind: 'builtin',
     name: 'buckets-reachable',
-    describe: `the model buckets exist in their regions: ${config.clusters.map((cluster) => `${cluster.bucket} (${cluster.region})`).join(', ')}`,
+    describe: `every cluster has a replication role, and the model buckets exist in their regions: ${config.clusters.map((cluster) => `${cluster.bucket} (${cluster.region})`).join(', ')}`,
     equivalent: config.clusters.map((cluster) => shellLine(['aws', 's3api', 'head-bucket', '--bucket', cluster.bucket, '--region', cluster.region])),
     params: { buckets: config.clusters.map((cluster) => [cluster.bucket, cluster.region]) },
     async run(io) {
+      const roleless = config.clusters.length > 1 ? config.clusters.filter((cluster) => !config.replication.roleArns[cluster.name]) : [];
+      if (roleless.length > 0) {
+        throw new HintedError(
+          `no replication role for ${roleless.map((cluster) => cluster.name).join(', ')}`,
+          `Set replication.roleArns.<cluster> to the IAM role S3 assumes to replicate that cluster's bucket to the others (trusting s3.amazonaws.com).`,
+        );
+      }
       const problems: string[] = [];
       await Promise.all(
         config.clusters.map(async (cluster) => {

@@ -180,7 +180,7 @@ const ReplicationSchema = z.strictObject({
       'us-west': 'arn:aws:iam::123456789012:role/s3-us-to-eu-replication-role',
       'eu-central': 'arn:aws:iam::123456789012:role/s3-eu-to-us-replication-role',
     })
-    .describe('Replication role per source cluster (its bucket replicates to every other bucket). The defaults use a PLACEHOLDER account.'),
+    .describe('Replication role per source cluster (its bucket replicates to every other bucket); Day 3 needs one for every cluster. The defaults use a PLACEHOLDER account.'),
   prefix: z.string().default('').describe('Replicate only keys under this prefix ("" = every object).'),
   lagThresholdSeconds: z.number().positive().default(900).describe('Canary lag above this fails the gate (S3 RTC promises 15 minutes).'),
   canary: z
@@ -203,7 +203,7 @@ const ModelSyncSchema = z.strictObject({
 
 /** Cross-field checks of the Days 2-3 sections. */
 function checkDays23(
-  config: { clusters: Array<{ name: string; continents: string[] }>; traffic: { gateway: { certFile: string | null; keyFile: string | null } }; replication: { roleArns: Record<string, string> } },
+  config: { clusters: Array<{ name: string; continents: string[] }>; traffic: { gateway: { certFile: string | null; keyFile: string | null } } },
   ctx: z.RefinementCtx,
 ): void {
   // Route 53 refuses two records for one location in a change batch.
@@ -218,12 +218,6 @@ function checkDays23(
   const { certFile, keyFile } = config.traffic.gateway;
   if ((certFile === null) !== (keyFile === null)) {
     ctx.addIssue({ code: 'custom', path: ['traffic', 'gateway', certFile === null ? 'certFile' : 'keyFile'], message: 'certFile and keyFile go together: set both, or neither' });
-  }
-  if (config.clusters.length < 2) return;
-  for (const cluster of config.clusters) {
-    if (!config.replication.roleArns[cluster.name]) {
-      ctx.addIssue({ code: 'custom', path: ['replication', 'roleArns', cluster.name], message: `needs the replication role of cluster "${cluster.name}" (its bucket replicates to the others)` });
-    }
   }
 }
 // ── end of Days 2 and 3 ─────────────────────────────────────────────────────────────────────────────────────

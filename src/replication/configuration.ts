@@ -31,7 +31,8 @@ export function ruleId(source: ClusterConfig, destination: ClusterConfig): strin
  */
 export function replicationConfiguration(config: Config, source: ClusterConfig) {
   return {
-    Role: config.replication.roleArns[source.name] ?? '',
+    // A missing role shows in the plan; day3.preflight stops an apply before it is sent.
+    Role: config.replication.roleArns[source.name] ?? `<replication.roleArns.${source.name} is not set>`,
     Rules: peersOf(config, source).map((peer, index) => ({
       ID: ruleId(source, peer),
       Status: 'Enabled',
