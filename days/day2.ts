@@ -113,7 +113,7 @@ const day2: DayDef = {
     {
       id: HEALTH_CHECK_STEP,
       title: 'Route 53 health check per region',
-      why: 'The seed put names (us-west-health) where Route 53 needs the id CreateHealthCheck returns. The check is found by its CallerReference (derived from the record and settings) and reused; otherwise created with it, which is idempotent too.',
+      why: 'The seed put names (us-west-health) where Route 53 needs the id CreateHealthCheck returns. The check is found by its CallerReference (derived from the record and settings) and reused; otherwise created with it, which is idempotent too. An IP is checked over HTTPS with Host and SNI app.host; a load balancer host name on the gateway\'s status port, since Route 53 would send the LB\'s own name, which the Gateway refuses.',
       scope: 'per-cluster',
       done: (ctx) => {
         const check = healthCheckConfig(ctx.config, regionAddress(ctx.outputs, ctx.cluster));
@@ -130,6 +130,11 @@ const day2: DayDef = {
             input: { CallerReference: callerReference(ctx.config, ctx.cluster, check), HealthCheckConfig: check },
             capture: { healthCheckId: 'HealthCheck.Id' },
             note: `${check.Type} ${check.Port}${check.ResourcePath} on ${ctx.cluster.name}`,
+            errorHints: {
+              HealthCheckAlreadyExists:
+                'A health check with this CallerReference was deleted (Route 53 keeps deleted references for a while) or has other settings. Any change of dns.healthCheck derives a new reference; or wait and run akictl resume.',
+              TooManyHealthChecks: 'The account reached its health check quota: delete unused checks (aws route53 list-health-checks) or ask AWS for more.',
+            },
           },
         ];
       },
@@ -160,6 +165,12 @@ const day2: DayDef = {
               ChangeBatch: { Comment: `akictl day 2: geolocation records of ${config.app.host}`, Changes: records.map((record) => ({ Action: 'UPSERT', ResourceRecordSet: record })) },
             },
             capture: { changeId: 'ChangeInfo.Id' },
+            errorHints: {
+              NoSuchHealthCheck: 'A health check id from an earlier run no longer exists: run `akictl day 2 --apply --from health-checks`, whose done check finds or recreates it.',
+              InvalidChangeBatch:
+                'Route 53 rejected the batch (see its message). Records made by hand for the same name and location (the seed\'s US-Geo, EU-Geo, Default) conflict with akictl\'s: delete them, then run akictl resume.',
+              NoSuchHostedZone: 'Set dns.hostedZoneId to the public zone of app.host (Z123456 is the seed\'s placeholder).',
+            },
           },
           waitInsync(config, GEO_RECORDS_STEP, ctx.outputs.get(GEO_RECORDS_STEP, 'changeId')),
         ];

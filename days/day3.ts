@@ -62,6 +62,11 @@ const day3: DayDef = {
                 operation: 'PutBucketReplication',
                 region: ctx.cluster.region,
                 input: { Bucket: ctx.cluster.bucket, ReplicationConfiguration: replicationConfiguration(ctx.config, ctx.cluster) },
+                errorHints: {
+                  InvalidRequest:
+                    'S3 refused the configuration (see its message). Versioning must be Enabled on this bucket and on every destination (day3.versioning); ReplicationTime needs Metrics; a rule with DeleteMarkerReplication cannot filter on tags.',
+                  AccessDenied: 'The credentials may not configure replication, or may not pass the role (iam:PassRole on replication.roleArns).',
+                },
               },
             ],
       gates: [

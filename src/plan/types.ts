@@ -58,6 +58,8 @@ export interface AwsAction {
   note?: string;
   /** Step outputs taken from the response: output name -> dotted path in the response. */
   capture?: Record<string, string>;
+  /** What to do about a service error, by its code (`NoSuchHealthCheck`): printed under the failure. */
+  errorHints?: Record<string, string>;
 }
 
 /** What a builtin (in-process) action can reach at run time. */
