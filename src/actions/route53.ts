@@ -1,7 +1,9 @@
-import type { Config } from '../config/schema.js';
+import type { ClusterConfig, Config } from '../config/schema.js';
+import type { HealthCheckConfig } from '../dns/records.js';
+import { findByReference, listHealthChecks } from '../gates/route53.js';
 import type { BuiltinAction } from '../plan/types.js';
 import { shellLine } from '../render/shell.js';
-import { awsClient, callAws, describeAwsError } from './aws.js';
+import { awsClient, awsCliLine, awsErrorName, callAws, describeAwsError } from './aws.js';
 import { HintedError } from './hinted-error.js';
 
 /**
@@ -72,6 +74,54 @@ export function waitInsync(config: Config, stepId: string, shownChangeId: string
         );
       }
       io.log(`change ${id} INSYNC after ${((Date.now() - started) / 1000).toFixed(1)}s`);
+    },
+  };
+}
+
+/** How many fresh references to try when Route 53 refuses one that a deleted check used. */
+const REFERENCE_RETRIES = 5;
+
+/**
+ * Find the region's health check by its CallerReference, or create it. CreateHealthCheck with a reference
+ * is idempotent while the check lives, but Route 53 refuses for a while the reference of a *deleted* check
+ * (HealthCheckAlreadyExists, whatever the settings): then `<reference>:2`, `:3`… are used, and the done
+ * check finds those too. Publishes `healthCheckId`, the id Route 53 returned.
+ */
+export function ensureHealthCheck(config: Config, cluster: ClusterConfig, reference: string, check: HealthCheckConfig): BuiltinAction {
+  const input = { CallerReference: reference, HealthCheckConfig: check };
+  return {
+    kind: 'builtin',
+    name: 'ensure-health-check',
+    describe: `reuse the Route 53 health check with CallerReference ${reference}, or create it: ${check.Type} ${check.IPAddress ?? check.FullyQualifiedDomainName}:${check.Port}${check.ResourcePath} (${cluster.name})`,
+    equivalent: [awsCliLine({ kind: 'aws', service: 'route53', operation: 'CreateHealthCheck', input })],
+    params: { request: input },
+    async run(io) {
+      const existing = findByReference(await listHealthChecks(io), reference);
+      if (existing?.Id) {
+        io.log(`reusing health check ${existing.Id} (${existing.CallerReference})`);
+        return { outputs: { healthCheckId: existing.Id } };
+      }
+      for (let n = 1; n <= REFERENCE_RETRIES; n += 1) {
+        const attempt = n === 1 ? reference : `${reference}:${n}`;
+        try {
+          const created = await callAws<{ HealthCheck?: { Id?: string } }>(io, 'route53', 'CreateHealthCheck', { ...input, CallerReference: attempt });
+          const id = created.HealthCheck?.Id;
+          if (!id) throw new Error('CreateHealthCheck returned no HealthCheck.Id');
+          io.log(`health check ${id} (CallerReference ${attempt})`);
+          return { outputs: { healthCheckId: id } };
+        } catch (error) {
+          if (awsErrorName(error) !== 'HealthCheckAlreadyExists' || io.signal.aborted) {
+            throw new HintedError(
+              `CreateHealthCheck for ${cluster.name}: ${describeAwsError(error)}`,
+              awsErrorName(error) === 'TooManyHealthChecks'
+                ? 'The account reached its health check quota: delete unused checks (aws route53 list-health-checks) or ask AWS for more.'
+                : 'Check the credentials (route53:CreateHealthCheck) and the discovered address; then akictl resume.',
+            );
+          }
+          io.log(`CallerReference ${attempt} belongs to a deleted health check; trying another`);
+        }
+      }
+      throw new HintedError(`no free CallerReference for ${cluster.name}'s health check after ${REFERENCE_RETRIES} tries`, 'Delete the stale health checks of this cluster (aws route53 list-health-checks) or change dns.healthCheck, then akictl resume.');
     },
   };
 }

@@ -12,7 +12,7 @@ interface ListedHealthCheck {
   HealthCheckConfig?: { IPAddress?: string; FullyQualifiedDomainName?: string };
 }
 
-async function listHealthChecks(io: ActionIO): Promise<ListedHealthCheck[]> {
+export async function listHealthChecks(io: ActionIO): Promise<ListedHealthCheck[]> {
   const all: ListedHealthCheck[] = [];
   let marker: string | undefined;
   do {
@@ -26,6 +26,11 @@ async function listHealthChecks(io: ActionIO): Promise<ListedHealthCheck[]> {
   return all;
 }
 
+/** The live check made with this reference, or with one of its retries (`<reference>:2`…, see ensureHealthCheck). */
+export function findByReference(checks: ListedHealthCheck[], reference: string): ListedHealthCheck | undefined {
+  return checks.find((check) => check.CallerReference === reference) ?? checks.find((check) => check.CallerReference?.startsWith(`${reference}:`));
+}
+
 /**
  * Done check of a health check: one with this CallerReference exists already. It publishes the check's real
  * id, so the records reuse it instead of creating a duplicate. Checks akictl made for an older address of
@@ -37,9 +42,9 @@ export function healthCheckByReference(cluster: ClusterConfig, reference: string
     expected: `health check ${reference}`,
     async run(io) {
       const checks = await listHealthChecks(io);
-      const found = checks.find((check) => check.CallerReference === reference);
+      const found = findByReference(checks, reference);
       if (found?.Id) return { ok: true, measured: `health check ${found.Id} (${reference})`, outputs: { healthCheckId: found.Id } };
-      const stale = checks.filter((check) => check.CallerReference?.startsWith(callerReferencePrefix(cluster)));
+      const stale = checks.filter((check) => check.CallerReference?.startsWith(callerReferencePrefix(cluster)) && !check.CallerReference.startsWith(reference));
       const note = stale.length ? `; older akictl checks of ${cluster.name}: ${stale.map((check) => check.Id).join(', ')}` : '';
       return { ok: false, measured: `no health check with CallerReference ${reference}${note}` };
     },
