@@ -1,6 +1,6 @@
 import { discoverIngress } from '../src/actions/ingress.js';
 import { requireOutputs } from '../src/actions/outputs-guard.js';
-import { hostedZoneCheck, waitInsync } from '../src/actions/route53.js';
+import { ensureHealthCheck, hostedZoneCheck, waitInsync } from '../src/actions/route53.js';
 import type { Config } from '../src/config/schema.js';
 import { DISCOVER_STEP, HEALTH_CHECK_STEP, callerReference, geoRecordSets, healthCheckConfig, regionAddress } from '../src/dns/records.js';
 import { regionHealth } from '../src/gates/http.js';
@@ -113,7 +113,7 @@ const day2: DayDef = {
     {
       id: HEALTH_CHECK_STEP,
       title: 'Route 53 health check per region',
-      why: 'The seed put names (us-west-health) where Route 53 needs the id CreateHealthCheck returns. The check is found by its CallerReference (derived from the record and settings) and reused; otherwise created with it, which is idempotent too. An IP is checked over HTTPS with Host and SNI app.host; a load balancer host name on the gateway\'s status port, since Route 53 would send the LB\'s own name, which the Gateway refuses.',
+      why: 'The seed put names (us-west-health) where Route 53 needs the id CreateHealthCheck returns. The check is found by its CallerReference (derived from the record and its settings) and reused, otherwise created with it; Route 53 returns the real id. An IP is checked over HTTPS with Host and SNI app.host; a load balancer host name on the gateway\'s status port, since Route 53 would send the LB\'s own name, which the Gateway refuses.',
       scope: 'per-cluster',
       done: (ctx) => {
         const check = healthCheckConfig(ctx.config, regionAddress(ctx.outputs, ctx.cluster));
@@ -123,19 +123,7 @@ const day2: DayDef = {
         const check = healthCheckConfig(ctx.config, regionAddress(ctx.outputs, ctx.cluster));
         return [
           ...requireOutputs(ctx.outputs, [{ step: DISCOVER_STEP, key: 'address' }]),
-          {
-            kind: 'aws',
-            service: 'route53',
-            operation: 'CreateHealthCheck',
-            input: { CallerReference: callerReference(ctx.config, ctx.cluster, check), HealthCheckConfig: check },
-            capture: { healthCheckId: 'HealthCheck.Id' },
-            note: `${check.Type} ${check.Port}${check.ResourcePath} on ${ctx.cluster.name}`,
-            errorHints: {
-              HealthCheckAlreadyExists:
-                'A health check with this CallerReference was deleted (Route 53 keeps deleted references for a while) or has other settings. Any change of dns.healthCheck derives a new reference; or wait and run akictl resume.',
-              TooManyHealthChecks: 'The account reached its health check quota: delete unused checks (aws route53 list-health-checks) or ask AWS for more.',
-            },
-          },
+          ensureHealthCheck(ctx.config, ctx.cluster, callerReference(ctx.config, ctx.cluster, check), check),
         ];
       },
     },

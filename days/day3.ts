@@ -94,13 +94,13 @@ const day3: DayDef = {
             const source = ctx.target.cluster!;
             const destination = ctx.target.peer!;
             const threshold = ctx.config.replication.lagThresholdSeconds;
-            const known = ctx.outputs.known(CANARY_STEP, 'lagSeconds');
-            const lag = Number(ctx.outputs.get(CANARY_STEP, 'lagSeconds'));
             return {
               describe: `${lagMeasurement(source, destination)} is at most ${threshold}s`,
               expected: `≤ ${threshold}s`,
-              async run() {
-                if (!known) return { ok: false, measured: `no canary measured yet (akictl day 3 --apply --only canary)` };
+              // Read when the gate runs: the gate is compiled with its step, before the canary measured anything.
+              async run(io) {
+                if (!io.outputs.known(CANARY_STEP, 'lagSeconds')) return { ok: false, measured: 'no canary measured yet (akictl day 3 --apply --only canary)' };
+                const lag = Number(io.outputs.get(CANARY_STEP, 'lagSeconds'));
                 return { ok: lag <= threshold, measured: `${lag}s`, value: lag, unit: 's' };
               },
             };

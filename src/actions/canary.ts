@@ -50,7 +50,7 @@ export function replicationCanary(config: Config, source: ClusterConfig, destina
     ],
     params: { source: source.bucket, destination: destination.bucket, prefix: config.replication.canary.prefix, pollIntervalMs, timeoutSeconds },
     async run(io) {
-      const key = canaryKey(config, source, destination, `${new Date().toISOString().replace(/[:.]/g, '').slice(0, 15)}-${randomUUID().slice(0, 8)}`);
+      const key = canaryKey(config, source, destination, `${new Date().toISOString().replace(/[-:]/g, '').slice(0, 15)}-${randomUUID().slice(0, 8)}`);
       const put = await callAws<{ VersionId?: string }>(
         io,
         's3',

@@ -213,11 +213,24 @@ export class FakeS3 {
   readonly mock: AwsClientStub<S3Client>;
   readonly buckets = new Map<string, FakeBucket>();
   private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly failures = new Map<string, Error>();
 
   constructor(private readonly options: FakeS3Options) {
     for (const [name, region] of Object.entries(options.buckets)) this.buckets.set(name, { region, objects: new Map() });
     this.mock = mockClient(S3Client);
     this.install();
+  }
+
+  /** The next `operation` on `bucket` throws `error` (once). */
+  failOnce(operation: string, bucket: string, error: Error): void {
+    this.failures.set(`${operation} ${bucket}`, error);
+  }
+
+  private injected(operation: string, bucket: string | undefined): void {
+    const error = this.failures.get(`${operation} ${bucket}`);
+    if (!error) return;
+    this.failures.delete(`${operation} ${bucket}`);
+    throw error;
   }
 
   private bucket(name: string | undefined): FakeBucket {
@@ -235,12 +248,14 @@ export class FakeS3 {
     });
     m.on(GetBucketVersioningCommand).callsFake((input) => ({ Status: this.bucket(input.Bucket).versioning }));
     m.on(PutBucketVersioningCommand).callsFake((input) => {
+      this.injected('PutBucketVersioning', input.Bucket);
       const status = input.VersioningConfiguration?.Status;
       if (status !== 'Enabled' && status !== 'Suspended') throw new InvalidRequest({ message: 'The versioning status is not valid', ...meta(400) });
       this.bucket(input.Bucket).versioning = status;
       return {};
     });
     m.on(PutBucketReplicationCommand).callsFake((input) => {
+      this.injected('PutBucketReplication', input.Bucket);
       const bucket = this.bucket(input.Bucket);
       if (bucket.versioning !== 'Enabled') throw new InvalidRequest({ message: "Versioning must be 'Enabled' on the bucket to apply a replication configuration", ...meta(400) });
       const config = input.ReplicationConfiguration as { Role?: string; Rules?: Array<Record<string, any>> };
