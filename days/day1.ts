@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Config } from '../src/config/schema.js';
 import { contextsReachable, parseIstioctlVersion, parseKubectlVersion, toolVersion } from '../src/actions/preflight.js';
 import { filesExist } from '../src/gates/files.js';
-import { deploymentAvailable, peerAuthenticationMode, podsHaveContainer, secretsPresent } from '../src/gates/kube.js';
+import { deploymentAvailable, peerAuthenticationMode, podsHaveContainer, rolloutComplete, secretsPresent } from '../src/gates/kube.js';
 import { applyManifest, istioctl, kubectl, manifest, pipe } from '../src/plan/builders.js';
 import type { Action, DayDef, ExecAction, StepContext } from '../src/plan/types.js';
 
@@ -234,16 +234,29 @@ const day1: DayDef = {
     {
       id: 'day1.restart-workloads',
       title: 'Restart the workloads so they get sidecars',
-      why: 'Pods get a sidecar only when created. `kubectl rollout restart` restarts every time it runs, so it runs only while some pod lacks istio-proxy, and is followed by `rollout status` (the seed never waited).',
+      why: 'Pods get a sidecar only when created. `kubectl rollout restart` restarts every time it runs, so it runs only while some pod of the namespace lacks istio-proxy (the seed restarted on every run).',
       scope: 'per-cluster',
-      timeoutSeconds: 900,
       done: (ctx) => podsHaveContainer(ctx.cluster, ctx.config.app.namespace, 'istio-proxy'),
       actions: (ctx) =>
-        ctx.config.app.deployments.flatMap((name) => [
-          kubectl(ctx.config, ctx.cluster, ['rollout', 'restart', `deployment/${name}`, '-n', ctx.config.app.namespace]),
-          kubectl(ctx.config, ctx.cluster, ['rollout', 'status', `deployment/${name}`, '-n', ctx.config.app.namespace, '--timeout=600s']),
-        ]),
+        ctx.config.app.deployments.map((name) => kubectl(ctx.config, ctx.cluster, ['rollout', 'restart', `deployment/${name}`, '-n', ctx.config.app.namespace])),
+    },
+    {
+      id: 'day1.wait-rollout',
+      title: 'Wait for the restarted workloads to roll out',
+      why: 'The seed never waited for its restart. `kubectl rollout status` only watches, so it is safe to repeat on resume without restarting anything again.',
+      scope: 'per-cluster',
+      timeoutSeconds: 900,
+      actions: (ctx) =>
+        ctx.config.app.deployments.map((name) =>
+          kubectl(ctx.config, ctx.cluster, ['rollout', 'status', `deployment/${name}`, '-n', ctx.config.app.namespace, `--timeout=${ctx.config.execution.stepTimeoutSeconds}s`]),
+        ),
       gates: [
+        {
+          id: 'day1.rollout-complete',
+          title: 'the app Deployments finished rolling out',
+          hint: 'kubectl rollout status deployment/<name> -n <namespace> --context=<context>; kubectl describe deployment <name>.',
+          probe: (ctx) => rolloutComplete(ctx.cluster, ctx.config.app.namespace, ctx.config.app.deployments),
+        },
         {
           id: 'day1.sidecars-injected',
           title: 'every app pod has an istio-proxy container',

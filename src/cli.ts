@@ -26,7 +26,7 @@ function buildProgram(argv: string[], setExit: (code: number) => void): Command 
   program
     .description('Runbook executor for the AkiDB active-active multi-region rollout: Istio multi-cluster, geo-routing, S3 replication, tracing, observability.')
     .version('0.1.0', '-V, --version')
-    .option('-c, --config <file>', 'configuration file (default: the built-in default, see `akictl init`)')
+    .option('-c, --config <file>', 'configuration file (default: $AKICTL_CONFIG, else the built-in default; see `akictl init`)')
     .option('--state-dir <dir>', 'state, logs and PKI folder (default: .akictl, or $AKICTL_STATE_DIR)')
     .addOption(new Option('-o, --output <format>', 'text or json').default('text'))
     .option('--no-color', 'no colours (also NO_COLOR=1)')

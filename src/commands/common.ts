@@ -29,7 +29,7 @@ export function checkGlobal(global: GlobalOptions): void {
 export async function openSession(global: GlobalOptions): Promise<Session> {
   checkGlobal(global);
   registerEnvironmentSecrets(redactor);
-  const loaded = await loadConfig(global.config);
+  const loaded = await loadConfig(global.config ?? (process.env.AKICTL_CONFIG || undefined));
   const stateDir = path.resolve(global.stateDir ?? process.env.AKICTL_STATE_DIR ?? '.akictl');
   return { ...loaded, stateDir, paths: pathsFor(stateDir), global };
 }

@@ -82,3 +82,30 @@ export function objectExists(cluster: ClusterConfig, apiVersion: string, kind: s
     },
   };
 }
+
+/** Each Deployment has finished its latest rollout: every replica updated and available. */
+export function rolloutComplete(cluster: ClusterConfig, namespace: string, names: string[]): Probe {
+  return {
+    describe: `Deployments ${names.map((name) => `${namespace}/${name}`).join(', ')} in ${cluster.name} have finished rolling out`,
+    expected: 'updated = available = desired replicas',
+    async run(io) {
+      const kube = await io.kube(cluster);
+      const states = await Promise.all(
+        names.map(async (name) => {
+          const deployment = await kube.get('apps/v1', 'Deployment', namespace, name);
+          if (!deployment) return { name, ok: false, text: `${name} not found` };
+          const desired = deployment.spec?.replicas ?? 1;
+          const updated = deployment.status?.updatedReplicas ?? 0;
+          const available = deployment.status?.availableReplicas ?? 0;
+          const generation = deployment.metadata?.generation as number | undefined;
+          const observedGeneration = deployment.status?.observedGeneration as number | undefined;
+          // Until the controller has seen the latest spec, its replica counts describe the previous one.
+          const observed = generation === undefined || observedGeneration === undefined || observedGeneration >= generation;
+          return { name, ok: observed && updated >= desired && available >= desired, text: `${name} ${updated} updated/${available} available/${desired} desired` };
+        }),
+      );
+      return { ok: states.every((state) => state.ok), measured: states.map((state) => state.text).join(', ') };
+    },
+  };
+}
+

@@ -1,0 +1,145 @@
+// What `istioctl install` would create for an IstioOperator, and the text the
+// real istioctl 1.20 prints. Shared by the fake istioctl (stdout) and the fake
+// API server (cluster state), so both always agree.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import YAML from 'yaml';
+import { ToolError, parseManifests } from './manifests.mjs';
+
+const PROFILE_GATEWAYS = {
+  default: { pilot: true, ingress: ['istio-ingressgateway'], egress: [] },
+  demo: { pilot: true, ingress: ['istio-ingressgateway'], egress: ['istio-egressgateway'] },
+  minimal: { pilot: true, ingress: [], egress: [] },
+  empty: { pilot: false, ingress: [], egress: [] },
+  ambient: { pilot: true, ingress: [], egress: [] },
+};
+
+const DEFAULT_GATEWAY_PORTS = {
+  'istio-ingressgateway': [
+    { name: 'status-port', port: 15021, targetPort: 15021 },
+    { name: 'http2', port: 80, targetPort: 8080 },
+    { name: 'https', port: 443, targetPort: 8443 },
+  ],
+  'istio-egressgateway': [
+    { name: 'http2', port: 80, targetPort: 8080 },
+    { name: 'https', port: 443, targetPort: 8443 },
+  ],
+};
+
+/** Reads the IstioOperator from `-f` input; istioctl rejects anything else. */
+export function parseIstioOperator(text, source = 'STDIN') {
+  let docs;
+  try {
+    docs = parseManifests(text ?? '', source, { requireName: false });
+  } catch (e) {
+    throw new ToolError(`Error: generate config: could not parse ${source}: ${e.message}`);
+  }
+  const iop = docs.find((d) => d.kind === 'IstioOperator');
+  if (!iop || docs.length !== 1) {
+    throw new ToolError(`Error: generate config: ${source} must contain exactly one IstioOperator, found ${docs.map((d) => d.kind).join(', ') || 'nothing'}`);
+  }
+  return iop;
+}
+
+/** The IstioOperator named by `-f` (a file or `-` for stdin); none means the default profile. */
+export function readIstioOperator(parsed, stdin) {
+  const file = parsed.get('filename');
+  if (!file) return undefined;
+  if (file === '-') return parseIstioOperator(stdin, 'STDIN');
+  let text;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    throw new ToolError(`Error: generate config: open ${file}: no such file or directory`);
+  }
+  return parseIstioOperator(text, file);
+}
+
+function mergeGateways(profileNames, declared = []) {
+  const byName = new Map(profileNames.map((name) => [name, { name, enabled: true }]));
+  for (const gw of declared) byName.set(gw.name, { ...byName.get(gw.name), ...gw });
+  return [...byName.values()]
+    .filter((gw) => gw.enabled !== false)
+    .map((gw) => {
+      const short = gw.name.replace(/^istio-/, '');
+      const labels = { app: gw.name, istio: short, ...(gw.label ?? {}) };
+      return {
+        name: gw.name,
+        namespace: gw.namespace ?? 'istio-system',
+        labels,
+        ports: gw.k8s?.service?.ports ?? DEFAULT_GATEWAY_PORTS[gw.name] ?? [{ name: 'status-port', port: 15021, targetPort: 15021 }],
+      };
+    });
+}
+
+/** Components an IstioOperator turns on, after applying its profile. */
+export function istioComponents(iop) {
+  const spec = iop?.spec ?? {};
+  const profileName = spec.profile ?? 'default';
+  const profile = PROFILE_GATEWAYS[profileName] ?? PROFILE_GATEWAYS.default;
+  const components = spec.components ?? {};
+  return {
+    profile: profileName,
+    revision: spec.revision,
+    pilot: components.pilot?.enabled ?? profile.pilot,
+    ingressGateways: mergeGateways(profile.ingress, components.ingressGateways),
+    egressGateways: mergeGateways(profile.egress, components.egressGateways),
+    network: spec.values?.global?.network,
+    clusterName: spec.values?.global?.multiCluster?.clusterName,
+  };
+}
+
+export function eolWarning(version) {
+  return `WARNING: Istio ${version} may be out of support (EOL) already: see https://istio.io/latest/docs/releases/supported-releases/ for supported releases`;
+}
+
+/** stdout of a successful `istioctl install -y` on 1.20 (the EOL line included). */
+export function installOutput(components, version) {
+  const lines = [eolWarning(version), '✔ Istio core installed'];
+  if (components.pilot) lines.push('✔ Istiod installed');
+  if (components.egressGateways.length > 0) lines.push('✔ Egress gateways installed');
+  if (components.ingressGateways.length > 0) lines.push('✔ Ingress gateways installed');
+  lines.push('✔ Installation complete');
+  if (components.pilot && !components.revision) lines.push('Made this installation the default for injection and validation.');
+  return lines.join('\n') + '\n';
+}
+
+/** Prompt printed without `-y`; a non-interactive run answers it with "Cancelled.". */
+export function installPrompt(components, version) {
+  const names = ['Istio core'];
+  if (components.pilot) names.push('Istiod');
+  if (components.ingressGateways.length > 0) names.push('Ingress gateways');
+  const list = names.length > 1 ? `${names.slice(0, -1).join(', ')}, and ${names.at(-1)}` : names[0];
+  return `This will install the Istio ${version} "${components.profile}" profile (with components: ${list}) into the cluster. Proceed? (y/N) Cancelled.\n`;
+}
+
+export function defaultRemoteSecretToken() {
+  return `fake-sa-token-DO-NOT-LEAK-${crypto.randomBytes(8).toString('hex')}`;
+}
+
+/** Output of `istioctl create-remote-secret`, trailing `---` included as the real one prints it. */
+export function remoteSecretYaml({ name, server, token }) {
+  const ca = Buffer.from(`-----BEGIN CERTIFICATE-----\nMIIFAKE${name}CA\n-----END CERTIFICATE-----\n`).toString('base64');
+  const kubeconfig = {
+    apiVersion: 'v1',
+    clusters: [{ cluster: { 'certificate-authority-data': ca, server }, name }],
+    contexts: [{ context: { cluster: name, user: name }, name }],
+    'current-context': name,
+    kind: 'Config',
+    preferences: {},
+    users: [{ name, user: { token } }],
+  };
+  const secret = {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: {
+      annotations: { 'networking.istio.io/cluster': name },
+      creationTimestamp: null,
+      labels: { 'istio/multiCluster': 'true' },
+      name: `istio-remote-secret-${name}`,
+      namespace: 'istio-system',
+    },
+    stringData: { [name]: YAML.stringify(kubeconfig, { lineWidth: 0 }) },
+  };
+  return `# This file is autogenerated, do not edit.\n${YAML.stringify(secret, { lineWidth: 0 })}---\n`;
+}

@@ -1,0 +1,164 @@
+// A loopback Kubernetes API for tests: several clusters on one port, each under
+// /clusters/<name> (client-node 1.4 builds request URLs by string concatenation
+// `cluster.server + path`, so a path prefix in the server URL survives; see the
+// interop test in test/infra/fake-kube-api.test.ts). The fake kubectl/istioctl
+// change its state through POST /_fake/exec.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import YAML from 'yaml';
+import { ObjectStore, type KubeObject } from './fake-kube/store.js';
+import { Workloads, type DeploymentSettings, type LoadBalancerMode, type PodSettings } from './fake-kube/workloads.js';
+import { IstioEffects, type CrdSet } from './fake-kube/istio.js';
+import { ExecHandler, type ExecRequest } from './fake-kube/exec.js';
+import { KubeHttp, bearerToken, type RecordedRequest } from './fake-kube/http.js';
+import type { Manifest } from '../fakes/lib/manifests.mjs';
+
+export type { KubeObject, RecordedRequest, DeploymentSettings, PodSettings };
+
+export interface FakeKubeOptions {
+  clusters: string[];
+  /** Delay before a Deployment applied/restarted/scaled up through kubectl becomes Available (default 0). */
+  rolloutDelayMs?: number;
+  /** Address LoadBalancer Services get: an IP (default), an AWS-style hostname, or none. */
+  loadBalancers?: LoadBalancerMode;
+  /** Reject kubectl apply of custom kinds whose CRD is not installed, as a real cluster does (default false). */
+  strictCrds?: boolean;
+  /** Namespaces every cluster starts with (default: default, kube-system, kube-public, kube-node-lease). */
+  namespaces?: string[];
+}
+
+export interface FakeKubeApi {
+  /** Base URL; cluster C is served at `${url}/clusters/C`. */
+  url: string;
+  kubeconfigPath: string;
+  clusters: readonly string[];
+  /** Every REST call (not /_fake/exec), path without the /clusters/<name> prefix. */
+  requests: RecordedRequest[];
+  /** Upsert an object verbatim (no controller side effects). */
+  put(cluster: string, obj: KubeObject): KubeObject;
+  get(cluster: string, apiVersion: string, kind: string, ns: string | null | undefined, name: string): KubeObject | undefined;
+  list(cluster: string, apiVersion: string, kind: string, ns?: string | null, labelSelector?: string): KubeObject[];
+  remove(cluster: string, apiVersion: string, kind: string, ns: string | null | undefined, name: string): boolean;
+  /** Create or update a Deployment (and its pods); `availableAt` flips it to Available at that epoch ms. */
+  setDeployment(cluster: string, ns: string, name: string, settings?: DeploymentSettings): KubeObject;
+  addPod(cluster: string, ns: string, name: string, settings?: PodSettings): KubeObject;
+  /** Create a namespace if missing and merge labels into it. */
+  ensureNamespace(cluster: string, name: string, labels?: Record<string, string>): KubeObject;
+  setLoadBalancer(cluster: string, ns: string, name: string, ingress: { ip?: string; hostname?: string } | null): KubeObject;
+  /** Same effect as `istioctl install -y -f iop --context=cluster` (default profile when iop is omitted). */
+  installIstio(cluster: string, iop?: Manifest): void;
+  installCrds(cluster: string, set: CrdSet): void;
+  /** Force what `istioctl remote-clusters` reports for a remote (e.g. 'timeout'). */
+  setRemoteClusterStatus(cluster: string, remote: string, status: string): void;
+  /** Run an exec effect directly (what the fake tools POST). */
+  exec(req: ExecRequest): Promise<{ stdout?: string; stderr?: string; exit?: number }>;
+  tokenFor(cluster: string): string;
+  close(): Promise<void>;
+}
+
+const DEFAULT_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
+
+/**
+ * client-node 1.x refuses a plain http:// server unless the cluster entry sets
+ * insecure-skip-tls-verify (KubeConfig.createAgent throws "HTTP protocol is not
+ * allowed when skipTLSVerify is not set or false").
+ */
+function writeKubeconfig(dir: string, url: string, clusters: readonly string[]): string {
+  const config = {
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: clusters.map((name) => ({ name, cluster: { server: `${url}/clusters/${name}`, 'insecure-skip-tls-verify': true } })),
+    users: clusters.map((name) => ({ name: `${name}-user`, user: { token: bearerToken(name) } })),
+    contexts: clusters.map((name) => ({ name, context: { cluster: name, user: `${name}-user` } })),
+    'current-context': clusters[0],
+    preferences: {},
+  };
+  const file = path.join(dir, 'kubeconfig.yaml');
+  fs.writeFileSync(file, YAML.stringify(config), { mode: 0o600 });
+  return file;
+}
+
+export async function startFakeKubeApi(options: FakeKubeOptions): Promise<FakeKubeApi> {
+  const clusters = [...options.clusters];
+  if (clusters.length === 0) throw new Error('startFakeKubeApi: at least one cluster is required');
+  const store = new ObjectStore(clusters);
+  const workloads = new Workloads(store, options.rolloutDelayMs ?? 0, options.loadBalancers ?? 'ip');
+  const istio = new IstioEffects(store, workloads);
+  const exec = new ExecHandler({ store, workloads, istio, strictCrds: options.strictCrds ?? false }, clusters[0]!);
+  const rest = new KubeHttp(store);
+  for (const cluster of clusters) {
+    for (const name of options.namespaces ?? DEFAULT_NAMESPACES) {
+      store.put(cluster, { apiVersion: 'v1', kind: 'Namespace', metadata: { name }, status: { phase: 'Active' } });
+    }
+  }
+
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://fake');
+    const fail = (e: unknown) => {
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'InternalError', code: 500, message: String((e as Error)?.stack ?? e) }));
+    };
+    if (url.pathname === '/_fake/exec' && req.method === 'POST') {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        exec
+          .handle(JSON.parse(Buffer.concat(chunks).toString('utf8')) as ExecRequest)
+          .then((result) => {
+            res.writeHead(200, { 'content-type': 'application/json' });
+            res.end(JSON.stringify(result));
+          })
+          .catch(fail);
+      });
+      return;
+    }
+    const m = /^\/clusters\/([^/]+)(\/.*)?$/.exec(url.pathname);
+    if (!m || !store.hasCluster(decodeURIComponent(m[1]!))) {
+      res.writeHead(404, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', reason: 'NotFound', code: 404, message: `no fake cluster at ${url.pathname}` }));
+      return;
+    }
+    rest.handle(decodeURIComponent(m[1]!), m[2] ?? '/', url, req, res).catch(fail);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'akictl-fake-kube-'));
+  const kubeconfigPath = writeKubeconfig(tmpDir, url, clusters);
+
+  return {
+    url,
+    kubeconfigPath,
+    clusters,
+    requests: rest.requests,
+    put: (cluster, obj) => store.put(cluster, obj).object,
+    get: (cluster, apiVersion, kind, ns, name) => store.get(cluster, apiVersion, kind, ns, name),
+    list: (cluster, apiVersion, kind, ns, labelSelector) => store.list(cluster, apiVersion, kind, ns, labelSelector),
+    remove: (cluster, apiVersion, kind, ns, name) => store.remove(cluster, apiVersion, kind, ns, name),
+    setDeployment: (cluster, ns, name, settings) => workloads.setDeployment(cluster, ns, name, settings),
+    addPod: (cluster, ns, name, settings) => workloads.addPod(cluster, ns, name, settings),
+    ensureNamespace(cluster, name, labels = {}) {
+      const existing = store.get(cluster, 'v1', 'Namespace', undefined, name);
+      const ns: KubeObject = existing ?? { apiVersion: 'v1', kind: 'Namespace', metadata: { name }, status: { phase: 'Active' } };
+      return store.put(cluster, { ...ns, metadata: { ...ns.metadata, labels: { ...ns.metadata.labels, ...labels } } }).object;
+    },
+    setLoadBalancer(cluster, ns, name, ingress) {
+      const svc = store.get(cluster, 'v1', 'Service', ns, name);
+      if (!svc) throw new Error(`setLoadBalancer: no Service ${ns}/${name} in ${cluster}`);
+      return store.put(cluster, { ...svc, status: { loadBalancer: ingress ? { ingress: [ingress] } : {} } }).object;
+    },
+    installIstio: (cluster, iop) => void istio.install(cluster, iop),
+    installCrds: (cluster, set) => istio.installCrds(cluster, set),
+    setRemoteClusterStatus: (cluster, remote, s) => istio.setRemoteClusterStatus(cluster, remote, s),
+    exec: (req) => exec.handle(req),
+    tokenFor: bearerToken,
+    async close() {
+      rest.closeWatches();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      fs.rmSync(tmpDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,43 @@
+// POST /_fake/exec: the fake kubectl/istioctl report each successful command
+// here so the fake cluster changes as a real one would.
+import { parseArgv } from '../../fakes/lib/argv.mjs';
+import { ToolError } from '../../fakes/lib/manifests.mjs';
+import { readIstioOperator } from '../../fakes/lib/istio.mjs';
+import { Kubectl, type ExecResult, type KubectlContext } from './kubectl.js';
+
+export type ExecRequest = { tool: string; argv: string[]; stdin: string | null };
+
+export class ExecHandler {
+  private readonly kubectl: Kubectl;
+
+  constructor(
+    private readonly ctx: KubectlContext,
+    /** Used when a command has no --context, like kubectl's current-context. */
+    private readonly currentContext: string,
+  ) {
+    this.kubectl = new Kubectl(ctx);
+  }
+
+  async handle(req: ExecRequest): Promise<ExecResult> {
+    const parsed = parseArgv(req.argv);
+    const cluster = parsed.get('context') ?? this.currentContext;
+    if (!this.ctx.store.hasCluster(cluster)) {
+      const prefix = req.tool === 'istioctl' ? 'Error' : 'error';
+      return { stdout: '', stderr: `${prefix}: context "${cluster}" does not exist\n`, exit: 1 };
+    }
+    if (req.tool === 'kubectl') return this.kubectl.run(cluster, parsed, req.stdin);
+    if (req.tool !== 'istioctl') return {};
+    const [verb] = parsed.positionals;
+    try {
+      if (verb === 'install') {
+        this.ctx.istio.install(cluster, readIstioOperator(parsed, req.stdin));
+        return {};
+      }
+      if (verb === 'remote-clusters') return this.ctx.istio.remoteClusters(cluster);
+    } catch (e) {
+      if (e instanceof ToolError) return { stdout: '', stderr: `${e.message}\n`, exit: e.exit };
+      throw e;
+    }
+    return {};
+  }
+}
