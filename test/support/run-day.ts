@@ -47,7 +47,7 @@ export async function runDay(
   day: DayDef,
   config: Config,
   stateDir: string,
-  options: { mode?: 'apply' | 'resume'; selection?: Selection; seed?: (store: StateStore) => void } = {},
+  options: { mode?: 'apply' | 'resume'; selection?: Selection; confirmed?: string[]; seed?: (store: StateStore) => void } = {},
 ): Promise<DayRun> {
   const store = await StateStore.open(stateDir);
   options.seed?.(store);
@@ -56,7 +56,7 @@ export async function runDay(
   try {
     await execute(
       { day, config, store, paths: pathsFor(stateDir), redactor: new Redactor(), reporter: new SilentReporter(), signal: controller.signal, confirmDestructive: async () => false },
-      { mode: options.mode ?? 'apply', selection: options.selection ?? {}, yes: false, confirmed: [] },
+      { mode: options.mode ?? 'apply', selection: options.selection ?? {}, yes: false, confirmed: options.confirmed ?? [] },
     );
     return { ok: true, store };
   } catch (error) {
