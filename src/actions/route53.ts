@@ -3,7 +3,7 @@ import type { HealthCheckConfig } from '../dns/records.js';
 import { findByReference, listHealthChecks } from '../gates/route53.js';
 import type { BuiltinAction } from '../plan/types.js';
 import { shellLine } from '../render/shell.js';
-import { awsClient, awsCliLine, awsErrorName, callAws, describeAwsError } from './aws.js';
+import { awsClient, awsErrorName, callAws, describeAwsError } from './aws.js';
 import { HintedError } from './hinted-error.js';
 
 /**
@@ -93,7 +93,7 @@ export function ensureHealthCheck(config: Config, cluster: ClusterConfig, refere
     kind: 'builtin',
     name: 'ensure-health-check',
     describe: `reuse the Route 53 health check with CallerReference ${reference}, or create it: ${check.Type} ${check.IPAddress ?? check.FullyQualifiedDomainName}:${check.Port}${check.ResourcePath} (${cluster.name})`,
-    equivalent: [awsCliLine({ kind: 'aws', service: 'route53', operation: 'CreateHealthCheck', input })],
+    requests: [{ kind: 'aws', service: 'route53', operation: 'CreateHealthCheck', input, note: 'only when no check has this CallerReference' }],
     params: { request: input },
     async run(io) {
       const existing = findByReference(await listHealthChecks(io), reference);

@@ -87,6 +87,8 @@ export interface BuiltinAction {
   describe: string;
   /** Equivalent commands an operator could run by hand (printed in the plan, never executed). */
   equivalent?: string[];
+  /** AWS calls the builtin makes when it has to (it decides at run time): printed and rendered like `aws` actions. */
+  requests?: AwsAction[];
   params?: Record<string, unknown>;
   run(io: ActionIO): Promise<BuiltinResult | void>;
 }
