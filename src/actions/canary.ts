@@ -94,9 +94,13 @@ export function replicationCanary(config: Config, source: ClusterConfig, destina
   };
 }
 
+/** Cleanup gets its own deadline: after a Ctrl-C the run's signal is aborted, and the canaries must still go. */
+const CLEANUP_TIMEOUT_MS = 15_000;
+
 async function removeCanary(io: ActionIO, cluster: ClusterConfig, key: string, versionId: string | undefined): Promise<void> {
   try {
-    await callAws(io, 's3', 'DeleteObject', { Bucket: cluster.bucket, Key: key, ...(versionId ? { VersionId: versionId } : {}) }, cluster.region);
+    const cleanup = { config: io.config, signal: AbortSignal.timeout(CLEANUP_TIMEOUT_MS) };
+    await callAws(cleanup, 's3', 'DeleteObject', { Bucket: cluster.bucket, Key: key, ...(versionId ? { VersionId: versionId } : {}) }, cluster.region);
     io.log(`deleted s3://${cluster.bucket}/${key}${versionId ? ` version ${versionId}` : ''}`);
   } catch (error) {
     // Cleanup never hides the measurement or the real failure.

@@ -142,6 +142,26 @@ describe('day 3 S3 replication', () => {
     expect(s3.keys(EU)).toEqual([]);
   });
 
+  it('an interrupt while a canary waits still deletes the canary, and resume measures again', async () => {
+    s3.restore();
+    s3 = new FakeS3({ buckets: { [US]: 'us-west-1', [EU]: 'eu-central-1' }, replicationDelayMs: 1500 });
+    const dir = tempStateDir();
+    const run = await runDay(day3, config, dir, { selection: S3_STEPS, abortAfterMs: 400 });
+    expect(run.ok).toBe(false);
+    expect(run.error?.exitCode).toBe(143);
+    expect(run.store.data.instances['day3.canary@us-west->eu-central']?.status).toBe('interrupted');
+    expect(s3.mock).toHaveReceivedCommandTimes(PutObjectCommand, 2);
+    expect(s3.keys(US)).toEqual([]);
+    expect(s3.keys(EU)).toEqual([]);
+    expect(run.store.data.measurements).toEqual({});
+
+    s3.mock.resetHistory();
+    const resumed = await runDay(day3, config, dir, { mode: 'resume', selection: S3_STEPS });
+    expect(resumed.error?.message).toBeUndefined();
+    expect(s3.mock).not.toHaveReceivedCommand(PutBucketReplicationCommand);
+    expect(resumed.store.data.measurements['replication.lag.us-west->eu-central']?.value).toBeGreaterThanOrEqual(1.5);
+  });
+
   it('a lag above the threshold fails the gate with the measured value', async () => {
     const strict = testConfig({ replication: { lagThresholdSeconds: 0.05 } });
     const run = await runDay(day3, strict, tempStateDir(), { selection: S3_STEPS });

@@ -47,12 +47,13 @@ export async function runDay(
   day: DayDef,
   config: Config,
   stateDir: string,
-  options: { mode?: 'apply' | 'resume'; selection?: Selection; confirmed?: string[]; seed?: (store: StateStore) => void } = {},
+  options: { mode?: 'apply' | 'resume'; selection?: Selection; confirmed?: string[]; seed?: (store: StateStore) => void; abortAfterMs?: number } = {},
 ): Promise<DayRun> {
   const store = await StateStore.open(stateDir);
   options.seed?.(store);
   const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort('SIGTERM'), 20_000);
+  // A bound on every run, or a deliberate interrupt (as SIGTERM would do) for interrupt tests.
+  const timer = setTimeout(() => controller.abort('SIGTERM'), options.abortAfterMs ?? 20_000);
   try {
     await execute(
       { day, config, store, paths: pathsFor(stateDir), redactor: new Redactor(), reporter: new SilentReporter(), signal: controller.signal, confirmDestructive: async () => false },
