@@ -133,6 +133,21 @@ describe('AWS calls through a loopback endpoint (real SDK serialisation)', () =>
     expect(run.store.data.gates['day2.geo-answer@eu-central']?.status).toBe('pass');
   });
 
+  it('Route 53 throttling that persists past the retries fails the step naming the operation, the attempts and akictl resume', async () => {
+    handler = () => ({ status: 400, body: `<?xml version="1.0"?><ErrorResponse ${R53}><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>r-2</RequestId></ErrorResponse>` });
+    const run = await runDay(day2, testConfig({ execution: { retries: 1 } }), tempStateDir(), {
+      selection: { only: ['health-checks'], clusters: ['us-west'] },
+      seed: (store) => seedOutputs(store, 'day2.discover-ingress@us-west', { address: US, kind: 'ip' }),
+    });
+    expect(run.ok).toBe(false);
+    expect(run.error?.exitCode).toBe(1);
+    expect(run.error?.message).toContain('step day2.health-checks@us-west failed: ListHealthChecks failed: Throttling: Rate exceeded (HTTP 400)');
+    expect(run.error?.message).toContain('persisted over 2 attempt(s); run akictl resume');
+    // The done check and the step each tried twice (retries: 1): the SDK retried, nothing was created.
+    expect(seen.filter((r) => r.path.startsWith('/2013-04-01/healthcheck'))).toHaveLength(4);
+    expect(seen.filter((r) => r.method === 'POST')).toEqual([]);
+  });
+
   it('S3: PutBucketReplication carries RTC with Metrics, delete markers and replica modifications, and GetBucketReplication of that XML matches', async () => {
     const stored = new Map<string, string>();
     handler = (req, url) => {
