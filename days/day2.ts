@@ -16,12 +16,12 @@ const ISTIO = 'networking.istio.io/v1beta1';
 
 /** Values the Day 2 templates use besides the configuration and the cluster. */
 function trafficValues(config: Config) {
-  return { names: NAMES, destinationHost: `${config.traffic.destination.service}.${config.app.namespace}.svc.cluster.local` };
+  return { names: NAMES, destinationHost: `${config.routing.destination.service}.${config.app.namespace}.svc.cluster.local` };
 }
 
 function credentialActions(ctx: StepContext): Action[] {
   const { config, cluster } = ctx;
-  const { credentialName, certFile, keyFile } = config.traffic.gateway;
+  const { credentialName, certFile, keyFile } = config.routing.gateway;
   const namespace = config.dns.ingress.namespace;
   if (certFile && keyFile) {
     const create: ExecAction = {
@@ -36,7 +36,7 @@ function credentialActions(ctx: StepContext): Action[] {
       instructions:
         `Create the Gateway's TLS Secret in ${cluster.name}:\n` +
         `  kubectl create secret tls ${credentialName} --cert=<cert.pem> --key=<key.pem> -n ${namespace} --context=${cluster.context}\n` +
-        `(or set traffic.gateway.certFile and keyFile, and akictl creates it).`,
+        `(or set routing.gateway.certFile and keyFile, and akictl creates it).`,
     },
   ];
 }
@@ -64,16 +64,16 @@ const day2: DayDef = {
     {
       id: 'day2.tls-credential',
       title: 'TLS credential of the Gateway',
-      why: 'The Gateway\'s credentialName must name a Secret in the ingress gateway\'s namespace (istio-system); the seed never created it, so HTTPS would fail. Skipped when it exists; created from traffic.gateway.certFile/keyFile when set, otherwise the run pauses for an operator.',
+      why: 'The Gateway\'s credentialName must name a Secret in the ingress gateway\'s namespace (istio-system); the seed never created it, so HTTPS would fail. Skipped when it exists; created from routing.gateway.certFile/keyFile when set, otherwise the run pauses for an operator.',
       scope: 'per-cluster',
-      done: (ctx) => tlsSecretPresent(ctx.cluster, ctx.config.dns.ingress.namespace, ctx.config.traffic.gateway.credentialName),
+      done: (ctx) => tlsSecretPresent(ctx.cluster, ctx.config.dns.ingress.namespace, ctx.config.routing.gateway.credentialName),
       actions: credentialActions,
       gates: [
         {
           id: 'day2.tls-credential-present',
           title: 'the Gateway\'s TLS Secret exists',
           hint: 'kubectl get secret <credentialName> -n istio-system --context=<context>; it needs tls.crt and tls.key for app.host.',
-          probe: (ctx) => tlsSecretPresent(ctx.cluster, ctx.config.dns.ingress.namespace, ctx.config.traffic.gateway.credentialName),
+          probe: (ctx) => tlsSecretPresent(ctx.cluster, ctx.config.dns.ingress.namespace, ctx.config.routing.gateway.credentialName),
         },
       ],
     },
@@ -97,7 +97,7 @@ const day2: DayDef = {
           hint: 'kubectl get gateway,virtualservice,destinationrule -n <namespace> --context=<context>; istioctl analyze -n <namespace> --context=<context>',
           probe: (ctx) =>
             objectsExist(ctx.cluster, [
-              { apiVersion: ISTIO, kind: 'Gateway', namespace: ctx.config.app.namespace, name: ctx.config.traffic.gateway.name },
+              { apiVersion: ISTIO, kind: 'Gateway', namespace: ctx.config.app.namespace, name: ctx.config.routing.gateway.name },
               { apiVersion: ISTIO, kind: 'VirtualService', namespace: ctx.config.app.namespace, name: NAMES.virtualService },
               { apiVersion: ISTIO, kind: 'DestinationRule', namespace: ctx.config.app.namespace, name: NAMES.destinationRule },
             ]),

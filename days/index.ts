@@ -5,6 +5,8 @@ export const dayLoaders: Record<number, () => Promise<DayDef>> = {
   1: async () => (await import('./day1.js')).default,
   2: async () => (await import('./day2.js')).default,
   3: async () => (await import('./day3.js')).default,
+  4: async () => (await import('./day4.js')).default,
+  5: async () => (await import('./day5.js')).default,
 };
 
 export function knownDays(): number[] {

@@ -93,6 +93,15 @@ function buildProgram(argv: string[], setExit: (code: number) => void): Command 
     });
 
   program
+    .command('report')
+    .description('write the completion report from state only: targets vs measurements, steps and gates per day (Markdown; JSON with --output json)')
+    .option('--out <file>', 'write it to FILE instead of stdout')
+    .action(async (flags) => {
+      const { reportCommand } = await import('./commands/report.js');
+      setExit(await reportCommand(flags, globalsOf(program)));
+    });
+
+  program
     .command('unlock')
     .description('remove a stale lock (refuses while its holder is alive, unless --force)')
     .option('--force', 'remove it even if the holder may be alive')

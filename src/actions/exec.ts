@@ -16,6 +16,7 @@ export interface CommandOptions {
   signal?: AbortSignal;
   timeoutMs?: number;
   env?: Record<string, string>;
+  cwd?: string;
   /** Grace between SIGTERM and SIGKILL of the process group. */
   killGraceMs?: number;
 }
@@ -38,6 +39,7 @@ export async function runCommand(argv: string[], options: CommandOptions = {}): 
     detached: true,
     stripFinalNewline: false,
     env: options.env,
+    cwd: options.cwd,
     extendEnv: true,
     // The default 100 MB cap is fine; encoding stays utf8.
   });

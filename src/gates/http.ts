@@ -10,8 +10,8 @@ import type { Probe } from '../plan/types.js';
  * https://api.akidb.io/health`, which only reaches whichever region DNS picks for this machine.
  */
 export function regionHealth(config: Config, region: RegionAddress): Probe {
-  const { scheme, port, timeoutMs } = config.traffic.healthProbe;
-  const path = config.traffic.routes.healthPath;
+  const { scheme, port, timeoutMs } = config.routing.healthProbe;
+  const path = config.routing.routes.healthPath;
   const where = `${scheme}://${region.known ? region.address : `<${region.cluster.name} address>`}:${port}${path}`;
   return {
     describe: `GET ${where} with Host ${config.app.host} answers 200 within ${timeoutMs}ms (${region.cluster.name})`,

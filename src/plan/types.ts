@@ -26,6 +26,8 @@ export type Stdin = { kind: 'manifest'; manifest: Manifest } | { kind: 'text'; t
 export interface ExecAction {
   kind: 'exec';
   argv: string[];
+  /** Working directory (a source tree to build, a GitOps clone); printed as `(cd DIR && …)`. */
+  cwd?: string;
   stdin?: Stdin;
   /** Why this command, when it is not obvious from the step. */
   note?: string;

@@ -7,8 +7,9 @@ export function shellQuote(arg: string): string {
   return `'${arg.replace(/'/g, `'\\''`)}'`;
 }
 
-export function shellLine(argv: string[]): string {
-  return argv.map(shellQuote).join(' ');
+export function shellLine(argv: string[], cwd?: string): string {
+  const line = argv.map(shellQuote).join(' ');
+  return cwd ? `(cd ${shellQuote(cwd)} && ${line})` : line;
 }
 
 /** A heredoc delimiter that does not occur as a line of the body. */

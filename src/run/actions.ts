@@ -29,7 +29,8 @@ export interface ActionContext {
   redactor: Redactor;
   io: ActionIO;
   log(text: string): void;
-  setOutput(name: string, value: string): void;
+  /** Resolves once the output is saved: a crash right after cannot lose it (a replica count to restore). */
+  setOutput(name: string, value: string): Promise<void>;
   confirmed: boolean;
   stepId: string;
 }
@@ -62,13 +63,13 @@ async function withRetries<T>(ctx: ActionContext, what: string, attempt: () => P
 async function runExec(action: ExecAction, ctx: ActionContext, logOutput = true): Promise<CommandResult> {
   const shown = materialize(action, ctx.manifestsDir);
   const input = shown.stdin ? (shown.stdin.kind === 'manifest' ? manifestYaml(shown.stdin.manifest) : shown.stdin.text) : undefined;
-  const line = shellLine(shown.argv);
+  const line = shellLine(shown.argv, shown.cwd);
   ctx.log(`$ ${line}${input !== undefined ? ` <<stdin (${shown.stdin?.kind === 'manifest' ? shown.stdin.manifest.name : 'text'})\n${input}` : ''}`);
   const ok = new Set([0, ...(action.okExitCodes ?? [])]);
   const result = await withRetries(
     ctx,
     line,
-    () => runCommand(shown.argv, { input, signal: ctx.signal, timeoutMs: ctx.timeoutMs }),
+    () => runCommand(shown.argv, { input, signal: ctx.signal, timeoutMs: ctx.timeoutMs, cwd: shown.cwd }),
     (value, threw) => !threw && !ok.has((value as CommandResult).exitCode) && !(value as CommandResult).aborted && !(value as CommandResult).timedOut && isTransientOutput((value as CommandResult).stderr),
   );
   if (action.sensitiveOutput) ctx.redactor.addDocument(result.stdout);
@@ -77,13 +78,13 @@ async function runExec(action: ExecAction, ctx: ActionContext, logOutput = true)
       (logOutput && !action.sensitiveOutput && result.stdout ? `\n[stdout]\n${result.stdout}` : action.sensitiveOutput ? '\n[stdout withheld: secret material]' : '') +
       (result.stderr ? `\n[stderr]\n${result.stderr}` : ''),
   );
-  checkResult(result, shown.argv, ok, ctx);
-  if (action.captureStdout) ctx.setOutput(action.captureStdout, result.stdout.trim());
+  checkResult(result, shown.argv, ok, ctx, shown.cwd);
+  if (action.captureStdout) await ctx.setOutput(action.captureStdout, result.stdout.trim());
   return result;
 }
 
-function checkResult(result: CommandResult, argv: string[], ok: Set<number>, ctx: ActionContext): void {
-  const line = shellLine(argv);
+function checkResult(result: CommandResult, argv: string[], ok: Set<number>, ctx: ActionContext, cwd?: string): void {
+  const line = shellLine(argv, cwd);
   if (result.aborted) throw new ActionFailedError(`\`${line}\` was interrupted`, '');
   if (result.spawnError) throw new ActionFailedError(result.spawnError, `is ${argv[0]} installed? Set tools.* in the configuration to its path.`);
   if (result.timedOut) throw new ActionFailedError(`\`${line}\` did not finish within ${Math.round(ctx.timeoutMs / 1000)}s and was killed`, trimOutput(result.stderr, ctx.redactor));
@@ -107,7 +108,7 @@ async function runAwsAction(action: AwsAction, ctx: ActionContext): Promise<void
   for (const [name, dotted] of Object.entries(action.capture ?? {})) {
     const value = dotted.split('.').reduce<unknown>((current, key) => (current as Record<string, unknown> | undefined)?.[key], body);
     if (value === undefined || value === null) throw new ActionFailedError(`AWS ${action.operation}: response has no ${dotted} to save as ${name}`, '');
-    ctx.setOutput(name, String(value));
+    await ctx.setOutput(name, String(value));
   }
 }
 
@@ -128,7 +129,7 @@ export async function runAction(action: Action, ctx: ActionContext): Promise<voi
     case 'builtin': {
       ctx.log(`builtin ${action.name}: ${action.describe}`);
       const result = await action.run(ctx.io);
-      for (const [name, value] of Object.entries(result?.outputs ?? {})) ctx.setOutput(name, value);
+      for (const [name, value] of Object.entries(result?.outputs ?? {})) await ctx.setOutput(name, value);
       return;
     }
     case 'manual':

@@ -13,7 +13,7 @@ import { ActionFailedError, runAction } from './actions.js';
 import { RunLogs, newRunId } from './logs.js';
 import type { Redactor } from './redact.js';
 import type { InstanceOutcome, Reporter } from './reporter.js';
-import type { GateState, InstanceState, RunRecord, StateStore } from './state.js';
+import { instanceKey, type GateState, type InstanceState, type RunRecord, type StateStore } from './state.js';
 
 export interface RunContext {
   day: DayDef;
@@ -118,6 +118,8 @@ export async function execute(rc: RunContext, options: ExecuteOptions): Promise<
       if (rc.signal.aborted) throw interruption(rc.signal);
       await runner.runStep(step);
     }
+    // A selection that left a restore step out (--only, --from) must not leave the destructive change behind.
+    await runner.runPendingRestores(rc.signal);
     run.result = 'done';
   } catch (error) {
     run.result = outcomeOf(error);
@@ -221,10 +223,15 @@ class StepRunner {
       rc.reporter.notice(`akictl: ${key} was interrupted by a crash and has no done check: running it again.`);
     }
 
-    this.record(key, instance, { status: 'running', attempts: (previous?.attempts ?? 0) + 1, startedAt: new Date(started).toISOString(), error: undefined, note: undefined, endedAt: undefined, durationMs: undefined });
+    // Outputs describe the latest attempt: a value left by an earlier attempt (a replica count recorded before
+    // an older scale-down) must not be mistaken for one this attempt has recorded.
+    this.record(key, instance, { status: 'running', attempts: (previous?.attempts ?? 0) + 1, startedAt: new Date(started).toISOString(), error: undefined, note: undefined, endedAt: undefined, durationMs: undefined, outputs: {} });
     if (step.destructive && step.restoredBy) {
       const pending = { step: step.restoredBy, day: rc.day.day, target: instance.targetName, since: key };
       if (!store.data.pendingRestores.some((p) => p.step === pending.step && p.target === pending.target)) store.data.pendingRestores.push(pending);
+      // A restore that finished after an earlier attempt must run again after this one: resume skips finished instances.
+      const restore = store.data.instances[instanceKey(step.restoredBy, instance.targetName)];
+      if (restore && (restore.status === 'done' || restore.status === 'skipped')) restore.status = 'pending';
     }
     await store.save();
 
@@ -241,7 +248,7 @@ class StepRunner {
           log: (text) => services.logs.append(key, text),
           setOutput: (name, value) => {
             store.data.instances[key]!.outputs[name] = value;
-            void store.save();
+            return store.save();
           },
           confirmed: store.data.confirmations.includes(step.id),
           stepId: step.id,

@@ -92,7 +92,7 @@ function actionLines(action: Action, options: PrintOptions, comment: (text: stri
 }
 
 function execLines(action: ExecAction): string[] {
-  const line = shellLine(action.argv);
+  const line = shellLine(action.argv, action.cwd);
   if (!action.stdin) return [line];
   const body = action.stdin.kind === 'manifest' ? manifestYaml(action.stdin.manifest) : action.stdin.text;
   const delimiter = heredocDelimiter(body);
@@ -148,7 +148,8 @@ function actionJson(action: Action, manifestsDir: string | undefined): unknown {
       return {
         kind: 'exec',
         argv: shown.argv,
-        command: shellLine(shown.argv),
+        command: shellLine(shown.argv, shown.cwd),
+        cwd: shown.cwd ?? null,
         note: shown.note ?? null,
         stdin: shown.stdin?.kind === 'manifest' ? { manifest: shown.stdin.manifest.name, yaml: manifestYaml(shown.stdin.manifest) } : shown.stdin ? { text: shown.stdin.text } : null,
       };

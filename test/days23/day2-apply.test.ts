@@ -80,7 +80,7 @@ afterEach(async () => {
 function day2Config(extra: Record<string, unknown> = {}) {
   return testConfig({
     tools: { kubectl: path.join(FAKE_BIN, 'kubectl') },
-    traffic: { healthProbe: { scheme: 'http', port, timeoutMs: 2000 } },
+    routing: { healthProbe: { scheme: 'http', port, timeoutMs: 2000 } },
     ...extra,
   });
 }
@@ -90,7 +90,7 @@ describe('akictl day 2 --apply (in-process) on the fake cluster API and a fake R
     const { cert, key } = certificate(ws.dir);
     // us-west already has its credential; eu-central gets it from the configured files.
     kube.put('us-west', { apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/tls', metadata: { name: 'akidb-tls-cert', namespace: 'istio-system' }, data: { 'tls.crt': 'Y2VydA==', 'tls.key': 'a2V5LXZhbHVlLXVzLXdlc3Q=' } });
-    const config = day2Config({ traffic: { healthProbe: { scheme: 'http', port, timeoutMs: 2000 }, gateway: { certFile: cert, keyFile: key } } });
+    const config = day2Config({ routing: { healthProbe: { scheme: 'http', port, timeoutMs: 2000 }, gateway: { certFile: cert, keyFile: key } } });
     const stateDir = path.join(ws.dir, 'state');
 
     const run = await runDay(day2, config, stateDir);

@@ -118,11 +118,11 @@ describe('configuration checks of days 2 and 3', () => {
   });
 
   it('refuses a certificate without its key', () => {
-    expect(() => parseWith((raw) => (raw.traffic.gateway.certFile = '/tmp/tls.crt'))).toThrow('field traffic.gateway.keyFile certFile and keyFile go together');
+    expect(() => parseWith((raw) => (raw.routing.gateway.certFile = '/tmp/tls.crt'))).toThrow('field routing.gateway.keyFile certFile and keyFile go together');
   });
 
   it('refuses a bad role ARN and an Istio duration without a unit', () => {
     expect(() => parseWith((raw) => (raw.replication.roleArns['us-west'] = 'arn:aws:iam::ACCOUNT:role/x'))).toThrow(/field replication\.roleArns\.us-west must be an IAM role ARN/);
-    expect(() => parseWith((raw) => (raw.traffic.routes.timeout = '10'))).toThrow(/field traffic\.routes\.timeout must be a duration/);
+    expect(() => parseWith((raw) => (raw.routing.routes.timeout = '10'))).toThrow(/field routing\.routes\.timeout must be a duration/);
   });
 });

@@ -1,0 +1,264 @@
+import { stringify } from 'yaml';
+import { discoverLoadBalancer } from '../src/actions/discover.js';
+import { awaitChaosInjected, awaitFailover, confirmDeleted, loadTest, recordReplicas, sampleP95 } from '../src/actions/drills.js';
+import { crdExists, prometheusExternalLabel, thanosEndpoints, thanosEndpointsConfigured } from '../src/actions/prerequisites.js';
+import { globalUrl } from '../src/actions/traffic.js';
+import type { Config } from '../src/config/schema.js';
+import { deploymentAvailable } from '../src/gates/kube.js';
+import { requireAddress, thanosLabelValues } from '../src/gates/observability.js';
+import { applyManifest, kubectl, templateValues } from '../src/plan/builders.js';
+import { chaosCluster, observabilityCluster, onCluster, primaryCluster, tracingCluster } from '../src/plan/roles.js';
+import type { Action, DayDef, OutputReader, Probe, StepContext } from '../src/plan/types.js';
+import { shellLine } from '../src/render/shell.js';
+import { renderTemplate } from '../src/render/template.js';
+import { FAILOVER_LOAD_TARGET } from '../src/report/measurement-names.js';
+import { JAEGER_ADDRESS_STEP } from './day4.js';
+
+const THANOS_ADDRESS_STEP = 'day5.thanos-address';
+const FAILOVER_DRILL_STEP = 'day5.failover-drill';
+
+/** Thanos query's HTTP API as akictl reaches it: configured, or the discovered load-balancer address. */
+function thanosQueryUrl(config: Config, outputs: OutputReader): string {
+  return config.observability.thanos.queryUrl ?? `http://${outputs.get(THANOS_ADDRESS_STEP, 'address', {})}:9090`;
+}
+
+function thanosArgs(config: Config): string[] {
+  return [
+    'query',
+    '--http-address=0.0.0.0:9090',
+    // An address left out of the configuration is shown as such; day5.thanos-endpoints stops the run before this applies.
+    ...thanosEndpoints(config).map((endpoint) => `--endpoint=${endpoint.address ?? `<observability.thanos.endpoints.${endpoint.cluster}>`}`),
+  ];
+}
+
+/** Grafana's datasources, rendered on the document model and serialised into the ConfigMap value. */
+function datasources(ctx: StepContext): string {
+  const { config } = ctx;
+  const home = observabilityCluster(config);
+  const sameCluster = tracingCluster(config).name === home.name;
+  const jaegerUrl = sameCluster ? `http://jaeger.${config.tracing.namespace}:16686` : `http://${ctx.outputs.get(JAEGER_ADDRESS_STEP, 'address', {})}:16686`;
+  const [doc] = renderTemplate('day5/grafana-datasources-provisioning.yaml', templateValues(ctx, { thanosUrl: `http://thanos-query.${config.observability.namespace}:9090`, jaegerUrl }));
+  return stringify(doc, { lineWidth: 0 });
+}
+
+function restoreActions(ctx: StepContext): Action[] {
+  const { config } = ctx;
+  const primary = primaryCluster(config);
+  const { namespace } = config.app;
+  const { deployment, rolloutTimeoutSeconds } = config.failover;
+  const scale = (replicas: string) => kubectl(config, primary, ['scale', `deployment/${deployment}`, `--replicas=${replicas}`, '-n', namespace]).argv;
+  const recorded = ctx.outputs.get(FAILOVER_DRILL_STEP, 'replicas', {});
+  return [
+    {
+      kind: 'builtin',
+      name: 'restore-replicas',
+      describe: `scale ${namespace}/${deployment} in ${primary.name} back to the replica count ${FAILOVER_DRILL_STEP} recorded before its scale-down (the seed hard-coded 2); with no recorded count the scale-down never ran and nothing is scaled`,
+      equivalent: [shellLine(scale(recorded))],
+      params: { cluster: primary.name, namespace, deployment, recorded },
+      async run(io) {
+        // Read at run time: the count is known only once the drill has recorded it (saved before it scales down).
+        if (!io.outputs.known(FAILOVER_DRILL_STEP, 'replicas', {})) {
+          io.log(`no recorded replica count: ${FAILOVER_DRILL_STEP} stopped before its scale-down; nothing to restore`);
+          return;
+        }
+        const argv = scale(io.outputs.get(FAILOVER_DRILL_STEP, 'replicas', {}));
+        const result = await io.exec(argv);
+        if (result.exitCode !== 0) throw new Error(`\`${shellLine(argv)}\` exited ${result.exitCode}: ${result.stderr.trim().split('\n').at(-1) ?? ''}`);
+      },
+    },
+    kubectl(config, primary, ['rollout', 'status', `deployment/${deployment}`, '-n', namespace, `--timeout=${rolloutTimeoutSeconds}s`]),
+  ];
+}
+
+/** Grafana is referenced by the seed but never deployed: its absence is a warning, the datasources wait for it. */
+function grafanaPresent(ctx: StepContext): Probe {
+  const home = observabilityCluster(ctx.config);
+  const { namespace, grafana } = ctx.config.observability;
+  return {
+    describe: `Deployment ${namespace}/${grafana.deployment} exists in ${home.name}`,
+    expected: 'present',
+    async run(io) {
+      const kube = await io.kube(home);
+      const found = await kube.get('apps/v1', 'Deployment', namespace, grafana.deployment);
+      return found ? { ok: true, measured: 'present' } : { ok: 'warn', measured: 'not found: the datasources wait for a Grafana to read them' };
+    },
+  };
+}
+
+const CHAOS_CRD = 'networkchaos.chaos-mesh.org';
+
+const day5: DayDef = {
+  day: 5,
+  title: 'Multi-cluster observability and drills',
+  objective: 'Query every cluster\'s metrics through Thanos, then measure load, failover and network chaos.',
+  success: 'Thanos sees every cluster; load, failover and chaos measured; `akictl report` writes the completion report from those measurements',
+  steps: [
+    {
+      id: 'day5.prometheus-external-labels',
+      title: 'Prerequisite: every Prometheus carries external label cluster',
+      why: 'Thanos\' `cluster` label values exist only if each Prometheus sets external_labels {cluster: <name>} (the Thanos sidecar refuses to start without external labels). The seed assumed it; akictl reads each Prometheus\' configuration through the API server\'s service proxy and stops here when it is missing.',
+      scope: 'per-cluster',
+      actions: (ctx) => [prometheusExternalLabel(ctx.config, ctx.cluster)],
+    },
+    {
+      id: 'day5.thanos-endpoints',
+      title: 'Prerequisite: a reachable StoreAPI address for every cluster',
+      why: 'The seed\'s --store=prometheus-eu-central.observability:10901 cannot resolve from us-west. Every cluster other than the Thanos cluster needs an address from observability.thanos.endpoints.',
+      scope: 'once',
+      actions: (ctx) => [thanosEndpointsConfigured(ctx.config)],
+    },
+    {
+      id: 'day5.observability-namespace',
+      title: 'Observability namespace in the Thanos cluster',
+      why: 'Idempotent (a Namespace manifest): day 4 created it when tracing and observability share a namespace.',
+      scope: 'once',
+      actions: (ctx) => [applyManifest(onCluster(ctx, observabilityCluster(ctx.config)), 'day5.observability-namespace', ['day4/observability-namespace.yaml'], { namespace: ctx.config.observability.namespace })],
+    },
+    {
+      id: 'day5.thanos-query',
+      title: 'Thanos query over every cluster\'s Prometheus',
+      why: 'The seed\'s Thanos query with --endpoint (the seed\'s --store is deprecated since Thanos 0.24) to the addresses from configuration.',
+      scope: 'once',
+      actions: (ctx) => {
+        const home = observabilityCluster(ctx.config);
+        const { image, version } = ctx.config.observability.thanos;
+        return [{ ...applyManifest(onCluster(ctx, home), 'day5.thanos-query', ['day5/thanos-query.yaml'], { thanosImage: `${image}:${version}`, thanosArgs: thanosArgs(ctx.config) }), note: `in the observability cluster ${home.name}` }];
+      },
+      gates: [
+        {
+          id: 'day5.thanos-available',
+          title: 'Thanos query is Available',
+          hint: 'kubectl logs -n <observability namespace> deployment/thanos-query --context=<context>: unreachable endpoints are logged.',
+          probe: (ctx) => deploymentAvailable(observabilityCluster(ctx.config), ctx.config.observability.namespace, 'thanos-query'),
+        },
+      ],
+    },
+    {
+      id: THANOS_ADDRESS_STEP,
+      title: 'Discover Thanos query\'s address and check it sees every cluster',
+      why: 'The seed curled http://thanos-query:9090, a name that resolves only inside the cluster. The LoadBalancer address is read and published (or observability.thanos.queryUrl is used), and the gate reads /api/v1/label/cluster/values.',
+      scope: 'once',
+      actions: (ctx) => [
+        discoverLoadBalancer({
+          kubectl: ctx.config.tools.kubectl,
+          cluster: observabilityCluster(ctx.config),
+          namespace: ctx.config.observability.namespace,
+          service: 'thanos-query',
+          timeoutSeconds: ctx.config.execution.gateTimeoutSeconds,
+          pollMs: ctx.config.execution.pollIntervalMs,
+        }),
+      ],
+      gates: [
+        {
+          id: 'day5.thanos-sees-every-cluster',
+          title: 'Thanos label cluster has every cluster',
+          hint: 'A missing cluster: its endpoint is unreachable from the Thanos cluster (see thanos-query logs and its /stores page), or its Prometheus lacks the external label.',
+          probe: (ctx) =>
+            requireAddress(
+              ctx.config.observability.thanos.queryUrl !== null || ctx.outputs.known(THANOS_ADDRESS_STEP, 'address', {}),
+              thanosLabelValues(thanosQueryUrl(ctx.config, ctx.outputs), ctx.config.observability.prometheus.externalLabel, ctx.config.clusters.map((c) => c.name), ctx.config.traffic.requestTimeoutMs),
+              THANOS_ADDRESS_STEP,
+              'observability.thanos.queryUrl',
+            ),
+        },
+      ],
+    },
+    {
+      id: 'day5.grafana-datasources',
+      title: 'Grafana datasources: Thanos and Jaeger',
+      why: 'The seed\'s datasources ConfigMap, rendered on the document model. Grafana itself is never deployed by the seed: a gate warns when it is missing. Jaeger is addressed by its load-balancer address when it lives in another cluster.',
+      scope: 'once',
+      actions: (ctx) => [applyManifest(onCluster(ctx, observabilityCluster(ctx.config)), 'day5.grafana-datasources', ['day5/grafana-datasources.yaml'], { datasources: datasources(ctx) })],
+      gates: [{ id: 'day5.grafana-present', title: 'Grafana is deployed', hint: 'Deploy Grafana (e.g. the grafana Helm chart with its datasource sidecar) in the observability namespace, or set observability.grafana.deployment.', probe: grafanaPresent }],
+    },
+    {
+      id: 'day5.load-test',
+      title: 'Load test',
+      why: 'The seed ran wrk without --latency and reported a P95 wrk never prints. akictl runs wrk with a generated Lua script whose done() hook prints p50/p95/p99 and requests/s as numbers (autocannon when wrk is missing), and stores them as measurements.',
+      scope: 'once',
+      timeoutSeconds: 3600,
+      actions: (ctx) => ctx.config.load.targets.map((target) => loadTest(ctx.config, target.name, target.url ?? globalUrl(ctx.config), ctx.config.load.run)),
+    },
+    {
+      id: FAILOVER_DRILL_STEP,
+      title: 'Failover drill: drain the primary region',
+      why: 'The seed scaled the primary to 0, slept 45 s, and restored a hard-coded 2 replicas only if nothing failed in between. akictl records the replica count first (saved before the scale-down), measures the time until the other regions serve every request (bounded probe loop), runs the reduced load test, and day5.failover-restore puts the recorded count back whatever happens: failure, failed gate or Ctrl-C; `akictl resume` after a crash restores first.',
+      scope: 'once',
+      destructive: true,
+      restoredBy: 'day5.failover-restore',
+      timeoutSeconds: 3600,
+      actions: (ctx) => {
+        const { config } = ctx;
+        const primary = primaryCluster(config);
+        return [
+          recordReplicas({ kubectl: config.tools.kubectl, cluster: primary, namespace: config.app.namespace, deployment: config.failover.deployment }),
+          kubectl(config, primary, ['scale', `deployment/${config.failover.deployment}`, '--replicas=0', '-n', config.app.namespace]),
+          awaitFailover(config, primary),
+          loadTest(config, FAILOVER_LOAD_TARGET, globalUrl(config), config.load.reduced),
+        ];
+      },
+    },
+    {
+      id: 'day5.failover-restore',
+      title: 'Restore the primary region\'s replicas',
+      why: 'Scales back to the count recorded before the drill (not the seed\'s hard-coded 2) and waits for the rollout. Runs even when the drill fails or is interrupted.',
+      scope: 'once',
+      actions: restoreActions,
+      gates: [
+        {
+          id: 'day5.primary-available',
+          title: 'the primary\'s app is Available again',
+          hint: 'kubectl rollout status deployment/<failover.deployment> -n <app namespace> --context=<primary context>',
+          probe: (ctx) => deploymentAvailable(primaryCluster(ctx.config), ctx.config.app.namespace, ctx.config.failover.deployment),
+        },
+      ],
+    },
+    {
+      id: 'day5.chaos-precheck',
+      title: 'Prerequisite: Chaos Mesh is installed',
+      why: 'The seed applied a NetworkChaos without Chaos Mesh: without its CRD the apply fails. Checked first, in the chaos cluster.',
+      scope: 'once',
+      actions: (ctx) => [crdExists(ctx.config, chaosCluster(ctx.config), CHAOS_CRD, 'Install Chaos Mesh (helm install chaos-mesh chaos-mesh/chaos-mesh -n chaos-mesh), or skip the chaos steps with --only/--from.')],
+    },
+    {
+      id: 'day5.chaos-inject',
+      title: 'Network chaos: delay the app\'s traffic and sample p95',
+      why: 'The seed applied the NetworkChaos without --context, never checked it took effect, and watched a query forever. akictl applies it with --context, waits for AllInjected=True (bounded), samples p95 from Thanos a bounded number of times, and day5.chaos-cleanup deletes it and confirms it is gone, also on failure.',
+      scope: 'once',
+      destructive: true,
+      restoredBy: 'day5.chaos-cleanup',
+      actions: (ctx) => {
+        const { config } = ctx;
+        const cluster = chaosCluster(config);
+        return [
+          { ...applyManifest(onCluster(ctx, cluster), 'day5.chaos-inject', ['day5/network-chaos.yaml']), note: `in the chaos cluster ${cluster.name}` },
+          awaitChaosInjected({ kubectl: config.tools.kubectl, cluster, namespace: config.app.namespace, name: config.chaos.name, timeoutSeconds: config.chaos.injectTimeoutSeconds, pollMs: config.execution.pollIntervalMs }),
+          sampleP95({
+            queryUrl: thanosQueryUrl(config, ctx.outputs),
+            query: config.chaos.p95Query,
+            samples: config.chaos.samples,
+            intervalMs: config.chaos.sampleIntervalMs,
+            timeoutMs: config.traffic.requestTimeoutMs,
+            addressMissing: config.observability.thanos.queryUrl === null && !ctx.outputs.known(THANOS_ADDRESS_STEP, 'address', {}) ? `${THANOS_ADDRESS_STEP} has not published it` : undefined,
+          }),
+        ];
+      },
+    },
+    {
+      id: 'day5.chaos-cleanup',
+      title: 'Delete the NetworkChaos and confirm it is gone',
+      why: 'The seed left the fault running (duration 5m) and never checked. Deleting with --ignore-not-found makes this safe to repeat; the object must then disappear (Chaos Mesh removes the delay before its finalizer lets go).',
+      scope: 'once',
+      actions: (ctx) => {
+        const { config } = ctx;
+        const cluster = chaosCluster(config);
+        return [
+          kubectl(config, cluster, ['delete', 'networkchaos', config.chaos.name, '-n', config.app.namespace, '--ignore-not-found', '--wait=false']),
+          confirmDeleted({ kubectl: config.tools.kubectl, cluster, apiVersion: 'chaos-mesh.org/v1alpha1', kind: 'NetworkChaos', namespace: config.app.namespace, name: config.chaos.name, timeoutSeconds: config.chaos.deleteTimeoutSeconds, pollMs: config.execution.pollIntervalMs }),
+        ];
+      },
+    },
+  ],
+};
+
+export default day5;

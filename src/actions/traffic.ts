@@ -1,0 +1,51 @@
+import type { ClusterConfig, Config } from '../config/schema.js';
+import type { ActionIO } from '../plan/types.js';
+import { readLoadBalancerAddress } from './discover.js';
+import { httpRequest, type HttpResponse } from './http.js';
+
+/** The API as clients reach it: <scheme>://<app.host><path> (geo-routed by Route 53). */
+export function globalUrl(config: Config): string {
+  return `${config.traffic.scheme}://${config.app.host}${config.traffic.path}`;
+}
+
+export interface RegionalTarget {
+  url: string;
+  /** Connect here instead of the URL's host (the region's ingress gateway), Host and SNI unchanged. */
+  connectTo?: string;
+  /** How it was chosen, for logs and dry-runs. */
+  describe: string;
+}
+
+/** How to reach one region directly: a configured URL, or its ingress gateway's load-balancer address. */
+export async function regionalTarget(config: Config, cluster: ClusterConfig, io: Pick<ActionIO, 'kube'>): Promise<RegionalTarget> {
+  const configured = config.traffic.regional.urls[cluster.name];
+  if (configured) return { url: configured, describe: `${configured} (traffic.regional.urls)` };
+  const { ingressNamespace, ingressService } = config.traffic.regional;
+  const address = await readLoadBalancerAddress(io, cluster, ingressNamespace, ingressService);
+  if (!address) throw new Error(`Service ${ingressNamespace}/${ingressService} in ${cluster.name} has no load-balancer address: set traffic.regional.urls.${cluster.name}`);
+  return { url: globalUrl(config), connectTo: address, describe: `${globalUrl(config)} via ${address} (${ingressService} of ${cluster.name})` };
+}
+
+/** The configured request (the seed's `curl -X POST .../api/v1/embed`), sent once. */
+export function sendTrafficRequest(config: Config, target: { url: string; connectTo?: string }, signal: AbortSignal): Promise<HttpResponse> {
+  const { method, headers, body, requestTimeoutMs } = config.traffic;
+  return httpRequest({ url: target.url, connectTo: target.connectTo, method, headers, body: method === 'GET' ? undefined : body, timeoutMs: requestTimeoutMs, signal });
+}
+
+// Header values that are credentials are shown by name only in plans and parameters (an API key in traffic.headers).
+const CREDENTIAL_HEADER = /authorization|token|key|secret|cookie|password/i;
+
+export function displayHeaders(headers: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, CREDENTIAL_HEADER.test(name) ? `<traffic.headers.${name}>` : value]));
+}
+
+/** Equivalent curl line for the plan printout. */
+export function curlEquivalent(config: Config, url: string, connectTo?: string): string[] {
+  const parsed = new URL(url);
+  const argv = ['curl', '-sS', '-X', config.traffic.method];
+  if (connectTo) argv.push('--connect-to', `${parsed.hostname}:${parsed.port || (parsed.protocol === 'https:' ? 443 : 80)}:${connectTo}:`);
+  for (const [name, value] of Object.entries(displayHeaders(config.traffic.headers))) argv.push('-H', `${name}: ${value}`);
+  if (config.traffic.method !== 'GET' && config.traffic.body) argv.push('-d', config.traffic.body);
+  argv.push(url);
+  return argv;
+}
