@@ -2,13 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ClusterConfig, Config } from '../config/schema.js';
 import type { ActionIO, BuiltinAction } from '../plan/types.js';
+import { replicationLagMeasurement } from '../report/measurement-names.js';
 import { shellLine } from '../render/shell.js';
 import { awsErrorName, callAws, describeAwsError } from './aws.js';
 import { HintedError } from './hinted-error.js';
 
 /** Measurement name the report reads: `replication.lag.<source>-><destination>` (seconds). */
 export function lagMeasurement(source: ClusterConfig, destination: ClusterConfig): string {
-  return `replication.lag.${source.name}->${destination.name}`;
+  return replicationLagMeasurement(source.name, destination.name);
 }
 
 function canaryKey(config: Config, source: ClusterConfig, destination: ClusterConfig, id: string): string {
