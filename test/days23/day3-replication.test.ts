@@ -5,6 +5,7 @@ import { DeleteObjectCommand, InvalidRequest, PutBucketReplicationCommand, PutBu
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import day3 from '../../days/day3.js';
 import { destroyAwsClients } from '../../src/actions/aws.js';
+import { evaluateTarget } from '../../src/report/build.js';
 import { FakeS3 } from '../support/aws-fakes.js';
 import { runDay, tempStateDir, testConfig } from '../support/run-day.js';
 
@@ -78,6 +79,16 @@ describe('day 3 S3 replication', () => {
     expect(s3.keys(US)).toEqual([]);
     expect(s3.keys(EU)).toEqual([]);
     expect(s3.mock).toHaveReceivedCommandWith(DeleteObjectCommand, { Bucket: EU, VersionId: expect.any(String) });
+  });
+
+  it("the completion report's Data sync lag row reads the lag the canaries measured (the worse direction, in seconds)", async () => {
+    const run = await runDay(day3, config, tempStateDir(), { selection: S3_STEPS });
+    expect(run.ok).toBe(true);
+    const target = config.report.targets.find((t) => t.measurement.startsWith('replication.lag'))!;
+    const row = evaluateTarget(target, run.store.data.measurements);
+    const lags = Object.values(run.store.data.measurements).map((m) => m.value);
+    expect(row).toMatchObject({ sources: ['replication.lag.eu-central->us-west', 'replication.lag.us-west->eu-central'], measured: Math.max(...lags), unit: 's' });
+    expect(row.result).toBe(Math.max(...lags) < target.value ? 'pass' : 'fail');
   });
 
   it('running it twice puts nothing the second time (versioning and replication already match)', async () => {
