@@ -75,7 +75,7 @@ export function destroyAwsClients(): void {
 
 /**
  * One SDK call made by a builtin or a probe (discovery, waits, gates): the same clients, retry budget and
- * abort signal as an `aws` action. Errors are the SDK's own; callers word them with describeAwsError.
+ * abort signal as an `aws` action. A failure becomes an AwsCallError that names the operation.
  */
 export async function callAws<T = Record<string, unknown>>(
   io: { config: { execution: { retries: number } }; signal: AbortSignal },
