@@ -3,7 +3,7 @@ import type { HealthCheckConfig } from '../dns/records.js';
 import { findByReference, listHealthChecks } from '../gates/route53.js';
 import type { BuiltinAction } from '../plan/types.js';
 import { shellLine } from '../render/shell.js';
-import { awsClient, awsErrorName, callAws, describeAwsError } from './aws.js';
+import { AwsCallError, awsClient, awsErrorName, callAws, describeAwsError } from './aws.js';
 import { HintedError } from './hinted-error.js';
 
 /**
@@ -111,11 +111,12 @@ export function ensureHealthCheck(config: Config, cluster: ClusterConfig, refere
           return { outputs: { healthCheckId: id } };
         } catch (error) {
           if (awsErrorName(error) !== 'HealthCheckAlreadyExists' || io.signal.aborted) {
+            const transient = error instanceof AwsCallError ? error.hint : '';
             throw new HintedError(
               `CreateHealthCheck for ${cluster.name}: ${describeAwsError(error)}`,
               awsErrorName(error) === 'TooManyHealthChecks'
                 ? 'The account reached its health check quota: delete unused checks (aws route53 list-health-checks) or ask AWS for more.'
-                : 'Check the credentials (route53:CreateHealthCheck) and the discovered address; then akictl resume.',
+                : transient || 'Check the credentials (route53:CreateHealthCheck) and the discovered address (Route 53 refuses private and reserved IPs); then akictl resume.',
             );
           }
           io.log(`CallerReference ${attempt} belongs to a deleted health check; trying another`);
