@@ -216,7 +216,8 @@ class StepRunner {
       const check = await probeOnce(instance.done, io);
       services.logs.append(key, `done check: ${instance.done.describe}: ${check.measured} (${check.ok === true ? 'already done' : 'needs to run'})`);
       if (check.ok === true) {
-        this.record(key, instance, { status: 'skipped', note: `already done: ${check.measured}`, error: undefined, endedAt: new Date().toISOString(), durationMs: Date.now() - started });
+        const outputs = { ...(previous?.outputs ?? {}), ...(check.outputs ?? {}) };
+        this.record(key, instance, { status: 'skipped', note: `already done: ${check.measured}`, error: undefined, outputs, endedAt: new Date().toISOString(), durationMs: Date.now() - started });
         store.saveLater(); // durable with the next transition (see StateStore.saveLater)
         rc.reporter.instanceEnd(key, 'skipped', `already done (${check.measured})`);
         return undefined;
