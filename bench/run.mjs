@@ -35,9 +35,11 @@ if (only.has('fanout')) {
   const label = (n) => `${ms(f[n].median)} (${n} cluster${n > 1 ? 's' : ''}, ${f[n].calls} tool calls)`;
   rows.push(['fan-out', 'Day 1 `--apply`, 2 clusters vs 1', label(2), label(1), times(f[2].median / f[1].median), '≤ 1.2×', check(f[2].median / f[1].median, 1.2)]);
   rows.push(['fan-out', 'Day 1 `--apply`, 8 clusters vs 1 (56 remote-secret pairs)', label(8), label(1), times(f[8].median / f[1].median), '≤ 2.0×', check(f[8].median / f[1].median, 2.0)]);
+  rows.push(['fan-out', "akictl's own CPU (user+sys), 1 / 2 / 8 clusters", [1, 2, 8].map((n) => ms(f[n].akictlCpuMs)).join(' / '), '', '—', '—', 'info']);
   if (f[8].cpuMs !== undefined) {
     const cores = os.cpus().length;
-    rows.push(['fan-out', `CPU of akictl and the fake tools it ran (user+sys), 1 / 2 / 8 clusters; 8 clusters on ${cores} cores cannot take less than CPU ÷ ${cores}`, [1, 2, 8].map((n) => ms(f[n].cpuMs)).join(' / '), `8 clusters ≥ ${ms(f[8].cpuMs / cores)} wall`, times(f[8].cpuMs / cores / f[1].median), '—', 'info']);
+    const fakes = (n) => f[n].cpuMs - f[n].akictlCpuMs;
+    rows.push(['fan-out', `CPU of the fake tools alone, 1 / 2 / 8 clusters: 8 clusters cannot take less than that ÷ ${cores} cores`, [1, 2, 8].map((n) => ms(fakes(n))).join(' / '), `8 clusters ≥ ${ms(fakes(8) / cores)} wall`, `${times(fakes(8) / cores / f[1].median)} of 1 cluster`, '—', 'info']);
   }
 }
 if (only.has('engine')) {
@@ -76,7 +78,8 @@ if (only.has('fanout')) {
   out.push(
     `Fan-out runs the whole of Day 1 --apply (preflight, every step, every gate) with default execution settings, fake kubectl/istioctl sleeping ${TOOL_DELAY_MS} ms per call ` +
       '(the repository\'s fakes, bundled into one file each) and a loopback fake Kubernetes API; the CA is made once beforehand (mesh.pki.dir) so openssl key generation, ' +
-      'CPU-bound and N+1 keys, is not in it. Every fake call is a Node process: on a small machine their CPU, not akictl, bounds the 8-cluster run.',
+      'CPU-bound and N+1 keys, is not in it. Every fake call is a Node process of its own: where the CPU of the fakes divided by the cores exceeds the goal, ' +
+      'the machine, not akictl, bounds the run (see the CPU rows).',
   );
 }
 process.stdout.write(`${out.join('\n')}\n`);
