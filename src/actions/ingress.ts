@@ -13,11 +13,11 @@ interface IngressPoint {
 /**
  * Read the region's public address from the ingress gateway Service: `status.loadBalancer.ingress[0]` holds
  * an `ip`, or a `hostname` for an AWS load balancer. A new load balancer takes a minute or two to get one,
- * so this polls until dns.ingress.waitSeconds. Publishes `address`, `kind` (ip | hostname) and, for a host
+ * so this polls until ingress.waitSeconds. Publishes `address`, `kind` (ip | hostname) and, for a host
  * name, `aliasHostedZoneId` (the load balancer's canonical zone, needed by alias records).
  */
 export function discoverIngress(config: Config, cluster: ClusterConfig): BuiltinAction {
-  const { namespace, service, waitSeconds } = config.dns.ingress;
+  const { namespace, service, waitSeconds } = config.ingress;
   return {
     kind: 'builtin',
     name: 'discover-ingress',
@@ -32,7 +32,7 @@ export function discoverIngress(config: Config, cluster: ClusterConfig): Builtin
         if (!svc) {
           throw new HintedError(
             `Service ${namespace}/${service} does not exist in ${cluster.name}`,
-            `The ingress gateway comes with Istio's default profile (akictl day 1). Check: kubectl get service -n ${namespace} --context=${cluster.context}; or set dns.ingress.service.`,
+            `The ingress gateway comes with Istio's default profile (akictl day 1). Check: kubectl get service -n ${namespace} --context=${cluster.context}; or set ingress.service.`,
           );
         }
         const point = ((svc.status?.loadBalancer?.ingress ?? []) as IngressPoint[])[0];
