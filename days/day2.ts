@@ -22,7 +22,7 @@ function trafficValues(config: Config) {
 function credentialActions(ctx: StepContext): Action[] {
   const { config, cluster } = ctx;
   const { credentialName, certFile, keyFile } = config.routing.gateway;
-  const namespace = config.dns.ingress.namespace;
+  const namespace = config.ingress.namespace;
   if (certFile && keyFile) {
     const create: ExecAction = {
       kind: 'exec',
@@ -66,14 +66,14 @@ const day2: DayDef = {
       title: 'TLS credential of the Gateway',
       why: 'The Gateway\'s credentialName must name a Secret in the ingress gateway\'s namespace (istio-system); the seed never created it, so HTTPS would fail. Skipped when it exists; created from routing.gateway.certFile/keyFile when set, otherwise the run pauses for an operator.',
       scope: 'per-cluster',
-      done: (ctx) => tlsSecretPresent(ctx.cluster, ctx.config.dns.ingress.namespace, ctx.config.routing.gateway.credentialName),
+      done: (ctx) => tlsSecretPresent(ctx.cluster, ctx.config.ingress.namespace, ctx.config.routing.gateway.credentialName),
       actions: credentialActions,
       gates: [
         {
           id: 'day2.tls-credential-present',
           title: 'the Gateway\'s TLS Secret exists',
           hint: 'kubectl get secret <credentialName> -n istio-system --context=<context>; it needs tls.crt and tls.key for app.host.',
-          probe: (ctx) => tlsSecretPresent(ctx.cluster, ctx.config.dns.ingress.namespace, ctx.config.routing.gateway.credentialName),
+          probe: (ctx) => tlsSecretPresent(ctx.cluster, ctx.config.ingress.namespace, ctx.config.routing.gateway.credentialName),
         },
       ],
     },

@@ -88,18 +88,19 @@ const istioDuration = z.string().regex(/^\d+(\.\d+)?(ms|s|m|h)$/, 'must be a dur
 const iamRoleArn = z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\/-]+$/, 'must be an IAM role ARN such as arn:aws:iam::123456789012:role/name');
 const port = z.number().int().min(1).max(65535);
 
+// Where each region's public address comes from: Day 2 publishes it to Route 53, Days 4 and 5 send test
+// traffic to it.
+const IngressSchema = z.strictObject({
+  namespace: dnsLabel.default('istio-system'),
+  service: dnsLabel.default('istio-ingressgateway').describe('LoadBalancer Service whose status.loadBalancer.ingress[0] is the region\'s address.'),
+  waitSeconds: z.number().int().min(0).default(600).describe('How long discovery waits for the load balancer to get an address.'),
+});
+
 const DnsSchema = z.strictObject({
   hostedZoneId: hostedZoneId
     .default('Z123456')
     .describe('Public hosted zone holding app.host. The default Z123456 is the seed\'s PLACEHOLDER: set the real id before --apply.'),
   ttl: z.number().int().min(0).max(86400).default(60).describe('TTL of A records pointing at an IP (alias records have none).'),
-  ingress: z
-    .strictObject({
-      namespace: dnsLabel.default('istio-system'),
-      service: dnsLabel.default('istio-ingressgateway').describe('LoadBalancer Service whose status.loadBalancer.ingress[0] is the region\'s address.'),
-      waitSeconds: z.number().int().min(0).default(600).describe('How long discovery waits for the load balancer to get an address.'),
-    })
-    .prefault({}),
   healthCheck: z
     .strictObject({
       path: z.string().startsWith('/').default('/health').describe('HTTPS path checked through the gateway when the region has an IP address.'),
@@ -271,8 +272,6 @@ const TrafficSchema = z.strictObject({
   requestTimeoutMs: z.number().int().min(100).max(120000).default(5000),
   regional: z
     .strictObject({
-      ingressNamespace: dnsLabel.default('istio-system'),
-      ingressService: dnsLabel.default('istio-ingressgateway'),
       urls: z.record(dnsLabel, httpUrl).default({}).describe('Full URL of each region, by cluster name; a cluster left out is reached through its ingress gateway\'s load-balancer address with Host and TLS server name app.host.'),
     })
     .prefault({}),
@@ -432,6 +431,7 @@ export const ConfigSchema = z
     app: AppSchema.prefault({}),
     execution: ExecutionSchema.prefault({}),
     tools: ToolsSchema.prefault({}),
+    ingress: IngressSchema.prefault({}),
     dns: DnsSchema.prefault({}),
     routing: RoutingSchema.prefault({}),
     replication: ReplicationSchema.prefault({}),

@@ -192,7 +192,7 @@ describe('akictl day 2 --apply (in-process) on the fake cluster API and a fake R
     });
   });
 
-  it('a load balancer that never gets an address fails discovery after dns.ingress.waitSeconds with a hint', async () => {
+  it('a load balancer that never gets an address fails discovery after ingress.waitSeconds with a hint', async () => {
     kube.setLoadBalancer('us-west', 'istio-system', 'istio-ingressgateway', null);
     const started = Date.now();
     const run = await runDay(day2, day2Config(), path.join(ws.dir, 'state'), { selection: { only: ['discover-ingress'] } });

@@ -20,7 +20,8 @@ export function testConfig(overrides: Record<string, unknown> = {}): Config {
   const raw = structuredClone(defaultRaw);
   const fast = {
     execution: { pollIntervalMs: 50, gateTimeoutSeconds: 2, retries: 0, retryBackoffMs: 0 },
-    dns: { insync: { minDelaySeconds: 0.02, maxDelaySeconds: 0.05, maxWaitSeconds: 5 }, ingress: { waitSeconds: 1 } },
+    dns: { insync: { minDelaySeconds: 0.02, maxDelaySeconds: 0.05, maxWaitSeconds: 5 } },
+    ingress: { waitSeconds: 1 },
     replication: { canary: { pollIntervalMs: 50, timeoutSeconds: 5 } },
   };
   return parseConfigText(stringify(merge(merge(raw, fast), overrides)), 'test config');
