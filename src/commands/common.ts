@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { loadConfig, type LoadedConfig } from '../config/load.js';
+import { loadConfig, type LoadedConfig } from '../config/read.js';
 import { UsageError } from '../errors.js';
 import { dayLoaders, knownDays } from '../../days/index.js';
 import { pathsFor, type Paths } from '../plan/compile.js';

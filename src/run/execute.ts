@@ -131,6 +131,7 @@ export async function execute(rc: RunContext, options: ExecuteOptions): Promise<
   } finally {
     run.endedAt = new Date().toISOString();
     await store.save();
+    logs.close();
   }
   return { run, logsDir: logs.dir };
 }
@@ -161,6 +162,8 @@ class StepRunner {
 
   async runStep(step: StepDef): Promise<void> {
     const { rc } = this;
+    // Before waiting for a person, put everything done so far on disk.
+    if (step.destructive && !this.options.yes) await rc.store.save();
     if (step.destructive && !this.options.yes && !(await rc.confirmDestructive(step))) {
       throw new StepFailedError(`step ${step.id} is destructive and was not confirmed.`, 'Re-run with --yes to confirm destructive steps.');
     }
@@ -215,7 +218,7 @@ class StepRunner {
       if (check.ok === true) {
         const outputs = { ...(previous?.outputs ?? {}), ...(check.outputs ?? {}) };
         this.record(key, instance, { status: 'skipped', note: `already done: ${check.measured}`, error: undefined, outputs, endedAt: new Date().toISOString(), durationMs: Date.now() - started });
-        await store.save();
+        store.saveLater(); // durable with the next transition (see StateStore.saveLater)
         rc.reporter.instanceEnd(key, 'skipped', `already done (${check.measured})`);
         return undefined;
       }
@@ -258,7 +261,9 @@ class StepRunner {
       this.record(key, instance, { status: 'done', endedAt: new Date().toISOString(), durationMs: Date.now() - started });
       const restoring = store.data.pendingRestores.findIndex((p) => p.step === step.id && p.target === instance.targetName);
       if (restoring >= 0) store.data.pendingRestores.splice(restoring, 1);
-      await store.save();
+      // Durable with the next instance's `running` write or at the end of the run, whichever comes first: a
+      // crash in between leaves this instance `running`, and resume re-checks it (every step is idempotent).
+      store.saveLater();
       rc.reporter.instanceEnd(key, 'done', '', Date.now() - started);
       return undefined;
     } catch (error) {

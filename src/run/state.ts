@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { copyFile, mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
 import { UsageError } from '../errors.js';
 
 export const STATE_VERSION = 1;
@@ -120,6 +119,7 @@ function emptyState(): StateData {
 export class StateStore {
   private writing: Promise<void> | undefined;
   private dirty = false;
+  private dirReady = false;
 
   private constructor(
     readonly dir: string,
@@ -154,6 +154,16 @@ export class StateStore {
     }
   }
 
+  /**
+   * Mark the data changed without writing now: the change reaches disk with the next save(), which the
+   * executor makes before any action starts and when the run ends. For transitions that are safe to lose
+   * in a crash (an instance finished: a crash before the next write leaves it `running`, which resume
+   * treats as unknown: done check, then run again if needed), this halves the fsync'd writes per step.
+   */
+  saveLater(): void {
+    this.dirty = true;
+  }
+
   /** Queue a save; resolves once the data as of now is on disk. */
   save(): Promise<void> {
     this.dirty = true;
@@ -163,7 +173,12 @@ export class StateStore {
 
   private async flushLoop(): Promise<void> {
     try {
-      await mkdir(this.dir, { recursive: true, mode: 0o700 });
+      if (!this.dirReady) {
+        await mkdir(this.dir, { recursive: true, mode: 0o700 });
+        this.dirReady = true;
+      }
+      // A dry-run reads state but never writes it: the writer loads with the first save.
+      const { default: writeFileAtomic } = await import('write-file-atomic');
       while (this.dirty) {
         this.dirty = false;
         this.data.serial += 1;
