@@ -218,7 +218,7 @@ class StepRunner {
       if (check.ok === true) {
         const outputs = { ...(previous?.outputs ?? {}), ...(check.outputs ?? {}) };
         this.record(key, instance, { status: 'skipped', note: `already done: ${check.measured}`, error: undefined, outputs, endedAt: new Date().toISOString(), durationMs: Date.now() - started });
-        store.saveLater(); // durable with the next transition (see StateStore.saveLater)
+        await store.save();
         rc.reporter.instanceEnd(key, 'skipped', `already done (${check.measured})`);
         return undefined;
       }
@@ -234,7 +234,7 @@ class StepRunner {
       if (!store.data.pendingRestores.some((p) => p.step === pending.step && p.target === pending.target)) store.data.pendingRestores.push(pending);
       // A restore that finished after an earlier attempt must run again after this one: resume skips finished instances.
       const restore = store.data.instances[instanceKey(step.restoredBy, instance.targetName)];
-      if (restore && (restore.status === 'done' || restore.status === 'skipped')) restore.status = 'pending';
+      if (restore && (restore.status === 'done' || restore.status === 'skipped')) store.data.instances[instanceKey(step.restoredBy, instance.targetName)] = { ...restore, status: 'pending' };
     }
     await store.save();
 
@@ -250,7 +250,8 @@ class StepRunner {
           io,
           log: (text) => services.logs.append(key, text),
           setOutput: (name, value) => {
-            store.data.instances[key]!.outputs[name] = value;
+            const current = store.data.instances[key]!;
+            store.data.instances[key] = { ...current, outputs: { ...current.outputs, [name]: value } };
             return store.save();
           },
           confirmed: store.data.confirmations.includes(step.id),
@@ -261,9 +262,9 @@ class StepRunner {
       this.record(key, instance, { status: 'done', endedAt: new Date().toISOString(), durationMs: Date.now() - started });
       const restoring = store.data.pendingRestores.findIndex((p) => p.step === step.id && p.target === instance.targetName);
       if (restoring >= 0) store.data.pendingRestores.splice(restoring, 1);
-      // Durable with the next instance's `running` write or at the end of the run, whichever comes first: a
-      // crash in between leaves this instance `running`, and resume re-checks it (every step is idempotent).
-      store.saveLater();
+      // On disk before anything else starts: a finished instance must never look unfinished to resume, which
+      // would run it again (a restart, a scale-down) when it has no done check.
+      await store.save();
       rc.reporter.instanceEnd(key, 'done', '', Date.now() - started);
       return undefined;
     } catch (error) {

@@ -74,6 +74,7 @@ export interface PendingRestore {
   since: string;
 }
 
+/** Instance and gate entries are replaced, never mutated in place: the store caches their serialised form. */
 export interface StateData {
   version: number;
   lineage: string;
@@ -117,6 +118,8 @@ function emptyState(): StateData {
  * are folded into the next write.
  */
 export class StateStore {
+  /** Serialised form of each instance and gate entry, by object: entries are replaced, never mutated. */
+  private readonly entryJson = new WeakMap<object, string>();
   private writing: Promise<void> | undefined;
   private dirty = false;
   private dirReady = false;
@@ -154,16 +157,6 @@ export class StateStore {
     }
   }
 
-  /**
-   * Mark the data changed without writing now: the change reaches disk with the next save(), which the
-   * executor makes before any action starts and when the run ends. For transitions that are safe to lose
-   * in a crash (an instance finished: a crash before the next write leaves it `running`, which resume
-   * treats as unknown: done check, then run again if needed), this halves the fsync'd writes per step.
-   */
-  saveLater(): void {
-    this.dirty = true;
-  }
-
   /** Queue a save; resolves once the data as of now is on disk. */
   save(): Promise<void> {
     this.dirty = true;
@@ -184,11 +177,32 @@ export class StateStore {
         this.data.serial += 1;
         this.data.updatedAt = new Date().toISOString();
         if (this.data.runs.length > MAX_RUNS_KEPT) this.data.runs.splice(0, this.data.runs.length - MAX_RUNS_KEPT);
-        await writeFileAtomic(this.file, `${JSON.stringify(this.data, null, 1)}\n`, { mode: 0o600, fsync: true });
+        await writeFileAtomic(this.file, this.serialize(), { mode: 0o600, fsync: true });
       }
     } finally {
       this.writing = undefined;
     }
+  }
+
+  /**
+   * The whole state as JSON, re-serialising only the instance and gate entries that changed since the last
+   * write: every transition rewrites the file, and with a thousand steps stringifying it all each time would
+   * cost more than the fsync.
+   */
+  private serialize(): string {
+    const { instances, gates, ...rest } = this.data;
+    const entries = (map: Record<string, object>) =>
+      Object.entries(map)
+        .map(([key, entry]) => {
+          let json = this.entryJson.get(entry);
+          if (json === undefined) {
+            json = JSON.stringify(entry);
+            this.entryJson.set(entry, json);
+          }
+          return `${JSON.stringify(key)}:${json}`;
+        })
+        .join(',');
+    return `${JSON.stringify(rest).slice(0, -1)},"instances":{${entries(instances)}},"gates":{${entries(gates)}}}\n`;
   }
 
   lastRun(): RunRecord | undefined {

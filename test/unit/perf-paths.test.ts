@@ -67,21 +67,6 @@ describe('build-time precomputation (dist/precomputed.json)', () => {
 });
 
 describe('engine persistence', () => {
-  it('saveLater writes nothing by itself; the next save carries the change', async () => {
-    const store = await StateStore.open(dir);
-    await store.save();
-    const serial = store.data.serial;
-    store.data.confirmations.push('later');
-    store.saveLater();
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(JSON.parse(readFileSync(store.file, 'utf8')).confirmations).toEqual([]);
-    store.data.confirmations.push('now');
-    await store.save();
-    const onDisk = JSON.parse(readFileSync(store.file, 'utf8'));
-    expect(onDisk.confirmations).toEqual(['later', 'now']);
-    expect(onDisk.serial).toBe(serial + 1);
-  });
-
   it('run logs keep files open but lose no line, across more files than are kept open', () => {
     const logs = new RunLogs(dir, 'run-1', new Redactor());
     for (let round = 0; round < 3; round += 1) for (let i = 0; i < 40; i += 1) logs.append(`step-${i}@c`, `line ${round}`);
