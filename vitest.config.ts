@@ -3,7 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    testTimeout: 30_000,
+    // End-to-end tests run whole days through child processes; on two busy cores one can take tens of seconds.
+    testTimeout: 120_000,
     hookTimeout: 30_000,
     // End-to-end tests spawn akictl and fake tools: two cores, keep parallelism modest.
     maxWorkers: 2,

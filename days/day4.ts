@@ -60,7 +60,7 @@ function testTraffic(config: Config): BuiltinAction {
     describe: `send ${count} ${config.traffic.method} ${config.traffic.path} request(s) to each region (${config.clusters.map((c) => c.name).join(', ')}), each through its own ingress gateway`,
     equivalent: config.clusters.map((cluster) => {
       const url = config.traffic.regional.urls[cluster.name];
-      return `for i in $(seq ${count}); do ${shellLine(curlEquivalent(config, url ?? globalUrl(config), url ? undefined : `<${config.traffic.regional.ingressService} address of ${cluster.name}>`))}; done`;
+      return `for i in $(seq ${count}); do ${shellLine(curlEquivalent(config, url ?? globalUrl(config), url ? undefined : `<${config.ingress.service} address of ${cluster.name}>`))}; done`;
     }),
     params: { count, clusters: config.clusters.map((c) => c.name), urls: config.traffic.regional.urls },
     async run(io) {

@@ -1,5 +1,6 @@
 import type { AwsAction } from '../plan/types.js';
 import { shellLine } from '../render/shell.js';
+import { isTransientError } from '../run/transient.js';
 
 /** `aws` CLI service names; --cli-input-json takes the API's own member names, so any operation maps 1:1. */
 const CLI_SERVICE: Record<AwsAction['service'], string> = { route53: 'route53', s3: 's3api' };
@@ -61,6 +62,7 @@ export async function sendAws(action: AwsAction, options: AwsClientOptions & { s
 
 /** A readable one-liner for an SDK error: service error code and message, never the request. */
 export function describeAwsError(error: unknown): string {
+  if (error instanceof AwsCallError) return error.message;
   const err = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
   const status = err.$metadata?.httpStatusCode ? ` (HTTP ${err.$metadata.httpStatusCode})` : '';
   return `${err.name ?? 'Error'}: ${(err.message ?? String(error)).split('\n')[0]}${status}`;
@@ -69,4 +71,47 @@ export function describeAwsError(error: unknown): string {
 export function destroyAwsClients(): void {
   for (const client of clients.values()) client.destroy();
   clients.clear();
+}
+
+/**
+ * One SDK call made by a builtin or a probe (discovery, waits, gates): the same clients, retry budget and
+ * abort signal as an `aws` action. A failure becomes an AwsCallError that names the operation.
+ */
+export async function callAws<T = Record<string, unknown>>(
+  io: { config: { execution: { retries: number } }; signal: AbortSignal },
+  service: AwsAction['service'],
+  operation: string,
+  input: Record<string, unknown>,
+  region?: string,
+): Promise<T> {
+  const attempts = io.config.execution.retries + 1;
+  try {
+    return (await sendAws({ kind: 'aws', service, operation, input, region }, { maxAttempts: attempts, signal: io.signal })) as T;
+  } catch (error) {
+    throw new AwsCallError(operation, error, attempts);
+  }
+}
+
+/**
+ * An SDK call that failed, named after its operation. It keeps the service's error name and HTTP metadata, so
+ * callers still tell `NotFound` from a real failure; a throttled or 5xx call says it was retried.
+ */
+export class AwsCallError extends Error {
+  readonly $metadata?: { httpStatusCode?: number };
+  readonly hint: string;
+
+  constructor(operation: string, cause: unknown, attempts: number) {
+    const name = (cause as { name?: string })?.name ?? 'Error';
+    const status = (cause as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
+    const text = ((cause as { message?: string })?.message ?? String(cause)).split('\n')[0];
+    super(`${operation} failed: ${name}: ${text}${status ? ` (HTTP ${status})` : ''}`, { cause });
+    this.name = name;
+    this.$metadata = (cause as { $metadata?: { httpStatusCode?: number } })?.$metadata;
+    this.hint = isTransientError(cause) ? `a transient error (throttling or a service fault) that persisted over ${attempts} attempt(s); run akictl resume` : '';
+  }
+}
+
+/** The SDK error name (`NoSuchBucket`, `NotFound`…), to tell "absent" from "failed". */
+export function awsErrorName(error: unknown): string {
+  return (error as { name?: string; Code?: string })?.name ?? (error as { Code?: string })?.Code ?? 'Error';
 }

@@ -2,54 +2,79 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { ClusterConfig } from '../config/schema.js';
 import type { ActionIO, BuiltinAction, KubeObject } from '../plan/types.js';
 import { shellLine } from '../render/shell.js';
+import { HintedError } from './hinted-error.js';
 
-export class DiscoveryError extends Error {
-  constructor(
-    message: string,
-    readonly hint: string,
-  ) {
-    super(message);
-  }
+/** One entry of status.loadBalancer.ingress: an IP, or a hostname (AWS load balancers). */
+export interface LoadBalancerPoint {
+  ip?: string;
+  hostname?: string;
 }
 
-/** status.loadBalancer.ingress[0]: an IP, or a hostname (AWS NLB); undefined while the cloud has not assigned one. */
-export function loadBalancerAddressOf(service: KubeObject | undefined): string | undefined {
-  const ingress = (service?.status?.loadBalancer?.ingress ?? [])[0] as { ip?: string; hostname?: string } | undefined;
-  return ingress?.ip || ingress?.hostname || undefined;
+function firstPoint(service: KubeObject | undefined): LoadBalancerPoint | undefined {
+  const point = ((service?.status?.loadBalancer?.ingress ?? []) as LoadBalancerPoint[])[0];
+  return point?.ip || point?.hostname ? point : undefined;
 }
 
+/** status.loadBalancer.ingress[0] as one string; undefined while the cloud has not assigned an address. */
 export async function readLoadBalancerAddress(io: Pick<ActionIO, 'kube'>, cluster: ClusterConfig, namespace: string, name: string): Promise<string | undefined> {
   const kube = await io.kube(cluster);
-  return loadBalancerAddressOf(await kube.get('v1', 'Service', namespace, name));
+  const point = firstPoint(await kube.get('v1', 'Service', namespace, name));
+  return point?.ip || point?.hostname;
+}
+
+export interface DiscoverOptions {
+  /** Builtin name shown in logs and the JSON plan. */
+  name?: string;
+  kubectl: string;
+  cluster: ClusterConfig;
+  namespace: string;
+  service: string;
+  timeoutSeconds: number;
+  pollMs: number;
+  /** Outputs to publish for the address found (default: `address`). */
+  publish?: (point: LoadBalancerPoint) => Record<string, string>;
+  /** Where the Service comes from, for the hint when it does not exist. */
+  missingHint?: string;
 }
 
 /**
- * Wait (bounded) until a LoadBalancer Service has an external address and publish it as output `address`:
- * later steps use it where an in-cluster name cannot resolve (another cluster, this machine).
+ * Wait (bounded) until a LoadBalancer Service has an external address and publish it: a new load balancer
+ * takes a minute or two to get one, and later steps need it where an in-cluster name cannot resolve (another
+ * cluster, Route 53, this machine).
  */
-export function discoverLoadBalancer(options: { kubectl: string; cluster: ClusterConfig; namespace: string; service: string; timeoutSeconds: number; pollMs: number }): BuiltinAction {
+export function discoverLoadBalancer(options: DiscoverOptions): BuiltinAction {
   const { cluster, namespace, service } = options;
+  const publish = options.publish ?? ((point: LoadBalancerPoint) => ({ address: (point.ip || point.hostname)! }));
   return {
     kind: 'builtin',
-    name: 'discover-load-balancer',
-    describe: `wait up to ${options.timeoutSeconds}s for Service ${namespace}/${service} in ${cluster.name} to get a load-balancer address, and publish it as output "address"`,
-    equivalent: [shellLine([options.kubectl, 'get', 'service', service, '-n', namespace, `--context=${cluster.context}`, '-o', 'jsonpath={.status.loadBalancer.ingress[0].ip}{.status.loadBalancer.ingress[0].hostname}'])],
+    name: options.name ?? 'discover-load-balancer',
+    describe: `wait up to ${options.timeoutSeconds}s for Service ${namespace}/${service} in ${cluster.name} to get a load-balancer address (status.loadBalancer.ingress[0]: an ip, or the hostname of an AWS load balancer) and publish it`,
+    equivalent: [shellLine([options.kubectl, 'get', 'service', service, '-n', namespace, '-o', 'jsonpath={.status.loadBalancer.ingress[0]}', `--context=${cluster.context}`])],
     params: { cluster: cluster.name, namespace, service, timeoutSeconds: options.timeoutSeconds },
     async run(io) {
+      const kube = await io.kube(cluster);
       const deadline = Date.now() + options.timeoutSeconds * 1000;
       for (;;) {
-        const address = await readLoadBalancerAddress(io, cluster, namespace, service);
-        if (address) {
-          io.log(`Service ${namespace}/${service} in ${cluster.name}: load-balancer address ${address}`);
-          return { outputs: { address } };
+        const found = await kube.get('v1', 'Service', namespace, service);
+        if (!found) {
+          throw new HintedError(
+            `Service ${namespace}/${service} does not exist in ${cluster.name}`,
+            options.missingHint ?? `kubectl get service -n ${namespace} --context=${cluster.context}`,
+          );
+        }
+        const point = firstPoint(found);
+        if (point) {
+          io.log(`Service ${namespace}/${service} in ${cluster.name}: load-balancer address ${point.ip || point.hostname}`);
+          return { outputs: publish(point) };
         }
         if (Date.now() + options.pollMs > deadline || io.signal.aborted) break;
+        io.log(`${cluster.name}: ${namespace}/${service} has no load-balancer address yet (type ${found.spec?.type ?? '?'}); polling`);
         await sleep(options.pollMs, undefined, { signal: io.signal }).catch(() => undefined);
       }
       if (io.signal.aborted) throw new Error('interrupted');
-      throw new DiscoveryError(
-        `Service ${namespace}/${service} in ${cluster.name} has no load-balancer address after ${options.timeoutSeconds}s`,
-        `kubectl describe service ${service} -n ${namespace} --context=${cluster.context}: the cloud's load-balancer controller must assign one (Events show why not).`,
+      throw new HintedError(
+        `Service ${namespace}/${service} in ${cluster.name} got no load balancer address within ${options.timeoutSeconds}s`,
+        `It must be of type LoadBalancer and the cloud's load-balancer controller must assign an address: kubectl describe service ${service} -n ${namespace} --context=${cluster.context} (see its events).`,
       );
     },
   };

@@ -6,17 +6,9 @@ import { shellLine } from '../render/shell.js';
 import { CHAOS_P95, FAILOVER_TIME, LOAD_UNITS, loadMeasurement, type LoadStat } from '../report/measurement-names.js';
 import { durationSeconds, runLoadTest, type LoadResult } from './load.js';
 import { displayHeaders, globalUrl, sendTrafficRequest } from './traffic.js';
+import { HintedError } from './hinted-error.js';
 
 /** Builtins of day 5's drills. Every loop is bounded by configuration and stops on Ctrl-C. */
-
-export class DrillError extends Error {
-  constructor(
-    message: string,
-    readonly hint: string,
-  ) {
-    super(message);
-  }
-}
 
 function interrupted(io: Pick<ActionIO, 'signal'>): void {
   if (io.signal.aborted) throw new Error('interrupted');
@@ -42,10 +34,10 @@ export function recordReplicas(options: { kubectl: string; cluster: ClusterConfi
     async run(io) {
       const kube = await io.kube(cluster);
       const object = await kube.get('apps/v1', 'Deployment', namespace, deployment);
-      if (!object) throw new DrillError(`deployment ${namespace}/${deployment} not found in ${cluster.name}`, 'Check failover.deployment and app.namespace.');
+      if (!object) throw new HintedError(`deployment ${namespace}/${deployment} not found in ${cluster.name}`, 'Check failover.deployment and app.namespace.');
       const replicas = Number(object.spec?.replicas ?? 1);
       if (replicas === 0) {
-        throw new DrillError(
+        throw new HintedError(
           `deployment ${namespace}/${deployment} in ${cluster.name} already has 0 replicas: there is nothing to fail over, and recording 0 would make the restore keep it down`,
           'Scale it back to its usual count (an earlier drill may not have been restored), then run the drill again.',
         );
@@ -95,7 +87,7 @@ export function awaitFailover(config: Config, primary: ClusterConfig): BuiltinAc
         if (Date.now() + failover.probeIntervalMs > deadline) break;
         await pause(failover.probeIntervalMs, io);
       }
-      throw new DrillError(
+      throw new HintedError(
         `the other regions did not serve every request within ${failover.timeoutSeconds}s of the scale-down (last: ${last})`,
         'Check outlier detection and locality failover (day 2), the secondary\'s capacity, and Route 53 health checks. The replicas are restored.',
       );
@@ -145,7 +137,7 @@ export function loadTest(config: Config, name: string, url: string, run: { threa
       const result = await runLoadTest({ tool: config.load.tool, wrk: config.load.wrk, spec }, io);
       storeLoadResult(io, name, result);
       if (result.requests === 0 || result.errors >= result.requests) {
-        throw new DrillError(`load test "${name}": ${result.requests} request(s), ${result.errors} error(s): nothing was served`, `Try the request by hand: curl -X ${spec.method} ${url}`);
+        throw new HintedError(`load test "${name}": ${result.requests} request(s), ${result.errors} error(s): nothing was served`, `Try the request by hand: curl -X ${spec.method} ${url}`);
       }
     },
   };
@@ -183,7 +175,7 @@ export function awaitChaosInjected(options: { cluster: ClusterConfig; namespace:
         if (Date.now() + options.pollMs > deadline) break;
         await pause(options.pollMs, io);
       }
-      throw new DrillError(
+      throw new HintedError(
         `NetworkChaos ${namespace}/${name} in ${cluster.name} is not AllInjected after ${options.timeoutSeconds}s (${seen})`,
         `kubectl describe networkchaos ${name} -n ${namespace} --context=${cluster.context}: Selected=False means the selector matches no pod. It is deleted now.`,
       );
@@ -200,7 +192,7 @@ export function sampleP95(options: { queryUrl: string; query: string; samples: n
     equivalent: [`for i in $(seq ${options.samples}); do ${shellLine(['curl', '-sS', '--get', '--data-urlencode', `query=${options.query}`, `${options.queryUrl}/api/v1/query`])}; sleep ${Math.round(options.intervalMs / 1000)}; done`],
     params: { ...options },
     async run(io) {
-      if (options.addressMissing) throw new DrillError(`Thanos query's address is not known: ${options.addressMissing}`, 'Run day5.thanos-address first, or set observability.thanos.queryUrl.');
+      if (options.addressMissing) throw new HintedError(`Thanos query's address is not known: ${options.addressMissing}`, 'Run day5.thanos-address first, or set observability.thanos.queryUrl.');
       const values: number[] = [];
       for (let n = 0; n < options.samples; n += 1) {
         if (n > 0) await pause(options.intervalMs, io);
@@ -213,7 +205,7 @@ export function sampleP95(options: { queryUrl: string; query: string; samples: n
           io.log(`sample ${n + 1}/${options.samples}: ${(error as Error).message}`);
         }
       }
-      if (values.length === 0) throw new DrillError(`no p95 sample from Thanos during the fault (query: ${options.query})`, 'Check chaos.p95Query against the metrics the service exports, and Thanos query (day 5 gates).');
+      if (values.length === 0) throw new HintedError(`no p95 sample from Thanos during the fault (query: ${options.query})`, 'Check chaos.p95Query against the metrics the service exports, and Thanos query (day 5 gates).');
       io.measure(CHAOS_P95, Number(Math.max(...values).toFixed(3)), 'ms');
     },
   };
@@ -239,7 +231,7 @@ export function confirmDeleted(options: { cluster: ClusterConfig; apiVersion: st
         if (Date.now() + options.pollMs > deadline) break;
         await pause(options.pollMs, io);
       }
-      throw new DrillError(`${kind} ${namespace}/${name} still exists in ${cluster.name} after ${options.timeoutSeconds}s`, `kubectl get ${kind.toLowerCase()} ${name} -n ${namespace} -o yaml --context=${cluster.context}: a finalizer may be stuck (Chaos Mesh's controller must be running to remove it).`);
+      throw new HintedError(`${kind} ${namespace}/${name} still exists in ${cluster.name} after ${options.timeoutSeconds}s`, `kubectl get ${kind.toLowerCase()} ${name} -n ${namespace} -o yaml --context=${cluster.context}: a finalizer may be stuck (Chaos Mesh's controller must be running to remove it).`);
     },
   };
 }

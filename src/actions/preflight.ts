@@ -1,17 +1,7 @@
 import type { Config } from '../config/schema.js';
 import type { BuiltinAction } from '../plan/types.js';
 import { shellLine } from '../render/shell.js';
-
-export class PreflightError extends Error {
-  constructor(
-    message: string,
-    readonly hint: string,
-    /** Every cause was transient (the API server blinked): worth retrying. */
-    readonly transient = false,
-  ) {
-    super(message);
-  }
-}
+import { HintedError } from './hinted-error.js';
 
 /** A tool must be on PATH, and (when expected is given) report that version. */
 export function toolVersion(options: { tool: string; argv: string[]; expected?: string; parse: (stdout: string) => string | undefined; install: string }): BuiltinAction {
@@ -26,13 +16,13 @@ export function toolVersion(options: { tool: string; argv: string[]; expected?: 
       try {
         result = await io.exec(options.argv);
       } catch (error) {
-        throw new PreflightError(`${options.tool}: ${(error as Error).message}`, options.install);
+        throw new HintedError(`${options.tool}: ${(error as Error).message}`, options.install);
       }
-      if (result.exitCode !== 0) throw new PreflightError(`\`${shellLine(options.argv)}\` exited ${result.exitCode}: ${result.stderr.trim().split('\n').at(-1) ?? ''}`, options.install);
+      if (result.exitCode !== 0) throw new HintedError(`\`${shellLine(options.argv)}\` exited ${result.exitCode}: ${result.stderr.trim().split('\n').at(-1) ?? ''}`, options.install);
       const version = options.parse(result.stdout);
       io.log(`${options.tool} version: ${version ?? 'unknown'}`);
       if (options.expected && version !== options.expected) {
-        throw new PreflightError(`${options.tool} reports version ${version ?? 'unknown'}, the configuration expects ${options.expected}.`, options.install);
+        throw new HintedError(`${options.tool} reports version ${version ?? 'unknown'}, the configuration expects ${options.expected}.`, options.install);
       }
     },
   };
@@ -61,7 +51,7 @@ export function contextsReachable(config: Config): BuiltinAction {
         }),
       );
       if (failures.length > 0) {
-        throw new PreflightError(
+        throw new HintedError(
           `cannot reach ${failures.length} cluster(s): ${failures.join('; ')}`,
           'Check that each context exists in your kubeconfig (kubectl config get-contexts) and that its API server is reachable; the config field clusters[].context names it.',
           transient,

@@ -20,7 +20,7 @@ export interface RegionalTarget {
 export async function regionalTarget(config: Config, cluster: ClusterConfig, io: Pick<ActionIO, 'kube'>): Promise<RegionalTarget> {
   const configured = config.traffic.regional.urls[cluster.name];
   if (configured) return { url: configured, describe: `${configured} (traffic.regional.urls)` };
-  const { ingressNamespace, ingressService } = config.traffic.regional;
+  const { namespace: ingressNamespace, service: ingressService } = config.ingress;
   const address = await readLoadBalancerAddress(io, cluster, ingressNamespace, ingressService);
   if (!address) throw new Error(`Service ${ingressNamespace}/${ingressService} in ${cluster.name} has no load-balancer address: set traffic.regional.urls.${cluster.name}`);
   return { url: globalUrl(config), connectTo: address, describe: `${globalUrl(config)} via ${address} (${ingressService} of ${cluster.name})` };

@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { registerKubeconfigSecrets } from '../config/contexts.js';
-import { loadConfig, type LoadedConfig } from '../config/load.js';
+import { loadConfig, type LoadedConfig } from '../config/read.js';
 import { UsageError } from '../errors.js';
 import { dayLoaders, knownDays } from '../../days/index.js';
 import { pathsFor, type Paths } from '../plan/compile.js';

@@ -3,7 +3,6 @@ import { checkClusterSelection, type Selection } from '../plan/compile.js';
 import { planDay } from '../plan/plan.js';
 import { planJson, planText } from '../run/print.js';
 import { StateStore } from '../run/state.js';
-import { runApply } from './apply.js';
 import { loadDay, openSession, parseDayNumber, type GlobalOptions } from './common.js';
 
 export interface DayFlags {
@@ -23,6 +22,8 @@ export async function dayCommand(rawDay: string | undefined, flags: DayFlags, gl
   const selection: Selection = { from: flags.from, only: flags.only, clusters: flags.cluster };
   checkClusterSelection(session.config, selection.clusters);
   if (flags.apply) {
+    // The executor and its dependencies load only for a run, never for a dry-run.
+    const { runApply } = await import('./apply.js');
     return runApply(session, {
       day,
       mode: 'apply',

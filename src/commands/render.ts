@@ -48,6 +48,7 @@ type RenderedFile = { kind: 'manifest'; content: string } | { kind: 'aws'; opera
 function filesOf(actions: Action[]): RenderedFile[] {
   return actions.flatMap((action): RenderedFile[] => {
     if (action.kind === 'exec' && action.stdin?.kind === 'manifest') return [{ kind: 'manifest', content: manifestYaml(action.stdin.manifest) }];
+    if (action.kind === 'builtin') return filesOf(action.requests ?? []);
     if (action.kind === 'aws') {
       const body = { service: action.service, operation: action.operation, region: action.region ?? null, input: action.input, cli: awsCliLine(action) };
       return [{ kind: 'aws', operation: action.operation, content: `${JSON.stringify(body, null, 2)}\n` }];

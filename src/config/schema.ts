@@ -93,6 +93,148 @@ const ToolsSchema = z.strictObject({
   openssl: z.string().min(1).default('openssl'),
 });
 
+// ── Days 2 and 3: Route 53 geo-routing, Istio traffic policy, S3 replication, model cache sync ──────────────
+const ipv4 = z.string().regex(/^((25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(25[0-5]|2[0-4]\d|1?\d?\d)$/, 'must be an IPv4 address such as 3.120.0.10');
+const hostedZoneId = z.string().regex(/^Z[A-Z0-9]{1,31}$/, 'must be a Route 53 hosted zone id such as Z123456 (without /hostedzone/)');
+const istioDuration = z.string().regex(/^\d+(\.\d+)?(ms|s|m|h)$/, 'must be a duration such as 2s, 500ms or 1m');
+const iamRoleArn = z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\/-]+$/, 'must be an IAM role ARN such as arn:aws:iam::123456789012:role/name');
+const port = z.number().int().min(1).max(65535);
+
+// Where each region's public address comes from: Day 2 publishes it to Route 53, Days 4 and 5 send test
+// traffic to it.
+const IngressSchema = z.strictObject({
+  namespace: dnsLabel.default('istio-system'),
+  service: dnsLabel.default('istio-ingressgateway').describe('LoadBalancer Service whose status.loadBalancer.ingress[0] is the region\'s address.'),
+  waitSeconds: z.number().int().min(0).default(600).describe('How long discovery waits for the load balancer to get an address.'),
+});
+
+const DnsSchema = z.strictObject({
+  hostedZoneId: hostedZoneId
+    .default('Z123456')
+    .describe('Public hosted zone holding app.host. The default Z123456 is the seed\'s PLACEHOLDER: set the real id before --apply.'),
+  ttl: z.number().int().min(0).max(86400).default(60).describe('TTL of A records pointing at an IP (alias records have none).'),
+  healthCheck: z
+    .strictObject({
+      path: z.string().startsWith('/').default('/health').describe('HTTPS path checked through the gateway when the region has an IP address.'),
+      port: port.default(443),
+      statusPort: port.default(15021).describe('Gateway status port checked over HTTP when the region is a load balancer host name.'),
+      statusPath: z.string().startsWith('/').default('/healthz/ready'),
+      requestInterval: z.union([z.literal(10), z.literal(30)]).default(30),
+      failureThreshold: z.number().int().min(1).max(10).default(3),
+    })
+    .prefault({}),
+  insync: z
+    .strictObject({
+      minDelaySeconds: z.number().positive().default(5),
+      maxDelaySeconds: z.number().positive().default(30),
+      maxWaitSeconds: z.number().int().min(1).default(600),
+    })
+    .prefault({})
+    .describe('Bounded wait for ChangeResourceRecordSets to be INSYNC (GetChange polled between min and max delay).'),
+  clientSubnets: z
+    .partialRecord(continentCode, ipv4)
+    .default({ NA: '3.80.0.0', SA: '18.228.0.0', EU: '3.120.0.0', AF: '13.244.0.0', AS: '13.112.0.0', OC: '13.54.0.0' })
+    .describe('A client address per continent for TestDNSAnswer (EDNS0 client subnet, /24): what a resolver there would get.'),
+  aliasHostedZoneIds: z
+    .record(awsRegion, hostedZoneId)
+    .default({})
+    .describe('Canonical hosted zone id of the load balancers per region, overriding the built-in ELB table.'),
+});
+
+const RoutingSchema = z.strictObject({
+  gateway: z
+    .strictObject({
+      name: dnsLabel.default('akidb-gateway'),
+      port: port.default(443),
+      credentialName: dnsLabel.default('akidb-tls-cert').describe('TLS Secret in the ingress gateway namespace (istio-system).'),
+      certFile: z.string().min(1).nullable().default(null).describe('PEM certificate to create the credential Secret from when it is missing; null: it must exist.'),
+      keyFile: z.string().min(1).nullable().default(null),
+    })
+    .prefault({}),
+  destination: z
+    .strictObject({
+      service: dnsLabel.default('akidb-rest').describe('Service in app.namespace that the gateway routes to.'),
+      port: port.default(8080),
+    })
+    .prefault({}),
+  routes: z
+    .strictObject({
+      prefix: z.string().startsWith('/').default('/api/v1/embed'),
+      healthPath: z.string().startsWith('/').default('/health').describe('Routed to the service too, for health checks and the health gate.'),
+      attempts: z.number().int().min(0).max(10).default(3),
+      perTryTimeout: istioDuration.default('2s'),
+      timeout: istioDuration.default('10s'),
+    })
+    .prefault({}),
+  destinationRule: z
+    .strictObject({
+      loadBalancer: z.enum(['LEAST_REQUEST', 'ROUND_ROBIN', 'RANDOM', 'PASSTHROUGH']).default('LEAST_REQUEST'),
+      maxConnections: z.number().int().positive().default(100),
+      http2MaxRequests: z.number().int().positive().default(100),
+      consecutive5xxErrors: z.number().int().min(0).default(5),
+      interval: istioDuration.default('10s'),
+      baseEjectionTime: istioDuration.default('30s'),
+    })
+    .prefault({}),
+  healthProbe: z
+    .strictObject({
+      scheme: z.enum(['https', 'http']).default('https'),
+      port: port.default(443),
+      timeoutMs: z.number().int().min(100).max(120000).default(5000),
+    })
+    .prefault({})
+    .describe('The health gate: GET routing.routes.healthPath on each region\'s address with Host/SNI app.host.'),
+});
+
+const ReplicationSchema = z.strictObject({
+  roleArns: z
+    .record(dnsLabel, iamRoleArn)
+    .default({
+      'us-west': 'arn:aws:iam::123456789012:role/s3-us-to-eu-replication-role',
+      'eu-central': 'arn:aws:iam::123456789012:role/s3-eu-to-us-replication-role',
+    })
+    .describe('Replication role per source cluster (its bucket replicates to every other bucket); Day 3 needs one for every cluster. The defaults use a PLACEHOLDER account.'),
+  prefix: z.string().default('').describe('Replicate only keys under this prefix ("" = every object).'),
+  lagThresholdSeconds: z.number().positive().default(900).describe('Canary lag above this fails the gate (S3 RTC promises 15 minutes).'),
+  canary: z
+    .strictObject({
+      prefix: z.string().default('akictl-canary/').describe('Canary keys: <replication.prefix><canary.prefix><direction>-<id>.txt'),
+      pollIntervalMs: z.number().int().min(50).default(2000),
+      timeoutSeconds: z.number().int().positive().default(960),
+    })
+    .prefault({}),
+});
+
+const ModelSyncSchema = z.strictObject({
+  name: dnsLabel.default('model-cache-sync'),
+  schedule: z.string().min(9).default('*/5 * * * *'),
+  image: z.string().min(1).default('harbor.akidb.io/akidb/akidb-rest:latest'),
+  command: z.array(z.string().min(1)).min(1).default(['/usr/local/bin/sync-models']),
+  serviceAccountName: dnsLabel.nullable().default(null).describe('Service account with read access to the bucket (IRSA); null: the namespace default.'),
+  concurrencyPolicy: z.enum(['Allow', 'Forbid', 'Replace']).default('Forbid'),
+});
+
+/** Cross-field checks of the Days 2-3 sections. */
+function checkDays23(
+  config: { clusters: Array<{ name: string; continents: string[] }>; routing: { gateway: { certFile: string | null; keyFile: string | null } } },
+  ctx: z.RefinementCtx,
+): void {
+  // Route 53 refuses two records for one location in a change batch.
+  const servedBy = new Map<string, string>();
+  config.clusters.forEach((cluster, index) => {
+    for (const continent of cluster.continents) {
+      const other = servedBy.get(continent);
+      if (other) ctx.addIssue({ code: 'custom', path: ['clusters', index, 'continents'], message: `serves ${continent}, which cluster "${other}" serves already: one cluster per continent` });
+      else servedBy.set(continent, cluster.name);
+    }
+  });
+  const { certFile, keyFile } = config.routing.gateway;
+  if ((certFile === null) !== (keyFile === null)) {
+    ctx.addIssue({ code: 'custom', path: ['routing', 'gateway', certFile === null ? 'certFile' : 'keyFile'], message: 'certFile and keyFile go together: set both, or neither' });
+  }
+}
+// ── end of Days 2 and 3 ─────────────────────────────────────────────────────────────────────────────────────
+
 // ── Days 4 and 5: tracing, observability, load, failover, chaos, report ─────────────────────────────
 // Every name, version, address, bound and target of days 4 and 5 lives here; the defaults reproduce the
 // seed plan. Maps keyed by cluster name are checked against `clusters` (checkDays45References).
@@ -142,8 +284,6 @@ const TrafficSchema = z.strictObject({
   requestTimeoutMs: z.number().int().min(100).max(120000).default(5000),
   regional: z
     .strictObject({
-      ingressNamespace: dnsLabel.default('istio-system'),
-      ingressService: dnsLabel.default('istio-ingressgateway'),
       urls: z.record(dnsLabel, httpUrl).default({}).describe('Full URL of each region, by cluster name; a cluster left out is reached through its ingress gateway\'s load-balancer address with Host and TLS server name app.host.'),
     })
     .prefault({}),
@@ -308,6 +448,11 @@ export const ConfigSchema = z
     app: AppSchema.prefault({}),
     execution: ExecutionSchema.prefault({}),
     tools: ToolsSchema.prefault({}),
+    ingress: IngressSchema.prefault({}),
+    dns: DnsSchema.prefault({}),
+    routing: RoutingSchema.prefault({}),
+    replication: ReplicationSchema.prefault({}),
+    modelSync: ModelSyncSchema.prefault({}),
     ...Days45Shape.shape,
   })
   .superRefine((config, ctx) => {
@@ -330,7 +475,8 @@ export const ConfigSchema = z
       });
     }
     checkDays45References(config, new Set(seen.keys()), ctx);
-  });
+  })
+  .superRefine(checkDays23);
 
 export type Config = z.output<typeof ConfigSchema>;
 export type ClusterConfig = z.output<typeof ClusterSchema>;

@@ -60,6 +60,8 @@ export interface AwsAction {
   note?: string;
   /** Step outputs taken from the response: output name -> dotted path in the response. */
   capture?: Record<string, string>;
+  /** What to do about a service error, by its code (`NoSuchHealthCheck`): printed under the failure. */
+  errorHints?: Record<string, string>;
 }
 
 /** What a builtin (in-process) action can reach at run time. */
@@ -87,6 +89,8 @@ export interface BuiltinAction {
   describe: string;
   /** Equivalent commands an operator could run by hand (printed in the plan, never executed). */
   equivalent?: string[];
+  /** AWS calls the builtin makes when it has to (it decides at run time): printed and rendered like `aws` actions. */
+  requests?: AwsAction[];
   params?: Record<string, unknown>;
   run(io: ActionIO): Promise<BuiltinResult | void>;
 }
@@ -131,6 +135,11 @@ export interface ProbeResult {
   /** A number worth keeping for the report (latency, lag...). */
   value?: number;
   unit?: string;
+  /**
+   * A done check that finds the step's effect already there may publish what it found (the id of an existing
+   * Route 53 health check), exactly as the step would have: later steps then read it as usual.
+   */
+  outputs?: Record<string, string>;
 }
 
 /** A read-only check of real state, used by gates and by `done` checks. */

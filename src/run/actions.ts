@@ -104,7 +104,11 @@ async function runAwsAction(action: AwsAction, ctx: ActionContext): Promise<void
   try {
     response = await sendAws(action, { maxAttempts: ctx.config.execution.retries + 1, signal: ctx.signal });
   } catch (error) {
-    throw new ActionFailedError(`AWS ${action.operation} failed: ${ctx.redactor.redact(describeAwsError(error))}`, isTransientError(error) ? 'a transient error that persisted after retries' : '');
+    const hint = action.errorHints?.[(error as { name?: string }).name ?? ''];
+    throw new ActionFailedError(
+      `AWS ${action.operation} failed: ${ctx.redactor.redact(describeAwsError(error))}`,
+      hint ?? (isTransientError(error) ? 'a transient error that persisted after retries' : ''),
+    );
   }
   const { $metadata: _metadata, ...body } = (response ?? {}) as Record<string, unknown>;
   ctx.log(`response\n${JSON.stringify(body, null, 2)}`);

@@ -145,6 +145,7 @@ export async function execute(rc: RunContext, options: ExecuteOptions): Promise<
   } finally {
     run.endedAt = new Date().toISOString();
     await store.save();
+    logs.close();
   }
   return { run, logsDir: logs.dir };
 }
@@ -175,6 +176,8 @@ class StepRunner {
 
   async runStep(step: StepDef): Promise<void> {
     const { rc } = this;
+    // Before waiting for a person, put everything done so far on disk.
+    if (step.destructive && !this.options.yes) await rc.store.save();
     if (step.destructive && !this.options.yes && !(await rc.confirmDestructive(step))) {
       throw new StepFailedError(`step ${step.id} is destructive and was not confirmed.`, 'Re-run with --yes to confirm destructive steps.');
     }
@@ -236,7 +239,8 @@ class StepRunner {
       }
       services.logs.append(key, `done check: ${instance.done.describe}: ${check.measured} (${check.ok === true ? 'already done' : 'needs to run'})`);
       if (check.ok === true) {
-        this.record(key, instance, { status: 'skipped', note: `already done: ${check.measured}`, error: undefined, endedAt: new Date().toISOString(), durationMs: Date.now() - started });
+        const outputs = { ...(previous?.outputs ?? {}), ...(check.outputs ?? {}) };
+        this.record(key, instance, { status: 'skipped', note: `already done: ${check.measured}`, error: undefined, outputs, endedAt: new Date().toISOString(), durationMs: Date.now() - started });
         await store.save();
         rc.reporter.instanceEnd(key, 'skipped', `already done (${check.measured})`);
         return undefined;
@@ -253,7 +257,7 @@ class StepRunner {
       if (!store.data.pendingRestores.some((p) => p.step === pending.step && p.target === pending.target)) store.data.pendingRestores.push(pending);
       // A restore that finished after an earlier attempt must run again after this one: resume skips finished instances.
       const restore = store.data.instances[instanceKey(step.restoredBy, instance.targetName)];
-      if (restore && (restore.status === 'done' || restore.status === 'skipped')) restore.status = 'pending';
+      if (restore && (restore.status === 'done' || restore.status === 'skipped')) store.data.instances[instanceKey(step.restoredBy, instance.targetName)] = { ...restore, status: 'pending' };
     }
     await store.save();
 
@@ -276,7 +280,8 @@ class StepRunner {
           io: signal === rc.signal ? io : services.io(instance.target, key, signal, timeoutMs, step.id),
           log: (text) => services.logs.append(key, text),
           setOutput: (name, value) => {
-            store.data.instances[key]!.outputs[name] = value;
+            const current = store.data.instances[key]!;
+            store.data.instances[key] = { ...current, outputs: { ...current.outputs, [name]: value } };
             return store.save();
           },
           confirmed: store.data.confirmations.includes(step.id),
@@ -291,6 +296,8 @@ class StepRunner {
       this.record(key, instance, { status: 'done', endedAt: new Date().toISOString(), durationMs: Date.now() - started });
       const restoring = store.data.pendingRestores.findIndex((p) => p.step === step.id && p.target === instance.targetName);
       if (restoring >= 0) store.data.pendingRestores.splice(restoring, 1);
+      // On disk before anything else starts: a finished instance must never look unfinished to resume, which
+      // would run it again (a restart, a scale-down) when it has no done check.
       await store.save();
       rc.reporter.instanceEnd(key, 'done', '', Date.now() - started);
       return undefined;

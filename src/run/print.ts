@@ -71,7 +71,13 @@ function actionLines(action: Action, options: PrintOptions, comment: (text: stri
       lines.push(awsCliLine(action));
       break;
     case 'builtin':
-      comment(`${action.describe}${action.equivalent?.length ? ' — by hand:' : ''}`);
+      comment(`${action.describe}${action.equivalent?.length || action.requests?.length ? ' — by hand:' : ''}`);
+      // comment() writes before the returned lines: keep each request's JSON next to its CLI line.
+      for (const request of action.requests ?? []) {
+        comment(`AWS ${request.service === 'route53' ? 'Route53' : 'S3'}.${request.operation}${request.region ? ` (region ${request.region})` : ''}${request.note ? `: ${request.note}` : ''}`);
+        comment(JSON.stringify(request.input, null, 2), '  ');
+        lines.push(awsCliLine(request));
+      }
       lines.push(...(action.equivalent ?? []));
       break;
     case 'manual':
@@ -153,7 +159,14 @@ function actionJson(action: Action, manifestsDir: string | undefined): unknown {
     case 'aws':
       return { kind: 'aws', service: action.service, operation: action.operation, region: action.region ?? null, input: action.input, cli: awsCliLine(action), note: action.note ?? null };
     case 'builtin':
-      return { kind: 'builtin', name: action.name, describe: action.describe, equivalent: action.equivalent ?? [], params: action.params ?? {} };
+      return {
+        kind: 'builtin',
+        name: action.name,
+        describe: action.describe,
+        equivalent: action.equivalent ?? [],
+        requests: (action.requests ?? []).map((request) => actionJson(request, manifestsDir)),
+        params: action.params ?? {},
+      };
     case 'manual':
       return { kind: 'manual', instructions: action.instructions };
     case 'file':

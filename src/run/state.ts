@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { access, copyFile, mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
 import { UsageError } from '../errors.js';
 
 export const STATE_VERSION = 1;
@@ -75,6 +74,7 @@ export interface PendingRestore {
   since: string;
 }
 
+/** Instance and gate entries are replaced, never mutated in place: the store caches their serialised form. */
 export interface StateData {
   version: number;
   lineage: string;
@@ -118,8 +118,11 @@ function emptyState(): StateData {
  * are folded into the next write.
  */
 export class StateStore {
+  /** Serialised form of each instance and gate entry, by object: entries are replaced, never mutated. */
+  private readonly entryJson = new WeakMap<object, string>();
   private writing: Promise<void> | undefined;
   private dirty = false;
+  private dirReady = false;
 
   private constructor(
     readonly dir: string,
@@ -166,17 +169,43 @@ export class StateStore {
 
   private async flushLoop(): Promise<void> {
     try {
-      await mkdir(this.dir, { recursive: true, mode: 0o700 });
+      if (!this.dirReady) {
+        await mkdir(this.dir, { recursive: true, mode: 0o700 });
+        this.dirReady = true;
+      }
+      // A dry-run reads state but never writes it: the writer loads with the first save.
+      const { default: writeFileAtomic } = await import('write-file-atomic');
       while (this.dirty) {
         this.dirty = false;
         this.data.serial += 1;
         this.data.updatedAt = new Date().toISOString();
         if (this.data.runs.length > MAX_RUNS_KEPT) this.data.runs.splice(0, this.data.runs.length - MAX_RUNS_KEPT);
-        await writeFileAtomic(this.file, `${JSON.stringify(this.data, null, 1)}\n`, { mode: 0o600, fsync: true });
+        await writeFileAtomic(this.file, this.serialize(), { mode: 0o600, fsync: true });
       }
     } finally {
       this.writing = undefined;
     }
+  }
+
+  /**
+   * The whole state as JSON, re-serialising only the instance and gate entries that changed since the last
+   * write: every transition rewrites the file, and with a thousand steps stringifying it all each time would
+   * cost more than the fsync.
+   */
+  private serialize(): string {
+    const { instances, gates, ...rest } = this.data;
+    const entries = (map: Record<string, object>) =>
+      Object.entries(map)
+        .map(([key, entry]) => {
+          let json = this.entryJson.get(entry);
+          if (json === undefined) {
+            json = JSON.stringify(entry);
+            this.entryJson.set(entry, json);
+          }
+          return `${JSON.stringify(key)}:${json}`;
+        })
+        .join(',');
+    return `${JSON.stringify(rest).slice(0, -1)},"instances":{${entries(instances)}},"gates":{${entries(gates)}}}\n`;
   }
 
   lastRun(): RunRecord | undefined {

@@ -49,7 +49,7 @@ describe('workloads', () => {
 
   it('scale sets replicas and status, and rollout status waits for availability', async () => {
     // Long enough that a loaded CI machine still reaches `rollout status` before the rollout ends.
-    const slow = await startFakeKubeApi({ clusters: ['c1'], rolloutDelayMs: 1500 });
+    const slow = await startFakeKubeApi({ clusters: ['c1'], rolloutDelayMs: 4000 });
     try {
       const env = fakeEnv({ dir: ws.dir, kube: slow });
       slow.setDeployment('c1', 'default', 'api', { replicas: 2 });
@@ -60,7 +60,7 @@ describe('workloads', () => {
       expect(slow.list('c1', 'v1', 'Pod', 'default', 'app=api')).toHaveLength(0);
       await runTool('kubectl', ['scale', 'deployment/api', '--replicas=2', '--context=c1'], { env });
       expect(slow.get('c1', 'apps/v1', 'Deployment', 'default', 'api')!.status.availableReplicas).toBeUndefined();
-      const status = await runTool('kubectl', ['rollout', 'status', 'deployment/api', '--timeout=5s', '--context=c1'], { env });
+      const status = await runTool('kubectl', ['rollout', 'status', 'deployment/api', '--timeout=15s', '--context=c1'], { env });
       expect(status.code).toBe(0);
       expect(status.stdout).toMatch(/Waiting for deployment "api" rollout to finish: 0 of 2 updated replicas are available...\ndeployment "api" successfully rolled out\n$/);
       const done = slow.get('c1', 'apps/v1', 'Deployment', 'default', 'api')!;

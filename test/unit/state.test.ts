@@ -41,8 +41,8 @@ describe('state store', () => {
   it.each([
     ['truncated', (text: string) => text.slice(0, text.length / 2), /truncated/],
     ['not JSON', () => 'hello', /not valid JSON|truncated/],
-    ['of an unknown version', (text: string) => text.replace('"version": 1', '"version": 99'), /version 99/],
-    ['missing its lineage', (text: string) => text.replace(/"lineage": "[^"]+"/, '"lineage": ""'), /lineage/],
+    ['of an unknown version', (text: string) => JSON.stringify({ ...JSON.parse(text), version: 99 }), /version 99/],
+    ['missing its lineage', (text: string) => JSON.stringify({ ...JSON.parse(text), lineage: '' }), /lineage/],
   ])('refuses a state file that is %s and leaves it untouched', async (_label, damage, message) => {
     const store = await StateStore.open(dir);
     await store.save();
@@ -91,5 +91,24 @@ describe('lock', () => {
     await expect(unlock(dir, false)).rejects.toThrow(/refusing to unlock.*still running/);
     expect(await unlock(dir, true)).toMatch(/removed the lock/);
     await lock.release();
+  });
+});
+
+describe('state serialisation', () => {
+  it('writes what is in memory, replaced entries included, as parseable JSON', async () => {
+    const store = await StateStore.open(dir);
+    const entry = { step: 's', day: 1, target: '', status: 'running' as const, attempts: 1, runId: 'r', outputs: {} };
+    store.data.instances.s = entry;
+    store.data.gates.g = { gate: 'g', step: 's', day: 1, target: '', status: 'fail', measured: '0', expected: '1', at: 'now', runId: 'r' };
+    await store.save();
+    store.data.instances.s = { ...entry, status: 'done', outputs: { address: '10.0.0.1' } };
+    store.data.instances.t = { ...entry, step: 't' };
+    await store.save();
+    const onDisk = JSON.parse(await readFile(store.file, 'utf8'));
+    expect(onDisk.instances.s).toMatchObject({ status: 'done', outputs: { address: '10.0.0.1' } });
+    expect(Object.keys(onDisk.instances)).toEqual(['s', 't']);
+    expect(onDisk.gates.g.status).toBe('fail');
+    expect(onDisk.serial).toBe(store.data.serial);
+    expect((await StateStore.open(dir)).data).toEqual(store.data);
   });
 });

@@ -1,0 +1,202 @@
+import { discoverIngress } from '../src/actions/ingress.js';
+import { requireOutputs } from '../src/actions/outputs-guard.js';
+import { ensureHealthCheck, hostedZoneCheck, waitInsync } from '../src/actions/route53.js';
+import type { Config } from '../src/config/schema.js';
+import { DISCOVER_STEP, HEALTH_CHECK_STEP, callerReference, geoRecordSets, healthCheckConfig, regionAddress } from '../src/dns/records.js';
+import { regionHealth } from '../src/gates/http.js';
+import { objectsExist, tlsSecretPresent } from '../src/gates/objects.js';
+import { dnsAnswerFor, healthCheckByReference, recordsMatch } from '../src/gates/route53.js';
+import { applyManifest, kubectl, pipe } from '../src/plan/builders.js';
+import type { Action, DayDef, ExecAction, StepContext } from '../src/plan/types.js';
+
+/** Names the templates and the gates share. */
+const NAMES = { virtualService: 'akidb-routes', destinationRule: 'akidb-rest-dr' };
+const GEO_RECORDS_STEP = 'day2.geo-records';
+const ISTIO = 'networking.istio.io/v1beta1';
+
+/** Values the Day 2 templates use besides the configuration and the cluster. */
+function trafficValues(config: Config) {
+  return { names: NAMES, destinationHost: `${config.routing.destination.service}.${config.app.namespace}.svc.cluster.local` };
+}
+
+function credentialActions(ctx: StepContext): Action[] {
+  const { config, cluster } = ctx;
+  const { credentialName, certFile, keyFile } = config.routing.gateway;
+  const namespace = config.ingress.namespace;
+  if (certFile && keyFile) {
+    const create: ExecAction = {
+      kind: 'exec',
+      argv: [config.tools.kubectl, 'create', 'secret', 'tls', credentialName, `--cert=${certFile}`, `--key=${keyFile}`, '-n', namespace, '--dry-run=client', '-o', 'yaml'],
+    };
+    return [pipe(create, kubectl(config, cluster, ['apply', '-f', '-']), 'the Secret holds the private key: kept in memory, never printed')];
+  }
+  return [
+    {
+      kind: 'manual',
+      instructions:
+        `Create the Gateway's TLS Secret in ${cluster.name}:\n` +
+        `  kubectl create secret tls ${credentialName} --cert=<cert.pem> --key=<key.pem> -n ${namespace} --context=${cluster.context}\n` +
+        `(or set routing.gateway.certFile and keyFile, and akictl creates it).`,
+    },
+  ];
+}
+
+const day2: DayDef = {
+  day: 2,
+  title: 'Traffic management & geo-routing',
+  objective: 'Route clients to their nearest region with Route 53 geolocation records and health checks, and apply the Istio traffic policy in every cluster.',
+  success: 'Geo-routing working, traffic distributed by region',
+  steps: [
+    {
+      id: 'day2.preflight',
+      title: 'Preflight: the Route 53 hosted zone',
+      why: 'Checks credentials and dns.hostedZoneId before anything changes: the seed\'s Z123456 is a placeholder, and TestDNSAnswer only answers for a public zone that holds the host.',
+      scope: 'once',
+      actions: (ctx) => [hostedZoneCheck(ctx.config)],
+    },
+    {
+      id: DISCOVER_STEP,
+      title: 'Discover each region\'s ingress address',
+      why: 'The seed hard-coded 1.2.3.4 and 5.6.7.8. The address is read from the ingress gateway Service (status.loadBalancer.ingress[0]): an IP gives an A record, an AWS load balancer host name gives an alias record.',
+      scope: 'per-cluster',
+      actions: (ctx) => [discoverIngress(ctx.config, ctx.cluster)],
+    },
+    {
+      id: 'day2.tls-credential',
+      title: 'TLS credential of the Gateway',
+      why: 'The Gateway\'s credentialName must name a Secret in the ingress gateway\'s namespace (istio-system); the seed never created it, so HTTPS would fail. Skipped when it exists; created from routing.gateway.certFile/keyFile when set, otherwise the run pauses for an operator.',
+      scope: 'per-cluster',
+      done: (ctx) => tlsSecretPresent(ctx.cluster, ctx.config.ingress.namespace, ctx.config.routing.gateway.credentialName),
+      actions: credentialActions,
+      gates: [
+        {
+          id: 'day2.tls-credential-present',
+          title: 'the Gateway\'s TLS Secret exists',
+          hint: 'kubectl get secret <credentialName> -n istio-system --context=<context>; it needs tls.crt and tls.key for app.host.',
+          probe: (ctx) => tlsSecretPresent(ctx.cluster, ctx.config.ingress.namespace, ctx.config.routing.gateway.credentialName),
+        },
+      ],
+    },
+    {
+      id: 'day2.gateway-routes',
+      title: 'Gateway and VirtualService',
+      why: 'The seed\'s Gateway and routes (retries, per-try timeout, timeout), applied to every cluster with --context, plus a route for the health path the seed curled but never routed.',
+      scope: 'per-cluster',
+      actions: (ctx) => [applyManifest(ctx, 'day2.gateway-routes', ['day2/gateway.yaml', 'day2/virtual-service.yaml'], trafficValues(ctx.config))],
+    },
+    {
+      id: 'day2.destination-rule',
+      title: 'DestinationRule: least request, locality, circuit breaking',
+      why: 'The seed\'s outlierDetection.consecutiveErrors is deprecated since Istio 1.5 and ignored by istiod 1.20, so it had no circuit breaker: consecutive5xxErrors is used.',
+      scope: 'per-cluster',
+      actions: (ctx) => [applyManifest(ctx, 'day2.destination-rule', ['day2/destination-rule.yaml'], trafficValues(ctx.config))],
+      gates: [
+        {
+          id: 'day2.istio-objects',
+          title: 'Gateway, VirtualService and DestinationRule exist',
+          hint: 'kubectl get gateway,virtualservice,destinationrule -n <namespace> --context=<context>; istioctl analyze -n <namespace> --context=<context>',
+          probe: (ctx) =>
+            objectsExist(ctx.cluster, [
+              { apiVersion: ISTIO, kind: 'Gateway', namespace: ctx.config.app.namespace, name: ctx.config.routing.gateway.name },
+              { apiVersion: ISTIO, kind: 'VirtualService', namespace: ctx.config.app.namespace, name: NAMES.virtualService },
+              { apiVersion: ISTIO, kind: 'DestinationRule', namespace: ctx.config.app.namespace, name: NAMES.destinationRule },
+            ]),
+        },
+        {
+          id: 'day2.region-health',
+          title: 'the region\'s health endpoint answers 200 through its gateway',
+          hint: 'curl -v --resolve <host>:443:<address> https://<host>/health; check the TLS Secret, the VirtualService and the akidb-rest pods.',
+          probe: (ctx) => regionHealth(ctx.config, regionAddress(ctx.outputs, ctx.cluster)),
+        },
+      ],
+    },
+    {
+      id: HEALTH_CHECK_STEP,
+      title: 'Route 53 health check per region',
+      why: 'The seed put names (us-west-health) where Route 53 needs the id CreateHealthCheck returns. The check is found by its CallerReference (derived from the record and its settings) and reused, otherwise created with it; Route 53 returns the real id. An IP is checked over HTTPS with Host and SNI app.host; a load balancer host name on the gateway\'s status port, since Route 53 would send the LB\'s own name, which the Gateway refuses.',
+      scope: 'per-cluster',
+      done: (ctx) => {
+        const check = healthCheckConfig(ctx.config, regionAddress(ctx.outputs, ctx.cluster));
+        return healthCheckByReference(ctx.cluster, callerReference(ctx.config, ctx.cluster, check));
+      },
+      actions: (ctx) => {
+        const check = healthCheckConfig(ctx.config, regionAddress(ctx.outputs, ctx.cluster));
+        return [
+          ...requireOutputs(ctx.outputs, [{ step: DISCOVER_STEP, key: 'address' }]),
+          ensureHealthCheck(ctx.config, ctx.cluster, callerReference(ctx.config, ctx.cluster, check), check),
+        ];
+      },
+    },
+    {
+      id: GEO_RECORDS_STEP,
+      title: 'Geolocation records (UPSERT) and wait until INSYNC',
+      why: 'UPSERT instead of the seed\'s CREATE (which fails with InvalidChangeBatch on a re-run); the default record is CountryCode "*" (the seed\'s ContinentCode "*" is invalid); real health check ids; alias records for load balancer host names; then a bounded wait for INSYNC.',
+      scope: 'once',
+      done: (ctx) => recordsMatch(ctx.config, geoRecordSets(ctx.config, ctx.outputs)),
+      actions: (ctx) => {
+        const { config } = ctx;
+        const records = geoRecordSets(config, ctx.outputs);
+        return [
+          ...requireOutputs(
+            ctx.outputs,
+            config.clusters.flatMap((cluster) => [
+              { step: DISCOVER_STEP, key: 'address', target: { cluster } },
+              ...(cluster.continents.length > 0 ? [{ step: HEALTH_CHECK_STEP, key: 'healthCheckId', target: { cluster } }] : []),
+            ]),
+          ),
+          {
+            kind: 'aws',
+            service: 'route53',
+            operation: 'ChangeResourceRecordSets',
+            input: {
+              HostedZoneId: config.dns.hostedZoneId,
+              ChangeBatch: { Comment: `akictl day 2: geolocation records of ${config.app.host}`, Changes: records.map((record) => ({ Action: 'UPSERT', ResourceRecordSet: record })) },
+            },
+            capture: { changeId: 'ChangeInfo.Id' },
+            errorHints: {
+              NoSuchHealthCheck: 'A health check id from an earlier run no longer exists: run `akictl day 2 --apply --from health-checks`, whose done check finds or recreates it.',
+              InvalidChangeBatch:
+                'Route 53 rejected the batch (see its message). Records made by hand for the same name and location (the seed\'s US-Geo, EU-Geo, Default) conflict with akictl\'s: delete them, then run akictl resume.',
+              NoSuchHostedZone: 'Set dns.hostedZoneId to the public zone of app.host (Z123456 is the seed\'s placeholder).',
+            },
+          },
+          waitInsync(config, GEO_RECORDS_STEP, ctx.outputs.get(GEO_RECORDS_STEP, 'changeId')),
+        ];
+      },
+      gates: [
+        {
+          id: 'day2.records-match',
+          title: 'Route 53 holds the expected geolocation records',
+          hint: 'aws route53 list-resource-record-sets --hosted-zone-id <zone> --query "ResourceRecordSets[?Name==\'<host>.\']"; records made by hand with the same location make UPSERT fail.',
+          probe: (ctx) => recordsMatch(ctx.config, geoRecordSets(ctx.config, ctx.outputs)),
+        },
+        {
+          id: 'day2.geo-answer',
+          title: 'clients of each continent get their region\'s address',
+          scope: 'per-cluster',
+          hint: 'aws route53 test-dns-answer --hosted-zone-id <zone> --record-name <host> --record-type A --edns0-client-subnet-ip <ip>; an unhealthy health check sends clients to the default record.',
+          probe: (ctx) =>
+            dnsAnswerFor(
+              ctx.config,
+              ctx.cluster.continents.map((continent) => ({ continent, subnet: ctx.config.dns.clientSubnets[continent] })),
+              regionAddress(ctx.outputs, ctx.cluster),
+              ctx.cluster.name,
+            ),
+        },
+        {
+          id: 'day2.default-answer',
+          title: 'clients elsewhere get the primary region (default record)',
+          hint: 'The default record is GeoLocation CountryCode "*"; check it with aws route53 test-dns-answer and a client subnet from another continent.',
+          probe: (ctx) => {
+            const served = new Set(ctx.config.clusters.flatMap((cluster) => cluster.continents));
+            const elsewhere = Object.entries(ctx.config.dns.clientSubnets).filter(([continent]) => !served.has(continent as never));
+            const primary = ctx.config.clusters.find((cluster) => cluster.name === ctx.config.primary)!;
+            return dnsAnswerFor(ctx.config, elsewhere.slice(0, 1).map(([continent, subnet]) => ({ continent, subnet })), regionAddress(ctx.outputs, primary), `${primary.name} (primary)`);
+          },
+        },
+      ],
+    },
+  ],
+};
+
+export default day2;

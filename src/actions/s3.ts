@@ -1,0 +1,43 @@
+import type { Config } from '../config/schema.js';
+import type { BuiltinAction } from '../plan/types.js';
+import { shellLine } from '../render/shell.js';
+import { callAws, describeAwsError } from './aws.js';
+import { HintedError } from './hinted-error.js';
+
+/** Every cluster's bucket exists, is reachable with these credentials and lives in the cluster's region. */
+export function bucketsReachable(config: Config): BuiltinAction {
+  return {
+    kind: 'builtin',
+    name: 'buckets-reachable',
+    describe: `every cluster has a replication role, and the model buckets exist in their regions: ${config.clusters.map((cluster) => `${cluster.bucket} (${cluster.region})`).join(', ')}`,
+    equivalent: config.clusters.map((cluster) => shellLine(['aws', 's3api', 'head-bucket', '--bucket', cluster.bucket, '--region', cluster.region])),
+    params: { buckets: config.clusters.map((cluster) => [cluster.bucket, cluster.region]) },
+    async run(io) {
+      const roleless = config.clusters.length > 1 ? config.clusters.filter((cluster) => !config.replication.roleArns[cluster.name]) : [];
+      if (roleless.length > 0) {
+        throw new HintedError(
+          `no replication role for ${roleless.map((cluster) => cluster.name).join(', ')}`,
+          `Set replication.roleArns.<cluster> to the IAM role S3 assumes to replicate that cluster's bucket to the others (trusting s3.amazonaws.com).`,
+        );
+      }
+      const problems: string[] = [];
+      await Promise.all(
+        config.clusters.map(async (cluster) => {
+          try {
+            const head = await callAws<{ BucketRegion?: string }>(io, 's3', 'HeadBucket', { Bucket: cluster.bucket }, cluster.region);
+            if (head.BucketRegion && head.BucketRegion !== cluster.region) problems.push(`${cluster.bucket} is in ${head.BucketRegion}, not ${cluster.region}`);
+            else io.log(`${cluster.bucket}: reachable in ${head.BucketRegion ?? cluster.region}`);
+          } catch (error) {
+            problems.push(`${cluster.bucket} (${cluster.region}): ${describeAwsError(error)}`);
+          }
+        }),
+      );
+      if (problems.length > 0) {
+        throw new HintedError(
+          `model buckets: ${problems.join('; ')}`,
+          'Check clusters[].bucket and clusters[].region, and that the credentials (AWS_PROFILE or AWS_* variables) may read them. The buckets exist since Week 7; akictl does not create them.',
+        );
+      }
+    },
+  };
+}

@@ -1,0 +1,40 @@
+import type { ClusterConfig, Config } from '../config/schema.js';
+import { awsErrorName, callAws, describeAwsError } from '../actions/aws.js';
+import { differences, foreignRules, replicationConfiguration } from '../replication/configuration.js';
+import type { Probe } from '../plan/types.js';
+
+/** Read-only S3 checks: done checks of the Day 3 steps and its gates. */
+
+export function versioningEnabled(cluster: ClusterConfig): Probe {
+  return {
+    describe: `bucket ${cluster.bucket} (${cluster.region}) has versioning Enabled`,
+    expected: 'Status=Enabled',
+    async run(io) {
+      const answer = await callAws<{ Status?: string }>(io, 's3', 'GetBucketVersioning', { Bucket: cluster.bucket }, cluster.region);
+      return { ok: answer.Status === 'Enabled', measured: `Status=${answer.Status ?? 'never enabled'}` };
+    },
+  };
+}
+
+/** GetBucketReplication holds every field akictl puts (S3 may add defaults of its own). */
+export function replicationMatches(config: Config, cluster: ClusterConfig): Probe {
+  const wanted = replicationConfiguration(config, cluster);
+  return {
+    describe: `bucket ${cluster.bucket} replicates to ${wanted.Rules.map((rule) => rule.Destination.Bucket.replace(/^arn:[^:]+:s3:::/, '')).join(', ')} as configured (RTC 15 min, metrics, delete markers, replica modifications)`,
+    expected: `role ${wanted.Role}, rules ${wanted.Rules.map((rule) => rule.ID).join(', ')}`,
+    async run(io) {
+      let actual: { ReplicationConfiguration?: { Role?: string; Rules?: Array<{ ID?: string }> } };
+      try {
+        actual = await callAws(io, 's3', 'GetBucketReplication', { Bucket: cluster.bucket }, cluster.region);
+      } catch (error) {
+        if (awsErrorName(error) === 'ReplicationConfigurationNotFoundError') return { ok: false, measured: 'no replication configuration' };
+        return { ok: false, measured: describeAwsError(error) };
+      }
+      const found = differences(wanted, actual.ReplicationConfiguration);
+      const foreign = foreignRules(wanted, actual.ReplicationConfiguration);
+      const note = foreign.length ? `; other rules (replaced when akictl puts its configuration): ${foreign.join(', ')}` : '';
+      if (found.length > 0) return { ok: false, measured: `${found.slice(0, 4).join('; ')}${found.length > 4 ? `; and ${found.length - 4} more` : ''}${note}` };
+      return { ok: true, measured: `matches (${wanted.Rules.length} rule(s))${note}` };
+    },
+  };
+}

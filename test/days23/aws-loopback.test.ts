@@ -1,0 +1,198 @@
+// The real AWS SDK, unmocked, against a node:http server on 127.0.0.1 that answers like Route 53 and S3
+// (AWS_ENDPOINT_URL_ROUTE_53 / AWS_ENDPOINT_URL_S3): what akictl asks for is serialised into real
+// requests, S3's replication XML makes the round trip, and a throttled call is retried by the SDK.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import day2 from '../../days/day2.js';
+import day3 from '../../days/day3.js';
+import { destroyAwsClients } from '../../src/actions/aws.js';
+import { runDay, seedOutputs, tempStateDir, testConfig } from '../support/run-day.js';
+
+interface Seen {
+  method: string;
+  path: string;
+  body: string;
+}
+
+type Handler = (req: Seen, url: URL) => { status: number; body: string; headers?: Record<string, string> };
+
+let handler: Handler;
+const seen: Seen[] = [];
+let server: http.Server;
+let endpoint = '';
+const savedEnv = { ...process.env };
+
+beforeAll(async () => {
+  server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const request = { method: req.method ?? '', path: req.url ?? '', body: Buffer.concat(chunks).toString('utf8') };
+      seen.push(request);
+      const answer = handler(request, new URL(req.url ?? '/', 'http://127.0.0.1'));
+      res.writeHead(answer.status, { 'content-type': 'application/xml', ...answer.headers });
+      res.end(answer.body);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+});
+
+beforeEach(() => {
+  seen.length = 0;
+  destroyAwsClients();
+  delete process.env.AWS_PROFILE;
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL_ROUTE_53: endpoint,
+    AWS_ENDPOINT_URL_S3: endpoint,
+    AWS_ACCESS_KEY_ID: 'AKIDLOOPBACKTEST0001',
+    AWS_SECRET_ACCESS_KEY: 'loopback/secret/key/only/for/tests/0001',
+    AWS_REGION: 'us-east-1',
+  });
+});
+
+afterEach(() => {
+  destroyAwsClients();
+  for (const key of Object.keys(process.env)) if (!(key in savedEnv)) delete process.env[key];
+  Object.assign(process.env, savedEnv);
+});
+
+const R53 = 'xmlns="https://route53.amazonaws.com/doc/2013-04-01/"';
+const US = '203.0.113.10';
+const EU = '198.51.100.20';
+const HC = { 'us-west': '11111111-2222-4333-8444-555555555555', 'eu-central': '66666666-7777-4888-8999-000000000000' };
+
+function recordXml(id: string, geo: string, ip: string, healthCheckId?: string): string {
+  return `<ResourceRecordSet><Name>api.akidb.io.</Name><Type>A</Type><SetIdentifier>${id}</SetIdentifier><GeoLocation>${geo}</GeoLocation><TTL>60</TTL><ResourceRecords><ResourceRecord><Value>${ip}</Value></ResourceRecord></ResourceRecords>${healthCheckId ? `<HealthCheckId>${healthCheckId}</HealthCheckId>` : ''}</ResourceRecordSet>`;
+}
+
+describe('AWS calls through a loopback endpoint (real SDK serialisation)', () => {
+  it('Route 53: the change batch goes out as UPSERTs with CountryCode "*", a throttled call is retried, INSYNC is polled, and the gates read real responses', async () => {
+    let changed = false;
+    let throttled = 0;
+    handler = (req, url) => {
+      if (req.method === 'GET' && url.pathname === '/2013-04-01/hostedzone/Z123456/rrset') {
+        const records = changed
+          ? recordXml('default', '<CountryCode>*</CountryCode>', US) + recordXml('eu-central-EU', '<ContinentCode>EU</ContinentCode>', EU, HC['eu-central']) + recordXml('us-west-NA', '<ContinentCode>NA</ContinentCode>', US, HC['us-west'])
+          : '';
+        return { status: 200, body: `<?xml version="1.0"?><ListResourceRecordSetsResponse ${R53}><ResourceRecordSets>${records}</ResourceRecordSets><IsTruncated>false</IsTruncated><MaxItems>300</MaxItems></ListResourceRecordSetsResponse>` };
+      }
+      if (req.method === 'POST' && /^\/2013-04-01\/hostedzone\/Z123456\/rrset\/?$/.test(url.pathname)) {
+        if (throttled++ === 0) {
+          return { status: 400, body: `<?xml version="1.0"?><ErrorResponse ${R53}><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>r-1</RequestId></ErrorResponse>` };
+        }
+        changed = true;
+        return { status: 200, body: `<?xml version="1.0"?><ChangeResourceRecordSetsResponse ${R53}><ChangeInfo><Id>/change/C0LOOPBACK</Id><Status>PENDING</Status><SubmittedAt>2025-01-01T00:00:00Z</SubmittedAt></ChangeInfo></ChangeResourceRecordSetsResponse>` };
+      }
+      if (req.method === 'GET' && url.pathname === '/2013-04-01/change/C0LOOPBACK') {
+        const polls = seen.filter((r) => r.path.startsWith('/2013-04-01/change/')).length;
+        return { status: 200, body: `<?xml version="1.0"?><GetChangeResponse ${R53}><ChangeInfo><Id>/change/C0LOOPBACK</Id><Status>${polls < 2 ? 'PENDING' : 'INSYNC'}</Status><SubmittedAt>2025-01-01T00:00:00Z</SubmittedAt></ChangeInfo></GetChangeResponse>` };
+      }
+      if (req.method === 'GET' && url.pathname === '/2013-04-01/testdnsanswer') {
+        const ip = url.searchParams.get('edns0clientsubnetip') === '3.120.0.0' ? EU : US;
+        return { status: 200, body: `<?xml version="1.0"?><TestDNSAnswerResponse ${R53}><Nameserver>ns-1.awsdns-01.org</Nameserver><RecordName>api.akidb.io</RecordName><RecordType>A</RecordType><RecordData><RecordDataEntry>${ip}</RecordDataEntry></RecordData><ResponseCode>NOERROR</ResponseCode><Protocol>UDP</Protocol></TestDNSAnswerResponse>` };
+      }
+      return { status: 404, body: `<?xml version="1.0"?><ErrorResponse ${R53}><Error><Type>Sender</Type><Code>NotImplemented</Code><Message>${req.method} ${req.path}</Message></Error></ErrorResponse>` };
+    };
+
+    const run = await runDay(day2, testConfig({ execution: { retries: 2 } }), tempStateDir(), {
+      selection: { only: ['geo-records'] },
+      seed: (store) => {
+        seedOutputs(store, 'day2.discover-ingress@us-west', { address: US, kind: 'ip' });
+        seedOutputs(store, 'day2.discover-ingress@eu-central', { address: EU, kind: 'ip' });
+        seedOutputs(store, 'day2.health-checks@us-west', { healthCheckId: HC['us-west'] });
+        seedOutputs(store, 'day2.health-checks@eu-central', { healthCheckId: HC['eu-central'] });
+      },
+    });
+    expect(run.error?.message).toBeUndefined();
+
+    const posts = seen.filter((r) => r.method === 'POST');
+    expect(posts).toHaveLength(2); // throttled once, retried by the SDK
+    const xml = posts[1]!.body;
+    expect(xml).toContain('<ChangeResourceRecordSetsRequest xmlns="https://route53.amazonaws.com/doc/2013-04-01/">');
+    expect(xml.match(/<Action>UPSERT<\/Action>/g)).toHaveLength(3);
+    expect(xml).not.toContain('<Action>CREATE</Action>');
+    expect(xml).toContain('<SetIdentifier>default</SetIdentifier><GeoLocation><CountryCode>*</CountryCode></GeoLocation>');
+    expect(xml).not.toMatch(/<ContinentCode>\*<\/ContinentCode>/);
+    expect(xml).toContain(`<HealthCheckId>${HC['us-west']}</HealthCheckId>`);
+    expect(seen.filter((r) => r.path.startsWith('/2013-04-01/change/'))).toHaveLength(2);
+
+    const dnsQueries = seen.filter((r) => r.path.startsWith('/2013-04-01/testdnsanswer')).map((r) => new URL(r.path, endpoint).searchParams);
+    expect(dnsQueries.map((q) => [q.get('edns0clientsubnetip'), q.get('edns0clientsubnetmask'), q.get('recordtype')])).toEqual(
+      expect.arrayContaining([
+        ['3.80.0.0', '24', 'A'],
+        ['3.120.0.0', '24', 'A'],
+      ]),
+    );
+    expect(run.store.data.gates['day2.records-match']?.status).toBe('pass');
+    expect(run.store.data.gates['day2.geo-answer@eu-central']?.status).toBe('pass');
+  });
+
+  it('Route 53 throttling that persists past the retries fails the step naming the operation, the attempts and akictl resume', async () => {
+    handler = () => ({ status: 400, body: `<?xml version="1.0"?><ErrorResponse ${R53}><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>r-2</RequestId></ErrorResponse>` });
+    const run = await runDay(day2, testConfig({ execution: { retries: 1 } }), tempStateDir(), {
+      selection: { only: ['health-checks'], clusters: ['us-west'] },
+      seed: (store) => seedOutputs(store, 'day2.discover-ingress@us-west', { address: US, kind: 'ip' }),
+    });
+    expect(run.ok).toBe(false);
+    expect(run.error?.exitCode).toBe(1);
+    expect(run.error?.message).toContain('step day2.health-checks@us-west failed: ListHealthChecks failed: Throttling: Rate exceeded (HTTP 400)');
+    expect(run.error?.message).toContain('persisted over 2 attempt(s); run akictl resume');
+    // The done check and the step each tried twice (retries: 1): the SDK retried, nothing was created.
+    expect(seen.filter((r) => r.path.startsWith('/2013-04-01/healthcheck'))).toHaveLength(4);
+    expect(seen.filter((r) => r.method === 'POST')).toEqual([]);
+  });
+
+  it('S3: PutBucketReplication carries RTC with Metrics, delete markers and replica modifications, and GetBucketReplication of that XML matches', async () => {
+    const stored = new Map<string, string>();
+    handler = (req, url) => {
+      const bucket = url.pathname.replace(/^\//, '').split('/')[0]!;
+      if (url.searchParams.has('replication')) {
+        if (req.method === 'PUT') {
+          stored.set(bucket, req.body);
+          return { status: 200, body: '' };
+        }
+        const body = stored.get(bucket);
+        if (!body) {
+          return { status: 404, body: `<?xml version="1.0"?><Error><Code>ReplicationConfigurationNotFoundError</Code><Message>The replication configuration was not found</Message><BucketName>${bucket}</BucketName></Error>` };
+        }
+        return { status: 200, body };
+      }
+      return { status: 400, body: `<?xml version="1.0"?><Error><Code>NotImplemented</Code><Message>${req.method} ${req.path}</Message></Error>` };
+    };
+
+    const run = await runDay(day3, testConfig(), tempStateDir(), { selection: { only: ['replication'] } });
+    expect(run.error?.message).toBeUndefined();
+
+    const puts = seen.filter((r) => r.method === 'PUT');
+    expect(puts.map((r) => r.path.split('?')[0]!.replace(/\/$/, '')).sort()).toEqual(['/akidb-models-eu-central', '/akidb-models-us-west']);
+    const xml = stored.get('akidb-models-us-west')!;
+    expect(xml).toContain('<Role>arn:aws:iam::123456789012:role/s3-us-to-eu-replication-role</Role>');
+    expect(xml).toContain('<ID>akictl-us-west-to-eu-central</ID>');
+    expect(xml).toContain('<Priority>1</Priority>');
+    expect(xml).toMatch(/<Filter><Prefix(><\/Prefix>|\/>)<\/Filter>/);
+    expect(xml).toContain('<DeleteMarkerReplication><Status>Enabled</Status></DeleteMarkerReplication>');
+    expect(xml).toContain('<SourceSelectionCriteria><ReplicaModifications><Status>Enabled</Status></ReplicaModifications></SourceSelectionCriteria>');
+    expect(xml).toContain('<Bucket>arn:aws:s3:::akidb-models-eu-central</Bucket>');
+    expect(xml).toContain('<ReplicationTime><Status>Enabled</Status><Time><Minutes>15</Minutes></Time></ReplicationTime>');
+    expect(xml).toContain('<Metrics><Status>Enabled</Status><EventThreshold><Minutes>15</Minutes></EventThreshold></Metrics>');
+    // The SDK computes the checksum S3 requires on this operation.
+    const put = puts.find((r) => r.path.startsWith('/akidb-models-us-west'))!;
+    expect(put.body).toBe(xml);
+
+    expect(run.store.data.gates['day3.replication-matches@us-west']).toMatchObject({ status: 'pass', measured: 'matches (1 rule(s))' });
+    expect(run.store.data.gates['day3.replication-matches@eu-central']?.status).toBe('pass');
+
+    // A second run reads the configuration back, finds it equal and puts nothing.
+    seen.length = 0;
+    destroyAwsClients();
+    const again = await runDay(day3, testConfig(), tempStateDir(), { selection: { only: ['replication'] } });
+    expect(again.ok).toBe(true);
+    expect(seen.filter((r) => r.method === 'PUT')).toEqual([]);
+  });
+});
