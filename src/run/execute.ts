@@ -230,7 +230,7 @@ class StepRunner {
       const check = await doneCheck(instance.done, io, rc.config, timeoutMs);
       if (check.failed) {
         // Not knowing is not "not done": the steps with a done check are those that must not run needlessly.
-        const message = rc.redactor.redact(`cannot tell whether ${key} is already done: ${check.measured}`);
+        const message = rc.redactor.redact(`cannot tell whether ${key} is already done (checked ${check.checks} time${check.checks === 1 ? '' : 's'}): ${check.measured}`);
         services.logs.append(key, `done check: ${instance.done.describe}: ${check.measured} (unknown: not run)`);
         this.record(key, instance, { status: 'failed', error: message, endedAt: new Date().toISOString(), durationMs: Date.now() - started });
         await store.save();

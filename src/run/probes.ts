@@ -8,6 +8,8 @@ export interface CheckResult extends ProbeResult {
   /** The check itself failed (an error, no answer in time): it says nothing about what it checks. */
   failed?: boolean;
   transient?: boolean;
+  /** How many times it ran. */
+  checks?: number;
 }
 
 /** One run of a read-only check, bounded by `timeoutMs`; an error becomes a failed result, not an exception. */
@@ -26,10 +28,12 @@ export async function probeOnce(probe: Probe, io: ActionIO, timeoutMs: number): 
 export async function doneCheck(probe: Probe, io: ActionIO, config: Config, timeoutMs: number): Promise<CheckResult> {
   const { retries, retryBackoffMs } = config.execution;
   let result = await probeOnce(probe, io, timeoutMs);
+  let checks = 1;
   for (let n = 0; n < retries && result.failed && result.transient && !io.signal.aborted; n += 1) {
     io.log(`done check failed transiently (${result.measured}); retry ${n + 1}/${retries}`);
     await sleep(retryBackoffMs * 2 ** n, undefined, { signal: io.signal }).catch(() => undefined);
     result = await probeOnce(probe, io, timeoutMs);
+    checks += 1;
   }
-  return result;
+  return { ...result, checks };
 }

@@ -6,7 +6,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { flagCorpus, schemaCorpus, semanticCorpus, type BadInput } from './support/bad-inputs.js';
-import { DAYS, type DayRow } from './support/days.js';
+import { knownDays } from '../../days/index.js';
+import { DAYS, planOnlyRow, type DayRow } from './support/days.js';
 import { recordFigures } from './support/figures.js';
 import { planOf } from './support/plan.js';
 import { Scenario } from './support/scenario.js';
@@ -27,9 +28,10 @@ const configRow = DAYS[0]!;
 const { schema, base } = await schemaAndBase(configRow);
 const applyConfigRow = ['day', String(configRow.day), '--apply', ...configRow.applyArgs];
 const configCorpus = [...schemaCorpus(schema, base, applyConfigRow), ...semanticCorpus(base, applyConfigRow)];
-const days = DAYS.map((row) => row.day);
+const days = knownDays();
+// Flags stop akictl before anything runs: every day akictl knows is covered, with or without a row of its own.
 const flagRows = await Promise.all(
-  DAYS.map(async (row) => ({ row, steps: (await planOf(row)).steps.map((step) => step.id) })),
+  knownDays().map(async (day) => ({ row: planOnlyRow(day), steps: (await planOf(planOnlyRow(day))).steps.map((step) => step.id) })),
 );
 
 async function runBadInput(row: DayRow, input: BadInput): Promise<void> {

@@ -15,7 +15,7 @@ import { validateManifest } from '../support/schemas.js';
 import { readOnly, signature } from './support/commands.js';
 import { DAYS, type DayRow } from './support/days.js';
 import { recordFigures } from './support/figures.js';
-import { ALL_AT_ONCE, PAYLOADS, carriedExactly, freeTextPaths, marker, shape, withMarkers } from './support/injection.js';
+import { ALL_AT_ONCE, PAYLOADS, carriedExactly, freeTextPaths, shape, shellWords, withMarkers } from './support/injection.js';
 import { Scenario } from './support/scenario.js';
 
 const CANARY = 'pwned-by-injection';
@@ -49,15 +49,16 @@ for (const day of knownDays()) {
   const row: DayRow = DAYS.find((candidate) => candidate.day === day) ?? { ...DAYS[0]!, day };
   describe(`injection: day ${day}`, () => {
     // The benign rendering (markers only) is the same for every payload: rendered once.
-    let benignRender: Promise<{ schema: any; base: any; paths: Array<Array<string | number>>; before: Map<string, unknown[]> }> | undefined;
+    let benignRender: Promise<{ base: any; paths: Array<Array<string | number>>; before: Map<string, unknown[]>; benignRefused: string[] }> | undefined;
     const benignOf = () =>
       (benignRender ??= (async () => {
         const scenario = await Scenario.start(row);
         try {
           const [schema, base] = [JSON.parse((await scenario.run(['schema'])).stdout), parse(readFileSync(scenario.configFile, 'utf8'))];
           const paths = freeTextPaths(schema, base);
-          const before = await render(scenario, withMarkers(base, paths, undefined).config, path.join(scenario.dir, 'benign'));
-          return { schema, base, paths, before };
+          const benign = withMarkers(base, paths, undefined);
+          const before = await render(scenario, benign.config, path.join(scenario.dir, 'benign'));
+          return { base, paths, before, benignRefused: benign.refused };
         } finally {
           await scenario.close();
         }
@@ -68,10 +69,11 @@ for (const day of knownDays()) {
         const scenario = await Scenario.start(row);
         try {
           const text = payload.replaceAll('CANARY', CANARY);
-          const { base, paths, before } = await benignOf();
+          const { base, paths, before, benignRefused } = await benignOf();
           expect(paths.length).toBeGreaterThan(5);
-          const injected = withMarkers(base, paths, text);
-          const accepted = new Set(paths.map((_, index) => index).filter((index) => !injected.refused.includes(paths[index]!.join('.'))));
+          // Fields whose rules refuse the marker itself (a minimum length) keep their value in both renderings.
+          const injected = withMarkers(base, paths, text, benignRefused);
+          const accepted = new Set(paths.map((_, index) => index).filter((index) => ![...benignRefused, ...injected.refused].includes(paths[index]!.join('.'))));
           const after = await render(scenario, injected.config, path.join(scenario.dir, 'injected'));
           expect([...after.keys()].sort()).toEqual([...before.keys()].sort());
           let carried = 0;
@@ -81,6 +83,11 @@ for (const day of knownDays()) {
             expect(carriedExactly(original, docs, text, accepted, file)).toEqual([]);
             if (!file.endsWith('.json')) {
               for (const doc of docs) expect(validateManifest(doc as object).errors, `${file}: ${(doc as { kind?: string }).kind}`).toEqual([]);
+            } else {
+              // The printed aws command, pasted into a shell, sends exactly the request akictl sends.
+              const body = docs[0] as { cli: string; input: unknown };
+              const words = await shellWords(body.cli, scenario.dir);
+              expect(JSON.parse(words[words.indexOf('--cli-input-json') + 1]!), `${file}: cli`).toEqual(body.input);
             }
             carried += JSON.stringify(docs).split(JSON.stringify(text).slice(1, -1)).length - 1;
           }

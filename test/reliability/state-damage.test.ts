@@ -5,7 +5,8 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DAYS, type DayRow } from './support/days.js';
+import { knownDays } from '../../days/index.js';
+import { DAYS, planOnlyRow, type DayRow } from './support/days.js';
 import { recordFigures } from './support/figures.js';
 import { Scenario } from './support/scenario.js';
 
@@ -31,7 +32,7 @@ const DAMAGES: Damage[] = [
   { name: 'empty', state: () => '', says: /truncated or empty/ },
   { name: 'not JSON', state: () => 'version: 1\nthis is YAML, not JSON\n', says: /not valid JSON/ },
   { name: 'not an object', state: () => '[]\n', says: /not a JSON object/ },
-  { name: 'of an unknown version', state: (g) => g.latest.replace('"version": 1', '"version": 7'), says: /version 7.*reads version 1/ },
+  { name: 'of an unknown version', state: (g) => JSON.stringify({ ...JSON.parse(g.latest), version: 7 }), says: /version 7.*reads version 1/ },
   { name: 'missing its instances', state: (g) => JSON.stringify({ ...JSON.parse(g.latest), instances: null }), says: /damaged: instances is not an object/ },
   { name: 'of another lineage', state: (g) => g.foreign, says: /another lineage/ },
   { name: 'older than its backup', state: (g) => g.first, says: /serial \d+, older than its backup's \d+/ },
@@ -47,28 +48,64 @@ function commandsFor(row: DayRow, out: string): string[][] {
   return [...perDay, ['resume'], ['status'], ['report'], ['render', 'day', String(row.day), '--out', out]];
 }
 
+// Days without a row: their `--apply` must refuse a damaged state the same way (checked with the first row's good states).
+describe('state damage: days without a row of their own', () => {
+  const others = knownDays().filter((day) => !DAYS.some((row) => row.day === day));
+  let good: GoodStates;
+  beforeAll(async () => {
+    good = await goodStates(DAYS[0]!);
+  }, 120_000);
+  it.concurrent.each(others.flatMap((day) => DAMAGES.map((damage) => ({ ...damage, day, label: `day ${day}: ${damage.name}` }))))(
+    'a state file $label: `--apply` exits 2 and runs nothing',
+    async (damage) => {
+      const scenario = await Scenario.start(planOnlyRow(damage.day));
+      let ran = 0;
+      try {
+        const damaged = damage.state(good);
+        mkdirSync(scenario.stateDir, { recursive: true });
+        writeFileSync(`${scenario.stateFile}.bak`, good.previous);
+        if (damaged !== undefined) writeFileSync(scenario.stateFile, damaged);
+        const result = await scenario.run(['day', String(damage.day), '--apply', '--yes']);
+        ran = scenario.log().length;
+        expect(result.code, result.stderr).toBe(2);
+        expect(result.stderr).toMatch(damage.says);
+        expect(scenario.log()).toEqual([]);
+        expect(readFileSync(`${scenario.stateFile}.bak`, 'utf8')).toBe(good.previous);
+      } finally {
+        recordFigures('state damage', { scenarios: 1, badInputsThatRan: ran > 0 ? 1 : 0, orphanProcesses: (await scenario.close()).length });
+      }
+    },
+    60_000,
+  );
+});
+
+/** Three good runs of the row's quick step (state.json.bak then holds the second) and one of another workspace. */
+async function goodStates(row: DayRow): Promise<GoodStates> {
+  const quick = ['--only', row.quickStep];
+  const scenario = await Scenario.start(row);
+  const other = await Scenario.start(row);
+  try {
+    const texts: string[] = [];
+    for (let run = 0; run < 3; run += 1) {
+      const result = await scenario.apply(quick);
+      expect(result.code, result.stderr).toBe(0);
+      texts.push(scenario.stateText()!);
+    }
+    expect(readFileSync(`${scenario.stateFile}.bak`, 'utf8')).toBe(texts[1]);
+    expect((await other.apply(quick)).code).toBe(0);
+    return { first: texts[0]!, previous: texts[1]!, latest: texts[2]!, foreign: other.stateText()! };
+  } finally {
+    await scenario.close();
+    await other.close();
+  }
+}
+
 for (const row of DAYS) {
   describe(`state damage: day ${row.day}`, () => {
     let good: GoodStates;
 
     beforeAll(async () => {
-      const quick = ['--only', row.quickStep];
-      const scenario = await Scenario.start(row);
-      const other = await Scenario.start(row);
-      try {
-        const texts: string[] = [];
-        for (let run = 0; run < 3; run += 1) {
-          const result = await scenario.apply(quick);
-          expect(result.code, result.stderr).toBe(0);
-          texts.push(scenario.stateText()!);
-        }
-        expect(readFileSync(`${scenario.stateFile}.bak`, 'utf8')).toBe(texts[1]);
-        expect((await other.apply(quick)).code).toBe(0);
-        good = { first: texts[0]!, previous: texts[1]!, latest: texts[2]!, foreign: other.stateText()! };
-      } finally {
-        await scenario.close();
-        await other.close();
-      }
+      good = await goodStates(row);
     }, 120_000);
 
     it('keeps the previous good state in state.json.bak: same lineage, lower serial', () => {

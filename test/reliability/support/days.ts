@@ -268,5 +268,13 @@ const day5: DayRow = {
 /** Every day the suites cover. */
 export const DAYS: DayRow[] = [day1, day5];
 
+/**
+ * A day without a row of its own, for checks that stop before anything runs (bad flags, damaged state,
+ * rendering): the first row's fakes and configuration, that day's number, --yes for destructive steps.
+ */
+export function planOnlyRow(day: number): DayRow {
+  return DAYS.find((row) => row.day === day) ?? { ...DAYS[0]!, day, applyArgs: ['--yes'] };
+}
+
 /** The longest days get the crash suite (every boundary and the middle of every step). */
 export const CRASH_DAYS: DayRow[] = [day1, day5];

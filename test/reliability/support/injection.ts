@@ -56,18 +56,21 @@ export const marker = (index: number) => `zq${index}q`;
  * The configuration with field i set to marker(i) (benign) or marker(i) + payload. Fields whose rules refuse
  * the payload (a context cannot hold whitespace) keep the benign marker: returned as `refused`.
  */
-export function withMarkers(base: Json, paths: Array<Array<string | number>>, payload: string | undefined): { config: Json; refused: string[] } {
+export function withMarkers(base: Json, paths: Array<Array<string | number>>, payload: string | undefined, skip: readonly string[] = []): { config: Json; refused: string[] } {
   const config = structuredClone(base);
-  paths.forEach((path, index) => setPath(config, path, `${marker(index)}${payload ?? ''}`));
+  paths.forEach((path, index) => {
+    if (!skip.includes(path.join('.'))) setPath(config, path, `${marker(index)}${payload ?? ''}`);
+  });
   const refused: string[] = [];
-  for (let round = 0; round < paths.length; round += 1) {
+  for (let round = 0; round <= paths.length; round += 1) {
     const result = ConfigSchema.safeParse(config);
     if (result.success) return { config, refused };
     const bad = new Set(result.error.issues.map((issue) => JSON.stringify(issue.path)));
     const hit = paths.map((path, index) => ({ path, index })).filter(({ path }) => [...bad].some((issue) => issue.startsWith(JSON.stringify(path).slice(0, -1))));
     if (hit.length === 0) throw new Error(`configuration refused outside the injected fields: ${result.error.message}`);
-    for (const { path, index } of hit) {
-      setPath(config, path, marker(index));
+    for (const { path } of hit) {
+      // The field keeps the base configuration's value: neither the marker nor the payload go in.
+      setPath(config, path, structuredClone(path.reduce<Json>((node, part) => node?.[part], base)));
       refused.push(path.join('.'));
     }
   }
@@ -99,7 +102,11 @@ export function carriedExactly(benign: Json, injected: Json, payload: string, ac
   }
   if (Array.isArray(benign) && Array.isArray(injected)) return benign.flatMap((item, index) => carriedExactly(item, injected[index], payload, accepted, `${where}[${index}]`));
   if (benign && typeof benign === 'object' && injected && typeof injected === 'object') {
-    return Object.keys(benign).flatMap((key) => carriedExactly(benign[key], injected[key], payload, accepted, `${where}.${key}`));
+    // `cli` is the equivalent aws command line: the values are in it JSON-encoded and shell-quoted, which
+    // cliRoundTrip() checks by letting a shell parse it.
+    return Object.keys(benign)
+      .filter((key) => key !== 'cli')
+      .flatMap((key) => carriedExactly(benign[key], injected[key], payload, accepted, `${where}.${key}`));
   }
   return benign === injected ? [] : [`${where}: ${JSON.stringify(benign)} became ${JSON.stringify(injected)}`];
 }
@@ -111,4 +118,16 @@ function tryYaml(text: string): Json {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The argv a POSIX shell makes of a printed command line (the operator pastes it): the command word is
+ * replaced by printf, so nothing runs but the parsing.
+ */
+export async function shellWords(line: string, cwd: string): Promise<string[]> {
+  const { execa } = await import('execa');
+  const [, rest] = /^\S+ ([\s\S]*)$/.exec(line) ?? [];
+  const result = await execa('sh', ['-c', `printf '%s\\0' ${rest ?? ''}`], { cwd, reject: false, timeout: 10_000, stdin: 'ignore' });
+  if (result.exitCode !== 0) throw new Error(`sh could not parse ${line}: ${result.stderr}`);
+  return result.stdout.split('\0').slice(0, -1);
 }
