@@ -204,10 +204,11 @@ for (const row of DAYS) {
             if (!masked.some((count) => count > 0)) problems.push(`${failure.name}: the summary reports ${masked.join(', ')} masked values although secrets were echoed`);
           }
           scenario.setRules([]);
-          const resumed = await scenario.run(['resume', '--output', 'json']);
-          if (resumed.code !== 0) problems.push(`${failure.name}: resume exited ${resumed.code}: ${resumed.stderr.slice(-1500)}`);
-          await check(`${failure.name}, then resume`, [resumed]);
         }
+        // Each path ran one step (--only) on a finished day: the last resume re-runs the last failed one.
+        const resumed = await scenario.run(['resume', '--output', 'json']);
+        if (resumed.code !== 0) problems.push(`resume exited ${resumed.code}: ${resumed.stderr.slice(-1500)}`);
+        await check('resume after the failures', [resumed]);
         await check('all paths done', [], [await scenario.run(['validate', 'day', String(row.day), '--output', 'json'])], true);
         expect(problems).toEqual([]);
       } finally {

@@ -19,6 +19,11 @@ export const PAYLOADS: Record<string, string> = {
 
 export const ALL_AT_ONCE = Object.values(PAYLOADS).join(' | ');
 
+/** Every payload that fits on one line: for fields that refuse newlines, which ALL_AT_ONCE cannot reach. */
+export const ALL_ON_ONE_LINE = Object.values(PAYLOADS)
+  .filter((payload) => !payload.includes('\n'))
+  .join(' | ');
+
 type Json = any;
 
 /** Paths of the free-text fields of a configuration (strings without a pattern or a list of values). */
