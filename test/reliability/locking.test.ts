@@ -48,7 +48,7 @@ describe('locking: concurrent applies', () => {
     { label: `${STALE_ROUNDS} rounds of two concurrent applies over a dead holder's lock`, rounds: STALE_ROUNDS, stale: true },
   ])('$label: exactly one runs, the other exits 4 naming the holder', async ({ rounds, stale }) => {
     // Commands are slowed: the winner still holds the lock when the loser looks.
-    const lanes = await Promise.all(DAYS.map(async (row) => ({ row, only: row.quickStep, scenario: await Scenario.start(row, { env: { AKICTL_FAKE_DELAY_MS: '300' } }) })));
+    const lanes = await Promise.all(DAYS.map(async (row) => ({ row, only: row.quickStep, scenario: await Scenario.start(row, { env: { AKICTL_FAKE_DELAY_MS: '800' } }) })));
     let bothRan = 0;
     try {
       for (let round = 1; round <= rounds; round += 1) {
