@@ -89,7 +89,11 @@ export function decide({ tool, argv, rules, stateBase, step = null }) {
   return withLock(`${stateBase}.lock`, () => {
     const counters = readCounters(countersFile);
     const result = evaluate(counters);
-    fs.writeFileSync(countersFile, JSON.stringify(counters));
+    // Written aside and renamed: a reader never sees half a file (and restart its counts) even if a lock
+    // holder stalled past STALE_LOCK_MS on a busy machine and another process took the lock over.
+    const aside = `${countersFile}.${process.pid}`;
+    fs.writeFileSync(aside, JSON.stringify(counters));
+    fs.renameSync(aside, countersFile);
     return result;
   });
 }
