@@ -8,5 +8,9 @@ export default defineConfig({
     hookTimeout: 30_000,
     // End-to-end tests spawn akictl and fake tools: two cores, keep parallelism modest.
     maxWorkers: 2,
+    // Reliability scenarios marked concurrent (each with its own folder and fake API) overlap their waits.
+    maxConcurrency: 3,
+    // Prints the reliability figures table at the end of the run.
+    globalSetup: ['test/reliability/support/global-setup.ts'],
   },
 });

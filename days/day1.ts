@@ -12,11 +12,27 @@ function pkiDir(ctx: StepContext): string {
   return ctx.config.mesh.pki.dir ?? ctx.paths.pkiDir;
 }
 
+/**
+ * An openssl `-subj` value. "/" separates attributes and "\\" escapes, so both are escaped in values: an
+ * organization such as "Evil Corp/CN=attacker" stays one O= attribute instead of adding a CN. (`-utf8` makes
+ * openssl read the value as UTF-8 rather than Latin-1.)
+ */
+function subject(attributes: Array<[string, string]>): string {
+  return attributes.map(([type, value]) => `/${type}=${value.replace(/[\\/]/g, (c) => `\\${c}`)}`).join('');
+}
+
 function openssl(config: Config, args: string[]): ExecAction {
   return { kind: 'exec', argv: [config.tools.openssl, ...args] };
 }
 
 const REMOTE_SECRET_LABEL = 'istio/multiCluster=true';
+
+// Restarting by setting a pod-template annotation is idempotent: the same value twice is no change, no rollout.
+const RESTART_ANNOTATION = 'akidb.io/sidecars-for-istio';
+
+function restartPatch(istioVersion: string): string {
+  return JSON.stringify({ spec: { template: { metadata: { annotations: { [RESTART_ANNOTATION]: istioVersion } } } } });
+}
 
 const day1: DayDef = {
   day: 1,
@@ -80,8 +96,8 @@ const day1: DayDef = {
         return [
           { kind: 'exec', argv: ['mkdir', '-p', '-m', '700', dir] },
           openssl(ctx.config, [
-            'req', '-x509', '-newkey', `rsa:${pki.keyBits}`, '-sha256', '-nodes', '-days', String(pki.rootDays),
-            '-subj', `/O=${pki.organization}/CN=${pki.organization} Root CA`,
+            'req', '-x509', '-newkey', `rsa:${pki.keyBits}`, '-sha256', '-nodes', '-days', String(pki.rootDays), '-utf8',
+            '-subj', subject([['O', pki.organization], ['CN', `${pki.organization} Root CA`]]),
             '-addext', 'basicConstraints=critical,CA:true',
             '-addext', 'keyUsage=critical,digitalSignature,nonRepudiation,keyEncipherment,keyCertSign',
             '-keyout', path.join(dir, 'root-key.pem'), '-out', path.join(dir, 'root-cert.pem'),
@@ -104,8 +120,8 @@ const day1: DayDef = {
         return [
           { kind: 'exec', argv: ['mkdir', '-p', '-m', '700', dir] },
           openssl(ctx.config, [
-            'req', '-new', '-newkey', `rsa:${pki.keyBits}`, '-sha256', '-nodes',
-            '-subj', `/O=${pki.organization}/CN=Intermediate CA/L=${ctx.cluster.name}`,
+            'req', '-new', '-newkey', `rsa:${pki.keyBits}`, '-sha256', '-nodes', '-utf8',
+            '-subj', subject([['O', pki.organization], ['CN', 'Intermediate CA'], ['L', ctx.cluster.name]]),
             '-addext', 'basicConstraints=critical,CA:true,pathlen:0',
             '-addext', 'keyUsage=critical,digitalSignature,nonRepudiation,keyEncipherment,keyCertSign',
             '-addext', `subjectAltName=DNS:istiod.istio-system.svc`,
@@ -234,11 +250,15 @@ const day1: DayDef = {
     {
       id: 'day1.restart-workloads',
       title: 'Restart the workloads so they get sidecars',
-      why: 'Pods get a sidecar only when created. `kubectl rollout restart` restarts every time it runs, so it runs only while some pod of the namespace lacks istio-proxy (the seed restarted on every run).',
+      why: `Pods get a sidecar only when created. The seed ran \`kubectl rollout restart\`, which restarts every time it runs: a run resumed after a crash that had restarted some Deployments restarted them again. akictl instead sets the pod-template annotation ${RESTART_ANNOTATION} to the Istio version: Kubernetes rolls out only when the template changes, so repeating the step never restarts twice, and a new Istio version restarts once more. Skipped while every pod already has istio-proxy.`,
       scope: 'per-cluster',
       done: (ctx) => podsHaveContainer(ctx.cluster, ctx.config.app.namespace, 'istio-proxy'),
       actions: (ctx) =>
-        ctx.config.app.deployments.map((name) => kubectl(ctx.config, ctx.cluster, ['rollout', 'restart', `deployment/${name}`, '-n', ctx.config.app.namespace])),
+        ctx.config.app.deployments.map((name) =>
+          kubectl(ctx.config, ctx.cluster, ['patch', `deployment/${name}`, '-n', ctx.config.app.namespace, '--type=merge', `--patch=${restartPatch(ctx.config.mesh.istioVersion)}`], {
+            note: `restarts ${name} once for Istio ${ctx.config.mesh.istioVersion}; repeating it changes nothing`,
+          }),
+        ),
     },
     {
       id: 'day1.wait-rollout',

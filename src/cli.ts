@@ -142,6 +142,8 @@ export async function main(argv: string[]): Promise<void> {
     code = reportError(error, argv.includes('--verbose') || argv.includes('-v'));
   }
   process.exitCode = code;
+  // Every wait akictl makes is bounded; should a library still hold a socket or a timer, the process ends anyway.
+  setTimeout(() => process.exit(code), 5_000).unref();
 }
 
 function reportError(error: unknown, verbose: boolean): number {

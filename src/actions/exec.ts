@@ -19,6 +19,17 @@ export interface CommandOptions {
   cwd?: string;
   /** Grace between SIGTERM and SIGKILL of the process group. */
   killGraceMs?: number;
+  /** Called once the child is running (crash points of the reliability suites). */
+  onSpawn?: () => void;
+}
+
+/** Process groups of the commands running now: a second Ctrl-C kills them before akictl exits. */
+const runningGroups = new Set<number>();
+
+/** Sends `signal` to the process group of every command still running (synchronous: safe right before exit). */
+export function signalRunningGroups(signal: NodeJS.Signals): number {
+  for (const pid of runningGroups) signalGroup(pid, signal);
+  return runningGroups.size;
 }
 
 /**
@@ -43,6 +54,9 @@ export async function runCommand(argv: string[], options: CommandOptions = {}): 
     extendEnv: true,
     // The default 100 MB cap is fine; encoding stays utf8.
   });
+  const group = child.pid;
+  if (group !== undefined) runningGroups.add(group);
+  options.onSpawn?.();
   let timedOut = false;
   let aborted = false;
   const grace = options.killGraceMs ?? 2000;
@@ -81,6 +95,7 @@ export async function runCommand(argv: string[], options: CommandOptions = {}): 
       durationMs: Date.now() - started,
     };
   } finally {
+    if (group !== undefined) runningGroups.delete(group);
     if (timer) clearTimeout(timer);
     if (escalation) clearTimeout(escalation);
     options.signal?.removeEventListener('abort', onAbort);

@@ -3,6 +3,8 @@ export class HintedError extends Error {
   constructor(
     message: string,
     readonly hint: string,
+    /** Every cause was transient (the API server blinked): the action is worth retrying. */
+    readonly transient = false,
   ) {
     super(message);
   }

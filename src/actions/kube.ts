@@ -34,13 +34,34 @@ export function pluralOf(kind: string): string {
   return PLURALS[kind] ?? `${kind.toLowerCase()}s`;
 }
 
-export class KubeAccessError extends Error {}
+/** A read of the API failed; `transient` when retrying may help (5xx, 429, timeouts, refused connections). */
+export class KubeAccessError extends Error {
+  constructor(
+    message: string,
+    readonly transient = false,
+  ) {
+    super(message);
+  }
+}
+
+/** An API request that takes longer than this is abandoned: a server that accepts and never answers cannot hang a run. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+
+const TRANSIENT_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EAI_AGAIN', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT']);
+
+function isTransientKubeError(error: unknown): boolean {
+  const err = error as { code?: number | string; name?: string; cause?: { code?: string; name?: string }; type?: string };
+  if (typeof err.code === 'number') return err.code >= 500 || err.code === 429;
+  const names = [err.name, err.cause?.name, err.type];
+  if (names.some((name) => name === 'AbortError' || name === 'TimeoutError' || name === 'aborted')) return true;
+  return TRANSIENT_CODES.has(String(err.code ?? err.cause?.code ?? ''));
+}
 
 /**
  * One KubeConfig object per context: client-node resolves credentials from the *current* context at request
  * time while the server URL is fixed when the client is made, so a shared object would mix clusters.
  */
-export async function createKubeReader(cluster: ClusterConfig): Promise<KubeReader> {
+export async function createKubeReader(cluster: ClusterConfig, options: { requestTimeoutMs?: number } = {}): Promise<KubeReader> {
   const k8s = await loadClientNode();
   const kc = new k8s.KubeConfig();
   try {
@@ -61,9 +82,24 @@ export async function createKubeReader(cluster: ClusterConfig): Promise<KubeRead
     redactor.add(user.keyData);
   }
   const server = kc.getCurrentCluster()?.server ?? '(no server)';
-  const core = kc.makeApiClient(k8s.CoreV1Api);
-  const custom = kc.makeApiClient(k8s.CustomObjectsApi);
-  const versionApi = kc.makeApiClient(k8s.VersionApi);
+  // As kc.makeApiClient() does, plus a deadline on every request (client-node sets none).
+  const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  const configuration = k8s.createConfiguration({
+    baseServer: new k8s.ServerConfiguration(server, {}),
+    authMethods: { default: kc },
+    promiseMiddleware: [
+      {
+        pre: async (context) => {
+          context.setSignal(AbortSignal.timeout(requestTimeoutMs));
+          return context;
+        },
+        post: async (response) => response,
+      },
+    ],
+  });
+  const core = new k8s.CoreV1Api(configuration);
+  const custom = new k8s.CustomObjectsApi(configuration);
+  const versionApi = new k8s.VersionApi(configuration);
 
   const wrap = async <T>(what: string, call: () => Promise<T>): Promise<T | undefined> => {
     try {
@@ -71,7 +107,7 @@ export async function createKubeReader(cluster: ClusterConfig): Promise<KubeRead
     } catch (error) {
       const code = (error as { code?: number }).code;
       if (code === 404) return undefined;
-      throw new KubeAccessError(`${what} in context ${cluster.context} (${server}): ${describeKubeError(error)}`);
+      throw new KubeAccessError(`${what} in context ${cluster.context} (${server}): ${describeKubeError(error, requestTimeoutMs)}`, isTransientKubeError(error));
     }
   };
 
@@ -161,8 +197,9 @@ function splitApiVersion(apiVersion: string): [string, string] {
   return [apiVersion.slice(0, slash), apiVersion.slice(slash + 1)];
 }
 
-function describeKubeError(error: unknown): string {
-  const err = error as { code?: number | string; body?: unknown; message?: string; cause?: { code?: string; message?: string } };
+function describeKubeError(error: unknown, requestTimeoutMs: number): string {
+  const err = error as { code?: number | string; name?: string; body?: unknown; message?: string; cause?: { code?: string; message?: string } };
+  if (err.name === 'TimeoutError' || err.name === 'AbortError') return `no answer within ${Math.round(requestTimeoutMs / 1000)}s`;
   if (typeof err.code === 'number') {
     let reason = '';
     try {

@@ -38,6 +38,7 @@ export function contextsReachable(config: Config): BuiltinAction {
     params: { contexts: config.clusters.map((cluster) => cluster.context) },
     async run(io) {
       const failures: string[] = [];
+      let transient = true;
       await Promise.all(
         config.clusters.map(async (cluster) => {
           try {
@@ -45,6 +46,7 @@ export function contextsReachable(config: Config): BuiltinAction {
             io.log(`${cluster.name}: Kubernetes ${await kube.version()}`);
           } catch (error) {
             failures.push(`${cluster.name}: ${(error as Error).message}`);
+            transient &&= (error as { transient?: boolean }).transient === true;
           }
         }),
       );
@@ -52,6 +54,7 @@ export function contextsReachable(config: Config): BuiltinAction {
         throw new HintedError(
           `cannot reach ${failures.length} cluster(s): ${failures.join('; ')}`,
           'Check that each context exists in your kubeconfig (kubectl config get-contexts) and that its API server is reachable; the config field clusters[].context names it.',
+          transient,
         );
       }
     },

@@ -1,4 +1,6 @@
+import { existsSync, statSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
+import { checkContexts } from '../config/contexts.js';
 import { ExitCode, UsageError } from '../errors.js';
 import { selectSteps, checkClusterSelection, type Selection } from '../plan/compile.js';
 import type { DayDef, StepDef } from '../plan/types.js';
@@ -22,8 +24,9 @@ export interface ApplyRequest {
 }
 
 /** Checks that need no cluster: done before the lock, so bad input never runs anything. */
-export function checkRequest(session: Session, request: ApplyRequest): StepDef[] {
+export async function checkRequest(session: Session, request: ApplyRequest): Promise<StepDef[]> {
   checkClusterSelection(session.config, request.selection.clusters);
+  checkManifestsDir(request.manifestsDir);
   const steps = selectSteps(request.day, request.selection);
   if (steps.length === 0) throw new UsageError('the selection leaves no step to run.', 'Check --from, --only and --cluster.');
   const destructive = steps.filter((step) => step.destructive);
@@ -33,11 +36,21 @@ export function checkRequest(session: Session, request: ApplyRequest): StepDef[]
       'Pass --yes to confirm destructive steps (their restore steps run whatever happens).',
     );
   }
+  await checkContexts(session.config);
   return steps;
 }
 
+/** --manifests DIR is created when needed, but an existing file there would fail every step that writes a manifest. */
+function checkManifestsDir(dir: string | undefined): void {
+  if (dir === undefined) return;
+  if (dir === '') throw new UsageError('--manifests: empty folder name.', 'Pass the folder to write manifests into, e.g. --manifests rendered/.');
+  if (existsSync(dir) && !statSync(dir).isDirectory()) {
+    throw new UsageError(`--manifests ${dir}: not a directory.`, 'Pass a folder (it is created if missing) to write manifests into.');
+  }
+}
+
 export async function runApply(session: Session, request: ApplyRequest): Promise<number> {
-  checkRequest(session, request);
+  await checkRequest(session, request);
   const write = (line: string) => process.stderr.write(`${line}\n`);
   const lock = await acquireLock(session.stateDir, request.command, write);
   const controller = new AbortController();

@@ -1,4 +1,6 @@
+import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { registerKubeconfigSecrets } from '../config/contexts.js';
 import { loadConfig, type LoadedConfig } from '../config/read.js';
 import { UsageError } from '../errors.js';
 import { dayLoaders, knownDays } from '../../days/index.js';
@@ -30,8 +32,20 @@ export async function openSession(global: GlobalOptions): Promise<Session> {
   checkGlobal(global);
   registerEnvironmentSecrets(redactor);
   const loaded = await loadConfig(global.config ?? (process.env.AKICTL_CONFIG || undefined));
-  const stateDir = path.resolve(global.stateDir ?? process.env.AKICTL_STATE_DIR ?? '.akictl');
+  await registerKubeconfigSecrets(loaded.config, redactor);
+  const stateDir = resolveStateDir(global);
   return { ...loaded, stateDir, paths: pathsFor(stateDir), global };
+}
+
+/** The state folder from --state-dir, $AKICTL_STATE_DIR or .akictl; something else than a folder there is bad input. */
+export function resolveStateDir(global: GlobalOptions): string {
+  const given = global.stateDir ?? (process.env.AKICTL_STATE_DIR || undefined);
+  const source = global.stateDir !== undefined ? '--state-dir' : given !== undefined ? '$AKICTL_STATE_DIR' : 'the default state folder';
+  const stateDir = path.resolve(given ?? '.akictl');
+  if (existsSync(stateDir) && !statSync(stateDir).isDirectory()) {
+    throw new UsageError(`${source} ${stateDir}: not a directory.`, 'Point --state-dir (or $AKICTL_STATE_DIR) at a folder; it is created if missing.');
+  }
+  return stateDir;
 }
 
 export function parseDayNumber(raw: string | undefined, usage: string): number {

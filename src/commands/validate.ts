@@ -1,6 +1,7 @@
 import os from 'node:os';
 import { styleText } from 'node:util';
 import { knownDays } from '../../days/index.js';
+import { checkContexts } from '../config/contexts.js';
 import { ExitCode, UsageError } from '../errors.js';
 import { planDay } from '../plan/plan.js';
 import { RunServices, runGates } from '../run/execute.js';
@@ -19,6 +20,7 @@ import { loadDay, openSession, parseDayNumber, type GlobalOptions } from './comm
 export async function validateCommand(words: string[], flags: { all?: boolean; wait?: boolean }, global: GlobalOptions, argv: string[]): Promise<number> {
   const days = parseTarget(words, Boolean(flags.all));
   const session = await openSession(global);
+  await checkContexts(session.config);
   const lock = await acquireLock(session.stateDir, ['akictl', ...argv].join(' '), (line) => process.stderr.write(`${line}\n`));
   const controller = new AbortController();
   const removeHandlers = installSignalHandlers(controller, (line) => process.stderr.write(`${line}\n`));

@@ -39,7 +39,14 @@ const PkiSchema = z.strictObject({
     .describe(
       'Existing CA folder (root-cert.pem at the top, <cluster>/{ca-cert,ca-key,root-cert,cert-chain}.pem per cluster). null: generate with openssl into <state-dir>/pki.',
     ),
-  organization: z.string().min(1).default('AkiDB').describe('Organization (O=) of generated certificates.'),
+  organization: z
+    .string()
+    .min(1)
+    .regex(/^[^\u0000-\u001f\u007f]+$/u, 'must be one line without control characters (it becomes the O= of certificate subjects)')
+    // X.520 caps O= and CN= at 64 characters, and the root's CN is "<organization> Root CA".
+    .max(56, 'must be at most 56 characters (certificate subject fields hold 64, the root CA adds " Root CA")')
+    .default('AkiDB')
+    .describe('Organization (O=) of generated certificates.'),
   rootDays: z.number().int().positive().default(3650),
   intermediateDays: z.number().int().positive().default(730),
   keyBits: z.union([z.literal(2048), z.literal(3072), z.literal(4096)]).default(4096),
@@ -62,7 +69,12 @@ const MeshSchema = z.strictObject({
 const AppSchema = z.strictObject({
   namespace: dnsLabel.default('akidb').describe('Namespace of the AkiDB workloads (gets sidecar injection).'),
   deployments: z.array(dnsLabel).min(1).default(['akidb-rest']).describe('Deployments restarted after injection is enabled.'),
-  host: z.string().min(1).default('api.akidb.io').describe('Public host name of the API.'),
+  // It becomes URLs (traffic, load, failover probes) and record names: a host name or address, optionally :port.
+  host: z
+    .string()
+    .regex(/^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/, 'must be a host name or address, optionally with :port (e.g. api.akidb.io)')
+    .default('api.akidb.io')
+    .describe('Public host name of the API.'),
 });
 
 const ExecutionSchema = z.strictObject({
@@ -278,7 +290,12 @@ const TrafficSchema = z.strictObject({
 });
 
 const PrometheusSchema = z.strictObject({
-  service: z.string().min(1).default('prometheus-{cluster}').describe('Prometheus Service in the observability namespace ({cluster}: the cluster name), read through the API server\'s service proxy.'),
+  // Part of an API path (…/services/<service>:<port>/proxy/…): a "/" or ".." would reach another path.
+  service: z
+    .string()
+    .regex(/^(?:[a-z0-9]|\{cluster\})(?:[-a-z0-9]|\{cluster\})*$/, 'must be a Service name: lower-case letters, digits, "-" and {cluster}')
+    .default('prometheus-{cluster}')
+    .describe('Prometheus Service in the observability namespace ({cluster}: the cluster name), read through the API server\'s service proxy.'),
   port: z.number().int().min(1).max(65535).default(9090),
   externalLabel: z.string().min(1).default('cluster').describe('External label every Prometheus must carry, valued with its cluster name.'),
 });

@@ -130,6 +130,8 @@ export function resolveStepId(day: DayDef, id: string, flag: string): string {
 }
 
 export function selectSteps(day: DayDef, selection: Selection): StepDef[] {
+  // `--only ,` names no step: running every step instead would do the opposite of what was asked.
+  if (selection.only && selection.only.length === 0) throw new UsageError('--only: no step named.', `Valid step ids: ${day.steps.map((step) => step.id).join(', ')}.`);
   let steps = day.steps;
   if (selection.from) {
     const from = resolveStepId(day, selection.from, '--from');
@@ -143,6 +145,10 @@ export function selectSteps(day: DayDef, selection: Selection): StepDef[] {
 }
 
 export function checkClusterSelection(config: Config, clusters: string[] | undefined): void {
+  // `--cluster ,` names no cluster: every per-cluster step would silently do nothing.
+  if (clusters && clusters.length === 0) {
+    throw new UsageError('--cluster: no cluster named.', `Configured clusters: ${config.clusters.map((cluster) => cluster.name).join(', ')}.`);
+  }
   for (const name of clusters ?? []) {
     if (!config.clusters.some((cluster) => cluster.name === name)) {
       throw new UsageError(

@@ -7,6 +7,7 @@ import { AwaitingConfirmationError } from '../errors.js';
 import type { Action, ActionIO, AwsAction, ExecAction } from '../plan/types.js';
 import { manifestYaml } from '../render/manifest.js';
 import { shellLine } from '../render/shell.js';
+import { withDeadline } from './deadline.js';
 import { materialize } from './materialize.js';
 import type { Redactor } from './redact.js';
 import { isTransientError, isTransientOutput } from './transient.js';
@@ -33,6 +34,12 @@ export interface ActionContext {
   setOutput(name: string, value: string): Promise<void>;
   confirmed: boolean;
   stepId: string;
+  /** Extra environment of every command the action starts (see RunServices.childEnv). */
+  env?: Record<string, string>;
+  /** Called when a command of the action is running. */
+  onSpawn?: () => void;
+  /** The action's I/O bound to another signal (one that also fires at a deadline). */
+  ioFor?: (signal: AbortSignal) => ActionIO;
 }
 
 const TAIL_LINES = 15;
@@ -69,7 +76,7 @@ async function runExec(action: ExecAction, ctx: ActionContext, logOutput = true)
   const result = await withRetries(
     ctx,
     line,
-    () => runCommand(shown.argv, { input, signal: ctx.signal, timeoutMs: ctx.timeoutMs, cwd: shown.cwd }),
+    () => runCommand(shown.argv, { input, signal: ctx.signal, timeoutMs: ctx.timeoutMs, cwd: shown.cwd, env: ctx.env, onSpawn: ctx.onSpawn }),
     (value, threw) => !threw && !ok.has((value as CommandResult).exitCode) && !(value as CommandResult).aborted && !(value as CommandResult).timedOut && isTransientOutput((value as CommandResult).stderr),
   );
   if (action.sensitiveOutput) ctx.redactor.addDocument(result.stdout);
@@ -128,7 +135,10 @@ export async function runAction(action: Action, ctx: ActionContext): Promise<voi
       return;
     case 'builtin': {
       ctx.log(`builtin ${action.name}: ${action.describe}`);
-      const result = await action.run(ctx.io);
+      // Builtins are safe to repeat like every action; one whose failure is transient (an API 5xx) runs again.
+      // Each attempt is bounded by the step timeout, like a command: a check that never answers cannot hang the run.
+      const attempt = () => withDeadline(ctx.timeoutMs, ctx.signal, `builtin ${action.name} (${action.describe})`, (signal) => action.run(ctx.ioFor?.(signal) ?? ctx.io));
+      const result = await withRetries(ctx, `builtin ${action.name}`, attempt, (error, threw) => threw && isTransientError(error));
       for (const [name, value] of Object.entries(result?.outputs ?? {})) await ctx.setOutput(name, value);
       return;
     }

@@ -1,15 +1,18 @@
 import os from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pLimit from 'p-limit';
-import { createKubeReader } from '../actions/kube.js';
+import { DEFAULT_REQUEST_TIMEOUT_MS, createKubeReader } from '../actions/kube.js';
 import { runCommand } from '../actions/exec.js';
 import type { ClusterConfig, Config } from '../config/schema.js';
 import { AkictlError, AwaitingConfirmationError, GateFailedError, InterruptedError, StepFailedError } from '../errors.js';
 import { selectSteps, type Paths, type Selection } from '../plan/compile.js';
 import { outputReader } from '../plan/outputs.js';
 import { planStep, type PlannedInstance, type PlannedStep } from '../plan/plan.js';
-import type { ActionIO, DayDef, KubeReader, Probe, ProbeResult, StepDef, Target } from '../plan/types.js';
+import type { Action, ActionIO, DayDef, KubeReader, StepDef, Target } from '../plan/types.js';
 import { ActionFailedError, runAction } from './actions.js';
+import { crashPoint } from './crash-points.js';
+import { withDeadline } from './deadline.js';
+import { doneCheck, probeOnce } from './probes.js';
 import { RunLogs, newRunId } from './logs.js';
 import type { Redactor } from './redact.js';
 import type { InstanceOutcome, Reporter } from './reporter.js';
@@ -52,10 +55,19 @@ class RunServices {
     readonly logs: RunLogs,
   ) {}
 
+  /**
+   * Variables every command akictl starts gets: wrapper scripts and audit logs can tie a kubectl or istioctl
+   * call to the run and the step instance (or gate) that made it.
+   */
+  childEnv(key: string): Record<string, string> {
+    return { AKICTL_RUN_ID: this.runId, AKICTL_STEP: key };
+  }
+
   kube(cluster: ClusterConfig): Promise<KubeReader> {
     let reader = this.kubeReaders.get(cluster.name);
     if (!reader) {
-      reader = createKubeReader(cluster);
+      // No API request may outlive the step it serves.
+      reader = createKubeReader(cluster, { requestTimeoutMs: Math.min(DEFAULT_REQUEST_TIMEOUT_MS, this.rc.config.execution.stepTimeoutSeconds * 1000) });
       this.kubeReaders.set(cluster.name, reader);
       reader.catch(() => this.kubeReaders.delete(cluster.name));
     }
@@ -70,7 +82,7 @@ class RunServices {
       outputs: outputReader((key) => store.data.instances[key]?.outputs, target),
       log: (line) => this.logs.append(logKey, line),
       exec: async (argv, options = {}) => {
-        const result = await runCommand(argv, { input: options.stdin, signal, timeoutMs });
+        const result = await runCommand(argv, { input: options.stdin, signal, timeoutMs, env: this.childEnv(logKey) });
         this.logs.append(logKey, `$ ${argv.join(' ')}\nexit ${result.exitCode}${result.stdout ? `\n[stdout]\n${result.stdout}` : ''}${result.stderr ? `\n[stderr]\n${result.stderr}` : ''}`);
         if (result.spawnError) throw new Error(result.spawnError);
         if (result.aborted) throw new Error('interrupted');
@@ -116,10 +128,12 @@ export async function execute(rc: RunContext, options: ExecuteOptions): Promise<
     if (options.mode === 'resume') await runner.runPendingRestores(rc.signal);
     for (const step of selectSteps(day, options.selection)) {
       if (rc.signal.aborted) throw interruption(rc.signal);
+      crashPoint(`before:${step.id}`);
       await runner.runStep(step);
     }
     // A selection that left a restore step out (--only, --from) must not leave the destructive change behind.
     await runner.runPendingRestores(rc.signal);
+    crashPoint('end');
     run.result = 'done';
   } catch (error) {
     run.result = outcomeOf(error);
@@ -213,7 +227,16 @@ class StepRunner {
     const crashed = previous?.status === 'running';
     if (crashed) services.logs.append(key, 'was running when akictl stopped last time: its state is unknown');
     if (instance.done && !force) {
-      const check = await probeOnce(instance.done, io);
+      const check = await doneCheck(instance.done, io, rc.config, timeoutMs);
+      if (check.failed) {
+        // Not knowing is not "not done": the steps with a done check are those that must not run needlessly.
+        const message = rc.redactor.redact(`cannot tell whether ${key} is already done (checked ${check.checks} time${check.checks === 1 ? '' : 's'}): ${check.measured}`);
+        services.logs.append(key, `done check: ${instance.done.describe}: ${check.measured} (unknown: not run)`);
+        this.record(key, instance, { status: 'failed', error: message, endedAt: new Date().toISOString(), durationMs: Date.now() - started });
+        await store.save();
+        rc.reporter.instanceEnd(key, 'failed', message, Date.now() - started);
+        return { key, outcome: 'failed', message, detail: '', error: new Error(message) };
+      }
       services.logs.append(key, `done check: ${instance.done.describe}: ${check.measured} (${check.ok === true ? 'already done' : 'needs to run'})`);
       if (check.ok === true) {
         const outputs = { ...(previous?.outputs ?? {}), ...(check.outputs ?? {}) };
@@ -239,15 +262,22 @@ class StepRunner {
     await store.save();
 
     try {
-      for (const action of instance.actions) {
+      for (const [index, action] of instance.actions.entries()) {
         if (rc.signal.aborted) throw interruption(rc.signal);
-        await runAction(action, {
+        const during = `during-action:${step.id}:${index + 1}`;
+        const spawns = action.kind === 'exec' || action.kind === 'pipe';
+        if (!spawns) crashPoint(during);
+        // Commands carry their own timeout (their process group is killed) and builtins bound each attempt;
+        // anything else is bounded here.
+        const bounded = <T>(work: (signal: AbortSignal) => Promise<T>) =>
+          spawns || action.kind === 'builtin' ? work(rc.signal) : withDeadline(timeoutMs, rc.signal, actionLabel(action), work);
+        await bounded((signal) => runAction(action, {
           config: rc.config,
-          signal: rc.signal,
+          signal,
           timeoutMs,
           manifestsDir: rc.manifestsDir,
           redactor: rc.redactor,
-          io,
+          io: signal === rc.signal ? io : services.io(instance.target, key, signal, timeoutMs, step.id),
           log: (text) => services.logs.append(key, text),
           setOutput: (name, value) => {
             const current = store.data.instances[key]!;
@@ -256,7 +286,11 @@ class StepRunner {
           },
           confirmed: store.data.confirmations.includes(step.id),
           stepId: step.id,
-        });
+          env: services.childEnv(key),
+          onSpawn: spawns ? () => crashPoint(during) : undefined,
+          ioFor: (bound) => services.io(instance.target, key, bound, timeoutMs, step.id),
+        }));
+        crashPoint(`after-action:${step.id}:${index + 1}`);
       }
       if (rc.signal.aborted) throw interruption(rc.signal);
       this.record(key, instance, { status: 'done', endedAt: new Date().toISOString(), durationMs: Date.now() - started });
@@ -339,11 +373,14 @@ interface InstanceFailure {
   error: unknown;
 }
 
-async function probeOnce(probe: Probe, io: ActionIO): Promise<ProbeResult> {
-  try {
-    return await probe.run(io);
-  } catch (error) {
-    return { ok: false, measured: `check failed: ${(error as Error).message}` };
+function actionLabel(action: Action): string {
+  switch (action.kind) {
+    case 'aws':
+      return `AWS ${action.service}.${action.operation}`;
+    case 'file':
+      return `writing ${action.path}`;
+    default:
+      return `a ${action.kind} action`;
   }
 }
 
@@ -362,10 +399,11 @@ export async function runGates(
     planned.gates.map(async (gate) => {
       const io = ioFor(gate.target, gate.key, rc.signal, rc.config.execution.stepTimeoutSeconds * 1000, planned.step.id);
       const deadline = Date.now() + (options.wait ? gate.timeoutSeconds * 1000 : 0);
-      let result = await probeOnce(gate.probe, io);
+      const checkTimeoutMs = rc.config.execution.stepTimeoutSeconds * 1000;
+      let result = await probeOnce(gate.probe, io, checkTimeoutMs);
       while (result.ok === false && Date.now() + poll <= deadline && !rc.signal.aborted) {
         await sleep(poll, undefined, { signal: rc.signal }).catch(() => undefined);
-        result = await probeOnce(gate.probe, io);
+        result = await probeOnce(gate.probe, io, checkTimeoutMs);
       }
       const state: GateState = {
         gate: gate.gate.id,

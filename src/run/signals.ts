@@ -1,8 +1,10 @@
+import { signalRunningGroups } from '../actions/exec.js';
+
 /**
  * akictl owns SIGINT/SIGTERM (listr2's own handler is switched off: it exits 127 without cleanup). The first
  * signal aborts the run: running commands are stopped with their whole process group, the step is recorded
  * as interrupted, restores run, state is saved, and akictl exits 130 (143 for SIGTERM). A second signal
- * exits at once.
+ * kills the running commands' process groups and exits at once.
  */
 export function installSignalHandlers(controller: AbortController, write: (line: string) => void): () => void {
   let received = 0;
@@ -13,7 +15,9 @@ export function installSignalHandlers(controller: AbortController, write: (line:
       controller.abort(signal);
       return;
     }
-    write(`akictl: second ${signal}: exiting now; the state file may be stale (check with \`akictl status\`, then \`akictl resume\`)`);
+    // Exiting leaves no one to finish the polite SIGTERM-then-SIGKILL of running commands: kill them now.
+    const killed = signalRunningGroups('SIGKILL');
+    write(`akictl: second ${signal}: exiting now${killed ? ` (killed ${killed} running command${killed > 1 ? 's' : ''})` : ''}; the state file may be stale (check with \`akictl status\`, then \`akictl resume\`)`);
     process.exit(signal === 'SIGTERM' ? 143 : 130);
   };
   process.on('SIGINT', handler);

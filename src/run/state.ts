@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { copyFile, mkdir, readFile } from 'node:fs/promises';
+import { access, copyFile, mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
 
@@ -140,7 +140,10 @@ export class StateStore {
     try {
       text = await readFile(file, 'utf8');
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new StateStore(dir, emptyState(), false);
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+        await refuseLostState(file);
+        return new StateStore(dir, emptyState(), false);
+      }
       throw new UsageError(`state file ${file}: cannot read it (${(error as Error).message}).`, 'Check the permissions of the state directory (--state-dir).');
     }
     const data = parseState(text, file);
@@ -210,8 +213,22 @@ export class StateStore {
   }
 }
 
+// A state file gone while its backup is still there was lost (deleted, a failed restore, another working
+// directory's --state-dir): starting a new state would forget every step that ran and break the backup chain.
+async function refuseLostState(file: string): Promise<void> {
+  try {
+    await access(`${file}.bak`);
+  } catch {
+    return;
+  }
+  throw new UsageError(
+    `state file ${file} is missing but its backup ${file}.bak is there: akictl will not start a new state over a lost one.`,
+    `Restore it with \`cp ${file}.bak ${file}\` (the state before the latest run), or move ${file}.bak away too to start over (akictl will then re-check every step).`,
+  );
+}
+
 function parseState(text: string, file: string): StateData {
-  const recover = `Restore ${file}.bak (the previous good state) over it, or move the file away to start with an empty state (akictl will then re-check every step).`;
+  const recover = `Restore ${file}.bak (the previous good state) over it, or move ${file} and ${file}.bak away to start with an empty state (akictl will then re-check every step).`;
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -227,7 +244,7 @@ function parseState(text: string, file: string): StateData {
   if (data.version !== STATE_VERSION) {
     throw new UsageError(
       `state file ${file} has version ${JSON.stringify(data.version)}, this akictl reads version ${STATE_VERSION}; it was left untouched.`,
-      'Use the akictl release that wrote it, or move the file away to start over.',
+      `Use the akictl release that wrote it, or move ${file} and ${file}.bak away to start over.`,
     );
   }
   const problems: string[] = [];

@@ -1,6 +1,13 @@
 // Failures worth retrying: the API server or network blinked, not the request was wrong.
 const TRANSIENT_STDERR = [
   /connection refused/i,
+  // kubectl: "The connection to the server host:6443 was refused - did you specify the right host or port?"
+  /connection to the server \S+ was refused/i,
+  /connection timed out|no route to host/i,
+  // kubectl's "Error from server (Reason)" for the API's retryable statuses (500, 503, 504, 429).
+  /Error from server \((InternalError|ServiceUnavailable|Timeout|ServerTimeout|TooManyRequests)\)/,
+  /has prevented the request from succeeding/i,
+  /the server was unable to return a response in the time allotted/i,
   /connection reset by peer/i,
   /i\/o timeout/i,
   /TLS handshake timeout/i,

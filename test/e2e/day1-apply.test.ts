@@ -54,7 +54,7 @@ describe('akictl day 1 --apply on fake tools and a fake cluster API', () => {
     expect(installs).toHaveLength(4); // control plane + east-west gateway, two clusters
     const pairs = log.filter((e) => e.tool === 'istioctl' && e.argv[0] === 'create-remote-secret').map((e) => e.argv.join(' '));
     expect(pairs.sort()).toEqual(['create-remote-secret --name=eu-central --context=eu-central', 'create-remote-secret --name=us-west --context=us-west']);
-    expect(log.filter((e) => e.argv[0] === 'rollout' && e.argv[1] === 'restart')).toHaveLength(2);
+    expect(log.filter((e) => e.argv[0] === 'patch' && e.argv[1] === 'deployment/akidb-rest')).toHaveLength(2);
     // cacerts reached the cluster before istiod was installed there.
     for (const cluster of ['us-west', 'eu-central']) {
       const secretApply = log.findIndex((e) => e.argv.join(' ') === `apply -f - --context=${cluster}` && e.stdin?.includes('name: cacerts'));
@@ -71,7 +71,7 @@ describe('akictl day 1 --apply on fake tools and a fake cluster API', () => {
     const second = await runCli(['day', '1', '--apply'], { cwd: ws.dir, env: env() });
     expect(second.code).toBe(0);
     const again = readFakeLog(ws.dir).slice(log.length);
-    expect(again.filter((e) => e.argv[0] === 'rollout' && e.argv[1] === 'restart')).toHaveLength(0);
+    expect(again.filter((e) => e.argv[0] === 'patch')).toHaveLength(0);
     expect(second.stderr).toMatch(/day1\.root-ca: already done/);
   });
 

@@ -57,6 +57,21 @@ async function applyEffects(baseUrl, body) {
   }
 }
 
+/**
+ * `echo` makes a failing tool repeat what it was given, as some real errors do (a validation error quoting the
+ * manifest, an auth error quoting a credential): `{stream, stdin, argv, env: [NAME...]}`.
+ */
+function withEcho(rule, result, { argv, stdin, env }) {
+  const echo = rule.echo;
+  if (!echo) return result;
+  const parts = [];
+  if (echo.argv) parts.push(`command: ${argv.join(' ')}`);
+  if (echo.stdin && stdin) parts.push(`input:\n${stdin}`);
+  for (const name of echo.env ?? []) parts.push(`${name}=${env[name] ?? ''}`);
+  const stream = echo.stream === 'stdout' ? 'stdout' : 'stderr';
+  return { ...result, [stream]: `${result[stream] ?? ''}${parts.join('\n')}\n` };
+}
+
 export async function main(tool) {
   const env = process.env;
   const argv = process.argv.slice(2);
@@ -69,7 +84,8 @@ export async function main(tool) {
   const writeLog = (exit, extra = {}) => {
     if (logged || !env.AKICTL_FAKE_LOG) return;
     logged = true;
-    const line = { tool, argv, stdin, pid: process.pid, ts, seq: decision.seq, exit, rule: decision.index, ...extra };
+    // step: the akictl step instance (or gate) that made the call; ppid: the akictl process that made it.
+    const line = { tool, argv, stdin, pid: process.pid, ppid: process.ppid, step: env.AKICTL_STEP ?? null, ts, seq: decision.seq, exit, rule: decision.index, ...extra };
     // One appendFileSync per invocation: O_APPEND keeps concurrent lines whole.
     fs.appendFileSync(env.AKICTL_FAKE_LOG, JSON.stringify(line) + '\n');
   };
@@ -81,7 +97,7 @@ export async function main(tool) {
   };
 
   try {
-    decision = decide({ tool, argv, rules: loadRules(env.AKICTL_FAKE_RULES), stateBase: env.AKICTL_FAKE_LOG || env.AKICTL_FAKE_RULES || null });
+    decision = decide({ tool, argv, rules: loadRules(env.AKICTL_FAKE_RULES), stateBase: env.AKICTL_FAKE_LOG || env.AKICTL_FAKE_RULES || null, step: env.AKICTL_STEP ?? null });
   } catch (e) {
     return finish({ stderr: `fake-tool: ${e.message}\n`, exit: 97 });
   }
@@ -91,6 +107,8 @@ export async function main(tool) {
   let grandchild = null;
   for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP']) {
     process.on(signal, () => {
+      // A tool that shrugs off polite signals: only SIGKILL stops it (tests the caller's escalation).
+      if (rule?.ignoreSignals) return;
       writeLog(null, { signal });
       const exit = () => process.exit(128 + os.constants.signals[signal]);
       if (!grandchild || grandchild.exitCode !== null || grandchild.signalCode !== null) return exit();
@@ -116,7 +134,7 @@ export async function main(tool) {
   }
 
   // A failing rule decides everything and has no effect on the fake cluster.
-  if (rule && (rule.exit ?? 0) !== 0) return finish({ stdout: rule.stdout, stderr: rule.stderr, exit: rule.exit });
+  if (rule && (rule.exit ?? 0) !== 0) return finish(withEcho(rule, { stdout: rule.stdout, stderr: rule.stderr, exit: rule.exit }, { argv, stdin, env }));
 
   let result = defaultResult(tool, parsed, stdin, env);
   if (result.exit === 0 && env.AKICTL_FAKE_KUBE_URL && (tool === 'kubectl' || tool === 'istioctl')) {

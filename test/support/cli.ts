@@ -17,6 +17,8 @@ export interface FakeRule {
   tool?: 'kubectl' | 'istioctl' | 'aws';
   /** Every element must be an argv element; `~text` matches an element containing text. */
   match?: string[];
+  /** Only calls made by this step instance, or by any instance of this step id ($AKICTL_STEP). */
+  step?: string;
   /** Only the Nth matching invocation (1-based, counted across processes). */
   nth?: number;
   /** Only the first k matching invocations. */
@@ -27,6 +29,10 @@ export interface FakeRule {
   /** Never answer; a grandchild `sleep 3600` shares the process group. */
   hang?: boolean;
   delayMs?: number;
+  /** Ignore SIGTERM/SIGINT/SIGHUP: only SIGKILL stops the tool. */
+  ignoreSignals?: boolean;
+  /** A failing rule repeats what the tool was given on stderr (or stdout): its argv, stdin, variables. */
+  echo?: { stream?: 'stderr' | 'stdout'; argv?: boolean; stdin?: boolean; env?: string[] };
 }
 
 export interface FakeLogEntry {
@@ -34,6 +40,10 @@ export interface FakeLogEntry {
   argv: string[];
   stdin: string | null;
   pid: number;
+  /** The process that started the tool (akictl). */
+  ppid: number;
+  /** $AKICTL_STEP: the step instance or gate that made the call, null when not started by akictl's executor. */
+  step: string | null;
   ts: number;
   seq: number | null;
   /** null when killed by a signal or still hanging. */

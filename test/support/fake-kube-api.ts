@@ -28,6 +28,27 @@ export interface FakeKubeOptions {
   strictCrds?: boolean;
   /** Namespaces every cluster starts with (default: default, kube-system, kube-public, kube-node-lease). */
   namespaces?: string[];
+  /** Kubeconfig context name per cluster (default: the cluster's name), e.g. names with shell metacharacters. */
+  contexts?: Record<string, string>;
+}
+
+/**
+ * A fault the REST API answers with instead of the real response (the fake kubectl/istioctl effects are not
+ * affected): an HTTP error status, a delay, or no answer at all.
+ */
+export interface KubeFault {
+  cluster?: string;
+  method?: string;
+  /** Matches when the request path (without /clusters/<name>) contains this text. */
+  pathIncludes?: string;
+  /** Applies to this many matching requests, then is spent (default: every one). */
+  times?: number;
+  status?: number;
+  /** Free text in the Status message (e.g. an echoed credential). */
+  message?: string;
+  delayMs?: number;
+  /** Never answer (the connection stays open until the server closes). */
+  hang?: boolean;
 }
 
 export interface FakeKubeApi {
@@ -56,6 +77,9 @@ export interface FakeKubeApi {
   /** Run an exec effect directly (what the fake tools POST). */
   exec(req: ExecRequest): Promise<{ stdout?: string; stderr?: string; exit?: number }>;
   tokenFor(cluster: string): string;
+  /** Answer matching REST requests with a fault (see KubeFault); returns a counter of the requests it hit. */
+  injectFault(fault: KubeFault): { hits: number };
+  clearFaults(): void;
   close(): Promise<void>;
 }
 
@@ -66,14 +90,14 @@ const DEFAULT_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-
  * insecure-skip-tls-verify (KubeConfig.createAgent throws "HTTP protocol is not
  * allowed when skipTLSVerify is not set or false").
  */
-function writeKubeconfig(dir: string, url: string, clusters: readonly string[]): string {
+function writeKubeconfig(dir: string, url: string, clusters: readonly string[], contextOf: (cluster: string) => string): string {
   const config = {
     apiVersion: 'v1',
     kind: 'Config',
     clusters: clusters.map((name) => ({ name, cluster: { server: `${url}/clusters/${name}`, 'insecure-skip-tls-verify': true } })),
     users: clusters.map((name) => ({ name: `${name}-user`, user: { token: bearerToken(name) } })),
-    contexts: clusters.map((name) => ({ name, context: { cluster: name, user: `${name}-user` } })),
-    'current-context': clusters[0],
+    contexts: clusters.map((name) => ({ name: contextOf(name), context: { cluster: name, user: `${name}-user` } })),
+    'current-context': contextOf(clusters[0]!),
     preferences: {},
   };
   const file = path.join(dir, 'kubeconfig.yaml');
@@ -87,7 +111,22 @@ export async function startFakeKubeApi(options: FakeKubeOptions): Promise<FakeKu
   const store = new ObjectStore(clusters);
   const workloads = new Workloads(store, options.rolloutDelayMs ?? 0, options.loadBalancers ?? 'ip');
   const istio = new IstioEffects(store, workloads);
-  const exec = new ExecHandler({ store, workloads, istio, strictCrds: options.strictCrds ?? false }, clusters[0]!);
+  const contextOf = (cluster: string) => options.contexts?.[cluster] ?? cluster;
+  const contextClusters = new Map(clusters.map((cluster) => [contextOf(cluster), cluster]));
+  const exec = new ExecHandler({ store, workloads, istio, strictCrds: options.strictCrds ?? false }, clusters[0]!, contextClusters);
+  const faults: Array<KubeFault & { hits: number }> = [];
+  /** The first live fault matching a REST request, spent by one use. */
+  const faultFor = (cluster: string, method: string, restPath: string) => {
+    const fault = faults.find(
+      (f) =>
+        (f.times === undefined || f.hits < f.times) &&
+        (f.cluster === undefined || f.cluster === cluster) &&
+        (f.method === undefined || f.method === method) &&
+        (f.pathIncludes === undefined || restPath.includes(f.pathIncludes)),
+    );
+    if (fault) fault.hits += 1;
+    return fault;
+  };
   const rest = new KubeHttp(store);
   for (const cluster of clusters) {
     for (const name of options.namespaces ?? DEFAULT_NAMESPACES) {
@@ -121,12 +160,25 @@ export async function startFakeKubeApi(options: FakeKubeOptions): Promise<FakeKu
       res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', reason: 'NotFound', code: 404, message: `no fake cluster at ${url.pathname}` }));
       return;
     }
-    rest.handle(decodeURIComponent(m[1]!), m[2] ?? '/', url, req, res).catch(fail);
+    const cluster = decodeURIComponent(m[1]!);
+    const restPath = m[2] ?? '/';
+    const fault = faultFor(cluster, req.method ?? 'GET', restPath);
+    if (fault?.hang) return; // the client waits until it gives up or the server closes
+    const answer = () => {
+      if (fault?.status) {
+        res.writeHead(fault.status, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', reason: 'InjectedFault', code: fault.status, message: fault.message ?? `injected fault ${fault.status}` }));
+        return;
+      }
+      rest.handle(cluster, restPath, url, req, res).catch(fail);
+    };
+    if (fault?.delayMs) setTimeout(answer, fault.delayMs);
+    else answer();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'akictl-fake-kube-'));
-  const kubeconfigPath = writeKubeconfig(tmpDir, url, clusters);
+  const kubeconfigPath = writeKubeconfig(tmpDir, url, clusters, contextOf);
 
   return {
     url,
@@ -154,6 +206,14 @@ export async function startFakeKubeApi(options: FakeKubeOptions): Promise<FakeKu
     setRemoteClusterStatus: (cluster, remote, s) => istio.setRemoteClusterStatus(cluster, remote, s),
     exec: (req) => exec.handle(req),
     tokenFor: bearerToken,
+    injectFault(fault) {
+      const entry = { ...fault, hits: 0 };
+      faults.push(entry);
+      return entry;
+    },
+    clearFaults() {
+      faults.length = 0;
+    },
     async close() {
       rest.closeWatches();
       server.closeAllConnections();

@@ -41,9 +41,13 @@ export function loadRules(rulesPath) {
   return rules;
 }
 
-/** `match` elements must all appear in argv; `~text` matches any argument containing text. */
-export function ruleMatches(rule, tool, argv) {
+/**
+ * `match` elements must all appear in argv; `~text` matches any argument containing text. `step` matches the
+ * caller's $AKICTL_STEP: that step instance, or any instance of that step id (`day1.install-istio`).
+ */
+export function ruleMatches(rule, tool, argv, step = null) {
   if (rule.tool !== undefined && rule.tool !== tool) return false;
+  if (rule.step !== undefined && !(step === rule.step || (step ?? '').startsWith(`${rule.step}@`))) return false;
   return (rule.match ?? []).every((want) =>
     want.startsWith('~') ? argv.some((arg) => arg.includes(want.slice(1))) : argv.includes(want),
   );
@@ -64,12 +68,12 @@ function readCounters(file) {
  * as if matching lines were counted in the log. Counters are keyed by the rule's
  * JSON text, so rewriting the rules file mid-test starts new counts for new rules.
  */
-export function decide({ tool, argv, rules, stateBase }) {
+export function decide({ tool, argv, rules, stateBase, step = null }) {
   const evaluate = (counters) => {
     counters.seq += 1;
     let chosen = null;
     rules.forEach((rule, index) => {
-      if (!ruleMatches(rule, tool, argv)) return;
+      if (!ruleMatches(rule, tool, argv, step)) return;
       const key = JSON.stringify(rule);
       const count = (counters.rules[key] ?? 0) + 1;
       counters.rules[key] = count;
@@ -85,7 +89,11 @@ export function decide({ tool, argv, rules, stateBase }) {
   return withLock(`${stateBase}.lock`, () => {
     const counters = readCounters(countersFile);
     const result = evaluate(counters);
-    fs.writeFileSync(countersFile, JSON.stringify(counters));
+    // Written aside and renamed: a reader never sees half a file (and restart its counts) even if a lock
+    // holder stalled past STALE_LOCK_MS on a busy machine and another process took the lock over.
+    const aside = `${countersFile}.${process.pid}`;
+    fs.writeFileSync(aside, JSON.stringify(counters));
+    fs.renameSync(aside, countersFile);
     return result;
   });
 }

@@ -14,13 +14,16 @@ export class ExecHandler {
     private readonly ctx: KubectlContext,
     /** Used when a command has no --context, like kubectl's current-context. */
     private readonly currentContext: string,
+    /** Context name -> cluster name, when contexts are not named after their clusters. */
+    private readonly contextClusters: ReadonlyMap<string, string> = new Map(),
   ) {
     this.kubectl = new Kubectl(ctx);
   }
 
   async handle(req: ExecRequest): Promise<ExecResult> {
     const parsed = parseArgv(req.argv);
-    const cluster = parsed.get('context') ?? this.currentContext;
+    const context = parsed.get('context');
+    const cluster = context === undefined ? this.currentContext : (this.contextClusters.get(context) ?? context);
     if (!this.ctx.store.hasCluster(cluster)) {
       const prefix = req.tool === 'istioctl' ? 'Error' : 'error';
       return { stdout: '', stderr: `${prefix}: context "${cluster}" does not exist\n`, exit: 1 };

@@ -1,0 +1,280 @@
+// The days the reliability suites cover, one row each. A row says how to run its day fast on the fakes
+// (configuration, fake cluster objects, loopback servers), which of its commands the interrupt, timeout,
+// retry and secret suites aim at, and what its end state must look like. Covering a new day is a new row.
+import { execFileSync } from 'node:child_process';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { stringify } from 'yaml';
+import type { FakeRule } from '../../support/cli.js';
+import type { Scenario } from './scenario.js';
+
+/** A command of the day, picked by tool and argv elements (`~text`: an element containing text). */
+export interface CommandTarget {
+  /** Step id (with "dayN.") the command belongs to. */
+  step: string;
+  tool: 'kubectl' | 'istioctl' | 'aws';
+  match: string[];
+}
+
+export interface SecretCommand extends CommandTarget {
+  /** What the command carries: its stdin holds secret material that a failing run would echo. */
+  carries: string;
+}
+
+export interface DayRow {
+  day: number;
+  clusters: string[];
+  /** Flags every `--apply` of the day needs (a day with destructive steps: --yes). */
+  applyArgs: string[];
+  /** Configuration for fast runs on the fakes (short polls and timeouts). */
+  configure(raw: any, scenario: Scenario): void;
+  /** Objects the day expects to find in the clusters, loopback servers it talks to. */
+  prepare(scenario: Scenario): Promise<void>;
+  /** The end state that matters, as comparable data: equal after an uninterrupted run and after crash + resume. */
+  snapshot(scenario: Scenario): unknown;
+  /** Invariants of the end state beyond the snapshot (files, keys): the problems found. */
+  verifyEnd(scenario: Scenario): string[];
+  /** Commands that may hang for the interrupt suite: the fakes hang on them until killed. */
+  hangs: CommandTarget[];
+  /** A command of a step without a timeout of its own, for the step-timeout test. */
+  timeoutTarget: CommandTarget;
+  /** A cluster-changing command to fail transiently or permanently in the retry tests. */
+  retryTarget: CommandTarget;
+  /** Commands whose input is secret: the secrets suite makes them fail and echo that input. */
+  secretCommands: SecretCommand[];
+  /**
+   * Steps to run (`--only`) so that an action reads the Kubernetes API in-process (not through kubectl), and the
+   * API path it reads: the timeout suite makes that read hang or fail.
+   */
+  apiRead: { only: string[]; path: string };
+  /** A cheap step to make runs with (one or two commands, no gates, no API reads): lock races, state to damage. */
+  quickStep: string;
+  /** A step whose done check reads the API: after a full run it must be skipped, never redone for a failed check. */
+  apiDoneCheck?: { step: string; path: string };
+  /** Fake-tool rules every scenario of the day needs (answers the fakes cannot compute), after a test's own. */
+  baseRules?: FakeRule[];
+  /** Secret values the day's configuration holds (credentials in request headers). */
+  secrets?(scenario: Scenario): Record<string, string>;
+}
+
+/** A fake-tool rule that applies to the target command only (its tool, argv and step). */
+export function ruleFor(target: CommandTarget, rule: Omit<FakeRule, 'tool' | 'match' | 'step'>): FakeRule {
+  return { tool: target.tool, match: target.match, step: target.step, ...rule };
+}
+
+/** Short polls, timeouts and backoff: a day on the fakes in seconds, not minutes. */
+function fastExecution(raw: any): void {
+  raw.execution = { ...raw.execution, pollIntervalMs: 100, gateTimeoutSeconds: 10, retryBackoffMs: 50, stepTimeoutSeconds: 60 };
+}
+
+const APP_DEPLOYMENTS = ['akidb-rest', 'akidb-worker'];
+
+function pkiFiles(dir: string): string[] {
+  try {
+    return readdirSync(dir, { recursive: true, withFileTypes: true })
+      .filter((entry) => entry.isFile())
+      .map((entry) => path.join(entry.parentPath, entry.name));
+  } catch {
+    return [];
+  }
+}
+
+const day1: DayRow = {
+  day: 1,
+  clusters: ['us-west', 'eu-central'],
+  applyArgs: [],
+  configure(raw) {
+    fastExecution(raw);
+    // 2048-bit keys: 4096-bit generation costs seconds per key. Two deployments: a restart that must happen once
+    // per deployment is checked per deployment, not only per cluster.
+    raw.mesh.pki.keyBits = 2048;
+    raw.app.deployments = APP_DEPLOYMENTS;
+  },
+  async prepare(scenario) {
+    for (const cluster of scenario.kube.clusters) {
+      scenario.kube.ensureNamespace(cluster, 'akidb');
+      for (const name of APP_DEPLOYMENTS) scenario.kube.setDeployment(cluster, 'akidb', name, { replicas: 2 });
+    }
+  },
+  snapshot(scenario) {
+    const { kube } = scenario;
+    return Object.fromEntries(
+      kube.clusters.map((cluster) => [
+        cluster,
+        {
+          namespaces: kube.list(cluster, 'v1', 'Namespace').map((ns) => `${ns.metadata.name} ${JSON.stringify(ns.metadata.labels ?? {})}`).sort(),
+          // A restart repeated shows as one generation more.
+          deployments: kube.list(cluster, 'apps/v1', 'Deployment', 'akidb').map((d) => `${d.metadata.name} generation ${d.metadata.generation} replicas ${d.spec?.replicas}`).sort(),
+          sidecars: kube.list(cluster, 'v1', 'Pod', 'akidb').map((p) => (p.spec?.containers ?? []).some((c: { name: string }) => c.name === 'istio-proxy')).sort(),
+          secrets: kube.list(cluster, 'v1', 'Secret', 'istio-system').map((s) => `${s.metadata.name} ${Object.keys(s.data ?? s.stringData ?? {}).sort().join(',')}`).sort(),
+          operators: kube.list(cluster, 'install.istio.io/v1alpha1', 'IstioOperator', 'istio-system').map((o) => o.metadata.name).sort(),
+          gateways: kube.list(cluster, 'networking.istio.io/v1alpha3', 'Gateway', 'istio-system').map((g) => g.metadata.name).sort(),
+          peerAuthentication: kube.list(cluster, 'security.istio.io/v1beta1', 'PeerAuthentication', 'istio-system').map((p) => `${p.metadata.name} ${p.spec?.mtls?.mode}`),
+        },
+      ]),
+    );
+  },
+  verifyEnd(scenario) {
+    const problems: string[] = [];
+    const pki = path.join(scenario.stateDir, 'pki');
+    for (const file of pkiFiles(pki).filter((f) => f.endsWith('-key.pem'))) {
+      const mode = statSync(file).mode & 0o777;
+      if (mode !== 0o600) problems.push(`${path.relative(scenario.dir, file)} has mode ${mode.toString(8)}, not 600`);
+    }
+    for (const cluster of scenario.kube.clusters) {
+      const dir = path.join(pki, cluster);
+      try {
+        execFileSync('openssl', ['verify', '-CAfile', path.join(pki, 'root-cert.pem'), path.join(dir, 'ca-cert.pem')], { stdio: 'pipe' });
+      } catch (error) {
+        problems.push(`${cluster}: its intermediate does not chain to the root on disk: ${String((error as { stderr?: Buffer }).stderr ?? error).trim()}`);
+      }
+      // What istiod will use must be what is on disk: a CA regenerated after installation would split the mesh.
+      const secret = scenario.kube.get(cluster, 'v1', 'Secret', 'istio-system', 'cacerts');
+      for (const file of ['ca-cert.pem', 'root-cert.pem', 'cert-chain.pem']) {
+        const inCluster = secret?.data?.[file] ? Buffer.from(secret.data[file], 'base64').toString('utf8') : undefined;
+        let onDisk: string | undefined;
+        try {
+          onDisk = readFileSync(path.join(dir, file), 'utf8');
+        } catch {
+          onDisk = undefined;
+        }
+        if (inCluster === undefined || inCluster !== onDisk) problems.push(`${cluster}: cacerts ${file} differs from ${path.join('pki', cluster, file)}`);
+      }
+    }
+    return problems;
+  },
+  hangs: [
+    { step: 'day1.install-istio', tool: 'istioctl', match: ['install', '--context=eu-central'] },
+    { step: 'day1.remote-secrets', tool: 'istioctl', match: ['create-remote-secret', '--context=us-west'] },
+    { step: 'day1.wait-rollout', tool: 'kubectl', match: ['rollout', 'status', '--context=us-west'] },
+  ],
+  timeoutTarget: { step: 'day1.expose-services', tool: 'kubectl', match: ['apply', '--context=us-west'] },
+  retryTarget: { step: 'day1.injection-label', tool: 'kubectl', match: ['label', '--context=eu-central'] },
+  apiDoneCheck: { step: 'day1.restart-workloads', path: '/pods' },
+  apiRead: { only: ['day1.preflight'], path: '/version' },
+  quickStep: 'day1.injection-label',
+  secretCommands: [
+    { step: 'day1.cacerts-secret', tool: 'kubectl', match: ['apply', '-f', '-', '--context=eu-central'], carries: 'the intermediate CA key (Secret cacerts)' },
+    { step: 'day1.remote-secrets', tool: 'kubectl', match: ['apply', '-f', '-', '--context=us-west'], carries: 'a remote-secret kubeconfig with its service-account token' },
+  ],
+};
+
+/** A loopback HTTP server closed with the scenario; returns its base URL. */
+async function serve(scenario: Scenario, handler: http.RequestListener): Promise<string> {
+  const server = http.createServer(handler);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  scenario.onClose(async () => {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+  return `127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+/** What `kubectl get --raw …/proxy/api/v1/status/config` prints for a Prometheus with external label cluster. */
+function prometheusConfig(cluster: string): string {
+  return JSON.stringify({ status: 'success', data: { yaml: stringify({ global: { scrape_interval: '15s', external_labels: { cluster } } }) } });
+}
+
+const DAY5_REPLICAS = 3;
+const DAY5_API_KEY = 'Bearer day5-api-key-DO-NOT-LEAK-7d41c0e9a2b35f68';
+
+const day5: DayRow = {
+  day: 5,
+  clusters: ['us-west', 'eu-central'],
+  applyArgs: ['--yes'],
+  baseRules: ['us-west', 'eu-central'].map((cluster) => ({ tool: 'kubectl' as const, match: ['get', '--raw', `--context=${cluster}`], exit: 0, stdout: prometheusConfig(cluster) })),
+  async prepare(scenario) {
+    const { kube } = scenario;
+    for (const cluster of kube.clusters) {
+      kube.ensureNamespace(cluster, 'akidb');
+      kube.setDeployment(cluster, 'akidb', 'akidb-rest', { replicas: DAY5_REPLICAS });
+    }
+    kube.installCrds('us-west', 'chaos-mesh');
+    // Chaos Mesh's controller as akictl sees it: a NetworkChaos becomes AllInjected once it exists.
+    const controller = setInterval(() => {
+      const chaos = kube.get('us-west', 'chaos-mesh.org/v1alpha1', 'NetworkChaos', 'akidb', 'network-delay');
+      if (chaos && !chaos.status) kube.put('us-west', { ...chaos, status: { conditions: [{ type: 'Selected', status: 'True' }, { type: 'AllInjected', status: 'True' }] } });
+    }, 20);
+    scenario.onClose(() => clearInterval(controller));
+    // The global API (load test, failover probes) and Thanos query (cluster label values, p95).
+    scenario.vars.app = await serve(scenario, (req, res) => {
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end('{"embedding": [0.1, 0.2]}');
+      });
+    });
+    scenario.vars.thanos = await serve(scenario, (req, res) => {
+      const url = req.url ?? '';
+      const body = url.startsWith('/api/v1/label/cluster/values')
+        ? { status: 'success', data: ['eu-central', 'us-west'] }
+        : url.startsWith('/api/v1/query')
+          ? { status: 'success', data: { resultType: 'vector', result: [{ metric: {}, value: [1700000000, '0.042'] }] } }
+          : undefined;
+      res.writeHead(body ? 200 : 404, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(body ?? { status: 'error' }));
+    });
+  },
+  configure(raw, scenario) {
+    fastExecution(raw);
+    raw.app.host = scenario.vars.app;
+    raw.traffic = { ...raw.traffic, scheme: 'http', requestTimeoutMs: 2000, headers: { ...raw.traffic.headers, Authorization: DAY5_API_KEY } };
+    raw.observability.thanos = { ...raw.observability.thanos, queryUrl: `http://${scenario.vars.thanos}`, endpoints: { 'eu-central': 'thanos-eu.example.com:10901' } };
+    raw.load = { ...raw.load, run: { threads: 1, connections: 2, duration: '1s' }, reduced: { threads: 1, connections: 2, duration: '1s' } };
+    raw.failover = { ...raw.failover, probeIntervalMs: 100, probeRequests: 2, timeoutSeconds: 10, rolloutTimeoutSeconds: 10 };
+    raw.chaos = { ...raw.chaos, injectTimeoutSeconds: 5, deleteTimeoutSeconds: 5, samples: 2, sampleIntervalMs: 100 };
+  },
+  snapshot(scenario) {
+    const { kube } = scenario;
+    const names = (list: Array<{ metadata: { name: string } }>) => list.map((o) => o.metadata.name).sort();
+    return Object.fromEntries(
+      kube.clusters.map((cluster) => [
+        cluster,
+        {
+          // Generations are left out: the drill may legitimately run again (it has no done check).
+          app: kube.list(cluster, 'apps/v1', 'Deployment', 'akidb').map((d) => `${d.metadata.name} replicas ${d.spec?.replicas}`).sort(),
+          pods: kube.list(cluster, 'v1', 'Pod', 'akidb').length,
+          observability: {
+            deployments: kube.list(cluster, 'apps/v1', 'Deployment', 'observability').map((d) => `${d.metadata.name} replicas ${d.spec?.replicas}`).sort(),
+            services: names(kube.list(cluster, 'v1', 'Service', 'observability')),
+            configMaps: names(kube.list(cluster, 'v1', 'ConfigMap', 'observability')),
+          },
+          networkChaos: cluster === 'us-west' ? names(kube.list(cluster, 'chaos-mesh.org/v1alpha1', 'NetworkChaos', 'akidb')) : [],
+        },
+      ]),
+    );
+  },
+  verifyEnd(scenario) {
+    const problems: string[] = [];
+    const primary = scenario.kube.get('us-west', 'apps/v1', 'Deployment', 'akidb', 'akidb-rest');
+    if (primary?.spec?.replicas !== DAY5_REPLICAS) problems.push(`the primary's akidb-rest has ${primary?.spec?.replicas} replicas, not the ${DAY5_REPLICAS} it had before the drill`);
+    if (scenario.kube.list('us-west', 'chaos-mesh.org/v1alpha1', 'NetworkChaos', 'akidb').length > 0) problems.push('a NetworkChaos is still injected');
+    return problems;
+  },
+  hangs: [
+    { step: 'day5.failover-drill', tool: 'kubectl', match: ['scale', '--replicas=0'] },
+    { step: 'day5.chaos-inject', tool: 'kubectl', match: ['apply'] },
+  ],
+  timeoutTarget: { step: 'day5.observability-namespace', tool: 'kubectl', match: ['apply'] },
+  retryTarget: { step: 'day5.observability-namespace', tool: 'kubectl', match: ['apply'] },
+  secretCommands: [],
+  apiRead: { only: ['day5.observability-namespace', 'day5.thanos-query', 'day5.thanos-address'], path: '/services/thanos-query' },
+  quickStep: 'day5.observability-namespace',
+  secrets: () => ({ 'API key in traffic.headers': DAY5_API_KEY.slice('Bearer '.length) }),
+};
+
+/** Every day the suites cover. */
+export const DAYS: DayRow[] = [day1, day5];
+
+/**
+ * A day without a row of its own, for checks that stop before anything runs (bad flags, damaged state,
+ * rendering): the first row's fakes and configuration, that day's number, --yes for destructive steps.
+ */
+export function planOnlyRow(day: number): DayRow {
+  return DAYS.find((row) => row.day === day) ?? { ...DAYS[0]!, day, applyArgs: ['--yes'] };
+}
+
+/** The longest days get the crash suite (every boundary and the middle of every step). */
+export const CRASH_DAYS: DayRow[] = [day1, day5];
