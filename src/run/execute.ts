@@ -92,7 +92,7 @@ class RunServices {
       registerSecret: (value) => this.rc.redactor.addDocument(value),
       measure: (name, value, unit) => {
         store.data.measurements[name] = { value, unit, step: stepId, day: this.rc.day.day, at: new Date().toISOString(), runId: this.runId };
-        void store.save();
+        store.queueSave();
       },
     };
   }
@@ -177,7 +177,7 @@ class StepRunner {
   async runStep(step: StepDef): Promise<void> {
     const { rc } = this;
     // Before waiting for a person, put everything done so far on disk.
-    if (step.destructive && !this.options.yes) await rc.store.save();
+    if (step.destructive && !this.options.yes) await rc.store.flush();
     if (step.destructive && !this.options.yes && !(await rc.confirmDestructive(step))) {
       throw new StepFailedError(`step ${step.id} is destructive and was not confirmed.`, 'Re-run with --yes to confirm destructive steps.');
     }
@@ -227,6 +227,7 @@ class StepRunner {
     const crashed = previous?.status === 'running';
     if (crashed) services.logs.append(key, 'was running when akictl stopped last time: its state is unknown');
     if (instance.done && !force) {
+      await store.flush();
       const check = await doneCheck(instance.done, io, rc.config, timeoutMs);
       if (check.failed) {
         // Not knowing is not "not done": the steps with a done check are those that must not run needlessly.
@@ -296,9 +297,10 @@ class StepRunner {
       this.record(key, instance, { status: 'done', endedAt: new Date().toISOString(), durationMs: Date.now() - started });
       const restoring = store.data.pendingRestores.findIndex((p) => p.step === step.id && p.target === instance.targetName);
       if (restoring >= 0) store.data.pendingRestores.splice(restoring, 1);
-      // On disk before anything else starts: a finished instance must never look unfinished to resume, which
-      // would run it again (a restart, a scale-down) when it has no done check.
-      await store.save();
+      // On disk before anything else reaches a cluster (a finished instance must never look unfinished to
+      // resume, which would run it again when it has no done check): every later move flushes first, and the
+      // next instance's `running` save carries this one when it starts at once.
+      store.queueSave();
       rc.reporter.instanceEnd(key, 'done', '', Date.now() - started);
       return undefined;
     } catch (error) {
@@ -334,6 +336,7 @@ class StepRunner {
 
   async runGates(planned: PlannedStep): Promise<void> {
     if (planned.gates.length === 0) return;
+    await this.rc.store.flush();
     const results = await runGates(planned, this.rc, this.services.io.bind(this.services), this.run.id, { wait: true });
     const failed = results.filter((gate) => gate.status === 'fail');
     if (failed.length > 0) {

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -36,6 +36,37 @@ describe('state store', () => {
     await Promise.all(saves);
     expect(store.data.serial).toBeLessThan(50);
     expect((await StateStore.open(dir)).data.confirmations).toHaveLength(50);
+  });
+
+  it('puts a finished transition and the next one started in the same turn into one write', async () => {
+    const store = await StateStore.open(dir);
+    await store.save();
+    const before = store.writes;
+    store.data.confirmations.push('finished');
+    store.queueSave();
+    // The executor's way from one instance's end to the next one's start: promise hops, no I/O.
+    for (let hop = 0; hop < 50; hop += 1) await Promise.resolve();
+    store.data.confirmations.push('started');
+    await store.save();
+    expect(store.writes - before).toBe(1);
+    expect((await StateStore.open(dir)).data.confirmations).toEqual(['finished', 'started']);
+  });
+
+  it('does not lose a queued save whose write failed: the next flush writes it, or throws', async () => {
+    const stateDir = path.join(dir, 'state');
+    const store = await StateStore.open(stateDir);
+    await store.save();
+    // The directory replaced by a file: every write fails until it is back.
+    await rm(stateDir, { recursive: true });
+    await writeFile(stateDir, 'not a directory');
+    store.data.confirmations.push('finished');
+    store.queueSave();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await expect(store.flush()).rejects.toThrow();
+    await rm(stateDir);
+    await mkdir(stateDir);
+    await store.flush();
+    expect((await StateStore.open(stateDir)).data.confirmations).toEqual(['finished']);
   });
 
   it.each([
