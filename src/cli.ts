@@ -132,6 +132,11 @@ function buildProgram(argv: string[], setExit: (code: number) => void): Command 
 }
 
 export async function main(argv: string[]): Promise<void> {
+  // A reader that closed the pipe early (`akictl day 1 | head`) has what it wanted. The rest of stdout is
+  // dropped and the command carries on: an apply must still save its state and stop its children normally.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_DESTROYED') throw error;
+  });
   let code: number = ExitCode.ok;
   const program = buildProgram(argv, (value) => {
     code = value;

@@ -1,8 +1,9 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { fakeEnv, readFakeLog, runCli, tmpWorkspace } from '../support/cli.js';
+import { AKICTL_BIN, fakeEnv, readFakeLog, runCli, tmpWorkspace } from '../support/cli.js';
 import { validateManifestsYaml } from '../support/schemas.js';
 import { clusterEntries, writeTestConfig } from './config.js';
 
@@ -31,6 +32,15 @@ describe('akictl day 1 (dry-run)', () => {
     const heredocs = [...result.stdout.matchAll(/<<'(EOF\w*)'\n([\s\S]*?)\n\1\n/g)].map((m) => m[2]!);
     expect(heredocs.length).toBeGreaterThanOrEqual(10);
     for (const body of heredocs) expect(validateManifestsYaml(body).errors).toEqual([]);
+  });
+
+  it.each(['day 1 --output json', 'day 5', '--help'])('stops quietly with exit 0 when the reader has closed the pipe (akictl %s | head)', (command) => {
+    const args = command.split(' ');
+    // The reader closes its end before akictl writes a byte, as `head` does once it has its lines: every write
+    // then meets EPIPE, whatever the timing.
+    const out = execFileSync('bash', ['-c', `"${process.execPath}" "${AKICTL_BIN}" "$@" 2>"${ws.dir}/stderr" | { exec 0<&-; sleep 1; }; echo "\${PIPESTATUS[0]}"`, 'akictl', ...args], { cwd: ws.dir, encoding: 'utf8' });
+    expect(out.trim()).toBe('0');
+    expect(readFileSync(path.join(ws.dir, 'stderr'), 'utf8')).toBe('');
   });
 
   it('--output json prints the same plan as data', async () => {
