@@ -71,7 +71,8 @@ export interface ActionIO {
   /** Outputs already known (earlier steps and earlier actions of this instance). */
   outputs: OutputReader;
   log(line: string): void;
-  exec(argv: string[], options?: { stdin?: string; okExitCodes?: number[] }): Promise<{ exitCode: number; stdout: string; stderr: string }>;
+  /** `env` adds variables for this child only: values kept out of its argv, of files and of the step log. */
+  exec(argv: string[], options?: { stdin?: string; okExitCodes?: number[]; env?: Record<string, string> }): Promise<{ exitCode: number; stdout: string; stderr: string }>;
   kube(cluster: ClusterConfig): Promise<KubeReader>;
   registerSecret(value: string): void;
   /** Persist a measured value (seconds, ms, req/s...) for gates and the report. */

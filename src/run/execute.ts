@@ -82,7 +82,7 @@ class RunServices {
       outputs: outputReader((key) => store.data.instances[key]?.outputs, target),
       log: (line) => this.logs.append(logKey, line),
       exec: async (argv, options = {}) => {
-        const result = await runCommand(argv, { input: options.stdin, signal, timeoutMs, env: this.childEnv(logKey) });
+        const result = await runCommand(argv, { input: options.stdin, signal, timeoutMs, env: { ...options.env, ...this.childEnv(logKey) } });
         this.logs.append(logKey, `$ ${argv.join(' ')}\nexit ${result.exitCode}${result.stdout ? `\n[stdout]\n${result.stdout}` : ''}${result.stderr ? `\n[stderr]\n${result.stderr}` : ''}`);
         if (result.spawnError) throw new Error(result.spawnError);
         if (result.aborted) throw new Error('interrupted');

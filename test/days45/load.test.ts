@@ -7,7 +7,7 @@ import { LatencyHistogram, luaString, parseWrkResult, runLoadTest, wrkScript, ty
 // A small loopback API: answers POST /api/v1/embed after a short, varying delay, and remembers what it got.
 let server: http.Server;
 let baseUrl: string;
-const received: Array<{ method: string; url: string; body: string; contentType: string | undefined }> = [];
+const received: Array<{ method: string; url: string; body: string; contentType: string | undefined; authorization?: string | undefined }> = [];
 
 beforeAll(async () => {
   let n = 0;
@@ -15,7 +15,7 @@ beforeAll(async () => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
-      if (received.length < 50) received.push({ method: req.method ?? '', url: req.url ?? '', body: Buffer.concat(chunks).toString('utf8'), contentType: req.headers['content-type'] });
+      if (received.length < 50) received.push({ method: req.method ?? '', url: req.url ?? '', body: Buffer.concat(chunks).toString('utf8'), contentType: req.headers['content-type'], authorization: req.headers.authorization });
       // 0-4 ms: enough spread that p50, p95 and p99 are not all the same bucket.
       setTimeout(() => {
         res.writeHead(req.method === 'POST' && req.url === '/api/v1/embed' ? 200 : 404, { 'content-type': 'application/json' });
@@ -35,15 +35,17 @@ afterAll(async () => {
 const io = {
   signal: new AbortController().signal,
   log: () => undefined,
-  exec: async (argv: string[]) => {
-    const result = await runCommand(argv, { timeoutMs: 20_000 });
+  exec: async (argv: string[], options: { env?: Record<string, string> } = {}) => {
+    const result = await runCommand(argv, { timeoutMs: 20_000, env: options.env });
     if (result.spawnError) throw new Error(result.spawnError);
     return result;
   },
 };
 
+const AUTHORIZATION = 'Bearer wrk-s3cr"et-token';
+
 function spec(body: string): LoadSpec {
-  return { url: `${baseUrl}/api/v1/embed`, method: 'POST', headers: { 'Content-Type': 'application/json' }, body, threads: 2, connections: 4, durationSeconds: 1, timeoutMs: 2000 };
+  return { url: `${baseUrl}/api/v1/embed`, method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: AUTHORIZATION }, body, threads: 2, connections: 4, durationSeconds: 1, timeoutMs: 2000 };
 }
 
 describe('load test', () => {
@@ -58,7 +60,11 @@ describe('load test', () => {
     expect(result.p50Ms).toBeGreaterThan(0);
     expect(result.p50Ms).toBeLessThanOrEqual(result.p95Ms);
     expect(result.p95Ms).toBeLessThanOrEqual(result.p99Ms);
-    expect(received[0]).toEqual({ method: 'POST', url: '/api/v1/embed', body, contentType: 'application/json' });
+    expect(received[0]).toEqual({ method: 'POST', url: '/api/v1/embed', body, contentType: 'application/json', authorization: AUTHORIZATION });
+    // The credential reaches wrk through its environment, never through the script file on disk.
+    const script = wrkScript(spec(body));
+    expect(script.text).not.toContain('s3cr');
+    expect(Object.values(script.env)).toContain(AUTHORIZATION);
   });
 
   it('falls back to autocannon when wrk is not on PATH, with p95 computed from the response times', async () => {
@@ -84,7 +90,7 @@ describe('load test', () => {
 
   it('escapes every byte that could end a Lua string early', () => {
     expect(luaString('a"b\\c\nd')).toBe('"a\\"b\\\\c\\10d"');
-    expect(wrkScript({ method: 'POST', headers: { 'X-A': 'x"y' }, body: ']]' })).toContain('wrk.headers["X-A"] = "x\\"y"');
+    expect(wrkScript({ method: 'POST', headers: {}, body: 'a"]]' }).text).toContain('wrk.body = "a\\"]]"');
   });
 
   it('computes nearest-rank percentiles from the histogram', () => {
