@@ -26,6 +26,18 @@ export interface CommandOptions {
 /** Process groups of the commands running now: a second Ctrl-C kills them before akictl exits. */
 const runningGroups = new Set<number>();
 
+/** Told of every command started and ended, so that a later run can stop what a killed one left running. */
+export interface SpawnJournal {
+  started(pgid: number, program: string, step: string | undefined): void;
+  ended(pgid: number): void;
+}
+
+let journal: SpawnJournal | undefined;
+
+export function setSpawnJournal(next: SpawnJournal | undefined): void {
+  journal = next;
+}
+
 /** Sends `signal` to the process group of every command still running (synchronous: safe right before exit). */
 export function signalRunningGroups(signal: NodeJS.Signals): number {
   for (const pid of runningGroups) signalGroup(pid, signal);
@@ -55,7 +67,10 @@ export async function runCommand(argv: string[], options: CommandOptions = {}): 
     // The default 100 MB cap is fine; encoding stays utf8.
   });
   const group = child.pid;
-  if (group !== undefined) runningGroups.add(group);
+  if (group !== undefined) {
+    runningGroups.add(group);
+    journal?.started(group, file, options.env?.AKICTL_STEP);
+  }
   options.onSpawn?.();
   let timedOut = false;
   let aborted = false;
@@ -95,7 +110,10 @@ export async function runCommand(argv: string[], options: CommandOptions = {}): 
       durationMs: Date.now() - started,
     };
   } finally {
-    if (group !== undefined) runningGroups.delete(group);
+    if (group !== undefined) {
+      runningGroups.delete(group);
+      journal?.ended(group);
+    }
     if (timer) clearTimeout(timer);
     if (escalation) clearTimeout(escalation);
     options.signal?.removeEventListener('abort', onAbort);

@@ -5,6 +5,7 @@ import { ExitCode, UsageError } from '../errors.js';
 import { selectSteps, checkClusterSelection, type Selection } from '../plan/compile.js';
 import type { DayDef, StepDef } from '../plan/types.js';
 import { execute, type RunSummary } from '../run/execute.js';
+import { journalCommands, stopLeftoverCommands } from '../run/leftovers.js';
 import { acquireLock } from '../run/lock.js';
 import { redactor } from '../run/redact.js';
 import { createReporter } from '../run/progress.js';
@@ -53,6 +54,8 @@ export async function runApply(session: Session, request: ApplyRequest): Promise
   await checkRequest(session, request);
   const write = (line: string) => process.stderr.write(`${line}\n`);
   const lock = await acquireLock(session.stateDir, request.command, write);
+  await stopLeftoverCommands(session.stateDir, write);
+  const stopJournal = journalCommands(session.stateDir);
   const controller = new AbortController();
   const removeHandlers = installSignalHandlers(controller, write);
   const reporter = await createReporter(session.global);
@@ -85,6 +88,7 @@ export async function runApply(session: Session, request: ApplyRequest): Promise
     throw error;
   } finally {
     removeHandlers();
+    stopJournal();
     await lock.release();
     if (failure) {
       const store = await StateStore.open(session.stateDir).catch(() => undefined);
