@@ -1,5 +1,5 @@
 import { lagMeasurement, replicationCanary } from '../src/actions/canary.js';
-import { bucketsReachable } from '../src/actions/s3.js';
+import { bucketsReachable, noForeignReplicationRules } from '../src/actions/s3.js';
 import { latestJobSucceeded } from '../src/gates/cronjob.js';
 import { objectsExist } from '../src/gates/objects.js';
 import { replicationMatches, versioningEnabled } from '../src/gates/s3.js';
@@ -49,13 +49,14 @@ const day3: DayDef = {
     {
       id: 'day3.replication',
       title: 'Replication from each bucket to every other bucket',
-      why: 'The seed configured EU→US only and assumed US→EU existed; each bucket gets a rule per other bucket. Its ReplicationTime lacked Metrics (S3 answers InvalidRequest); DeleteMarkerReplication, Priority and Filter are kept, ReplicaModifications is added so metadata edits flow both ways. Roles come from replication.roleArns. PutBucketReplication replaces the bucket\'s whole configuration: skipped when it already matches.',
+      why: 'The seed configured EU→US only and assumed US→EU existed; each bucket gets a rule per other bucket. Its ReplicationTime lacked Metrics (S3 answers InvalidRequest); DeleteMarkerReplication, Priority and Filter are kept, ReplicaModifications is added so metadata edits flow both ways. Roles come from replication.roleArns. PutBucketReplication replaces the bucket\'s whole configuration: skipped when it already matches, and refused while the bucket holds rules akictl does not manage (unless replication.replaceForeignRules).',
       scope: 'per-cluster',
       done: (ctx) => replicationMatches(ctx.config, ctx.cluster),
       actions: (ctx) =>
         peersOf(ctx.config, ctx.cluster).length === 0
           ? []
           : [
+              ...(ctx.config.replication.replaceForeignRules ? [] : [noForeignReplicationRules(ctx.config, ctx.cluster)]),
               {
                 kind: 'aws',
                 service: 's3',

@@ -1,7 +1,8 @@
-import type { Config } from '../config/schema.js';
+import type { ClusterConfig, Config } from '../config/schema.js';
 import type { BuiltinAction } from '../plan/types.js';
 import { shellLine } from '../render/shell.js';
-import { callAws, describeAwsError } from './aws.js';
+import { foreignRules, replicationConfiguration } from '../replication/configuration.js';
+import { awsErrorName, callAws, describeAwsError } from './aws.js';
 import { HintedError } from './hinted-error.js';
 
 /** Every cluster's bucket exists, is reachable with these credentials and lives in the cluster's region. */
@@ -38,6 +39,37 @@ export function bucketsReachable(config: Config): BuiltinAction {
           'Check clusters[].bucket and clusters[].region, and that the credentials (AWS_PROFILE or AWS_* variables) may read them. The buckets exist since Week 7; akictl does not create them.',
         );
       }
+    },
+  };
+}
+
+/**
+ * PutBucketReplication replaces a bucket's whole replication configuration: rules another team or tool put
+ * there would be deleted without a word. Unless replication.replaceForeignRules says so, the put is refused
+ * while the bucket holds rules akictl does not manage.
+ */
+export function noForeignReplicationRules(config: Config, cluster: ClusterConfig): BuiltinAction {
+  const wanted = replicationConfiguration(config, cluster);
+  return {
+    kind: 'builtin',
+    name: 'no-foreign-replication-rules',
+    describe: `refuse to replace replication rules of ${cluster.bucket} other than ${wanted.Rules.map((rule) => rule.ID).join(', ')} (replication.replaceForeignRules: false)`,
+    equivalent: [shellLine(['aws', 's3api', 'get-bucket-replication', '--bucket', cluster.bucket, '--region', cluster.region, '--query', 'ReplicationConfiguration.Rules[].ID'])],
+    params: { bucket: cluster.bucket, managedRules: wanted.Rules.map((rule) => rule.ID) },
+    async run(io) {
+      let actual: { ReplicationConfiguration?: { Rules?: Array<{ ID?: string }> } };
+      try {
+        actual = await callAws(io, 's3', 'GetBucketReplication', { Bucket: cluster.bucket }, cluster.region);
+      } catch (error) {
+        if (awsErrorName(error) === 'ReplicationConfigurationNotFoundError') return;
+        throw error;
+      }
+      const foreign = foreignRules(wanted, actual.ReplicationConfiguration);
+      if (foreign.length === 0) return;
+      throw new HintedError(
+        `bucket ${cluster.bucket} has replication rules akictl does not manage (${foreign.join(', ')}): PutBucketReplication would delete them`,
+        `Check who owns them (aws s3api get-bucket-replication --bucket ${cluster.bucket}). To let akictl replace the configuration, set replication.replaceForeignRules: true.`,
+      );
     },
   };
 }

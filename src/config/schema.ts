@@ -195,6 +195,10 @@ const ReplicationSchema = z.strictObject({
     })
     .describe('Replication role per source cluster (its bucket replicates to every other bucket); Day 3 needs one for every cluster. The defaults use a PLACEHOLDER account.'),
   prefix: z.string().default('').describe('Replicate only keys under this prefix ("" = every object).'),
+  replaceForeignRules: z
+    .boolean()
+    .default(false)
+    .describe('PutBucketReplication replaces the whole configuration: when false, a bucket holding replication rules akictl does not manage stops Day 3 instead of losing them.'),
   lagThresholdSeconds: z.number().positive().default(900).describe('Canary lag above this fails the gate (S3 RTC promises 15 minutes).'),
   canary: z
     .strictObject({

@@ -19,8 +19,10 @@ export function peersOf(config: Config, cluster: ClusterConfig): ClusterConfig[]
   return config.clusters.filter((other) => other.name !== cluster.name);
 }
 
+const RULE_PREFIX = 'akictl-';
+
 export function ruleId(source: ClusterConfig, destination: ClusterConfig): string {
-  return `akictl-${source.name}-to-${destination.name}`;
+  return `${RULE_PREFIX}${source.name}-to-${destination.name}`;
 }
 
 /**
@@ -74,8 +76,12 @@ export function differences(wanted: unknown, actual: unknown, at = ''): string[]
   return wanted === actual ? [] : [`${at}: ${JSON.stringify(actual)} instead of ${JSON.stringify(wanted)}`];
 }
 
-/** Rules on the bucket that akictl does not manage: PutBucketReplication replaces the whole configuration. */
+/**
+ * Rules on the bucket that akictl does not manage: PutBucketReplication replaces the whole configuration.
+ * Rules named like akictl's (`akictl-<source>-to-<destination>`) are its own, also those of a cluster
+ * removed from the configuration since: replacing them is the point.
+ */
 export function foreignRules(wanted: { Rules: Array<{ ID: string }> }, actual: { Rules?: Array<{ ID?: string }> } | undefined): string[] {
   const ours = new Set(wanted.Rules.map((rule) => rule.ID));
-  return (actual?.Rules ?? []).map((rule) => rule.ID ?? '(no id)').filter((id) => !ours.has(id));
+  return (actual?.Rules ?? []).map((rule) => rule.ID ?? '(no id)').filter((id) => !ours.has(id) && !id.startsWith(RULE_PREFIX));
 }

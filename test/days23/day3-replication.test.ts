@@ -113,6 +113,39 @@ describe('day 3 S3 replication', () => {
     expect(s3.buckets.get(US)?.replication).toBeUndefined();
   });
 
+  describe('rules akictl does not manage', () => {
+    const foreign = { ID: 'analytics-to-archive', Status: 'Enabled', Priority: 9, Filter: { Prefix: 'analytics/' }, DeleteMarkerReplication: { Status: 'Disabled' }, Destination: { Bucket: 'arn:aws:s3:::akidb-archive' } };
+    const withRules = (...rules: Array<Record<string, unknown>>) => {
+      for (const bucket of [US, EU]) s3.buckets.get(bucket)!.versioning = 'Enabled';
+      s3.buckets.get(US)!.replication = { Role: 'arn:aws:iam::123456789012:role/analytics', Rules: rules };
+    };
+
+    it('are not deleted: the put is refused naming them, and the other bucket is still configured', async () => {
+      withRules(foreign);
+      const run = await runDay(day3, config, tempStateDir(), { selection: { only: ['replication'] } });
+      expect(run.ok).toBe(false);
+      expect(run.error?.message).toContain(`bucket ${US} has replication rules akictl does not manage (analytics-to-archive): PutBucketReplication would delete them`);
+      expect(run.error?.message).toContain('replication.replaceForeignRules: true');
+      expect(putsTo(US, PutBucketReplicationCommand)).toBe(0);
+      expect(s3.buckets.get(US)?.replication?.Rules).toEqual([foreign]);
+      expect(putsTo(EU, PutBucketReplicationCommand)).toBe(1);
+    });
+
+    it('are replaced when replication.replaceForeignRules says so', async () => {
+      withRules(foreign);
+      const run = await runDay(day3, testConfig({ replication: { replaceForeignRules: true, canary: { pollIntervalMs: 50, timeoutSeconds: 5 } } }), tempStateDir(), { selection: { only: ['replication'] } });
+      expect(run.error?.message).toBeUndefined();
+      expect(s3.buckets.get(US)?.replication?.Rules?.map((rule) => rule.ID)).toEqual(['akictl-us-west-to-eu-central']);
+    });
+
+    it("an older akictl rule (a cluster since removed) is akictl's own and is replaced", async () => {
+      withRules({ ...foreign, ID: 'akictl-us-west-to-ap-south' });
+      const run = await runDay(day3, config, tempStateDir(), { selection: { only: ['replication'] } });
+      expect(run.error?.message).toBeUndefined();
+      expect(s3.buckets.get(US)?.replication?.Rules?.map((rule) => rule.ID)).toEqual(['akictl-us-west-to-eu-central']);
+    });
+  });
+
   it('after a failure in the middle of the day, resume does not re-put what was done', async () => {
     const dir = tempStateDir();
     s3.failOnce('PutBucketReplication', US, new InvalidRequest({ message: 'Replication configuration cannot be applied to an Object Lock enabled bucket', $metadata: { httpStatusCode: 400 } }));

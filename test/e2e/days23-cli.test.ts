@@ -41,11 +41,12 @@ describe('akictl day 2 / day 3 dry-run', () => {
     const plan = JSON.parse(result.stdout);
     expect(plan.steps.map((step: { id: string }) => step.id)).toEqual(['day3.preflight', 'day3.versioning', 'day3.replication', 'day3.canary', 'day3.model-cache-sync']);
     const replication = plan.steps.find((step: { id: string }) => step.id === 'day3.replication');
-    expect(replication.instances.map((i: any) => [i.target, i.actions[0].operation, i.actions[0].region, i.actions[0].input.Bucket])).toEqual([
-      ['us-west', 'PutBucketReplication', 'us-west-1', 'akidb-models-us-west'],
-      ['eu-central', 'PutBucketReplication', 'eu-central-1', 'akidb-models-eu-central'],
+    // First the guard against deleting rules akictl does not manage, then the put.
+    expect(replication.instances.map((i: any) => [i.target, i.actions[0].name, i.actions[1].operation, i.actions[1].region, i.actions[1].input.Bucket])).toEqual([
+      ['us-west', 'no-foreign-replication-rules', 'PutBucketReplication', 'us-west-1', 'akidb-models-us-west'],
+      ['eu-central', 'no-foreign-replication-rules', 'PutBucketReplication', 'eu-central-1', 'akidb-models-eu-central'],
     ]);
-    expect(replication.instances[0].actions[0].cli).toMatch(/^aws s3api put-bucket-replication --region us-west-1 --cli-input-json /);
+    expect(replication.instances[0].actions[1].cli).toMatch(/^aws s3api put-bucket-replication --region us-west-1 --cli-input-json /);
     const canary = plan.steps.find((step: { id: string }) => step.id === 'day3.canary');
     expect(canary.instances.map((i: any) => i.target)).toEqual(['us-west->eu-central', 'eu-central->us-west']);
     expect(canary.gates.map((gate: any) => [gate.id, gate.expected])).toEqual([
