@@ -125,6 +125,8 @@ export const day4: DayRow = {
     mkdirSync(scenario.vars.source, { recursive: true });
   },
   configure(raw, scenario) {
+    // The other rows' fast execution (short polls, timeouts and backoff); Jaeger's query API is configured
+    // (its discovered address would mean port 16686), the discovered address still goes to the collectors.
     raw.execution = { ...raw.execution, pollIntervalMs: 100, gateTimeoutSeconds: 10, retryBackoffMs: 50, stepTimeoutSeconds: 60 };
     raw.tracing = { ...raw.tracing, jaeger: { ...raw.tracing?.jaeger, queryUrl: `http://${scenario.vars.jaeger}` }, testRequests: { count: 2 } };
     raw.traffic = {
