@@ -214,6 +214,10 @@ class StepRunner {
     const started = Date.now();
     const timeoutMs = (step.timeoutSeconds ?? rc.config.execution.stepTimeoutSeconds) * 1000;
     const io = services.io(instance.target, key, rc.signal, timeoutMs, step.id);
+    // A confirmation answers the pause it was given for (`resume --confirm`) and is used up when the step
+    // finishes; a later run passes without asking only when the operator already confirmed these very inputs:
+    // who confirmed building and pushing v1.1.0 has not built v1.2.0.
+    const confirmed = store.data.confirmations.includes(step.id) || (previous?.status === 'done' && previous.inputsHash === instance.inputsHash);
 
     if (!force && options.mode === 'resume' && previous && (previous.status === 'done' || previous.status === 'skipped')) {
       if (previous.inputsHash && previous.inputsHash !== instance.inputsHash) {
@@ -285,7 +289,7 @@ class StepRunner {
             store.data.instances[key] = { ...current, outputs: { ...current.outputs, [name]: value } };
             return store.save();
           },
-          confirmed: store.data.confirmations.includes(step.id),
+          confirmed,
           stepId: step.id,
           env: services.childEnv(key),
           onSpawn: spawns ? () => crashPoint(during) : undefined,
@@ -297,6 +301,9 @@ class StepRunner {
       this.record(key, instance, { status: 'done', endedAt: new Date().toISOString(), durationMs: Date.now() - started });
       const restoring = store.data.pendingRestores.findIndex((p) => p.step === step.id && p.target === instance.targetName);
       if (restoring >= 0) store.data.pendingRestores.splice(restoring, 1);
+      if (planned.instances.every((other) => store.data.instances[other.key]?.status === 'done')) {
+        store.data.confirmations = store.data.confirmations.filter((confirmation) => confirmation !== step.id);
+      }
       // On disk before anything else reaches a cluster (a finished instance must never look unfinished to
       // resume, which would run it again when it has no done check): every later move flushes first, and the
       // next instance's `running` save carries this one when it starts at once.

@@ -16,7 +16,7 @@ const env = (rules?: FakeRule[], extra: Record<string, string> = {}) => ({ ...fa
 
 describe('fake tool wrappers', () => {
   it('are committed as executables that resolve through PATH', () => {
-    for (const tool of ['kubectl', 'istioctl', 'aws']) {
+    for (const tool of ['kubectl', 'istioctl', 'aws', 'docker', 'cargo']) {
       const stat = fs.statSync(path.join(FAKE_BIN, tool));
       expect(stat.mode & 0o111, tool).toBe(0o111);
     }

@@ -1,7 +1,8 @@
 // Suite 2, interrupt: SIGINT or SIGTERM while a command hangs (the fakes hang with a grandchild in their
 // process group). The hanging command's whole process group must be gone from the process table within 5 s,
-// the step recorded interrupted, akictl must exit 130 (143 for SIGTERM), and resume must finish the day. A
-// second signal exits at once, says the state may be stale, and leaves no process behind either.
+// the step recorded interrupted, akictl must exit 130 (143 for SIGTERM), and resume must finish the day with
+// the row's end-state invariants kept. A second signal exits at once, says the state may be stale, and leaves
+// no process behind either.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import type { ResultPromise } from 'execa';
@@ -76,6 +77,7 @@ for (const day of DAYS) {
           scenario.setRules([]);
           const resumed = await scenario.run(['resume']);
           expect(resumed.code, resumed.stderr).toBe(0);
+          expect(day.verifyEnd(scenario), 'the end state after interrupt and resume').toEqual([]);
           orphans += processesWith(scenario.marker).length;
           expect(orphans).toBe(0);
         } finally {
@@ -112,6 +114,7 @@ for (const day of DAYS) {
         const resumed = await scenario.run(['resume']);
         expect(resumed.code, resumed.stderr).toBe(0);
         expect(resumed.stderr).toMatch(/breaking a stale lock/);
+        expect(day.verifyEnd(scenario), 'the end state after interrupt and resume').toEqual([]);
         orphans += processesWith(scenario.marker).length;
         expect(orphans).toBe(0);
       } finally {

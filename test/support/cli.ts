@@ -12,9 +12,12 @@ export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const FAKE_BIN = path.join(REPO_ROOT, 'test', 'fakes', 'bin');
 export const AKICTL_BIN = path.join(REPO_ROOT, 'bin', 'akictl.js');
 
+/** The fake tools in test/fakes/bin: the cluster tools, and the build tools of Day 4's build.rebuild. */
+export type FakeTool = 'kubectl' | 'istioctl' | 'aws' | 'docker' | 'cargo';
+
 /** A rule for the fake tools; see test/fakes/README.md. */
 export interface FakeRule {
-  tool?: 'kubectl' | 'istioctl' | 'aws';
+  tool?: FakeTool;
   /** Every element must be an argv element; `~text` matches an element containing text. */
   match?: string[];
   /** Only calls made by this step instance, or by any instance of this step id ($AKICTL_STEP). */
@@ -36,7 +39,7 @@ export interface FakeRule {
 }
 
 export interface FakeLogEntry {
-  tool: 'kubectl' | 'istioctl' | 'aws';
+  tool: FakeTool;
   argv: string[];
   stdin: string | null;
   pid: number;

@@ -7,14 +7,15 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { stringify } from 'yaml';
-import type { FakeRule } from '../../support/cli.js';
+import type { FakeRule, FakeTool } from '../../support/cli.js';
 import type { Scenario } from './scenario.js';
+import { day4 } from './rows/day4.js';
 
 /** A command of the day, picked by tool and argv elements (`~text`: an element containing text). */
 export interface CommandTarget {
   /** Step id (with "dayN.") the command belongs to. */
   step: string;
-  tool: 'kubectl' | 'istioctl' | 'aws';
+  tool: FakeTool;
   match: string[];
 }
 
@@ -266,7 +267,7 @@ const day5: DayRow = {
 };
 
 /** Every day the suites cover. */
-export const DAYS: DayRow[] = [day1, day5];
+export const DAYS: DayRow[] = [day1, day5, day4];
 
 /**
  * A day without a row of its own, for checks that stop before anything runs (bad flags, damaged state,
