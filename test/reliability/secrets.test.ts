@@ -164,7 +164,8 @@ function pathsFor(row: DayRow, gateStep: string): Path[] {
 }
 
 for (const row of DAYS) {
-  describe(`secrets: day ${row.day}`, async () => {
+  // Days run side by side (each scenario has its own folder, fake API and loopback servers): one long test each.
+  describe.concurrent(`secrets: day ${row.day}`, async () => {
     const plan = await planOf(row);
     // A step whose gates read the API in-process, through the kubeconfig's credentials: the first with gates unless the row names one.
     const gateStep = row.kubeGateStep ?? plan.steps.find((step) => step.gates.length > 0)!.id;

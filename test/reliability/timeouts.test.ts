@@ -34,8 +34,8 @@ const PERMANENT = [
 const AWS_TRANSIENT: AwsFailure[] = [
   { status: 503, code: 'ServiceUnavailable', message: 'Service is unable to handle request.' },
   { status: 500, code: 'InternalError', message: 'We encountered an internal error. Please try again.' },
+  // A 400 that is throttling by its code (Route 53's, and the AWS-wide one).
   { status: 400, code: 'Throttling', message: 'Rate exceeded' },
-  { status: 503, code: 'SlowDown', message: 'Please reduce your request rate.' },
   { status: 429, code: 'TooManyRequestsException', message: 'Too Many Requests' },
 ];
 
@@ -43,7 +43,6 @@ const AWS_TRANSIENT: AwsFailure[] = [
 const AWS_PERMANENT: AwsFailure[] = [
   { status: 403, code: 'AccessDenied', message: 'Access Denied' },
   { status: 400, code: 'InvalidRequest', message: 'The versioning configuration is not valid' },
-  { status: 404, code: 'NoSuchBucket', message: 'The specified bucket does not exist' },
 ];
 
 type Failure = CommandFailure | AwsFailure;

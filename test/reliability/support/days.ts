@@ -1,6 +1,7 @@
 // The days the reliability suites cover, one row each. A row says how to run its day fast on the fakes
-// (configuration, fake cluster objects, loopback servers), which of its commands the interrupt, timeout,
-// retry and secret suites aim at, and what its end state must look like. Covering a new day is a new row.
+// (configuration, fake cluster objects, loopback servers), which of its commands or AWS calls the interrupt,
+// timeout, retry and secret suites aim at, and what its end state must look like. Covering a new day is a new
+// row (Days 2 and 3, which call AWS through a loopback server, have theirs in rows/).
 import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -119,7 +120,7 @@ export interface DayRow {
   kubeGateStep?: string;
   /** Fake-tool rules every scenario of the day needs (answers the fakes cannot compute), after a test's own. */
   baseRules?: FakeRule[];
-  /** Secret values the day's configuration holds (credentials in request headers). */
+  /** Secret values the day's configuration and environment hold (credentials in request headers, keys in files, AWS keys). */
   secrets?(scenario: Scenario): Record<string, string>;
 }
 

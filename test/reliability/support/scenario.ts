@@ -151,17 +151,17 @@ export class Scenario {
     this.setRules(rules);
   }
 
-  /** The first call that hangs, among those made after `since` (from mark()). */
-  hung(since = this.mark(true)): Hang | undefined {
-    const command = this.log().slice(since.log).find((entry) => entry.hang);
+  /** The first call that hangs (a fault's `hang`), if one does. */
+  hung(): Hang | undefined {
+    const command = this.log().find((entry) => entry.hang);
     if (command) return { ts: command.ts, instance: command.step, command };
-    const aws = this.awsRequests().slice(since.aws).find((request) => request.hang);
+    const aws = this.awsRequests().find((request) => request.hang);
     return aws ? { ts: aws.ts, instance: null, aws } : undefined;
   }
 
-  /** Where the logs of calls stand now (or at the start), to look at what came after. */
-  mark(start = false): { log: number; aws: number } {
-    return start ? { log: 0, aws: 0 } : { log: this.log().length, aws: this.awsRequests().length };
+  /** How many calls the fake tools and the loopback AWS have recorded so far: slice their logs from here to see what came after. */
+  mark(): { log: number; aws: number } {
+    return { log: this.log().length, aws: this.awsRequests().length };
   }
 
   /** Every call of the target so far, in order. */
