@@ -375,11 +375,13 @@ export async function startFakeAwsServer(options: FakeAwsOptions = {}): Promise<
         AWS_ENDPOINT_URL_S3: url,
         AWS_ACCESS_KEY_ID: credentials.accessKeyId,
         AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
-        // No profile, shared file or instance metadata can add credentials, endpoints or retry settings.
+        // Nothing of the caller's own AWS set-up may take part: no profile (it would beat the keys above), session
+        // token, shared file or instance metadata. No region either: every call must name its own.
+        AWS_PROFILE: '',
+        AWS_SESSION_TOKEN: '',
         AWS_CONFIG_FILE: path.join(dir, 'no-aws-config'),
         AWS_SHARED_CREDENTIALS_FILE: path.join(dir, 'no-aws-credentials'),
         AWS_EC2_METADATA_DISABLED: 'true',
-        AWS_REGION: 'us-east-1',
       };
     },
     async close() {
