@@ -1,8 +1,9 @@
-// Suite 7, secrets: remote-secret tokens, CA private keys, an AWS secret key from the environment and the
-// kubeconfig's bearer tokens must never appear in stdout, stderr, per-step logs, state, --output json, status,
+// Suite 7, secrets: remote-secret tokens, CA and TLS private keys, an AWS secret key from the environment and
+// the kubeconfig's bearer tokens must never appear in stdout, stderr, per-step logs, state, --output json, status,
 // validate or the report: after a successful run and on every failure path (a failing command that echoes its
 // secret input on stderr or stdout, a tool that prints a credential, an interrupt or a timeout while secret
-// input is in flight, an API error quoting a token). The run summary says how many values it masked.
+// input is in flight, an API or AWS error quoting a token or the secret key). The run summary says how many
+// values it masked.
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
