@@ -30,16 +30,17 @@ const PERMANENT = [
   'error: unable to recognize "STDIN": no matches for kind "PeerAuthentication" in version "security.istio.io/v1beta1"',
 ];
 
-/** What AWS answers a call it cannot serve now: throttling and service faults (the SDK retries them). */
+/**
+ * What AWS answers a call it cannot serve now, one per way the SDK recognises it as retryable: a 5xx status (500,
+ * 502 and 504 go the same way), a throttling error code on a 400, a 429 status.
+ */
 const AWS_TRANSIENT: AwsFailure[] = [
   { status: 503, code: 'ServiceUnavailable', message: 'Service is unable to handle request.' },
-  { status: 500, code: 'InternalError', message: 'We encountered an internal error. Please try again.' },
-  // A 400 that is throttling by its code (Route 53's, and the AWS-wide one).
   { status: 400, code: 'Throttling', message: 'Rate exceeded' },
   { status: 429, code: 'TooManyRequestsException', message: 'Too Many Requests' },
 ];
 
-/** What AWS answers a call that is wrong: retrying cannot help. */
+/** What AWS answers a call that is wrong: retrying cannot help (a 400 that is not throttling, a 403). */
 const AWS_PERMANENT: AwsFailure[] = [
   { status: 403, code: 'AccessDenied', message: 'Access Denied' },
   { status: 400, code: 'InvalidRequest', message: 'The versioning configuration is not valid' },
