@@ -148,6 +148,12 @@ function toJs(node: XmlNode): unknown {
   return out;
 }
 
+/** A request body as SDK-shaped input: the members of its root element ({} for no body). */
+function bodyOf(text: string): Record<string, unknown> {
+  const root = parseXml(text);
+  return root ? ((toJs(root) || {}) as Record<string, unknown>) : {};
+}
+
 function toXml(name: string, value: unknown): string {
   if (value === undefined || value === null) return '';
   if (Array.isArray(value)) {
@@ -193,17 +199,16 @@ const pick = (query: URLSearchParams, map: Record<string, string>) =>
 
 function route53Operation(method: string, parts: string[], query: URLSearchParams): Operation | undefined {
   const xml = (name: string) => (output: Record<string, unknown>) => ({ status: 200, body: document(`${name}Response`, ROUTE53_NS, output) });
-  const body = (text: string) => (toJs(parseXml(text) ?? { name: '', children: [], text: '' }) || {}) as Record<string, unknown>;
   const op = (name: Route53Operation, input: (text: string) => Record<string, unknown>, answer: Operation['answer'] = xml(name)): Operation => ({ service: 'route53', name, input, answer });
   const [resource, id, sub] = parts;
   if (resource === 'hostedzone' && id && !sub && method === 'GET') return op('GetHostedZone', () => ({ Id: id }));
-  if (resource === 'hostedzone' && id && sub === 'rrset' && method === 'POST') return op('ChangeResourceRecordSets', (text) => ({ HostedZoneId: id, ...body(text) }));
+  if (resource === 'hostedzone' && id && sub === 'rrset' && method === 'POST') return op('ChangeResourceRecordSets', (text) => ({ HostedZoneId: id, ...bodyOf(text) }));
   if (resource === 'hostedzone' && id && sub === 'rrset' && method === 'GET') {
     return op('ListResourceRecordSets', () => ({ HostedZoneId: id, ...pick(query, { name: 'StartRecordName', type: 'StartRecordType', identifier: 'StartRecordIdentifier', maxitems: 'MaxItems' }) }));
   }
   if (resource === 'healthcheck' && !id && method === 'GET') return op('ListHealthChecks', () => pick(query, { marker: 'Marker', maxitems: 'MaxItems' }));
   if (resource === 'healthcheck' && !id && method === 'POST') {
-    return op('CreateHealthCheck', body, (output) => ({
+    return op('CreateHealthCheck', bodyOf, (output) => ({
       status: 201,
       headers: { Location: String(output.Location) },
       body: document('CreateHealthCheckResponse', ROUTE53_NS, { HealthCheck: { HealthCheckVersion: 1, ...output.HealthCheck } }),
@@ -220,15 +225,14 @@ function route53Operation(method: string, parts: string[], query: URLSearchParam
 
 function s3Operation(method: string, bucket: string, key: string, query: URLSearchParams, headers: http.IncomingHttpHeaders): Operation | undefined {
   const op = (name: S3Operation, input: (body: string) => Record<string, unknown>, answer: Operation['answer']): Operation => ({ service: 's3', name, bucket, key: key || undefined, input, answer });
-  const configuration = (text: string) => toJs(parseXml(text) ?? { name: '', children: [], text: '' }) || {};
   const empty = () => ({ status: 200 });
   if (!key) {
     if (method === 'HEAD') return op('HeadBucket', () => ({ Bucket: bucket }), (out) => ({ status: 200, headers: { 'x-amz-bucket-region': out.BucketRegion } }));
     if (query.has('versioning') && method === 'GET') {
       return op('GetBucketVersioning', () => ({ Bucket: bucket }), (out) => ({ status: 200, body: document('VersioningConfiguration', S3_NS, { Status: out.Status }) }));
     }
-    if (query.has('versioning') && method === 'PUT') return op('PutBucketVersioning', (text) => ({ Bucket: bucket, VersioningConfiguration: configuration(text) }), empty);
-    if (query.has('replication') && method === 'PUT') return op('PutBucketReplication', (text) => ({ Bucket: bucket, ReplicationConfiguration: configuration(text) }), empty);
+    if (query.has('versioning') && method === 'PUT') return op('PutBucketVersioning', (text) => ({ Bucket: bucket, VersioningConfiguration: bodyOf(text) }), empty);
+    if (query.has('replication') && method === 'PUT') return op('PutBucketReplication', (text) => ({ Bucket: bucket, ReplicationConfiguration: bodyOf(text) }), empty);
     if (query.has('replication') && method === 'GET') {
       return op('GetBucketReplication', () => ({ Bucket: bucket }), (out) => ({ status: 200, body: document('ReplicationConfiguration', S3_NS, out.ReplicationConfiguration) }));
     }
