@@ -20,6 +20,39 @@ export function awsCliLine(action: AwsAction): string {
 export interface AwsClientOptions {
   region?: string;
   maxAttempts: number;
+  /** First retry delay (execution.retryBackoffMs), doubled each retry. */
+  backoffMs: number;
+}
+
+/** The retry budget and backoff of every AWS call: execution.retries and execution.retryBackoffMs. */
+export function awsRetryOptions(config: { execution: { retries: number; retryBackoffMs: number } }): Pick<AwsClientOptions, 'maxAttempts' | 'backoffMs'> {
+  return { maxAttempts: config.execution.retries + 1, backoffMs: config.execution.retryBackoffMs };
+}
+
+interface RetryToken {
+  getRetryCount(): number;
+  getRetryDelay(): number;
+}
+
+/**
+ * The SDK's retry decisions with akictl's backoff. The SDK classifies each failure (throttling, transient: 5xx,
+ * timeouts, connection resets; or not retryable) and this strategy retries the first two kinds until maxAttempts,
+ * waiting backoffMs, then twice that, and so on, as commands and checks do. The SDK's default strategy ignored
+ * execution.retryBackoffMs: it waits a random 0 to 50·2ⁿ ms (1 s·2ⁿ when throttled), so a throttled call could be
+ * retried at once. The SDK's retry middleware does the waiting, so an interrupt still cuts it short.
+ */
+function backoffRetryStrategy(maxAttempts: number, backoffMs: number) {
+  const token = (count: number, delay: number): RetryToken => ({ getRetryCount: () => count, getRetryDelay: () => delay });
+  return {
+    mode: 'standard',
+    acquireInitialRetryToken: async (): Promise<RetryToken> => token(0, 0),
+    refreshRetryTokenForRetry: async (previous: RetryToken, info: { errorType: string }): Promise<RetryToken> => {
+      const count = previous.getRetryCount();
+      if ((info.errorType !== 'THROTTLING' && info.errorType !== 'TRANSIENT') || count + 1 >= maxAttempts) throw new Error('No retry token available');
+      return token(count + 1, backoffMs * 2 ** count);
+    },
+    recordSuccess: (): void => undefined,
+  };
 }
 
 type AnyClient = { send(command: unknown, options?: { abortSignal?: AbortSignal }): Promise<unknown>; destroy(): void };
@@ -33,16 +66,16 @@ async function loadModule(service: AwsAction['service']): Promise<Record<string,
 
 /**
  * Clients use the standard credential and endpoint chain (AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL and
- * AWS_ENDPOINT_URL_ROUTE_53 / _S3), so the same plan runs against LocalStack. The SDK's own retry strategy
- * handles throttling and 5xx, with maxAttempts from execution.retries.
+ * AWS_ENDPOINT_URL_ROUTE_53 / _S3), so the same plan runs against LocalStack. The SDK retries throttling and
+ * transient errors up to execution.retries times, waiting execution.retryBackoffMs doubled each time.
  */
 export async function awsClient(service: AwsAction['service'], options: AwsClientOptions): Promise<AnyClient> {
-  const key = `${service}|${options.region ?? ''}|${options.maxAttempts}`;
+  const key = `${service}|${options.region ?? ''}|${options.maxAttempts}|${options.backoffMs}`;
   let client = clients.get(key);
   if (!client) {
     const mod = await loadModule(service);
     const Client = (service === 'route53' ? mod.Route53Client : mod.S3Client) as new (config: Record<string, unknown>) => AnyClient;
-    const config: Record<string, unknown> = { maxAttempts: options.maxAttempts };
+    const config: Record<string, unknown> = { maxAttempts: options.maxAttempts, retryStrategy: backoffRetryStrategy(options.maxAttempts, options.backoffMs) };
     // Route 53 is a global service: its API lives in us-east-1 whatever the cluster's region.
     config.region = service === 'route53' ? (options.region ?? 'us-east-1') : (options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION);
     if (service === 's3' && /localhost/.test(process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL ?? '')) config.forcePathStyle = true;
@@ -56,7 +89,7 @@ export async function sendAws(action: AwsAction, options: AwsClientOptions & { s
   const mod = await loadModule(action.service);
   const Command = mod[`${action.operation}Command`] as (new (input: unknown) => unknown) | undefined;
   if (!Command) throw new Error(`unknown ${action.service} operation ${action.operation}`);
-  const client = await awsClient(action.service, { region: action.region ?? options.region, maxAttempts: options.maxAttempts });
+  const client = await awsClient(action.service, { region: action.region ?? options.region, maxAttempts: options.maxAttempts, backoffMs: options.backoffMs });
   return client.send(new Command(action.input), { abortSignal: options.signal });
 }
 
@@ -78,7 +111,7 @@ export function destroyAwsClients(): void {
  * abort signal as an `aws` action. A failure becomes an AwsCallError that names the operation.
  */
 export async function callAws<T = Record<string, unknown>>(
-  io: { config: { execution: { retries: number } }; signal: AbortSignal },
+  io: { config: { execution: { retries: number; retryBackoffMs: number } }; signal: AbortSignal },
   service: AwsAction['service'],
   operation: string,
   input: Record<string, unknown>,
@@ -86,7 +119,7 @@ export async function callAws<T = Record<string, unknown>>(
 ): Promise<T> {
   const attempts = io.config.execution.retries + 1;
   try {
-    return (await sendAws({ kind: 'aws', service, operation, input, region }, { maxAttempts: attempts, signal: io.signal })) as T;
+    return (await sendAws({ kind: 'aws', service, operation, input, region }, { ...awsRetryOptions(io.config), signal: io.signal })) as T;
   } catch (error) {
     throw new AwsCallError(operation, error, attempts);
   }

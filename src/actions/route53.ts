@@ -3,7 +3,7 @@ import type { HealthCheckConfig } from '../dns/records.js';
 import { findByReference, listHealthChecks } from '../gates/route53.js';
 import type { BuiltinAction } from '../plan/types.js';
 import { shellLine } from '../render/shell.js';
-import { AwsCallError, awsClient, awsErrorName, callAws, describeAwsError } from './aws.js';
+import { AwsCallError, awsClient, awsErrorName, awsRetryOptions, callAws, describeAwsError } from './aws.js';
 import { HintedError } from './hinted-error.js';
 
 /**
@@ -58,7 +58,7 @@ export function waitInsync(config: Config, stepId: string, shownChangeId: string
       if (!io.outputs.known(stepId, 'changeId')) throw new Error(`no change id was published by ${stepId}`);
       const id = io.outputs.get(stepId, 'changeId');
       const { waitUntilResourceRecordSetsChanged } = await import('@aws-sdk/client-route-53');
-      const client = (await awsClient('route53', { maxAttempts: config.execution.retries + 1 })) as unknown as Parameters<typeof waitUntilResourceRecordSetsChanged>[0]['client'];
+      const client = (await awsClient('route53', awsRetryOptions(config))) as unknown as Parameters<typeof waitUntilResourceRecordSetsChanged>[0]['client'];
       const started = Date.now();
       try {
         await waitUntilResourceRecordSetsChanged(

@@ -1,6 +1,6 @@
 import { readFile, writeFile, chmod } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { describeAwsError, sendAws } from '../actions/aws.js';
+import { awsRetryOptions, describeAwsError, sendAws } from '../actions/aws.js';
 import { runCommand, type CommandResult } from '../actions/exec.js';
 import type { Config } from '../config/schema.js';
 import { AwaitingConfirmationError } from '../errors.js';
@@ -102,7 +102,7 @@ async function runAwsAction(action: AwsAction, ctx: ActionContext): Promise<void
   ctx.log(`AWS ${action.service}.${action.operation}${action.region ? ` (${action.region})` : ''}\n${JSON.stringify(action.input, null, 2)}`);
   let response: unknown;
   try {
-    response = await sendAws(action, { maxAttempts: ctx.config.execution.retries + 1, signal: ctx.signal });
+    response = await sendAws(action, { ...awsRetryOptions(ctx.config), signal: ctx.signal });
   } catch (error) {
     const hint = action.errorHints?.[(error as { name?: string }).name ?? ''];
     throw new ActionFailedError(

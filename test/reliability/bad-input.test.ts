@@ -41,10 +41,11 @@ async function runBadInput(row: DayRow, input: BadInput): Promise<void> {
     if (input.config !== undefined) writeFileSync(scenario.configFile, input.config);
     const args = input.args.map((arg) => arg.replace('<a-file>', scenario.configFile).replace('<missing>', path.join(scenario.dir, 'missing.yaml')));
     const result = await scenario.run(args);
-    ran = scenario.log().length > 0 || existsSync(scenario.stateFile);
+    ran = scenario.log().length > 0 || scenario.awsRequests().length > 0 || existsSync(scenario.stateFile);
     expect(result.code, `akictl ${args.join(' ')}\n${result.stderr}`).toBe(2);
     expect(result.stderr).toMatch(input.names);
     expect(scenario.log(), 'the fake tools were called').toEqual([]);
+    expect(scenario.awsRequests(), 'AWS was called').toEqual([]);
     expect(existsSync(scenario.stateFile), 'a state file was written').toBe(false);
   } finally {
     recordFigures('bad input', { scenarios: 1, badInputsThatRan: ran ? 1 : 0, orphanProcesses: (await scenario.close()).length });

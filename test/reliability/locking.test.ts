@@ -112,6 +112,7 @@ for (const row of DAYS) {
           expect(lockText(scenario)).toBe(text);
         }
         expect(scenario.log()).toEqual([]);
+        expect(scenario.awsRequests()).toEqual([]);
         const refused = await scenario.run(['unlock']);
         expect(refused.code).toBe(2);
         expect(refused.stderr).toMatch(/refusing to unlock .*held by pid \d+/);

@@ -1,8 +1,9 @@
-// Suite 7, secrets: remote-secret tokens, CA private keys, an AWS secret key from the environment and the
-// kubeconfig's bearer tokens must never appear in stdout, stderr, per-step logs, state, --output json, status,
+// Suite 7, secrets: remote-secret tokens, CA and TLS private keys, an AWS secret key from the environment and
+// the kubeconfig's bearer tokens must never appear in stdout, stderr, per-step logs, state, --output json, status,
 // validate or the report: after a successful run and on every failure path (a failing command that echoes its
 // secret input on stderr or stdout, a tool that prints a credential, an interrupt or a timeout while secret
-// input is in flight, an API error quoting a token). The run summary says how many values it masked.
+// input is in flight, an API or AWS error quoting a token or the secret key). The run summary says how many
+// values it masked.
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -10,7 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import type { CliResult } from '../support/cli.js';
-import { DAYS, ruleFor, type DayRow } from './support/days.js';
+import { DAYS, describeTarget, isAwsTarget, ruleFor, type DayRow } from './support/days.js';
 import { recordFigures } from './support/figures.js';
 import { planOf } from './support/plan.js';
 import { Scenario } from './support/scenario.js';
@@ -83,6 +84,7 @@ function pathsFor(row: DayRow, gateStep: string): Path[] {
         name: `${target.tool} ${target.match.join(' ')} (${target.step}, carrying ${target.carries}) fails and echoes its input on ${stream}`,
         echoes: true,
         run: async (scenario) => {
+          target.rearm?.(scenario);
           scenario.setRules([ruleFor(target, { nth: 1, exit: 1, stderr: 'error: error validating data: unknown field', echo: { stream, stdin: true, argv: true } })]);
           const failed = await onlyStep(scenario, row, target.step);
           expect(failed.code, failed.stderr).toBe(1);
@@ -94,6 +96,7 @@ function pathsFor(row: DayRow, gateStep: string): Path[] {
       name: `Ctrl-C while ${target.tool} ${target.match.join(' ')} (${target.step}) holds its secret input`,
       echoes: false,
       run: async (scenario) => {
+        target.rearm?.(scenario);
         scenario.setRules([ruleFor(target, { nth: 1, hang: true, stderr: 'waiting for the API server' })]);
         const before = scenario.log().length;
         const child = scenario.spawn(['day', String(row.day), '--apply', ...row.applyArgs, '--only', target.step, '--output', 'json']);
@@ -108,6 +111,7 @@ function pathsFor(row: DayRow, gateStep: string): Path[] {
       name: `${target.tool} ${target.match.join(' ')} (${target.step}) hangs past its step timeout`,
       echoes: false,
       run: async (scenario) => {
+        target.rearm?.(scenario);
         scenario.setRules([ruleFor(target, { nth: 1, hang: true })]);
         const config = alternateConfig(scenario, (raw) => (raw.execution.stepTimeoutSeconds = 2));
         const result = await scenario.run(['--config', config, 'day', String(row.day), '--apply', ...row.applyArgs, '--only', target.step, '--output', 'json']);
@@ -117,13 +121,25 @@ function pathsFor(row: DayRow, gateStep: string): Path[] {
       },
     });
   }
+  const target = row.retryTarget;
   paths.push({
-    name: `a failing ${row.retryTarget.tool} prints the kubeconfig's bearer token and the AWS secret key from its environment`,
+    name: isAwsTarget(target)
+      ? `a failing ${describeTarget(target)} answers with the kubeconfig's bearer token and the AWS secret key of akictl's environment in its error`
+      : `a failing ${target.tool} prints the kubeconfig's bearer token and the AWS secret key from its environment`,
     echoes: true,
     run: async (scenario) => {
       const bearer = scenario.kube.tokenFor(scenario.kube.clusters[0]!);
-      scenario.setRules([ruleFor(row.retryTarget, { nth: 1, exit: 1, stderr: `error: You must be logged in to the server (Unauthorized): token ${bearer} rejected`, echo: { env: ['AWS_SECRET_ACCESS_KEY'] } })]);
-      const failed = await onlyStep(scenario, row, row.retryTarget.step);
+      target.rearm?.(scenario);
+      scenario.setFaults([
+        {
+          target,
+          nth: 1,
+          fail: isAwsTarget(target)
+            ? { status: 403, code: 'AccessDenied', message: `token ${bearer} rejected; signed with secret key ${scenario.env.AWS_SECRET_ACCESS_KEY}` }
+            : { exit: 1, stderr: `error: You must be logged in to the server (Unauthorized): token ${bearer} rejected`, echo: { env: ['AWS_SECRET_ACCESS_KEY'] } },
+        },
+      ]);
+      const failed = await onlyStep(scenario, row, target.step);
       expect(failed.code, failed.stderr).toBe(1);
       return [failed];
     },
@@ -149,10 +165,11 @@ function pathsFor(row: DayRow, gateStep: string): Path[] {
 }
 
 for (const row of DAYS) {
-  describe(`secrets: day ${row.day}`, async () => {
+  // Days run side by side (each scenario has its own folder, fake API and loopback servers): one long test each.
+  describe.concurrent(`secrets: day ${row.day}`, async () => {
     const plan = await planOf(row);
-    // The first step with gates: they read the API in-process, through the kubeconfig's credentials.
-    const gateStep = plan.steps.find((step) => step.gates.length > 0)!.id;
+    // A step whose gates read the API in-process, through the kubeconfig's credentials: the first with gates unless the row names one.
+    const gateStep = row.kubeGateStep ?? plan.steps.find((step) => step.gates.length > 0)!.id;
 
     it('never shows a secret after a run and on every failure path, and the summary counts what it masked', async () => {
       const token = `sa-token-${randomBytes(20).toString('hex')}`;
@@ -192,8 +209,12 @@ for (const row of DAYS) {
       try {
         const first = await scenario.apply(['--output', 'json']);
         expect(first.code, first.stderr).toBe(0);
-        // The secrets really went through: the pipes delivered them to the tools.
-        if (row.secretCommands.length > 0) expect(scenario.log().some((entry) => entry.stdin?.includes(token))).toBe(true);
+        // The secrets really went through: the pipes delivered them to the tools, each command some of them.
+        const known = Object.values(secretsOf(scenario, fixed));
+        for (const target of row.secretCommands) {
+          const calls = scenario.log().filter((entry) => entry.tool === target.tool && target.match.every((m) => entry.argv.includes(m)));
+          expect(calls.some((entry) => known.some((value) => entry.stdin?.includes(value))), `${target.tool} ${target.match.join(' ')} received none of the secrets`).toBe(true);
+        }
         const validate = await scenario.run(['validate', 'day', String(row.day), '--output', 'json']);
         await check('successful run', [first], [validate], true);
         for (const failure of pathsFor(row, gateStep)) {
@@ -203,7 +224,7 @@ for (const row of DAYS) {
             const masked = results.map((result) => summaryCount(result.stderr));
             if (!masked.some((count) => count > 0)) problems.push(`${failure.name}: the summary reports ${masked.join(', ')} masked values although secrets were echoed`);
           }
-          scenario.setRules([]);
+          scenario.setFaults([]);
         }
         // Each path ran one step (--only) on a finished day: the last resume re-runs the last failed one.
         const resumed = await scenario.run(['resume', '--output', 'json']);

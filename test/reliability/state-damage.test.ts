@@ -66,10 +66,11 @@ describe('state damage: days without a row of their own', () => {
         writeFileSync(`${scenario.stateFile}.bak`, good.previous);
         if (damaged !== undefined) writeFileSync(scenario.stateFile, damaged);
         const result = await scenario.run(['day', String(damage.day), '--apply', '--yes']);
-        ran = scenario.log().length;
+        ran = scenario.log().length + scenario.awsRequests().length;
         expect(result.code, result.stderr).toBe(2);
         expect(result.stderr).toMatch(damage.says);
         expect(scenario.log()).toEqual([]);
+        expect(scenario.awsRequests()).toEqual([]);
         expect(readFileSync(`${scenario.stateFile}.bak`, 'utf8')).toBe(good.previous);
       } finally {
         recordFigures('state damage', { scenarios: 1, badInputsThatRan: ran > 0 ? 1 : 0, orphanProcesses: (await scenario.close()).length });
@@ -126,11 +127,12 @@ for (const row of DAYS) {
         if (damaged !== undefined) writeFileSync(scenario.stateFile, damaged);
         for (const args of commandsFor(row, path.join(scenario.dir, 'rendered'))) {
           const result = await scenario.run(args);
-          ran += scenario.log().length;
+          ran += scenario.log().length + scenario.awsRequests().length;
           expect(result.code, `akictl ${args.join(' ')}: ${result.stderr}`).toBe(2);
           expect(result.stderr).toMatch(damage.says);
           expect(result.stderr).toMatch(RECOVERY);
           expect(scenario.log(), `akictl ${args.join(' ')} ran commands`).toEqual([]);
+          expect(scenario.awsRequests(), `akictl ${args.join(' ')} called AWS`).toEqual([]);
           expect(damaged === undefined ? existsSync(scenario.stateFile) : readFileSync(scenario.stateFile, 'utf8')).toBe(damaged === undefined ? false : damaged);
           expect(readFileSync(bak, 'utf8')).toBe(good.previous);
           expect(existsSync(path.join(scenario.stateDir, 'lock')), 'a lock was left behind').toBe(false);

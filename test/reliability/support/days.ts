@@ -1,13 +1,16 @@
 // The days the reliability suites cover, one row each. A row says how to run its day fast on the fakes
-// (configuration, fake cluster objects, loopback servers), which of its commands the interrupt, timeout,
-// retry and secret suites aim at, and what its end state must look like. Covering a new day is a new row.
+// (configuration, fake cluster objects, loopback servers), which of its commands or AWS calls the interrupt,
+// timeout, retry and secret suites aim at, and what its end state must look like. Covering a new day is a new
+// row (Days 2 and 3, which call AWS through a loopback server, have theirs in rows/).
 import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import type { FakeRule, FakeTool } from '../../support/cli.js';
+import type { AwsFault, AwsMatch, AwsService } from '../../support/fake-aws-server.js';
+import { fastExecution, serve } from './rows/common.js';
+import day2 from './rows/day2.js';
+import day3 from './rows/day3.js';
 import type { Scenario } from './scenario.js';
 import { day4 } from './rows/day4.js';
 
@@ -17,7 +20,61 @@ export interface CommandTarget {
   step: string;
   tool: FakeTool;
   match: string[];
+  /**
+   * On a finished day: undoes what the step's done check finds (it would skip the step), so that the call is made
+   * again. Needed for steps with a done check only.
+   */
+  rearm?(scenario: Scenario): void;
 }
+
+/** An AWS API call of the day, answered by the scenario's loopback AWS (test/support/fake-aws-server.ts). */
+export interface AwsTarget {
+  /** Step id (with "dayN.") the call belongs to. */
+  step: string;
+  service: AwsService;
+  operation: string;
+  /** S3: only calls on this bucket. */
+  bucket?: string;
+  /** See CommandTarget.rearm. */
+  rearm?(scenario: Scenario): void;
+}
+
+/** Something a step does that the suites make hang or fail: a command, or an AWS call. */
+export type Target = CommandTarget | AwsTarget;
+
+export function isAwsTarget(target: Target): target is AwsTarget {
+  return 'operation' in target;
+}
+
+export function describeTarget(target: Target): string {
+  return isAwsTarget(target) ? `AWS ${target.service}.${target.operation}${target.bucket ? ` on ${target.bucket}` : ''}` : `${target.tool} ${target.match.join(' ')}`;
+}
+
+/** How a command fails: its exit code and output (`echo`: it repeats its input, as real errors quoting it do). */
+export type CommandFailure = Pick<FakeRule, 'exit' | 'stdout' | 'stderr' | 'echo'>;
+
+/** How an AWS call fails: the HTTP status and AWS error it is answered with (code: the usual one when left out). */
+export type AwsFailure = Pick<AwsFault, 'status' | 'code' | 'message'>;
+
+/** What a target does instead of its work, for every matching call, the Nth (1-based) or the first k. */
+export interface Fault {
+  target: Target;
+  nth?: number;
+  times?: number;
+  /** Never finish: a command hangs with a grandchild in its process group, an AWS call is never answered. */
+  hang?: boolean;
+  /** A hanging command ignores SIGTERM, SIGINT and SIGHUP (commands only). */
+  ignoreSignals?: boolean;
+  /** Answer this much later. */
+  delayMs?: number;
+  fail?: CommandFailure | AwsFailure;
+}
+
+/**
+ * A read akictl makes in-process (no command): a path on the first cluster's fake Kubernetes API, or an AWS
+ * operation on the loopback AWS.
+ */
+export type ApiTarget = { path: string } | { aws: AwsMatch };
 
 export interface SecretCommand extends CommandTarget {
   /** What the command carries: its stdin holds secret material that a failing run would echo. */
@@ -37,37 +94,40 @@ export interface DayRow {
   snapshot(scenario: Scenario): unknown;
   /** Invariants of the end state beyond the snapshot (files, keys): the problems found. */
   verifyEnd(scenario: Scenario): string[];
-  /** Commands that may hang for the interrupt suite: the fakes hang on them until killed. */
-  hangs: CommandTarget[];
-  /** A command of a step without a timeout of its own, for the step-timeout test. */
-  timeoutTarget: CommandTarget;
-  /** A cluster-changing command to fail transiently or permanently in the retry tests. */
-  retryTarget: CommandTarget;
+  /**
+   * Commands or AWS calls that may hang for the interrupt suite: the fakes hang on them until killed, the loopback
+   * AWS never answers them. The first command among them also gets the second-signal test.
+   */
+  hangs: Target[];
+  /** A command or AWS call of a step without a timeout of its own, for the step-timeout test. */
+  timeoutTarget: Target;
+  /** A cluster-changing command or AWS call to fail transiently or permanently in the retry tests. */
+  retryTarget: Target;
   /** Commands whose input is secret: the secrets suite makes them fail and echo that input. */
   secretCommands: SecretCommand[];
   /**
-   * Steps to run (`--only`) so that an action reads the Kubernetes API in-process (not through kubectl), and the
-   * API path it reads: the timeout suite makes that read hang or fail.
+   * Steps to run (`--only`) so that an action reads an API in-process (not through kubectl): the Kubernetes API
+   * or AWS, and what it reads. The timeout suite makes that read hang or fail.
    */
-  apiRead: { only: string[]; path: string };
+  apiRead: { only: string[] } & ApiTarget;
   /** A cheap step to make runs with (one or two commands, no gates, no API reads): lock races, state to damage. */
   quickStep: string;
-  /** A step whose done check reads the API: after a full run it must be skipped, never redone for a failed check. */
-  apiDoneCheck?: { step: string; path: string };
+  /** A step whose done check reads an API: after a full run it must be skipped, never redone for a failed check. */
+  apiDoneCheck?: { step: string } & ApiTarget;
+  /**
+   * A step without a done check whose gates read the first cluster's Kubernetes API: the secrets suite makes the API
+   * answer them with an error quoting a credential (default: the day's first step with gates).
+   */
+  kubeGateStep?: string;
   /** Fake-tool rules every scenario of the day needs (answers the fakes cannot compute), after a test's own. */
   baseRules?: FakeRule[];
-  /** Secret values the day's configuration holds (credentials in request headers). */
+  /** Secret values the day's configuration and environment hold (credentials in request headers, keys in files, AWS keys). */
   secrets?(scenario: Scenario): Record<string, string>;
 }
 
 /** A fake-tool rule that applies to the target command only (its tool, argv and step). */
 export function ruleFor(target: CommandTarget, rule: Omit<FakeRule, 'tool' | 'match' | 'step'>): FakeRule {
   return { tool: target.tool, match: target.match, step: target.step, ...rule };
-}
-
-/** Short polls, timeouts and backoff: a day on the fakes in seconds, not minutes. */
-function fastExecution(raw: any): void {
-  raw.execution = { ...raw.execution, pollIntervalMs: 100, gateTimeoutSeconds: 10, retryBackoffMs: 50, stepTimeoutSeconds: 60 };
 }
 
 const APP_DEPLOYMENTS = ['akidb-rest', 'akidb-worker'];
@@ -161,17 +221,6 @@ const day1: DayRow = {
     { step: 'day1.remote-secrets', tool: 'kubectl', match: ['apply', '-f', '-', '--context=us-west'], carries: 'a remote-secret kubeconfig with its service-account token' },
   ],
 };
-
-/** A loopback HTTP server closed with the scenario; returns its base URL. */
-async function serve(scenario: Scenario, handler: http.RequestListener): Promise<string> {
-  const server = http.createServer(handler);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  scenario.onClose(async () => {
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  });
-  return `127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
 
 /** What `kubectl get --raw …/proxy/api/v1/status/config` prints for a Prometheus with external label cluster. */
 function prometheusConfig(cluster: string): string {
@@ -267,7 +316,7 @@ const day5: DayRow = {
 };
 
 /** Every day the suites cover. */
-export const DAYS: DayRow[] = [day1, day5, day4];
+export const DAYS: DayRow[] = [day1, day2, day3, day4, day5];
 
 /**
  * A day without a row of its own, for checks that stop before anything runs (bad flags, damaged state,

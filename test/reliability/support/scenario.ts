@@ -6,9 +6,10 @@ import path from 'node:path';
 import { parse, stringify } from 'yaml';
 import type { ResultPromise } from 'execa';
 import { FAKE_LOG_NAME, FAKE_RULES_NAME, fakeEnv, readFakeLog, runCli, startCli, tmpWorkspace, type CliResult, type FakeLogEntry, type FakeRule } from '../../support/cli.js';
-import { startFakeKubeApi, type FakeKubeApi, type FakeKubeOptions } from '../../support/fake-kube-api.js';
+import type { AwsRequestRecord, FakeAwsServer } from '../../support/fake-aws-server.js';
+import { startFakeKubeApi, type FakeKubeApi, type FakeKubeOptions, type KubeFault } from '../../support/fake-kube-api.js';
 import { killAll, type ProcessInfo } from './processes.js';
-import type { DayRow } from './days.js';
+import { describeTarget, isAwsTarget, ruleFor, type ApiTarget, type DayRow, type Fault, type Target } from './days.js';
 
 const defaultConfigText = readFileSync(new URL('../../../defaults/akictl.yaml', import.meta.url), 'utf8');
 
@@ -34,12 +35,32 @@ export interface RunOptions {
 /** Longest any single akictl run of a scenario may take before the test gives up on it. */
 export const RUN_TIMEOUT_MS = 90_000;
 
+/** A call that hangs (a fault's `hang`): a command the fake tools logged, or a request the loopback AWS holds. */
+export interface Hang {
+  ts: number;
+  /** The step instance that made the call ($AKICTL_STEP), when known (commands). */
+  instance: string | null;
+  command?: FakeLogEntry;
+  aws?: AwsRequestRecord;
+}
+
+/** One call of a target: when, and how it ended (a command's exit code, an AWS answer's HTTP status). */
+export interface Attempt {
+  ts: number;
+  outcome: number | null | undefined;
+}
+
+/** A fault of an in-process read (see ApiTarget): an error status and message, a delay, or no answer. */
+export type ApiFault = Pick<KubeFault, 'method' | 'times' | 'status' | 'message' | 'delayMs' | 'hang'>;
+
 export class Scenario {
   /** In every scenario process's environment: how its processes are found in the process table. */
   readonly marker: string;
   readonly env: Record<string, string>;
   /** Values the row's prepare() found (loopback ports) for its configure(). */
   readonly vars: Record<string, string> = {};
+  /** The loopback AWS of a day that calls AWS (see useAws). */
+  aws?: FakeAwsServer;
   private readonly cleanups: Array<() => Promise<void> | void> = [];
 
   private constructor(
@@ -56,11 +77,15 @@ export class Scenario {
       AKICTL_CONFIG: configFile,
       AKICTL_STATE_DIR: stateDir,
     };
-    for (const [name, value] of Object.entries(options.env ?? {})) {
+    this.applyEnv(options.env);
+    this.marker = `AKICTL_FAKE_LOG=${path.join(dir, FAKE_LOG_NAME)}`;
+  }
+
+  private applyEnv(vars: Record<string, string | undefined> = {}): void {
+    for (const [name, value] of Object.entries(vars)) {
       if (value === undefined) delete this.env[name];
       else this.env[name] = value;
     }
-    this.marker = `AKICTL_FAKE_LOG=${path.join(dir, FAKE_LOG_NAME)}`;
   }
 
   static async start(row: DayRow, options: ScenarioOptions = {}): Promise<Scenario> {
@@ -71,6 +96,8 @@ export class Scenario {
     const scenario = new Scenario(row, root, dir, kube, path.join(dir, 'akictl.yaml'), path.join(dir, '.akictl'), options);
     try {
       await row.prepare(scenario);
+      // The test's own variables win over those the row set (loopback endpoints, fake credentials).
+      scenario.applyEnv(options.env);
       const raw = parse(defaultConfigText);
       row.configure(raw, scenario);
       options.configure?.(raw);
@@ -89,6 +116,78 @@ export class Scenario {
   /** Registers cleanup of something the scenario started (a loopback server). */
   onClose(cleanup: () => Promise<void> | void): void {
     this.cleanups.push(cleanup);
+  }
+
+  /** The day calls AWS: `aws` answers it (closed with the scenario), `vars` point every akictl run at it. */
+  useAws(aws: FakeAwsServer, vars: Record<string, string>): void {
+    this.aws = aws;
+    this.onClose(() => aws.close());
+    this.applyEnv(vars);
+  }
+
+  /** Requests the loopback AWS received (none for a day without one). */
+  awsRequests(): AwsRequestRecord[] {
+    return this.aws?.requests ?? [];
+  }
+
+  /**
+   * Makes targets misbehave (replacing earlier faults): fake-tool rules for commands, loopback AWS faults for AWS
+   * calls. The row's own rules stay, after these.
+   */
+  setFaults(faults: Fault[]): void {
+    const rules: FakeRule[] = [];
+    this.aws?.clearFaults();
+    for (const { target, fail, ...spec } of faults) {
+      const counting = { nth: spec.nth, times: spec.times, hang: spec.hang, delayMs: spec.delayMs };
+      if (isAwsTarget(target)) {
+        if (!this.aws) throw new Error(`${describeTarget(target)}: day ${this.row.day}'s scenario has no loopback AWS`);
+        if (fail && !('status' in fail)) throw new Error(`${describeTarget(target)} fails with an HTTP status, not ${JSON.stringify(fail)}`);
+        this.aws.inject({ service: target.service, operation: target.operation, bucket: target.bucket, ...counting, ...fail });
+      } else {
+        if (fail && !('exit' in fail)) throw new Error(`${describeTarget(target)} fails with an exit code, not ${JSON.stringify(fail)}`);
+        rules.push(ruleFor(target, { ...counting, ignoreSignals: spec.ignoreSignals, ...fail }));
+      }
+    }
+    this.setRules(rules);
+  }
+
+  /** The first call that hangs (a fault's `hang`), if one does. */
+  hung(): Hang | undefined {
+    const command = this.log().find((entry) => entry.hang);
+    if (command) return { ts: command.ts, instance: command.step, command };
+    const aws = this.awsRequests().find((request) => request.hang);
+    return aws ? { ts: aws.ts, instance: null, aws } : undefined;
+  }
+
+  /** How many calls the fake tools and the loopback AWS have recorded so far: slice their logs from here to see what came after. */
+  mark(): { log: number; aws: number } {
+    return { log: this.log().length, aws: this.awsRequests().length };
+  }
+
+  /** Every call of the target so far, in order. */
+  attempts(target: Target): Attempt[] {
+    if (isAwsTarget(target)) {
+      return this.awsRequests()
+        .filter((request) => request.service === target.service && request.operation === target.operation && (!target.bucket || request.bucket === target.bucket))
+        .map((request) => ({ ts: request.ts, outcome: request.status }));
+    }
+    return this.log()
+      .filter((entry) => entry.tool === target.tool && target.match.every((m) => entry.argv.includes(m)))
+      .map((entry) => ({ ts: entry.ts, outcome: entry.exit }));
+  }
+
+  /** Makes an in-process read fail, answer late or never (see ApiTarget); returns a counter of the requests it hit. */
+  injectApiFault(read: ApiTarget, fault: ApiFault): { hits: number } {
+    if ('path' in read) return this.kube.injectFault({ cluster: this.kube.clusters[0], pathIncludes: read.path, ...fault });
+    if (!this.aws) throw new Error(`day ${this.row.day}'s scenario has no loopback AWS`);
+    const { method: _method, ...rest } = fault;
+    return this.aws.inject({ ...read.aws, ...rest });
+  }
+
+  /** Removes every API fault (the fake Kubernetes API's and the loopback AWS's). */
+  clearApiFaults(): void {
+    this.kube.clearFaults();
+    this.aws?.clearFaults();
   }
 
   private runEnv(extra: Record<string, string | undefined> = {}): Record<string, string | undefined> {

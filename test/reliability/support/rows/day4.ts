@@ -6,13 +6,12 @@
 // k8s.cluster.name of every region that received an authorised request.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { FAKE_BIN } from '../../../support/cli.js';
 import type { DayRow } from '../days.js';
 import type { Scenario } from '../scenario.js';
+import { fastExecution, serve } from './common.js';
 
 const CLUSTERS = ['us-west', 'eu-central'];
 /** The primary cluster: it hosts Jaeger (tracing.cluster null). */
@@ -29,17 +28,6 @@ image:
 sidecar:
   tag: keep-me
 `;
-
-/** A loopback HTTP server closed with the scenario; returns host:port. */
-async function serve(scenario: Scenario, handler: http.RequestListener): Promise<string> {
-  const server = http.createServer(handler);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  scenario.onClose(async () => {
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  });
-  return `127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
 
 const git = (dir: string, ...args: string[]) => execFileSync('git', ['-C', dir, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 
@@ -127,7 +115,7 @@ export const day4: DayRow = {
   configure(raw, scenario) {
     // The other rows' fast execution (short polls, timeouts and backoff); Jaeger's query API is configured
     // (its discovered address would mean port 16686), the discovered address still goes to the collectors.
-    raw.execution = { ...raw.execution, pollIntervalMs: 100, gateTimeoutSeconds: 10, retryBackoffMs: 50, stepTimeoutSeconds: 60 };
+    fastExecution(raw);
     raw.tracing = { ...raw.tracing, jaeger: { ...raw.tracing?.jaeger, queryUrl: `http://${scenario.vars.jaeger}` }, testRequests: { count: 2 } };
     raw.traffic = {
       ...raw.traffic,
