@@ -59,6 +59,9 @@ type AnyClient = { send(command: unknown, options?: { abortSignal?: AbortSignal 
 const clients = new Map<string, AnyClient>();
 
 async function loadModule(service: AwsAction['service']): Promise<Record<string, unknown>> {
+  // Under Node < 22 the SDK warns on every run that its releases after January 2027 will need Node 22: news for
+  // whoever bumps akictl's pinned SDK, not for an operator at each run. A value set by the user is kept.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   // Loaded only when a plan really calls AWS: the SDK is the heaviest import akictl has.
   if (service === 'route53') return (await import('@aws-sdk/client-route-53')) as Record<string, unknown>;
   return (await import('@aws-sdk/client-s3')) as Record<string, unknown>;
