@@ -1,6 +1,6 @@
 import type { AwsAction } from '../plan/types.js';
 import { shellLine } from '../render/shell.js';
-import { isTransientError } from '../run/transient.js';
+import { isTransientError, retryDelayMs } from '../run/transient.js';
 
 /** `aws` CLI service names; --cli-input-json takes the API's own member names, so any operation maps 1:1. */
 const CLI_SERVICE: Record<AwsAction['service'], string> = { route53: 'route53', s3: 's3api' };
@@ -49,7 +49,7 @@ function backoffRetryStrategy(maxAttempts: number, backoffMs: number) {
     refreshRetryTokenForRetry: async (previous: RetryToken, info: { errorType: string }): Promise<RetryToken> => {
       const count = previous.getRetryCount();
       if ((info.errorType !== 'THROTTLING' && info.errorType !== 'TRANSIENT') || count + 1 >= maxAttempts) throw new Error('No retry token available');
-      return token(count + 1, backoffMs * 2 ** count);
+      return token(count + 1, retryDelayMs(backoffMs, count));
     },
     recordSuccess: (): void => undefined,
   };

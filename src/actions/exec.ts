@@ -23,6 +23,9 @@ export interface CommandOptions {
   onSpawn?: () => void;
 }
 
+/** Between SIGTERM and SIGKILL when a command's process group is stopped. */
+export const KILL_GRACE_MS = 2_000;
+
 /** Process groups of the commands running now: a second Ctrl-C kills them before akictl exits. */
 const runningGroups = new Set<number>();
 
@@ -74,7 +77,7 @@ export async function runCommand(argv: string[], options: CommandOptions = {}): 
   options.onSpawn?.();
   let timedOut = false;
   let aborted = false;
-  const grace = options.killGraceMs ?? 2000;
+  const grace = options.killGraceMs ?? KILL_GRACE_MS;
   let escalation: NodeJS.Timeout | undefined;
   const killGroup = () => {
     const pid = child.pid;
@@ -120,7 +123,8 @@ export async function runCommand(argv: string[], options: CommandOptions = {}): 
   }
 }
 
-function signalGroup(pid: number, signal: NodeJS.Signals): void {
+/** Signals a whole process group; a group already gone is not an error. */
+export function signalGroup(pid: number, signal: NodeJS.Signals): void {
   try {
     process.kill(-pid, signal);
   } catch {

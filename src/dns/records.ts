@@ -103,9 +103,10 @@ function targetOf(config: Config, region: RegionAddress): Pick<RecordSet, 'TTL' 
 }
 
 /**
- * One record per continent of each cluster, and the default for everyone else. The seed's default used
- * `ContinentCode: "*"`, which Route 53 rejects (continent codes are two letters): the default location is
- * `CountryCode: "*"`. It points at the primary and has no health check, so some answer is always given.
+ * One record per continent of each cluster, and the default for everyone else. The seed put its default
+ * under a wildcard continent code, which Route 53 rejects (continent codes are two letters); Route 53's default
+ * location is the country wildcard built below. It points at the primary and has no health check, so some
+ * answer is always given.
  */
 export function geoRecordSets(config: Config, outputs: OutputReader): RecordSet[] {
   const records: RecordSet[] = [];

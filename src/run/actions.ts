@@ -10,7 +10,7 @@ import { shellLine } from '../render/shell.js';
 import { withDeadline } from './deadline.js';
 import { materialize } from './materialize.js';
 import type { Redactor } from './redact.js';
-import { isTransientError, isTransientOutput } from './transient.js';
+import { isTransientError, isTransientOutput, retryDelayMs } from './transient.js';
 
 /** A command or call failed: message names it, detail holds its trimmed, redacted error output. */
 export class ActionFailedError extends Error {
@@ -58,12 +58,12 @@ async function withRetries<T>(ctx: ActionContext, what: string, attempt: () => P
     } catch (error) {
       if (n >= retries || ctx.signal.aborted || !transient(error, true)) throw error;
       ctx.log(`transient failure of ${what} (${(error as Error).message}); retry ${n + 1}/${retries}`);
-      await sleep(retryBackoffMs * 2 ** n, undefined, { signal: ctx.signal }).catch(() => undefined);
+      await sleep(retryDelayMs(retryBackoffMs, n), undefined, { signal: ctx.signal }).catch(() => undefined);
       continue;
     }
     if (n >= retries || ctx.signal.aborted || !transient(value, false)) return value;
     ctx.log(`transient failure of ${what}; retry ${n + 1}/${retries}`);
-    await sleep(retryBackoffMs * 2 ** n, undefined, { signal: ctx.signal }).catch(() => undefined);
+    await sleep(retryDelayMs(retryBackoffMs, n), undefined, { signal: ctx.signal }).catch(() => undefined);
   }
 }
 

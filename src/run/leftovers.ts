@@ -2,7 +2,7 @@ import { appendFileSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { setSpawnJournal } from '../actions/exec.js';
+import { KILL_GRACE_MS, setSpawnJournal, signalGroup } from '../actions/exec.js';
 import { processStartTime } from './process-start.js';
 
 /**
@@ -20,8 +20,6 @@ interface JournalEntry {
   program?: string;
   step?: string;
 }
-
-const GRACE_MS = 2_000;
 
 export function journalPath(stateDir: string): string {
   return path.join(stateDir, 'commands.running');
@@ -110,19 +108,11 @@ export async function stopLeftoverCommands(stateDir: string, notice: (line: stri
   }
   for (const entry of stopping) {
     notice(`akictl: stopping ${entry.program ?? 'a command'} of ${entry.step ?? 'an earlier run'} (process group ${entry.pgid}), left running by an akictl that was killed.`);
-    signal(entry.pgid, 'SIGTERM');
+    signalGroup(entry.pgid, 'SIGTERM');
   }
-  const deadline = Date.now() + GRACE_MS;
+  const deadline = Date.now() + KILL_GRACE_MS;
   while (stopping.some((entry) => groupExists(entry.pgid)) && Date.now() < deadline) await sleep(50);
-  for (const entry of stopping) if (groupExists(entry.pgid)) signal(entry.pgid, 'SIGKILL');
+  for (const entry of stopping) if (groupExists(entry.pgid)) signalGroup(entry.pgid, 'SIGKILL');
   rmSync(file, { force: true });
   return stopping.length;
-}
-
-function signal(pgid: number, name: NodeJS.Signals): void {
-  try {
-    process.kill(-pgid, name);
-  } catch {
-    // gone meanwhile
-  }
 }

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config } from '../config/schema.js';
 import type { ActionIO, Probe, ProbeResult } from '../plan/types.js';
 import { withDeadline } from './deadline.js';
-import { isTransientError } from './transient.js';
+import { isTransientError, retryDelayMs } from './transient.js';
 
 export interface CheckResult extends ProbeResult {
   /** The check itself failed (an error, no answer in time): it says nothing about what it checks. */
@@ -31,7 +31,7 @@ export async function doneCheck(probe: Probe, io: ActionIO, config: Config, time
   let checks = 1;
   for (let n = 0; n < retries && result.failed && result.transient && !io.signal.aborted; n += 1) {
     io.log(`done check failed transiently (${result.measured}); retry ${n + 1}/${retries}`);
-    await sleep(retryBackoffMs * 2 ** n, undefined, { signal: io.signal }).catch(() => undefined);
+    await sleep(retryDelayMs(retryBackoffMs, n), undefined, { signal: io.signal }).catch(() => undefined);
     result = await probeOnce(probe, io, timeoutMs);
     checks += 1;
   }

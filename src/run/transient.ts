@@ -21,6 +21,11 @@ const TRANSIENT_STDERR = [
   /Throttling|TooManyRequests|Rate exceeded/i,
 ];
 
+/** The wait before retry n (0-based) of anything akictl retries: execution.retryBackoffMs, doubled each time. */
+export function retryDelayMs(backoffMs: number, retry: number): number {
+  return backoffMs * 2 ** retry;
+}
+
 export function isTransientOutput(stderr: string): boolean {
   return TRANSIENT_STDERR.some((pattern) => pattern.test(stderr));
 }

@@ -7,7 +7,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import type { ResultPromise } from 'execa';
-import { DAYS, describeTarget, isAwsTarget, type Target } from './support/days.js';
+import type { CliResult } from '../support/cli.js';
+import { DAYS, describeTarget, isAwsTarget, type DayRow, type Target } from './support/days.js';
 import { recordFigures } from './support/figures.js';
 import { processGroupMembers, processesWith } from './support/processes.js';
 import { Scenario, type Hang } from './support/scenario.js';
@@ -55,6 +56,15 @@ async function groupGoneAfter(pgid: number, limitMs: number): Promise<number | u
   return undefined;
 }
 
+/** With every fault cleared, `resume` finishes the day and what the interrupt cut short was cleaned up or redone. */
+async function resumeToEnd(scenario: Scenario, day: DayRow): Promise<CliResult> {
+  scenario.setFaults([]);
+  const resumed = await scenario.run(['resume']);
+  expect(resumed.code, resumed.stderr).toBe(0);
+  expect(day.verifyEnd(scenario), 'the end state after interrupt and resume').toEqual([]);
+  return resumed;
+}
+
 interface Row {
   target: Target;
   signal: 'SIGINT' | 'SIGTERM';
@@ -94,11 +104,7 @@ for (const day of DAYS) {
           expect(scenario.state().runs.at(-1).result).toBe('interrupted');
 
           // The hang has done its part: nothing may hang again, whatever the fakes' counters say.
-          scenario.setFaults([]);
-          const resumed = await scenario.run(['resume']);
-          expect(resumed.code, resumed.stderr).toBe(0);
-          // What the interrupt cut short was cleaned up or redone: the day's end state holds.
-          expect(day.verifyEnd(scenario), 'the end state after interrupt and resume').toEqual([]);
+          await resumeToEnd(scenario, day);
           orphans += processesWith(scenario.marker).length;
           expect(orphans).toBe(0);
         } finally {
@@ -132,11 +138,8 @@ for (const day of DAYS) {
         expect(String(result.stderr)).toMatch(/second SIG(INT|TERM): exiting now.*state file may be stale/);
         expect(goneAfter, `process group ${hung!.pid} outlived akictl`).toBeDefined();
 
-        scenario.setFaults([]);
-        const resumed = await scenario.run(['resume']);
-        expect(resumed.code, resumed.stderr).toBe(0);
+        const resumed = await resumeToEnd(scenario, day);
         expect(resumed.stderr).toMatch(/breaking a stale lock/);
-        expect(day.verifyEnd(scenario), 'the end state after interrupt and resume').toEqual([]);
         orphans += processesWith(scenario.marker).length;
         expect(orphans).toBe(0);
       } finally {

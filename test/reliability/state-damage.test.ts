@@ -55,6 +55,13 @@ describe('state damage: coverage', () => {
   });
 });
 
+/** A good backup beside a state file cut short: the damage both recovery paths start from. */
+function truncateState(scenario: Scenario, good: GoodStates): void {
+  mkdirSync(scenario.stateDir, { recursive: true });
+  writeFileSync(`${scenario.stateFile}.bak`, good.previous);
+  writeFileSync(scenario.stateFile, good.latest.slice(0, 100));
+}
+
 /** Three good runs of the row's quick step (state.json.bak then holds the second) and one of another workspace. */
 async function goodStates(row: DayRow): Promise<GoodStates> {
   const quick = ['--only', row.quickStep];
@@ -121,9 +128,7 @@ for (const row of DAYS) {
       const scenario = await Scenario.start(row);
       try {
         const first = row.quickStep;
-        mkdirSync(scenario.stateDir, { recursive: true });
-        writeFileSync(`${scenario.stateFile}.bak`, good.previous);
-        writeFileSync(scenario.stateFile, good.latest.slice(0, 100));
+        truncateState(scenario, good);
         expect((await scenario.run(['status'])).code).toBe(2);
         writeFileSync(scenario.stateFile, readFileSync(`${scenario.stateFile}.bak`));
         const result = await scenario.apply(['--only', first]);
@@ -139,9 +144,7 @@ for (const row of DAYS) {
       const scenario = await Scenario.start(row);
       try {
         const first = row.quickStep;
-        mkdirSync(scenario.stateDir, { recursive: true });
-        writeFileSync(`${scenario.stateFile}.bak`, good.previous);
-        writeFileSync(scenario.stateFile, good.latest.slice(0, 100));
+        truncateState(scenario, good);
         for (const file of [scenario.stateFile, `${scenario.stateFile}.bak`]) rmSync(file);
         for (let run = 0; run < 2; run += 1) {
           const result = await scenario.apply(['--only', first]);
