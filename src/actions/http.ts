@@ -37,7 +37,8 @@ export function httpRequest(request: HttpRequest): Promise<HttpResponse> {
     const body = request.body === undefined ? undefined : Buffer.from(request.body);
     const headers: Record<string, string> = { ...(request.headers ?? {}) };
     if (body) headers['Content-Length'] = String(body.length);
-    if (request.connectTo) headers.Host = url.host;
+    // A Host the caller gives wins: a gateway routes on the name alone, whatever port it listens on.
+    if (request.connectTo) headers.Host ??= url.host;
     const options: https.RequestOptions = {
       protocol: url.protocol,
       hostname: request.connectTo ?? url.hostname,

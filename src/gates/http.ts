@@ -1,5 +1,4 @@
-import http from 'node:http';
-import https from 'node:https';
+import { httpRequest } from '../actions/http.js';
 import type { Config } from '../config/schema.js';
 import type { RegionAddress } from '../dns/records.js';
 import type { Probe } from '../plan/types.js';
@@ -20,7 +19,8 @@ export function regionHealth(config: Config, region: RegionAddress): Probe {
       if (!region.known) return { ok: false, measured: `address not known yet (${region.address})` };
       const started = Date.now();
       try {
-        const status = await get(scheme, region.address, port, path, config.app.host, timeoutMs, io.signal);
+        // Host and SNI are app.host while the connection goes to the region's address (curl --connect-to).
+        const { status } = await httpRequest({ url: `${scheme}://${config.app.host}:${port}${path}`, connectTo: region.address, headers: { Host: config.app.host }, timeoutMs, signal: io.signal });
         const ms = Date.now() - started;
         return { ok: status === 200, measured: `HTTP ${status} in ${ms}ms`, value: ms, unit: 'ms' };
       } catch (error) {
@@ -28,19 +28,4 @@ export function regionHealth(config: Config, region: RegionAddress): Probe {
       }
     },
   };
-}
-
-function get(scheme: 'http' | 'https', address: string, port: number, path: string, host: string, timeoutMs: number, signal: AbortSignal): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const options = { host: address, port, path, method: 'GET', headers: { Host: host }, timeout: timeoutMs, signal };
-    // SNI and certificate verification use app.host, not the address connected to.
-    const request = scheme === 'https' ? https.request({ ...options, servername: host }) : http.request(options);
-    request.on('response', (response) => {
-      response.resume();
-      resolve(response.statusCode ?? 0);
-    });
-    request.on('timeout', () => request.destroy(new Error(`no answer within ${timeoutMs}ms`)));
-    request.on('error', (error: NodeJS.ErrnoException) => reject(new Error(error.code && !error.message.includes(error.code) ? `${error.message} (${error.code})` : error.message)));
-    request.end();
-  });
 }
