@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { ClusterConfig, Config } from '../config/schema.js';
 import type { ActionIO, BuiltinAction } from '../plan/types.js';
 import { replicationLagMeasurement } from '../report/measurement-names.js';
 import { shellLine } from '../render/shell.js';
 import { awsErrorName, callAws, describeAwsError } from './aws.js';
 import { HintedError } from './hinted-error.js';
+import { pollUntil } from './poll.js';
 
 /** Measurement name the report reads: `replication.lag.<source>-><destination>` (seconds). */
 export function lagMeasurement(source: ClusterConfig, destination: ClusterConfig): string {
@@ -63,24 +63,24 @@ export function replicationCanary(config: Config, source: ClusterConfig, destina
       io.log(`put s3://${source.bucket}/${key} (version ${put.VersionId ?? '?'})`);
       let replica: Head | undefined;
       try {
-        const deadline = written + timeoutSeconds * 1000;
-        for (;;) {
-          replica = await head(io, destination, key);
-          if (replica?.ReplicationStatus === 'REPLICA') break;
-          const original = await head(io, source, key);
-          if (original?.ReplicationStatus === 'FAILED') {
+        let sourceStatus: string | undefined;
+        replica = await pollUntil(io, { timeoutMs: timeoutSeconds * 1000, intervalMs: pollIntervalMs, since: written }, async () => {
+          const found = await head(io, destination, key);
+          if (found?.ReplicationStatus === 'REPLICA') return found;
+          sourceStatus = (await head(io, source, key))?.ReplicationStatus;
+          if (sourceStatus === 'FAILED') {
             throw new HintedError(
               `replication of s3://${source.bucket}/${key} to ${destination.bucket} FAILED`,
               `S3 could not replicate with role ${config.replication.roleArns[source.name] ?? '?'}: check its trust policy (s3.amazonaws.com) and its permissions on both buckets (and KMS keys, if the buckets are encrypted with them).`,
             );
           }
-          if (Date.now() + pollIntervalMs > deadline) {
-            throw new HintedError(
-              `no replica of s3://${source.bucket}/${key} in ${destination.bucket} after ${timeoutSeconds}s (source status ${original?.ReplicationStatus ?? 'none'})`,
-              `Check with: aws s3api get-bucket-replication --bucket ${source.bucket}; a status that stays PENDING usually means the role cannot write to ${destination.bucket}.`,
-            );
-          }
-          await sleep(pollIntervalMs, undefined, { signal: io.signal });
+          return undefined;
+        });
+        if (!replica) {
+          throw new HintedError(
+            `no replica of s3://${source.bucket}/${key} in ${destination.bucket} after ${timeoutSeconds}s (source status ${sourceStatus ?? 'none'})`,
+            `Check with: aws s3api get-bucket-replication --bucket ${source.bucket}; a status that stays PENDING usually means the role cannot write to ${destination.bucket}.`,
+          );
         }
         const lagSeconds = Math.round(Date.now() - written) / 1000;
         io.measure(lagMeasurement(source, destination), lagSeconds, 's');

@@ -1,8 +1,8 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { ClusterConfig } from '../config/schema.js';
 import type { ActionIO, BuiltinAction, KubeObject } from '../plan/types.js';
 import { shellLine } from '../render/shell.js';
 import { HintedError } from './hinted-error.js';
+import { pollUntil } from './poll.js';
 
 /** One entry of status.loadBalancer.ingress: an IP, or a hostname (AWS load balancers). */
 export interface LoadBalancerPoint {
@@ -53,8 +53,7 @@ export function discoverLoadBalancer(options: DiscoverOptions): BuiltinAction {
     params: { cluster: cluster.name, namespace, service, timeoutSeconds: options.timeoutSeconds },
     async run(io) {
       const kube = await io.kube(cluster);
-      const deadline = Date.now() + options.timeoutSeconds * 1000;
-      for (;;) {
+      const point = await pollUntil(io, { timeoutMs: options.timeoutSeconds * 1000, intervalMs: options.pollMs }, async () => {
         const found = await kube.get('v1', 'Service', namespace, service);
         if (!found) {
           throw new HintedError(
@@ -62,16 +61,14 @@ export function discoverLoadBalancer(options: DiscoverOptions): BuiltinAction {
             options.missingHint ?? `kubectl get service -n ${namespace} --context=${cluster.context}`,
           );
         }
-        const point = firstPoint(found);
-        if (point) {
-          io.log(`Service ${namespace}/${service} in ${cluster.name}: load-balancer address ${point.ip || point.hostname}`);
-          return { outputs: publish(point) };
-        }
-        if (Date.now() + options.pollMs > deadline || io.signal.aborted) break;
-        io.log(`${cluster.name}: ${namespace}/${service} has no load-balancer address yet (type ${found.spec?.type ?? '?'}); polling`);
-        await sleep(options.pollMs, undefined, { signal: io.signal }).catch(() => undefined);
+        const first = firstPoint(found);
+        if (!first) io.log(`${cluster.name}: ${namespace}/${service} has no load-balancer address yet (type ${found.spec?.type ?? '?'})`);
+        return first;
+      });
+      if (point) {
+        io.log(`Service ${namespace}/${service} in ${cluster.name}: load-balancer address ${point.ip || point.hostname}`);
+        return { outputs: publish(point) };
       }
-      if (io.signal.aborted) throw new Error('interrupted');
       throw new HintedError(
         `Service ${namespace}/${service} in ${cluster.name} got no load balancer address within ${options.timeoutSeconds}s`,
         `It must be of type LoadBalancer and the cloud's load-balancer controller must assign an address: kubectl describe service ${service} -n ${namespace} --context=${cluster.context} (see its events).`,

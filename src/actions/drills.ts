@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { ClusterConfig, Config } from '../config/schema.js';
 import { promQueryScalar } from '../gates/observability.js';
 import type { ActionIO, BuiltinAction } from '../plan/types.js';
@@ -7,17 +6,9 @@ import { CHAOS_P95, FAILOVER_TIME, LOAD_UNITS, loadMeasurement, type LoadStat } 
 import { durationSeconds, runLoadTest, type LoadResult } from './load.js';
 import { displayHeaders, globalUrl, sendTrafficRequest } from './traffic.js';
 import { HintedError } from './hinted-error.js';
+import { interrupted, pause, pollUntil } from './poll.js';
 
 /** Builtins of day 5's drills. Every loop is bounded by configuration and stops on Ctrl-C. */
-
-function interrupted(io: Pick<ActionIO, 'signal'>): void {
-  if (io.signal.aborted) throw new Error('interrupted');
-}
-
-async function pause(ms: number, io: Pick<ActionIO, 'signal'>): Promise<void> {
-  await sleep(ms, undefined, { signal: io.signal }).catch(() => undefined);
-  interrupted(io);
-}
 
 /**
  * Read and publish `.spec.replicas` before anything scales: the restore puts back this number (the seed
@@ -64,9 +55,8 @@ export function awaitFailover(config: Config, primary: ClusterConfig): BuiltinAc
     params: { ...failover, url },
     async run(io) {
       const started = Date.now();
-      const deadline = started + failover.timeoutSeconds * 1000;
       let last = 'no probe yet';
-      for (;;) {
+      const done = await pollUntil(io, { timeoutMs: failover.timeoutSeconds * 1000, intervalMs: failover.probeIntervalMs, since: started }, async () => {
         interrupted(io);
         const kube = await io.kube(primary);
         const deployment = await kube.get('apps/v1', 'Deployment', config.app.namespace, failover.deployment);
@@ -80,13 +70,13 @@ export function awaitFailover(config: Config, primary: ClusterConfig): BuiltinAc
             const seconds = (Date.now() - started) / 1000;
             io.measure(FAILOVER_TIME, Number(seconds.toFixed(3)), 's');
             io.log(`failover complete after ${seconds.toFixed(1)}s: ${answers.summary}`);
-            return;
+            return true;
           }
         }
         io.log(`${((Date.now() - started) / 1000).toFixed(1)}s: ${last}`);
-        if (Date.now() + failover.probeIntervalMs > deadline) break;
-        await pause(failover.probeIntervalMs, io);
-      }
+        return undefined;
+      });
+      if (done) return;
       throw new HintedError(
         `the other regions did not serve every request within ${failover.timeoutSeconds}s of the scale-down (last: ${last})`,
         'Check outlier detection and locality failover (day 2), the secondary\'s capacity, and Route 53 health checks. The replicas are restored.',
@@ -159,21 +149,18 @@ export function awaitChaosInjected(options: { cluster: ClusterConfig; namespace:
     equivalent: [shellLine([options.kubectl, 'wait', `networkchaos/${name}`, '-n', namespace, '--for=condition=AllInjected', `--timeout=${options.timeoutSeconds}s`, `--context=${cluster.context}`])],
     params: { cluster: cluster.name, namespace, name, timeoutSeconds: options.timeoutSeconds },
     async run(io) {
-      const deadline = Date.now() + options.timeoutSeconds * 1000;
       let seen = 'not found';
-      for (;;) {
+      const injected = await pollUntil(io, { timeoutMs: options.timeoutSeconds * 1000, intervalMs: options.pollMs }, async () => {
         interrupted(io);
         const kube = await io.kube(cluster);
         const chaos = await kube.get('chaos-mesh.org/v1alpha1', 'NetworkChaos', namespace, name);
         const conditions = (chaos?.status?.conditions ?? []) as Array<{ type?: string; status?: string }>;
-        const injected = conditions.find((condition) => condition.type === 'AllInjected');
         seen = chaos ? conditions.map((condition) => `${condition.type}=${condition.status}`).join(', ') || 'no conditions yet' : 'not found';
-        if (injected?.status === 'True') {
-          io.log(`NetworkChaos ${namespace}/${name}: ${seen}`);
-          return;
-        }
-        if (Date.now() + options.pollMs > deadline) break;
-        await pause(options.pollMs, io);
+        return conditions.some((condition) => condition.type === 'AllInjected' && condition.status === 'True') ? true : undefined;
+      });
+      if (injected) {
+        io.log(`NetworkChaos ${namespace}/${name}: ${seen}`);
+        return;
       }
       throw new HintedError(
         `NetworkChaos ${namespace}/${name} in ${cluster.name} is not AllInjected after ${options.timeoutSeconds}s (${seen})`,
@@ -221,15 +208,13 @@ export function confirmDeleted(options: { cluster: ClusterConfig; apiVersion: st
     equivalent: [shellLine([options.kubectl, 'wait', `${kind.toLowerCase()}/${name}`, '-n', namespace, '--for=delete', `--timeout=${options.timeoutSeconds}s`, `--context=${cluster.context}`])],
     params: { cluster: cluster.name, kind, namespace, name, timeoutSeconds: options.timeoutSeconds },
     async run(io) {
-      const deadline = Date.now() + options.timeoutSeconds * 1000;
-      for (;;) {
+      const gone = await pollUntil(io, { timeoutMs: options.timeoutSeconds * 1000, intervalMs: options.pollMs }, async () => {
         const kube = await io.kube(cluster);
-        if (!(await kube.get(options.apiVersion, kind, namespace, name))) {
-          io.log(`${kind} ${namespace}/${name}: gone`);
-          return;
-        }
-        if (Date.now() + options.pollMs > deadline) break;
-        await pause(options.pollMs, io);
+        return (await kube.get(options.apiVersion, kind, namespace, name)) ? undefined : true;
+      });
+      if (gone) {
+        io.log(`${kind} ${namespace}/${name}: gone`);
+        return;
       }
       throw new HintedError(`${kind} ${namespace}/${name} still exists in ${cluster.name} after ${options.timeoutSeconds}s`, `kubectl get ${kind.toLowerCase()} ${name} -n ${namespace} -o yaml --context=${cluster.context}: a finalizer may be stuck (Chaos Mesh's controller must be running to remove it).`);
     },
