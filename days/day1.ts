@@ -127,9 +127,13 @@ const day1: DayDef = {
             '-addext', `subjectAltName=DNS:istiod.istio-system.svc`,
             '-keyout', path.join(dir, 'ca-key.pem'), '-out', path.join(dir, 'cluster-ca.csr'),
           ]),
+          // A serial file per cluster, made afresh (openssl then picks a random serial): with the root's shared
+          // root-cert.srl, the clusters' signings ran side by side on one file, and a signing stopped mid-write left
+          // it unreadable ("Unable to load number") for every later attempt.
+          { kind: 'exec', argv: ['rm', '-f', path.join(dir, 'ca-cert.srl')] },
           openssl(ctx.config, [
             'x509', '-req', '-in', path.join(dir, 'cluster-ca.csr'), '-CA', path.join(root, 'root-cert.pem'), '-CAkey', path.join(root, 'root-key.pem'),
-            '-CAcreateserial', '-days', String(pki.intermediateDays), '-sha256', '-copy_extensions', 'copyall', '-out', path.join(dir, 'ca-cert.pem'),
+            '-CAserial', path.join(dir, 'ca-cert.srl'), '-CAcreateserial', '-days', String(pki.intermediateDays), '-sha256', '-copy_extensions', 'copyall', '-out', path.join(dir, 'ca-cert.pem'),
           ]),
           { kind: 'exec', argv: ['chmod', '600', path.join(dir, 'ca-key.pem')] },
           { kind: 'file', path: path.join(dir, 'root-cert.pem'), mode: 0o644, concat: [path.join(root, 'root-cert.pem')] },

@@ -1,4 +1,5 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fakeEnv, readFakeLog, runCli, startCli, tmpWorkspace, type FakeLogEntry, type FakeRule } from '../support/cli.js';
@@ -73,6 +74,19 @@ describe('akictl day 1 --apply on fake tools and a fake cluster API', () => {
     const again = readFakeLog(ws.dir).slice(log.length);
     expect(again.filter((e) => e.argv[0] === 'patch')).toHaveLength(0);
     expect(second.stderr).toMatch(/day1\.root-ca: already done/);
+  });
+
+  it('re-signs an intermediate CA after a signing was cut short, whatever serial files it left behind', async () => {
+    const first = await runCli(['day', '1', '--apply', '--only', 'day1.root-ca,day1.intermediate-ca'], { cwd: ws.dir, env: env() });
+    expect(first.code, first.stderr).toBe(0);
+    const pki = path.join(ws.dir, '.akictl', 'pki');
+    // What an openssl killed while writing its serial leaves: a file it cannot read back.
+    for (const file of [path.join(pki, 'root-cert.srl'), path.join(pki, 'us-west', 'ca-cert.srl')]) writeFileSync(file, '');
+    rmSync(path.join(pki, 'us-west', 'ca-cert.pem'));
+    const again = await runCli(['day', '1', '--apply', '--only', 'day1.intermediate-ca'], { cwd: ws.dir, env: env() });
+    expect(again.code, again.stderr).toBe(0);
+    const serial = (cluster: string) => execFileSync('openssl', ['x509', '-noout', '-serial', '-in', path.join(pki, cluster, 'ca-cert.pem')], { encoding: 'utf8' });
+    expect(serial('us-west')).not.toBe(serial('eu-central'));
   });
 
   it('stops at a failing step with exit 1, and resume runs each finished command exactly once overall', async () => {
