@@ -134,6 +134,8 @@ export function fakeEnv(opts: { dir: string; kube?: FakeKubeApi; rules?: FakeRul
   if (opts.kube) {
     env.AKICTL_FAKE_KUBE_URL = opts.kube.url;
     env.KUBECONFIG = opts.kube.kubeconfigPath;
+    // A TLS fake API: the fake tools (Node) report their effects to it over HTTPS.
+    if (opts.kube.caFile) env.NODE_EXTRA_CA_CERTS = opts.kube.caFile;
   }
   return env;
 }

@@ -3,7 +3,9 @@
 // `cluster.server + path`, so a path prefix in the server URL survives; see the
 // interop test in test/infra/fake-kube-api.test.ts). The fake kubectl/istioctl
 // change its state through POST /_fake/exec.
+import { execFileSync } from 'node:child_process';
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -30,6 +32,12 @@ export interface FakeKubeOptions {
   namespaces?: string[];
   /** Kubeconfig context name per cluster (default: the cluster's name), e.g. names with shell metacharacters. */
   contexts?: Record<string, string>;
+  /**
+   * Serve HTTPS with a certificate made for 127.0.0.1 (openssl), named in the kubeconfig as
+   * certificate-authority-data. The real kubectl sends its bearer token only over TLS (client-go sets
+   * credentials for TLS connections only), so tests that drive it need this.
+   */
+  tls?: boolean;
 }
 
 /**
@@ -55,6 +63,8 @@ export interface FakeKubeApi {
   /** Base URL; cluster C is served at `${url}/clusters/C`. */
   url: string;
   kubeconfigPath: string;
+  /** With `tls`: the certificate's file, for NODE_EXTRA_CA_CERTS of the Node processes that call the API (the fake tools). */
+  caFile?: string;
   clusters: readonly string[];
   /** Every REST call (not /_fake/exec), path without the /clusters/<name> prefix. */
   requests: RecordedRequest[];
@@ -83,6 +93,14 @@ export interface FakeKubeApi {
   close(): Promise<void>;
 }
 
+/** A key and a certificate for 127.0.0.1 (and localhost), valid a day. */
+function selfSignedCertificate(dir: string): { key: string; cert: string; file: string } {
+  const keyFile = path.join(dir, 'tls.key');
+  const file = path.join(dir, 'tls.crt');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=fake-kube-api', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost', '-keyout', keyFile, '-out', file], { stdio: 'ignore' });
+  return { key: fs.readFileSync(keyFile, 'utf8'), cert: fs.readFileSync(file, 'utf8'), file };
+}
+
 const DEFAULT_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 
 /**
@@ -90,11 +108,12 @@ const DEFAULT_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-
  * insecure-skip-tls-verify (KubeConfig.createAgent throws "HTTP protocol is not
  * allowed when skipTLSVerify is not set or false").
  */
-function writeKubeconfig(dir: string, url: string, clusters: readonly string[], contextOf: (cluster: string) => string): string {
+function writeKubeconfig(dir: string, url: string, clusters: readonly string[], contextOf: (cluster: string) => string, caPem?: string): string {
+  const trust = caPem ? { 'certificate-authority-data': Buffer.from(caPem).toString('base64') } : { 'insecure-skip-tls-verify': true };
   const config = {
     apiVersion: 'v1',
     kind: 'Config',
-    clusters: clusters.map((name) => ({ name, cluster: { server: `${url}/clusters/${name}`, 'insecure-skip-tls-verify': true } })),
+    clusters: clusters.map((name) => ({ name, cluster: { server: `${url}/clusters/${name}`, ...trust } })),
     users: clusters.map((name) => ({ name: `${name}-user`, user: { token: bearerToken(name) } })),
     contexts: clusters.map((name) => ({ name: contextOf(name), context: { cluster: name, user: `${name}-user` } })),
     'current-context': contextOf(clusters[0]!),
@@ -134,7 +153,9 @@ export async function startFakeKubeApi(options: FakeKubeOptions): Promise<FakeKu
     }
   }
 
-  const server = http.createServer((req, res) => {
+  const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'akictl-fake-kube-'));
+  const tls = options.tls ? selfSignedCertificate(tmpDir) : undefined;
+  const listener: http.RequestListener = (req, res) => {
     const url = new URL(req.url ?? '/', 'http://fake');
     const fail = (e: unknown) => {
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
@@ -174,15 +195,16 @@ export async function startFakeKubeApi(options: FakeKubeOptions): Promise<FakeKu
     };
     if (fault?.delayMs) setTimeout(answer, fault.delayMs);
     else answer();
-  });
+  };
+  const server = tls ? https.createServer({ key: tls.key, cert: tls.cert }, listener) : http.createServer(listener);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'akictl-fake-kube-'));
-  const kubeconfigPath = writeKubeconfig(tmpDir, url, clusters, contextOf);
+  const url = `${tls ? 'https' : 'http'}://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const kubeconfigPath = writeKubeconfig(tmpDir, url, clusters, contextOf, tls?.cert);
 
   return {
     url,
     kubeconfigPath,
+    caFile: tls?.file,
     clusters,
     requests: rest.requests,
     put: (cluster, obj) => store.put(cluster, obj).object,

@@ -30,7 +30,8 @@ function kubectl(parsed, stdin) {
     case 'apply': {
       const objects = readManifestSources(parsed.all('filename'), stdin);
       const suffix = dryRunSuffix(parsed);
-      return ok(objects.map((o) => `${o.kind.toLowerCase()}/${o.metadata.name} configured${suffix}\n`).join(''));
+      const verb = parsed.has('server-side') && parsed.get('server-side') !== 'false' ? 'serverside-applied' : 'configured';
+      return ok(objects.map((o) => `${o.kind.toLowerCase()}/${o.metadata.name} ${verb}${suffix}\n`).join(''));
     }
     case 'create': {
       if (rest[0] === 'secret') {

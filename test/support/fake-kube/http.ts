@@ -5,6 +5,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pluralRef, type ResourceDef } from '../../fakes/lib/resources.mjs';
 import { ObjectStore, type KubeObject, type WatchEvent } from './store.js';
 import { SelectorError } from './selectors.js';
+import { groupVersionDocument, openApiIndex } from './openapi.js';
+import { conflictStatus, ownableContent, parseApplyPatch, recordUpdate, sameOwnership, serverSideApply } from './ssa.js';
 
 export type RecordedRequest = { cluster: string; method: string; path: string; query: string; status: number };
 
@@ -34,6 +36,15 @@ async function readBody(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/** The manager a write without `fieldManager` is recorded under: the user agent up to its first "/", as the API server does. */
+function managerFromUserAgent(agent: string | undefined): string {
+  return (agent ?? '').split('/')[0]!.trim() || 'unknown';
+}
+
+function modified(def: ResourceDef, name: string) {
+  return status(409, 'Conflict', `Operation cannot be fulfilled on ${pluralRef(def)} "${name}": the object has been modified; please apply your changes to the latest version and try again`, { name, group: def.group, kind: def.plural });
 }
 
 const isObject = (v: unknown): v is Record<string, any> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -143,6 +154,14 @@ export class KubeHttp {
     };
   }
 
+  /** /openapi/v3 (the index) and /openapi/v3/api/v1, /openapi/v3/apis/<group>/<version>. */
+  private openapi(rest: string[]): unknown | undefined {
+    if (rest.length === 0) return openApiIndex(this.store.registry.defs);
+    if (rest[0] === 'api' && rest.length === 2) return groupVersionDocument(this.store.registry.defs, '', rest[1]!);
+    if (rest[0] === 'apis' && rest.length === 3) return groupVersionDocument(this.store.registry.defs, rest[1]!, rest[2]!);
+    return undefined;
+  }
+
   /** Serves one request under /clusters/<cluster>; `path` has that prefix removed. */
   async handle(cluster: string, path: string, url: URL, req: IncomingMessage, res: ServerResponse) {
     const method = req.method ?? 'GET';
@@ -157,6 +176,10 @@ export class KubeHttp {
       return reply(401, status(401, 'Unauthorized', 'Unauthorized'));
     }
     const segments = path.split('/').filter(Boolean);
+    if (segments[0] === 'openapi') {
+      const body = segments[1] === 'v3' ? this.openapi(segments.slice(2)) : undefined;
+      return body ? reply(200, body) : reply(404, status(404, 'NotFound', 'the server could not find the requested resource'));
+    }
     if (path === '/version') return reply(200, { major: '1', minor: '29', gitVersion: 'v1.29.0', platform: 'linux/amd64', goVersion: 'go1.21.5' });
     if (method === 'GET' && !(segments[0] === 'api' ? segments.length > 2 : segments.length > 3)) {
       const body = this.discovery(segments);
@@ -203,35 +226,91 @@ export class KubeHttp {
         if (objNs && !this.store.get(cluster, 'v1', 'Namespace', undefined, objNs)) {
           return reply(404, status(404, 'NotFound', `namespaces "${objNs}" not found`));
         }
-        const created = this.store.put(cluster, { ...obj, apiVersion, kind: def.kind, metadata: { ...obj.metadata, namespace: objNs } }).object;
-        return reply(201, created);
+        const manager = url.searchParams.get('fieldManager') ?? managerFromUserAgent(req.headers['user-agent']);
+        const shaped = recordUpdate(undefined, { ...obj, apiVersion, kind: def.kind, metadata: { ...obj.metadata, namespace: objNs } }, manager, apiVersion);
+        const dryRun = url.searchParams.get('dryRun') === 'All';
+        return reply(201, dryRun ? this.store.preview(cluster, shaped) : this.store.put(cluster, shaped).object);
       }
       return reply(405, status(405, 'MethodNotAllowed', `${method} is not supported on a collection by the fake`));
     }
 
     const existing = this.store.get(cluster, apiVersion, def.kind, ns, name);
     if (method === 'GET') return existing ? reply(200, existing) : reply(404, notFound(name));
+    const dryRun = url.searchParams.get('dryRun');
+    if (dryRun !== null && dryRun !== 'All') return reply(400, status(400, 'BadRequest', `dryRun: Unsupported value: "${dryRun}": supported values: "All"`));
     if (method === 'DELETE') {
-      if (!this.store.remove(cluster, apiVersion, def.kind, ns, name)) return reply(404, notFound(name));
+      if (!existing) return reply(404, notFound(name));
+      if (dryRun === null) this.store.remove(cluster, apiVersion, def.kind, ns, name);
       return reply(200, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: { name, group: def.group, kind: def.plural, uid: existing?.metadata.uid } });
     }
-    if (!existing) return reply(404, notFound(name));
     const body = await readBody(req);
+    const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim();
+    const manager = url.searchParams.get('fieldManager') ?? managerFromUserAgent(req.headers['user-agent']);
+    const write = (next: KubeObject, code: number) => {
+      const shaped = { ...next, apiVersion, kind: def.kind, metadata: { ...next.metadata, name, namespace: ns } };
+      return reply(code, dryRun === 'All' ? this.store.preview(cluster, shaped) : this.store.put(cluster, shaped).object);
+    };
+    if (method === 'PATCH' && type === 'application/apply-patch+yaml' && subresource === undefined) {
+      return this.apply(cluster, { def, apiVersion, namespace: ns, name }, existing, body, url, reply, write);
+    }
+    if (!existing) return reply(404, notFound(name));
     let next: KubeObject;
-    if (method === 'PUT') next = JSON.parse(body);
-    else if (method === 'PATCH') {
-      const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim();
+    if (method === 'PUT') {
+      next = JSON.parse(body);
+      const sent = next.metadata?.resourceVersion;
+      if (sent && sent !== existing.metadata.resourceVersion) return reply(409, modified(def, name));
+    } else if (method === 'PATCH') {
       try {
         if (type === 'application/json-patch+json') next = jsonPatch(existing, JSON.parse(body));
-        else if (['application/merge-patch+json', 'application/strategic-merge-patch+json', 'application/apply-patch+yaml'].includes(type)) next = mergePatch(existing, JSON.parse(body));
+        else if (['application/merge-patch+json', 'application/strategic-merge-patch+json'].includes(type)) next = mergePatch(existing, JSON.parse(body));
         else return reply(415, status(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml (got ${type || 'none'})`));
       } catch (e) {
         return reply(422, status(422, 'Invalid', (e as Error).message));
       }
     } else return reply(405, status(405, 'MethodNotAllowed', `${method} is not supported by the fake`));
     if (subresource === 'status') next = { ...existing, status: next.status };
-    const stored = this.store.put(cluster, { ...next, apiVersion, kind: def.kind, metadata: { ...next.metadata, name, namespace: ns } }).object;
-    return reply(200, stored);
+    else next = recordUpdate(existing, next, manager, apiVersion);
+    return write(next, 200);
+  }
+
+  /**
+   * Server-side apply (PATCH application/apply-patch+yaml): creates or merges under the field manager named by
+   * `fieldManager`, 409 with one cause per conflicting field unless `force=true`, a resourceVersion in the body
+   * as a precondition.
+   */
+  private apply(
+    cluster: string,
+    { def, apiVersion, namespace, name }: { def: ResourceDef; apiVersion: string; namespace: string | undefined; name: string },
+    existing: KubeObject | undefined,
+    body: string,
+    url: URL,
+    reply: (code: number, body: unknown) => void,
+    write: (next: KubeObject, code: number) => void,
+  ) {
+    const manager = url.searchParams.get('fieldManager');
+    if (!manager) return reply(400, status(400, 'BadRequest', 'PATCH, fieldManager is required for apply requests'));
+    const force = url.searchParams.get('force');
+    if (force !== null && force !== 'true' && force !== 'false') return reply(400, status(400, 'BadRequest', `force: invalid value "${force}"`));
+    let applied: KubeObject;
+    try {
+      applied = parseApplyPatch(body);
+    } catch (e) {
+      return reply(400, status(400, 'BadRequest', `error decoding YAML: ${(e as Error).message}`));
+    }
+    if (applied.metadata?.name !== undefined && applied.metadata.name !== name) {
+      return reply(400, status(400, 'BadRequest', `the name of the object (${applied.metadata.name}) does not match the name on the URL (${name})`));
+    }
+    if (applied.kind !== def.kind) return reply(400, status(400, 'BadRequest', `the kind of the object (${applied.kind}) does not match the URL (${def.kind})`));
+    const sent = applied.metadata?.resourceVersion;
+    if (sent && sent !== existing?.metadata.resourceVersion) return reply(409, modified(def, name));
+    if (!existing && namespace && !this.store.get(cluster, 'v1', 'Namespace', undefined, namespace)) {
+      return reply(404, status(404, 'NotFound', `namespaces "${namespace}" not found`, { name: namespace, kind: 'namespaces' }));
+    }
+    const result = serverSideApply(existing, { ...applied, apiVersion, metadata: { ...applied.metadata, name, namespace } }, { manager, force: force === 'true', apiVersion });
+    if (result.conflicts) return reply(409, conflictStatus(result.conflicts));
+    // An apply that changes neither the object nor who owns what is not a write: resourceVersion stays.
+    if (existing && sameOwnership(existing, result.object) && JSON.stringify(ownableContent(existing)) === JSON.stringify(ownableContent(result.object))) return reply(200, existing);
+    return write(result.object, existing ? 200 : 201);
   }
 
   /** Minimal watch: ADDED for current objects unless resumed from a resourceVersion, then live events. */

@@ -8,6 +8,7 @@ import { renderJsonPath } from './jsonpath.js';
 import { ObjectStore, type KubeObject } from './store.js';
 import type { Workloads } from './workloads.js';
 import type { IstioEffects } from './istio.js';
+import { conflictStatus, migrateClientSideOwnership, ownableContent, recordUpdate, sameOwnership, serverSideApply } from './ssa.js';
 import YAML from 'yaml';
 
 export type ExecResult = { stdout?: string; stderr?: string; exit?: number };
@@ -142,15 +143,56 @@ export class Kubectl {
         continue;
       }
       const suffix = dryRun === 'server' ? ' (server dry run)' : dryRun ? ' (dry run)' : '';
+      if (mode === 'apply' && parsed.has('server-side') && parsed.get('server-side') !== 'false') {
+        const outcome = this.serverSideApply(cluster, def, existing, { ...obj, metadata: { ...obj.metadata, ...(ns ? { namespace: ns } : {}) } } as KubeObject, parsed, dryRun === 'server');
+        if (outcome.error) errors.push(outcome.error);
+        else out.push(`${singularRef(def)}/${obj.metadata.name} serverside-applied${suffix}`);
+        continue;
+      }
       if (dryRun) {
         out.push(`${singularRef(def)}/${obj.metadata.name} ${existing ? 'configured' : 'created'}${suffix}`);
         continue;
       }
-      const result = this.store.put(cluster, this.prepare(cluster, def, this.mergeForApply(existing, { ...obj, metadata: { ...obj.metadata, ...(ns ? { namespace: ns } : {}) } })));
+      const merged = this.mergeForApply(existing, { ...obj, metadata: { ...obj.metadata, ...(ns ? { namespace: ns } : {}) } });
+      const result = this.store.put(cluster, this.prepare(cluster, def, recordUpdate(existing, merged, mode === 'apply' ? 'kubectl-client-side-apply' : 'kubectl-create', obj.apiVersion)));
       this.afterWrite(cluster, def, result.object, result.changed);
       out.push(`${singularRef(def)}/${obj.metadata.name} ${result.created ? 'created' : result.changed ? 'configured' : 'unchanged'}`);
     }
     return { stdout: out.map((l) => `${l}\n`).join(''), stderr: errors.map((l) => `${l}\n`).join(''), exit: errors.length > 0 ? 1 : 0 };
+  }
+
+  /**
+   * `kubectl apply --server-side [--field-manager=M] [--force-conflicts]`: the API server's apply under manager M
+   * (kubectl's default is "kubectl"), with kubectl's text when another manager owns a field, then kubectl's
+   * migration of client-side-apply ownership to M.
+   */
+  private serverSideApply(cluster: string, def: ResourceDef, existing: KubeObject | undefined, obj: KubeObject, parsed: ParsedArgv, dryRun: boolean): { error?: string } {
+    const manager = parsed.get('field-manager') ?? 'kubectl';
+    const force = parsed.has('force-conflicts') && parsed.get('force-conflicts') !== 'false';
+    const result = serverSideApply(existing, obj, { manager, force, apiVersion: obj.apiVersion });
+    if (result.conflicts) {
+      return {
+        error:
+          `error: ${conflictStatus(result.conflicts).message}\n` +
+          'Please review the fields above--they currently have other managers. Here\n' +
+          'are the ways you can resolve this warning:\n' +
+          '* If you intend to manage all of these fields, please re-run the apply\n' +
+          '  command with the `--force-conflicts` flag.\n' +
+          '* If you do not intend to manage all of the fields, please edit your\n' +
+          '  manifest to remove references to the fields that should keep their\n' +
+          '  current managers.\n' +
+          "* You may co-own fields by updating your manifest to match the existing\n" +
+          "  value; in this case, you'll become the manager if the other manager(s)\n" +
+          '  stop managing the field (remove it from their configuration).\n' +
+          'See https://kubernetes.io/docs/reference/using-api/server-side-apply/#conflicts',
+      };
+    }
+    if (dryRun) return {};
+    const next = migrateClientSideOwnership(result.object, manager);
+    if (existing && sameOwnership(existing, next) && JSON.stringify(ownableContent(existing)) === JSON.stringify(ownableContent(next))) return {};
+    const stored = this.store.put(cluster, this.prepare(cluster, def, next));
+    this.afterWrite(cluster, def, stored.object, stored.changed);
+    return {};
   }
 
   /** What controllers add when an object is written (a load balancer address, CRD registration). */
@@ -227,7 +269,7 @@ export class Kubectl {
         values[key] = op.slice(eq + 1);
       }
       const changed = JSON.stringify(values) !== before;
-      if (changed && !dryRunMode(parsed)) this.store.put(cluster, { ...obj, metadata: { ...obj.metadata, [field]: values } });
+      if (changed && !dryRunMode(parsed)) this.store.put(cluster, recordUpdate(obj, { ...obj, metadata: { ...obj.metadata, [field]: values } }, field === 'labels' ? 'kubectl-label' : 'kubectl-annotate', obj.apiVersion));
       out.push(`${singularRef(def)}/${name} ${changed ? (field === 'labels' ? 'labeled' : 'annotated') : field === 'labels' ? 'not labeled' : 'not annotated'}`);
     }
     return { stdout: out.map((l) => `${l}\n`).join('') };
@@ -291,7 +333,7 @@ export class Kubectl {
     const merged = mergePatch(existing, patch) as KubeObject;
     if (JSON.stringify(merged) === JSON.stringify(existing)) return { stdout: `${singularRef(def)}/${name} patched (no change)\n` };
     if (dryRunMode(parsed)) return { stdout: `${singularRef(def)}/${name} patched (dry run)\n` };
-    const result = this.store.put(cluster, merged);
+    const result = this.store.put(cluster, recordUpdate(existing, merged, 'kubectl-patch', existing.apiVersion));
     this.afterWrite(cluster, def, result.object, result.changed);
     return { stdout: `${singularRef(def)}/${name} patched\n` };
   }

@@ -139,6 +139,27 @@ export class ObjectStore {
     return { object: clone(obj), created: !previous, changed };
   }
 
+  /**
+   * What put() would store, without storing it (a dry run): server-owned metadata as put() sets it, except that
+   * resourceVersion stays the stored one (a new object has none yet).
+   */
+  preview(cluster: string, input: KubeObject): KubeObject {
+    this.requireCluster(cluster);
+    const def = this.registry.forApiVersionKind(input.apiVersion, input.kind);
+    const obj = clone(input);
+    if (def.namespaced) obj.metadata.namespace = obj.metadata.namespace ?? 'default';
+    else delete obj.metadata.namespace;
+    const previous = this.objects.get(this.key(cluster, def, obj.metadata.namespace, obj.metadata.name));
+    const specChanged = !previous || stableStringify(previous.spec) !== stableStringify(obj.spec);
+    const { resourceVersion: _r, uid: _u, creationTimestamp: _c, generation: _g, ...meta } = obj.metadata;
+    obj.metadata = {
+      ...meta,
+      ...(previous ? { uid: previous.metadata.uid, creationTimestamp: previous.metadata.creationTimestamp, resourceVersion: previous.metadata.resourceVersion } : {}),
+      generation: (previous?.metadata.generation ?? 0) + (specChanged ? 1 : 0),
+    };
+    return obj;
+  }
+
   remove(cluster: string, apiVersion: string, kind: string, namespace: string | undefined | null, name: string): boolean {
     this.requireCluster(cluster);
     const def = this.registry.forApiVersionKind(apiVersion, kind);
