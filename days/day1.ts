@@ -3,7 +3,7 @@ import type { Config } from '../src/config/schema.js';
 import { contextsReachable, parseIstioctlVersion, parseKubectlVersion, toolVersion } from '../src/actions/preflight.js';
 import { filesExist } from '../src/gates/files.js';
 import { deploymentAvailable, peerAuthenticationMode, podsHaveContainer, rolloutComplete, secretsPresent } from '../src/gates/kube.js';
-import { applyManifest, istioctl, kubectl, manifest, pipe } from '../src/plan/builders.js';
+import { applyManifest, istioctl, kubectl, kubectlApply, manifest, pipe, readOnly } from '../src/plan/builders.js';
 import type { Action, DayDef, ExecAction, StepContext } from '../src/plan/types.js';
 
 const CA_FILES = ['ca-cert.pem', 'ca-key.pem', 'root-cert.pem', 'cert-chain.pem'];
@@ -91,7 +91,7 @@ const day1: DayDef = {
       done: (ctx) => filesExist(['root-cert.pem', 'root-key.pem'].map((file) => path.join(pkiDir(ctx), file))),
       actions: (ctx) => {
         const dir = pkiDir(ctx);
-        if (ctx.config.mesh.pki.dir) return [{ kind: 'exec', argv: ['test', '-s', path.join(dir, 'root-cert.pem')], note: 'mesh.pki.dir is set: the root CA must already exist there' }];
+        if (ctx.config.mesh.pki.dir) return [readOnly({ kind: 'exec', argv: ['test', '-s', path.join(dir, 'root-cert.pem')], note: 'mesh.pki.dir is set: the root CA must already exist there' })];
         const { pki } = ctx.config.mesh;
         return [
           { kind: 'exec', argv: ['mkdir', '-p', '-m', '700', dir] },
@@ -115,7 +115,7 @@ const day1: DayDef = {
       actions: (ctx) => {
         const root = pkiDir(ctx);
         const dir = path.join(root, ctx.cluster.name);
-        if (ctx.config.mesh.pki.dir) return [{ kind: 'exec', argv: ['test', '-s', path.join(dir, 'ca-key.pem')], note: 'mesh.pki.dir is set: the intermediate CA must already exist there' }];
+        if (ctx.config.mesh.pki.dir) return [readOnly({ kind: 'exec', argv: ['test', '-s', path.join(dir, 'ca-key.pem')], note: 'mesh.pki.dir is set: the intermediate CA must already exist there' })];
         const { pki } = ctx.config.mesh;
         return [
           { kind: 'exec', argv: ['mkdir', '-p', '-m', '700', dir] },
@@ -156,7 +156,7 @@ const day1: DayDef = {
             '--dry-run=client', '-o', 'yaml',
           ],
         };
-        return [pipe(create, kubectl(ctx.config, ctx.cluster, ['apply', '-f', '-']), 'the Secret holds ca-key.pem: kept in memory, never printed')];
+        return [pipe(create, kubectlApply(ctx.config, ctx.cluster), 'the Secret holds ca-key.pem: kept in memory, never printed', { kind: 'local' })];
       },
     },
     {
@@ -168,6 +168,7 @@ const day1: DayDef = {
       actions: (ctx) => [
         istioctl(ctx.config, ctx.cluster, ['install', '-y', '-f', '-'], {
           stdin: { kind: 'manifest', manifest: manifest(ctx, 'day1.install-istio', ['day1/istio-operator.yaml'], { name: `istio-${ctx.cluster.name}` }) },
+          effect: { kind: 'istio-install', cluster: ctx.cluster.name },
         }),
       ],
       gates: [
@@ -194,6 +195,7 @@ const day1: DayDef = {
       actions: (ctx) => [
         istioctl(ctx.config, ctx.cluster, ['install', '-y', '-f', '-'], {
           stdin: { kind: 'manifest', manifest: manifest(ctx, 'day1.eastwest-gateway', ['day1/eastwest-gateway.yaml']) },
+          effect: { kind: 'istio-install', cluster: ctx.cluster.name },
         }),
       ],
       gates: [
@@ -223,8 +225,10 @@ const day1: DayDef = {
         return [
           pipe(
             istioctl(ctx.config, from, ['create-remote-secret', `--name=${from.name}`]),
-            kubectl(ctx.config, to, ['apply', '-f', '-']),
+            kubectlApply(ctx.config, to),
             `lets istiod in ${to.name} discover endpoints in ${from.name}; the secret holds a service-account token and is never shown`,
+            // istioctl may create a service-account token in the source cluster: the plan compares presence only.
+            { kind: 'cluster', produces: [{ apiVersion: 'v1', kind: 'Secret', namespace: 'istio-system', name: `istio-remote-secret-${from.name}` }] },
           ),
         ];
       },
@@ -249,7 +253,11 @@ const day1: DayDef = {
       title: 'Enable sidecar injection in the app namespace',
       why: '`--overwrite` makes the label idempotent: the seed\'s plain `kubectl label` fails on a second run even with the same value.',
       scope: 'per-cluster',
-      actions: (ctx) => [kubectl(ctx.config, ctx.cluster, ['label', 'namespace', ctx.config.app.namespace, 'istio-injection=enabled', '--overwrite'])],
+      actions: (ctx) => [
+        kubectl(ctx.config, ctx.cluster, ['label', 'namespace', ctx.config.app.namespace, 'istio-injection=enabled', '--overwrite'], {
+          effect: { kind: 'kube-labels', cluster: ctx.cluster.name, target: { apiVersion: 'v1', kind: 'Namespace', name: ctx.config.app.namespace }, labels: { 'istio-injection': 'enabled' } },
+        }),
+      ],
     },
     {
       id: 'day1.restart-workloads',
@@ -261,6 +269,12 @@ const day1: DayDef = {
         ctx.config.app.deployments.map((name) =>
           kubectl(ctx.config, ctx.cluster, ['patch', `deployment/${name}`, '-n', ctx.config.app.namespace, '--type=merge', `--patch=${restartPatch(ctx.config.mesh.istioVersion)}`], {
             note: `restarts ${name} once for Istio ${ctx.config.mesh.istioVersion}; repeating it changes nothing`,
+            effect: {
+              kind: 'kube-merge-patch',
+              cluster: ctx.cluster.name,
+              target: { apiVersion: 'apps/v1', kind: 'Deployment', namespace: ctx.config.app.namespace, name },
+              patch: JSON.parse(restartPatch(ctx.config.mesh.istioVersion)) as Record<string, unknown>,
+            },
           }),
         ),
     },
@@ -272,7 +286,7 @@ const day1: DayDef = {
       timeoutSeconds: 900,
       actions: (ctx) =>
         ctx.config.app.deployments.map((name) =>
-          kubectl(ctx.config, ctx.cluster, ['rollout', 'status', `deployment/${name}`, '-n', ctx.config.app.namespace, `--timeout=${ctx.config.execution.stepTimeoutSeconds}s`]),
+          readOnly(kubectl(ctx.config, ctx.cluster, ['rollout', 'status', `deployment/${name}`, '-n', ctx.config.app.namespace, `--timeout=${ctx.config.execution.stepTimeoutSeconds}s`])),
         ),
       gates: [
         {

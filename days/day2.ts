@@ -6,7 +6,7 @@ import { DISCOVER_STEP, HEALTH_CHECK_STEP, callerReference, geoRecordSets, healt
 import { regionHealth } from '../src/gates/http.js';
 import { objectsExist, tlsSecretPresent } from '../src/gates/objects.js';
 import { dnsAnswerFor, healthCheckByReference, recordsMatch } from '../src/gates/route53.js';
-import { applyManifest, kubectl, pipe } from '../src/plan/builders.js';
+import { applyManifest, kubectlApply, pipe } from '../src/plan/builders.js';
 import type { Action, DayDef, ExecAction, StepContext } from '../src/plan/types.js';
 
 /** Names the templates and the gates share. */
@@ -28,7 +28,7 @@ function credentialActions(ctx: StepContext): Action[] {
       kind: 'exec',
       argv: [config.tools.kubectl, 'create', 'secret', 'tls', credentialName, `--cert=${certFile}`, `--key=${keyFile}`, '-n', namespace, '--dry-run=client', '-o', 'yaml'],
     };
-    return [pipe(create, kubectl(config, cluster, ['apply', '-f', '-']), 'the Secret holds the private key: kept in memory, never printed')];
+    return [pipe(create, kubectlApply(config, cluster), 'the Secret holds the private key: kept in memory, never printed', { kind: 'local' })];
   }
   return [
     {

@@ -6,7 +6,7 @@ import { globalUrl } from '../src/actions/traffic.js';
 import type { Config } from '../src/config/schema.js';
 import { deploymentAvailable } from '../src/gates/kube.js';
 import { requireAddress, thanosLabelValues } from '../src/gates/observability.js';
-import { applyManifest, kubectl, templateValues } from '../src/plan/builders.js';
+import { applyManifest, kubectl, readOnly, templateValues } from '../src/plan/builders.js';
 import { chaosCluster, observabilityCluster, onCluster, primaryCluster, tracingCluster } from '../src/plan/roles.js';
 import type { Action, DayDef, OutputReader, Probe, StepContext } from '../src/plan/types.js';
 import { shellLine } from '../src/render/shell.js';
@@ -66,7 +66,7 @@ function restoreActions(ctx: StepContext): Action[] {
         if (result.exitCode !== 0) throw new Error(`\`${shellLine(argv)}\` exited ${result.exitCode}: ${result.stderr.trim().split('\n').at(-1) ?? ''}`);
       },
     },
-    kubectl(config, primary, ['rollout', 'status', `deployment/${deployment}`, '-n', namespace, `--timeout=${rolloutTimeoutSeconds}s`]),
+    readOnly(kubectl(config, primary, ['rollout', 'status', `deployment/${deployment}`, '-n', namespace, `--timeout=${rolloutTimeoutSeconds}s`])),
   ];
 }
 
@@ -253,7 +253,9 @@ const day5: DayDef = {
         const { config } = ctx;
         const cluster = chaosCluster(config);
         return [
-          kubectl(config, cluster, ['delete', 'networkchaos', config.chaos.name, '-n', config.app.namespace, '--ignore-not-found', '--wait=false']),
+          kubectl(config, cluster, ['delete', 'networkchaos', config.chaos.name, '-n', config.app.namespace, '--ignore-not-found', '--wait=false'], {
+            effect: { kind: 'kube-delete', cluster: cluster.name, target: { apiVersion: 'chaos-mesh.org/v1alpha1', kind: 'NetworkChaos', namespace: config.app.namespace, name: config.chaos.name } },
+          }),
           confirmDeleted({ kubectl: config.tools.kubectl, cluster, apiVersion: 'chaos-mesh.org/v1alpha1', kind: 'NetworkChaos', namespace: config.app.namespace, name: config.chaos.name, timeoutSeconds: config.chaos.deleteTimeoutSeconds, pollMs: config.execution.pollIntervalMs }),
         ];
       },

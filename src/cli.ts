@@ -48,6 +48,7 @@ function buildProgram(argv: string[], setExit: (code: number) => void): Command 
     .option('--only <step>', 'run only this step (repeatable, or comma-separated)', collect)
     .option('--cluster <name>', 'only these clusters (repeatable, or comma-separated)', collect)
     .option('--manifests <dir>', 'write manifests to DIR and pass them as files instead of stdin')
+    .option('--force-conflicts', 'server-side applies take over fields another field manager owns (a GitOps controller, a hand edit)')
     .action(async (n: string, flags) => {
       const { dayCommand } = await import('./commands/day.js');
       setExit(await dayCommand(n, flags, globalsOf(program), userArgs));
@@ -58,6 +59,7 @@ function buildProgram(argv: string[], setExit: (code: number) => void): Command 
     .description('continue the last run from the step that failed or was interrupted')
     .option('--confirm <step>', 'confirm a manual step was done (repeatable)', collect)
     .option('-y, --yes', 'confirm destructive steps')
+    .option('--force-conflicts', 'server-side applies take over fields another field manager owns')
     .action(async (flags) => {
       const { resumeCommand } = await import('./commands/resume.js');
       setExit(await resumeCommand(flags, globalsOf(program), userArgs));

@@ -48,6 +48,7 @@ export function discoverLoadBalancer(options: DiscoverOptions): BuiltinAction {
   return {
     kind: 'builtin',
     name: options.name ?? 'discover-load-balancer',
+    readOnly: true,
     describe: `wait up to ${options.timeoutSeconds}s for Service ${namespace}/${service} in ${cluster.name} to get a load-balancer address (status.loadBalancer.ingress[0]: an ip, or the hostname of an AWS load balancer) and publish it`,
     equivalent: [shellLine([options.kubectl, 'get', 'service', service, '-n', namespace, '-o', 'jsonpath={.status.loadBalancer.ingress[0]}', `--context=${cluster.context}`])],
     params: { cluster: cluster.name, namespace, service, timeoutSeconds: options.timeoutSeconds },

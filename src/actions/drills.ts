@@ -145,6 +145,7 @@ export function awaitChaosInjected(options: { cluster: ClusterConfig; namespace:
   return {
     kind: 'builtin',
     name: 'await-chaos-injected',
+    readOnly: true,
     describe: `wait up to ${options.timeoutSeconds}s for NetworkChaos ${namespace}/${name} in ${cluster.name} to report AllInjected=True`,
     equivalent: [shellLine([options.kubectl, 'wait', `networkchaos/${name}`, '-n', namespace, '--for=condition=AllInjected', `--timeout=${options.timeoutSeconds}s`, `--context=${cluster.context}`])],
     params: { cluster: cluster.name, namespace, name, timeoutSeconds: options.timeoutSeconds },
@@ -204,6 +205,7 @@ export function confirmDeleted(options: { cluster: ClusterConfig; apiVersion: st
   return {
     kind: 'builtin',
     name: 'confirm-deleted',
+    readOnly: true,
     describe: `wait up to ${options.timeoutSeconds}s until ${kind} ${namespace}/${name} is gone from ${cluster.name}`,
     equivalent: [shellLine([options.kubectl, 'wait', `${kind.toLowerCase()}/${name}`, '-n', namespace, '--for=delete', `--timeout=${options.timeoutSeconds}s`, `--context=${cluster.context}`])],
     params: { cluster: cluster.name, kind, namespace, name, timeoutSeconds: options.timeoutSeconds },

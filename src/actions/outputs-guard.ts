@@ -21,6 +21,7 @@ export function requireOutputs(outputs: OutputReader, needed: NeededOutput[]): B
     {
       kind: 'builtin',
       name: 'require-outputs',
+      readOnly: true,
       describe: `uses values published by ${steps.join(', ')} (shown as <known after …> until they ran)`,
       params: { steps },
       async run(io) {

@@ -8,6 +8,7 @@ export function toolVersion(options: { tool: string; argv: string[]; expected?: 
   return {
     kind: 'builtin',
     name: 'tool-version',
+    readOnly: true,
     describe: `${options.tool} is on PATH${options.expected ? ` and reports version ${options.expected}` : ''}`,
     equivalent: [shellLine(options.argv)],
     params: { argv: options.argv, expected: options.expected ?? null },
@@ -33,6 +34,7 @@ export function contextsReachable(config: Config): BuiltinAction {
   return {
     kind: 'builtin',
     name: 'contexts-reachable',
+    readOnly: true,
     describe: `every cluster's API server answers: ${config.clusters.map((c) => `${c.name} (context ${c.context})`).join(', ')}`,
     equivalent: config.clusters.map((cluster) => shellLine([config.tools.kubectl, 'version', `--context=${cluster.context}`, '-o', 'json'])),
     params: { contexts: config.clusters.map((cluster) => cluster.context) },

@@ -19,6 +19,7 @@ export function prometheusExternalLabel(config: Config, cluster: ClusterConfig):
   return {
     kind: 'builtin',
     name: 'prometheus-external-label',
+    readOnly: true,
     describe: `Prometheus ${namespace}/${service} in ${cluster.name} has external label ${prometheus.externalLabel}=${cluster.name}`,
     equivalent: [shellLine(argv)],
     params: { argv, label: prometheus.externalLabel },
@@ -57,6 +58,7 @@ export function thanosEndpointsConfigured(config: Config): BuiltinAction {
   return {
     kind: 'builtin',
     name: 'thanos-endpoints-configured',
+    readOnly: true,
     describe: `every cluster other than ${home.name} has a StoreAPI address reachable from ${home.name} in observability.thanos.endpoints`,
     params: { endpoints },
     async run(io) {
@@ -76,6 +78,7 @@ export function crdExists(config: Config, cluster: ClusterConfig, crd: string, i
   return {
     kind: 'builtin',
     name: 'crd-exists',
+    readOnly: true,
     describe: `CustomResourceDefinition ${crd} exists in ${cluster.name}`,
     equivalent: [shellLine([config.tools.kubectl, 'get', 'crd', crd, `--context=${cluster.context}`])],
     params: { cluster: cluster.name, crd },

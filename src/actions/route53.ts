@@ -16,6 +16,7 @@ export function hostedZoneCheck(config: Config): BuiltinAction {
   return {
     kind: 'builtin',
     name: 'hosted-zone',
+    readOnly: true,
     describe: `Route 53 hosted zone ${hostedZoneId} exists, is public and holds ${host}`,
     equivalent: [shellLine(['aws', 'route53', 'get-hosted-zone', '--id', hostedZoneId])],
     params: { hostedZoneId, host },
@@ -51,6 +52,7 @@ export function waitInsync(config: Config, stepId: string, shownChangeId: string
   return {
     kind: 'builtin',
     name: 'wait-insync',
+    readOnly: true,
     describe: `wait until the change is INSYNC (GetChange every ${minDelaySeconds}-${maxDelaySeconds}s, at most ${maxWaitSeconds}s)`,
     equivalent: [shellLine(['aws', 'route53', 'wait', 'resource-record-sets-changed', '--id', shownChangeId])],
     params: { minDelaySeconds, maxDelaySeconds, maxWaitSeconds },

@@ -10,6 +10,7 @@ export function bucketsReachable(config: Config): BuiltinAction {
   return {
     kind: 'builtin',
     name: 'buckets-reachable',
+    readOnly: true,
     describe: `every cluster has a replication role, and the model buckets exist in their regions: ${config.clusters.map((cluster) => `${cluster.bucket} (${cluster.region})`).join(', ')}`,
     equivalent: config.clusters.map((cluster) => shellLine(['aws', 's3api', 'head-bucket', '--bucket', cluster.bucket, '--region', cluster.region])),
     params: { buckets: config.clusters.map((cluster) => [cluster.bucket, cluster.region]) },
@@ -53,6 +54,7 @@ export function noForeignReplicationRules(config: Config, cluster: ClusterConfig
   return {
     kind: 'builtin',
     name: 'no-foreign-replication-rules',
+    readOnly: true,
     describe: `refuse to replace replication rules of ${cluster.bucket} other than ${wanted.Rules.map((rule) => rule.ID).join(', ')} (replication.replaceForeignRules: false)`,
     equivalent: [shellLine(['aws', 's3api', 'get-bucket-replication', '--bucket', cluster.bucket, '--region', cluster.region, '--query', 'ReplicationConfiguration.Rules[].ID'])],
     params: { bucket: cluster.bucket, managedRules: wanted.Rules.map((rule) => rule.ID) },

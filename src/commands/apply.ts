@@ -19,6 +19,8 @@ export interface ApplyRequest {
   selection: Selection;
   yes: boolean;
   confirmed: string[];
+  /** Server-side applies take over fields other managers own. */
+  forceConflicts?: boolean;
   manifestsDir?: string;
   /** The command line, for the lock file. */
   command: string;
@@ -77,7 +79,7 @@ export async function runApply(session: Session, request: ApplyRequest): Promise
         manifestsDir: request.manifestsDir,
         confirmDestructive: (step) => askDestructive(step),
       },
-      { mode: request.mode, selection: request.selection, yes: request.yes, confirmed: request.confirmed },
+      { mode: request.mode, selection: request.selection, yes: request.yes, confirmed: request.confirmed, forceConflicts: request.forceConflicts },
     );
     await reporter.close();
     printSummary(session, store, summary.run.id, 'done', started);

@@ -12,6 +12,7 @@ export interface DayFlags {
   only?: string[];
   cluster?: string[];
   manifests?: string;
+  forceConflicts?: boolean;
 }
 
 export async function dayCommand(rawDay: string | undefined, flags: DayFlags, global: GlobalOptions, argv: string[]): Promise<number> {
@@ -30,6 +31,7 @@ export async function dayCommand(rawDay: string | undefined, flags: DayFlags, gl
       selection,
       yes: Boolean(flags.yes),
       confirmed: [],
+      forceConflicts: Boolean(flags.forceConflicts),
       manifestsDir: flags.manifests,
       command: ['akictl', ...argv].join(' '),
     });
@@ -38,9 +40,9 @@ export async function dayCommand(rawDay: string | undefined, flags: DayFlags, gl
   const store = await StateStore.open(session.stateDir);
   const steps = planDay(day, session.config, (key) => store.data.instances[key]?.outputs, session.paths, selection);
   if (global.output === 'json') {
-    process.stdout.write(`${JSON.stringify(planJson(day, steps, session.config, { manifestsDir: flags.manifests, configSource: session.source }), null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify(planJson(day, steps, session.config, { manifestsDir: flags.manifests, configSource: session.source, forceConflicts: flags.forceConflicts }), null, 2)}\n`);
   } else {
-    process.stdout.write(planText(day, steps, session.config, { color: global.color && Boolean(process.stdout.isTTY), manifestsDir: flags.manifests, configSource: session.source }));
+    process.stdout.write(planText(day, steps, session.config, { color: global.color && Boolean(process.stdout.isTTY), manifestsDir: flags.manifests, configSource: session.source, forceConflicts: flags.forceConflicts }));
   }
   return ExitCode.ok;
 }

@@ -4,7 +4,7 @@ import { StateStore } from '../run/state.js';
 import { runApply } from './apply.js';
 import { loadDay, openSession, type GlobalOptions } from './common.js';
 
-export async function resumeCommand(flags: { confirm?: string[]; yes?: boolean }, global: GlobalOptions, argv: string[]): Promise<number> {
+export async function resumeCommand(flags: { confirm?: string[]; yes?: boolean; forceConflicts?: boolean }, global: GlobalOptions, argv: string[]): Promise<number> {
   const session = await openSession(global);
   const store = await StateStore.open(session.stateDir);
   const last = [...store.data.runs].reverse().find((run) => run.command === 'apply' || run.command === 'resume');
@@ -19,6 +19,7 @@ export async function resumeCommand(flags: { confirm?: string[]; yes?: boolean }
     mode: 'resume',
     selection: last.selection,
     yes: Boolean(flags.yes) || last.yes,
+    forceConflicts: Boolean(flags.forceConflicts) || Boolean(last.forceConflicts),
     confirmed,
     command: ['akictl', ...argv].join(' '),
   });

@@ -27,11 +27,30 @@ export function manifest(ctx: StepContext, stepId: string, templates: string[], 
   return { name: safeFileName(instanceKeyOf(stepId, ctx.target), '.yaml'), docs: templates.flatMap((template) => renderTemplate(template, values)) };
 }
 
-/** `kubectl apply -f -` with the manifest on stdin: idempotent, and printable as a heredoc. */
-export function applyManifest(ctx: StepContext, stepId: string, templates: string[], extra: TemplateValues = {}): ExecAction {
-  return kubectl(ctx.config, ctx.cluster, ['apply', '-f', '-'], { stdin: { kind: 'manifest', manifest: manifest(ctx, stepId, templates, extra) } });
+/** The field manager akictl's server-side applies use: `metadata.managedFields` names akictl as the owner. */
+export const FIELD_MANAGER = 'akictl';
+
+/**
+ * `kubectl apply --server-side --field-manager=akictl -f -`: the API server merges, records akictl as the owner
+ * of the fields it sets, and refuses (409) to change a field another manager owns (a GitOps controller) unless
+ * the operator passes --force-conflicts. Idempotent; the manifest goes on stdin, printable as a heredoc.
+ */
+export function kubectlApply(config: Config, cluster: ClusterConfig, extra: Partial<ExecAction> = {}): ExecAction {
+  return kubectl(config, cluster, ['apply', '--server-side', `--field-manager=${FIELD_MANAGER}`, '-f', '-'], {
+    ...extra,
+    effect: { kind: 'kube-apply', cluster: cluster.name, fieldManager: FIELD_MANAGER },
+  });
 }
 
-export function pipe(from: ExecAction, to: ExecAction, note?: string): PipeAction {
-  return { kind: 'pipe', from: { ...from, sensitiveOutput: true }, to, note };
+export function applyManifest(ctx: StepContext, stepId: string, templates: string[], extra: TemplateValues = {}): ExecAction {
+  return kubectlApply(ctx.config, ctx.cluster, { stdin: { kind: 'manifest', manifest: manifest(ctx, stepId, templates, extra) } });
+}
+
+/** A command that only reads or waits (`kubectl rollout status`): `akictl plan` shows it as no change. */
+export function readOnly(action: ExecAction): ExecAction {
+  return { ...action, effect: { kind: 'read-only' } };
+}
+
+export function pipe(from: ExecAction, to: ExecAction, note?: string, source?: PipeAction['source']): PipeAction {
+  return { kind: 'pipe', from: { ...from, sensitiveOutput: true }, to, note, ...(source ? { source } : {}) };
 }

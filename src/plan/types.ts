@@ -23,6 +23,32 @@ export interface Manifest {
 
 export type Stdin = { kind: 'manifest'; manifest: Manifest } | { kind: 'text'; text: string };
 
+/** One Kubernetes object, by its identity. */
+export interface ObjectRef {
+  apiVersion: string;
+  kind: string;
+  namespace?: string;
+  name: string;
+}
+
+/**
+ * What a command changes, in terms `akictl plan` can compare with the live state. A command without one is
+ * shown as "will run" (its effect cannot be read before it runs: openssl, a build, a drill).
+ */
+export type ActionEffect =
+  /** Server-side apply of the manifests on its stdin to this cluster, under this field manager. */
+  | { kind: 'kube-apply'; cluster: string; fieldManager: string }
+  /** `istioctl install` of the IstioOperator on its stdin. */
+  | { kind: 'istio-install'; cluster: string }
+  /** Sets these labels on the object (`kubectl label --overwrite`). */
+  | { kind: 'kube-labels'; cluster: string; target: ObjectRef; labels: Record<string, string> }
+  /** A JSON merge patch of the object (`kubectl patch --type=merge`). */
+  | { kind: 'kube-merge-patch'; cluster: string; target: ObjectRef; patch: Record<string, unknown> }
+  /** Deletes the object when present (`kubectl delete --ignore-not-found`). */
+  | { kind: 'kube-delete'; cluster: string; target: ObjectRef }
+  /** Reads or waits only: changes nothing. */
+  | { kind: 'read-only' };
+
 export interface ExecAction {
   kind: 'exec';
   argv: string[];
@@ -37,6 +63,8 @@ export interface ExecAction {
   captureStdout?: string;
   /** stdout may hold secret material: never log it, register it with the redactor. */
   sensitiveOutput?: boolean;
+  /** What it changes, for `akictl plan`. */
+  effect?: ActionEffect;
 }
 
 /**
@@ -48,6 +76,12 @@ export interface PipeAction {
   from: ExecAction;
   to: ExecAction;
   note?: string;
+  /**
+   * How `akictl plan` learns what `to` will be given: `local` when `from` only reads local files (`kubectl create
+   * secret --dry-run=client`), so the plan runs it and compares its output; `cluster` when `from` talks to a
+   * cluster and may change it (`istioctl create-remote-secret`), so only the presence of what it produces is compared.
+   */
+  source?: { kind: 'local' } | { kind: 'cluster'; produces: ObjectRef[] };
 }
 
 export interface AwsAction {
@@ -93,6 +127,8 @@ export interface BuiltinAction {
   /** AWS calls the builtin makes when it has to (it decides at run time): printed and rendered like `aws` actions. */
   requests?: AwsAction[];
   params?: Record<string, unknown>;
+  /** It only reads or waits (a preflight check, a discovery): `akictl plan` shows it as no change. */
+  readOnly?: boolean;
   run(io: ActionIO): Promise<BuiltinResult | void>;
 }
 

@@ -8,7 +8,7 @@ import type { Action, ActionIO, AwsAction, ExecAction } from '../plan/types.js';
 import { manifestYaml } from '../render/manifest.js';
 import { shellLine } from '../render/shell.js';
 import { withDeadline } from './deadline.js';
-import { materialize } from './materialize.js';
+import { materialize, withForceConflicts } from './materialize.js';
 import type { Redactor } from './redact.js';
 import { isTransientError, isTransientOutput, retryDelayMs } from './transient.js';
 
@@ -40,6 +40,8 @@ export interface ActionContext {
   onSpawn?: () => void;
   /** The action's I/O bound to another signal (one that also fires at a deadline). */
   ioFor?: (signal: AbortSignal) => ActionIO;
+  /** Server-side applies take over fields other managers own (--force-conflicts). */
+  forceConflicts?: boolean;
 }
 
 const TAIL_LINES = 15;
@@ -68,7 +70,7 @@ async function withRetries<T>(ctx: ActionContext, what: string, attempt: () => P
 }
 
 async function runExec(action: ExecAction, ctx: ActionContext, logOutput = true): Promise<CommandResult> {
-  const shown = materialize(action, ctx.manifestsDir);
+  const shown = withForceConflicts(materialize(action, ctx.manifestsDir), ctx.forceConflicts);
   const input = shown.stdin ? (shown.stdin.kind === 'manifest' ? manifestYaml(shown.stdin.manifest) : shown.stdin.text) : undefined;
   const line = shellLine(shown.argv, shown.cwd);
   ctx.log(`$ ${line}${input !== undefined ? ` <<stdin (${shown.stdin?.kind === 'manifest' ? shown.stdin.manifest.name : 'text'})\n${input}` : ''}`);
@@ -85,6 +87,7 @@ async function runExec(action: ExecAction, ctx: ActionContext, logOutput = true)
       (logOutput && !action.sensitiveOutput && result.stdout ? `\n[stdout]\n${result.stdout}` : action.sensitiveOutput ? '\n[stdout withheld: secret material]' : '') +
       (result.stderr ? `\n[stderr]\n${result.stderr}` : ''),
   );
+  if (action.effect?.kind === 'kube-apply' && !ok.has(result.exitCode)) checkApplyConflict(result, action, ctx);
   checkResult(result, shown.argv, ok, ctx, shown.cwd);
   if (action.captureStdout) await ctx.setOutput(action.captureStdout, result.stdout.trim());
   return result;
@@ -96,6 +99,35 @@ function checkResult(result: CommandResult, argv: string[], ok: Set<number>, ctx
   if (result.spawnError) throw new ActionFailedError(result.spawnError, `is ${argv[0]} installed? Set tools.* in the configuration to its path.`);
   if (result.timedOut) throw new ActionFailedError(`\`${line}\` did not finish within ${Math.round(ctx.timeoutMs / 1000)}s and was killed`, trimOutput(result.stderr, ctx.redactor));
   if (!ok.has(result.exitCode)) throw new ActionFailedError(`\`${line}\` exited ${result.exitCode}`, trimOutput(result.stderr || result.stdout, ctx.redactor));
+}
+
+/**
+ * A server-side apply refused because another field manager owns fields it sets (kubectl: "Apply failed with N
+ * conflict(s): conflict with "argocd-controller": .spec.http"). The step stops here, naming the objects that were
+ * not applied, the managers and the fields; akictl never takes them over without --force-conflicts.
+ */
+function checkApplyConflict(result: CommandResult, action: ExecAction, ctx: ActionContext): void {
+  const text = ctx.redactor.redact(result.stderr);
+  const start = text.indexOf('Apply failed with');
+  if (start < 0) return;
+  const end = text.indexOf('Please review the fields above', start);
+  const conflict = text
+    .slice(start, end < 0 ? undefined : end)
+    .trim()
+    .replace(/\n- /g, ', ')
+    .replace(/\n/g, ' ');
+  const applied = new Set([...result.stdout.matchAll(/^(\S+)\/(\S+) serverside-applied/gm)].map((m) => `${m[1]!.split('.')[0]}/${m[2]}`));
+  const docs = action.stdin?.kind === 'manifest' ? (action.stdin.manifest.docs as Array<{ kind?: string; metadata?: { name?: string; namespace?: string } }>) : [];
+  const refused = docs
+    .filter((doc) => !applied.has(`${String(doc.kind).toLowerCase()}/${doc.metadata?.name}`))
+    .map((doc) => `${doc.kind} ${doc.metadata?.namespace ? `${doc.metadata.namespace}/` : ''}${doc.metadata?.name}`);
+  const cluster = action.effect?.kind === 'kube-apply' ? action.effect.cluster : '';
+  throw new ActionFailedError(
+    `server-side apply conflict in ${cluster}${refused.length > 0 ? ` on ${refused.join(', ')} (not applied)` : ''}: ${conflict}`,
+    'Another field manager (a GitOps controller, someone\'s `kubectl edit`) owns these fields, and akictl does not take them over silently. ' +
+      'Change them where that manager takes its configuration, or let akictl take them over: `akictl resume --force-conflicts` ' +
+      '(or `akictl day <n> --apply --force-conflicts`). `akictl plan day <n>` shows each field and its owner.',
+  );
 }
 
 async function runAwsAction(action: AwsAction, ctx: ActionContext): Promise<void> {

@@ -38,6 +38,8 @@ export interface ExecuteOptions {
   yes: boolean;
   /** Manual steps the operator confirmed (`resume --confirm`). */
   confirmed: string[];
+  /** Server-side applies take over fields other managers own (--force-conflicts). */
+  forceConflicts?: boolean;
 }
 
 export interface RunSummary {
@@ -114,6 +116,7 @@ export async function execute(rc: RunContext, options: ExecuteOptions): Promise<
     command: options.mode,
     selection: options.selection,
     yes: options.yes,
+    ...(options.forceConflicts ? { forceConflicts: true } : {}),
     startedAt: new Date().toISOString(),
     result: 'running',
     pid: process.pid,
@@ -294,6 +297,7 @@ class StepRunner {
           env: services.childEnv(key),
           onSpawn: spawns ? () => crashPoint(during) : undefined,
           ioFor: (bound) => services.io(instance.target, key, bound, timeoutMs, step.id),
+          forceConflicts: options.forceConflicts,
         }));
         crashPoint(`after-action:${step.id}:${index + 1}`);
       }

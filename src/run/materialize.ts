@@ -18,3 +18,14 @@ export function materialize(action: ExecAction, manifestsDir: string | undefined
   argv[dashF] = file;
   return { ...action, argv, stdin: undefined, note: action.note };
 }
+
+/**
+ * With --force-conflicts, akictl's server-side applies take over fields another field manager owns (kubectl
+ * `--force-conflicts`). Applied to what is printed and to what runs alike.
+ */
+export function withForceConflicts(action: ExecAction, force: boolean | undefined): ExecAction {
+  if (!force || action.effect?.kind !== 'kube-apply' || action.argv.includes('--force-conflicts')) return action;
+  const at = action.argv.indexOf('--server-side');
+  if (at < 0) return action;
+  return { ...action, argv: [...action.argv.slice(0, at + 1), '--force-conflicts', ...action.argv.slice(at + 1)] };
+}

@@ -5,12 +5,14 @@ import type { PlannedStep } from '../plan/plan.js';
 import type { Action, DayDef, ExecAction } from '../plan/types.js';
 import { manifestYaml } from '../render/manifest.js';
 import { heredocDelimiter, shellLine } from '../render/shell.js';
-import { materialize } from './materialize.js';
+import { materialize, withForceConflicts } from './materialize.js';
 
 export interface PrintOptions {
   color: boolean;
   manifestsDir?: string;
   configSource: string;
+  /** --force-conflicts: server-side applies take over fields other managers own. */
+  forceConflicts?: boolean;
 }
 
 /**
@@ -58,12 +60,12 @@ function actionLines(action: Action, options: PrintOptions, comment: (text: stri
   switch (action.kind) {
     case 'exec': {
       if (action.note) comment(action.note);
-      lines.push(...execLines(materialize(action, options.manifestsDir)));
+      lines.push(...execLines(withForceConflicts(materialize(action, options.manifestsDir), options.forceConflicts)));
       break;
     }
     case 'pipe':
       if (action.note) comment(action.note);
-      lines.push(`${shellLine(action.from.argv)} | ${shellLine(action.to.argv)}`);
+      lines.push(`${shellLine(action.from.argv)} | ${shellLine(withForceConflicts(action.to, options.forceConflicts).argv)}`);
       break;
     case 'aws':
       comment(`AWS ${action.service === 'route53' ? 'Route53' : 'S3'}.${action.operation}${action.region ? ` (region ${action.region})` : ''}${action.note ? `: ${action.note}` : ''}`);
@@ -134,17 +136,17 @@ export function planJson(day: DayDef, steps: PlannedStep[], config: Config, opti
         peerContext: instance.target.peer?.context ?? null,
         skipWhen: instance.done?.describe ?? null,
         inputsHash: instance.inputsHash,
-        actions: instance.actions.map((action) => actionJson(action, options.manifestsDir)),
+        actions: instance.actions.map((action) => actionJson(action, options.manifestsDir, options.forceConflicts)),
       })),
       gates: planned.gates.map((gate) => ({ id: gate.key, title: gate.gate.title, check: gate.probe.describe, expected: gate.probe.expected, timeoutSeconds: gate.timeoutSeconds, hint: gate.gate.hint })),
     })),
   };
 }
 
-function actionJson(action: Action, manifestsDir: string | undefined): unknown {
+export function actionJson(action: Action, manifestsDir: string | undefined, forceConflicts?: boolean): unknown {
   switch (action.kind) {
     case 'exec': {
-      const shown = materialize(action, manifestsDir);
+      const shown = withForceConflicts(materialize(action, manifestsDir), forceConflicts);
       return {
         kind: 'exec',
         argv: shown.argv,
@@ -154,8 +156,10 @@ function actionJson(action: Action, manifestsDir: string | undefined): unknown {
         stdin: shown.stdin?.kind === 'manifest' ? { manifest: shown.stdin.manifest.name, yaml: manifestYaml(shown.stdin.manifest) } : shown.stdin ? { text: shown.stdin.text } : null,
       };
     }
-    case 'pipe':
-      return { kind: 'pipe', from: action.from.argv, to: action.to.argv, command: `${shellLine(action.from.argv)} | ${shellLine(action.to.argv)}`, note: action.note ?? null };
+    case 'pipe': {
+      const to = withForceConflicts(action.to, forceConflicts).argv;
+      return { kind: 'pipe', from: action.from.argv, to, command: `${shellLine(action.from.argv)} | ${shellLine(to)}`, note: action.note ?? null };
+    }
     case 'aws':
       return { kind: 'aws', service: action.service, operation: action.operation, region: action.region ?? null, input: action.input, cli: awsCliLine(action), note: action.note ?? null };
     case 'builtin':

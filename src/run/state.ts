@@ -15,6 +15,8 @@ export interface RunRecord {
   /** The selection the run was started with, so `resume` can continue the same plan. */
   selection: { from?: string; only?: string[]; clusters?: string[] };
   yes: boolean;
+  /** Started with --force-conflicts: resume keeps taking over fields other managers own. */
+  forceConflicts?: boolean;
   startedAt: string;
   endedAt?: string;
   result: RunResult;

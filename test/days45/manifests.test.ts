@@ -101,7 +101,7 @@ describe('days 4 and 5 manifests', () => {
     });
     const steps = planDay(day5, cfg, (key) => published[key], paths);
     const inject = steps.find((s) => s.step.id === 'day5.chaos-inject')!.instances[0]!.actions[0]!;
-    expect(inject.kind === 'exec' && inject.argv).toEqual(['kubectl', 'apply', '-f', '-', '--context=eu-central']);
+    expect(inject.kind === 'exec' && inject.argv).toEqual(['kubectl', 'apply', '--server-side', '--field-manager=akictl', '-f', '-', '--context=eu-central']);
     const cleanup = steps.find((s) => s.step.id === 'day5.chaos-cleanup')!.instances[0]!.actions[0]!;
     expect(cleanup.kind === 'exec' && cleanup.argv).toEqual(['kubectl', 'delete', 'networkchaos', 'network-delay', '-n', 'akidb', '--ignore-not-found', '--wait=false', '--context=eu-central']);
   });

@@ -58,7 +58,7 @@ describe('akictl day 1 --apply on fake tools and a fake cluster API', () => {
     expect(log.filter((e) => e.argv[0] === 'patch' && e.argv[1] === 'deployment/akidb-rest')).toHaveLength(2);
     // cacerts reached the cluster before istiod was installed there.
     for (const cluster of ['us-west', 'eu-central']) {
-      const secretApply = log.findIndex((e) => e.argv.join(' ') === `apply -f - --context=${cluster}` && e.stdin?.includes('name: cacerts'));
+      const secretApply = log.findIndex((e) => e.argv.join(' ') === `apply --server-side --field-manager=akictl -f - --context=${cluster}` && e.stdin?.includes('name: cacerts'));
       const install = log.findIndex((e) => e.tool === 'istioctl' && e.argv[0] === 'install' && e.argv.includes(`--context=${cluster}`));
       expect(secretApply).toBeGreaterThanOrEqual(0);
       expect(secretApply).toBeLessThan(install);

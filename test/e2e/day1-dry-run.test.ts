@@ -20,7 +20,7 @@ describe('akictl day 1 (dry-run)', () => {
     expect(result.stdout).toContain('dry-run: nothing is changed');
     for (const id of ['day1.preflight', 'day1.cacerts-secret', 'day1.install-istio', 'day1.remote-secrets', 'day1.mtls-strict']) expect(result.stdout).toContain(id);
     expect(result.stdout).toContain("istioctl install -y -f - --context=us-west <<'EOF'");
-    expect(result.stdout).toContain('istioctl create-remote-secret --name=us-west --context=us-west | kubectl apply -f - --context=eu-central');
+    expect(result.stdout).toContain('istioctl create-remote-secret --name=us-west --context=us-west | kubectl apply --server-side --field-manager=akictl -f - --context=eu-central');
     expect(result.stdout).toContain('kubectl label namespace akidb istio-injection=enabled --overwrite --context=eu-central');
     expect(result.stdout).toMatch(/clusterName: eu-central/);
     expect(readFakeLog(ws.dir)).toEqual([]);

@@ -29,7 +29,7 @@ describe('akictl day 2 / day 3 dry-run', () => {
     expect(out).not.toContain('"Action": "CREATE"');
     expect(out).not.toContain('"ContinentCode": "*"');
     expect(out).toContain("aws route53 wait resource-record-sets-changed --id '<known after day2.geo-records>'");
-    expect(out).toContain('kubectl apply -f - --context=eu-central <<');
+    expect(out).toContain('kubectl apply --server-side --field-manager=akictl -f - --context=eu-central <<');
     expect(out).toContain('consecutive5xxErrors: 5');
     expect(out).not.toMatch(/^\s+consecutiveErrors:/m);
     expect(result.stderr).not.toMatch(/ECONNREFUSED|127\.0\.0\.1:9/);

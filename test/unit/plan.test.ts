@@ -34,7 +34,7 @@ describe('day 1 plan', () => {
       if (action.kind !== 'pipe') continue;
       const [from, to] = instance.targetName.split('->');
       expect(action.from.argv).toEqual(['istioctl', 'create-remote-secret', `--name=${from}`, `--context=ctx-${from}`]);
-      expect(action.to.argv).toEqual(['kubectl', 'apply', '-f', '-', `--context=ctx-${to}`]);
+      expect(action.to.argv).toEqual(['kubectl', 'apply', '--server-side', '--field-manager=akictl', '-f', '-', `--context=ctx-${to}`]);
     }
     for (const step of steps.filter((s) => s.step.scope === 'per-cluster')) {
       expect(step.instances.map((i) => i.targetName)).toEqual(['us-west', 'eu-central', 'ap-south']);
