@@ -6,11 +6,15 @@ const HELP_FOOTER = `
 Dry-run is the default: \`akictl day 1\` prints the exact plan and changes nothing.
 
 Exit codes: 0 done · 1 a step failed · 2 bad input (nothing ran) · 3 a gate failed · 4 locked by another run ·
-5 paused at a manual step · 130 interrupted (143 on SIGTERM)
+5 paused at a manual step · 6 changes pending (plan --detailed-exitcode) · 7 plan incomplete (live state unreadable) ·
+130 interrupted (143 on SIGTERM)
 
 Examples:
   akictl day 1                     print day 1's plan (commands, manifests, gates)
   akictl day 1 --apply             run it
+  akictl plan day 2                what --apply would change on the live clusters and AWS
+  akictl plan day 2 --out p.json   save it; \`akictl apply p.json\` runs exactly that
+  akictl plan --all                drift of every finished day
   akictl resume                    continue the last run from where it stopped
   akictl validate day 1            check day 1's gates, read-only
   akictl render day 2 --out dir    write manifests and AWS request bodies for review`;
@@ -52,6 +56,32 @@ function buildProgram(argv: string[], setExit: (code: number) => void): Command 
     .action(async (n: string, flags) => {
       const { dayCommand } = await import('./commands/day.js');
       setExit(await dayCommand(n, flags, globalsOf(program), userArgs));
+    });
+
+  program
+    .command('plan')
+    .argument('[words...]', '"day <n>" (or just <n>)')
+    .description("show what `day <n> --apply` would change, read from the live clusters and AWS (changes nothing); --all: drift of the finished days")
+    .option('--all', 'drift: every difference between what the finished days applied and the live state')
+    .option('--out <file>', 'save the plan for `akictl apply FILE` (one day)')
+    .option('--detailed-exitcode', 'exit 0 when nothing would change, 6 when changes are pending (7 when some state could not be read)')
+    .option('--from <step>', 'start at this step (id, with or without "dayN.")')
+    .option('--only <step>', 'only this step (repeatable, or comma-separated)', collect)
+    .option('--cluster <name>', 'only these clusters (repeatable, or comma-separated)', collect)
+    .option('--force-conflicts', 'plan server-side applies that take over fields other field managers own')
+    .action(async (words: string[], flags) => {
+      const { planCommand } = await import('./commands/plan.js');
+      setExit(await planCommand(words, flags, globalsOf(program)));
+    });
+
+  program
+    .command('apply')
+    .argument('<plan-file>', 'a plan saved with `akictl plan day <n> --out FILE`')
+    .description('run exactly a saved plan; refuses (exit 2) when the configuration, the state or a live object it read changed since')
+    .option('-y, --yes', 'confirm destructive steps')
+    .action(async (file: string, flags) => {
+      const { applyPlanCommand } = await import('./commands/apply-plan.js');
+      setExit(await applyPlanCommand(file, flags, globalsOf(program), userArgs));
     });
 
   program

@@ -6,6 +6,10 @@ export const ExitCode = {
   gateFailed: 3,
   locked: 4,
   awaitingConfirmation: 5,
+  /** `akictl plan --detailed-exitcode`: the plan has changes to make (or drift to undo). */
+  changesPending: 6,
+  /** `akictl plan`: some live state could not be read; the plan is incomplete. */
+  planIncomplete: 7,
   interrupted: 130,
   terminated: 143,
 } as const;

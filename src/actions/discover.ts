@@ -10,7 +10,7 @@ export interface LoadBalancerPoint {
   hostname?: string;
 }
 
-function firstPoint(service: KubeObject | undefined): LoadBalancerPoint | undefined {
+export function firstPoint(service: KubeObject | undefined): LoadBalancerPoint | undefined {
   const point = ((service?.status?.loadBalancer?.ingress ?? []) as LoadBalancerPoint[])[0];
   return point?.ip || point?.hostname ? point : undefined;
 }

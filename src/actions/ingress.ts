@@ -18,12 +18,13 @@ export function discoverIngress(config: Config, cluster: ClusterConfig): Builtin
     service,
     timeoutSeconds: waitSeconds,
     pollMs: config.execution.pollIntervalMs,
-    publish: (point) => publish(config, cluster, point),
+    publish: (point) => ingressOutputs(config, cluster, point),
     missingHint: `The ingress gateway comes with Istio's default profile (akictl day 1). Check: kubectl get service -n ${namespace} --context=${cluster.context}; or set ingress.service.`,
   });
 }
 
-function publish(config: Config, cluster: ClusterConfig, point: LoadBalancerPoint): Record<string, string> {
+/** What discovery publishes for an address found: `address`, `kind` and, for a load balancer host name, its alias zone. */
+export function ingressOutputs(config: Config, cluster: ClusterConfig, point: LoadBalancerPoint): Record<string, string> {
   if (point.ip) return { address: point.ip, kind: 'ip' };
   const hostname = point.hostname!;
   const zone = aliasHostedZoneId(hostname, cluster.region, config.dns.aliasHostedZoneIds);

@@ -49,7 +49,7 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
 const TRANSIENT_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EAI_AGAIN', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT']);
 
-function isTransientKubeError(error: unknown): boolean {
+export function isTransientKubeError(error: unknown): boolean {
   const err = error as { code?: number | string; name?: string; cause?: { code?: string; name?: string }; type?: string };
   if (typeof err.code === 'number') return err.code >= 500 || err.code === 429;
   const names = [err.name, err.cause?.name, err.type];
@@ -61,7 +61,16 @@ function isTransientKubeError(error: unknown): boolean {
  * One KubeConfig object per context: client-node resolves credentials from the *current* context at request
  * time while the server URL is fixed when the client is made, so a shared object would mix clusters.
  */
-export async function createKubeReader(cluster: ClusterConfig, options: { requestTimeoutMs?: number } = {}): Promise<KubeReader> {
+export interface KubeConnection {
+  k8s: ClientNode;
+  kc: InstanceType<ClientNode['KubeConfig']>;
+  configuration: ReturnType<ClientNode['createConfiguration']>;
+  server: string;
+  requestTimeoutMs: number;
+}
+
+/** The KubeConfig of one cluster's context and an API configuration with a deadline on every request. */
+export async function kubeConnection(cluster: ClusterConfig, options: { requestTimeoutMs?: number } = {}): Promise<KubeConnection> {
   const k8s = await loadClientNode();
   const kc = new k8s.KubeConfig();
   try {
@@ -97,6 +106,11 @@ export async function createKubeReader(cluster: ClusterConfig, options: { reques
       },
     ],
   });
+  return { k8s, kc, configuration, server, requestTimeoutMs };
+}
+
+export async function createKubeReader(cluster: ClusterConfig, options: { requestTimeoutMs?: number } = {}): Promise<KubeReader> {
+  const { k8s, configuration, server, requestTimeoutMs } = await kubeConnection(cluster, options);
   const core = new k8s.CoreV1Api(configuration);
   const custom = new k8s.CustomObjectsApi(configuration);
   const versionApi = new k8s.VersionApi(configuration);
@@ -197,7 +211,7 @@ function splitApiVersion(apiVersion: string): [string, string] {
   return [apiVersion.slice(0, slash), apiVersion.slice(slash + 1)];
 }
 
-function describeKubeError(error: unknown, requestTimeoutMs: number): string {
+export function describeKubeError(error: unknown, requestTimeoutMs: number): string {
   const err = error as { code?: number | string; name?: string; body?: unknown; message?: string; cause?: { code?: string; message?: string } };
   if (err.name === 'TimeoutError' || err.name === 'AbortError') return `no answer within ${Math.round(requestTimeoutMs / 1000)}s`;
   if (typeof err.code === 'number') {

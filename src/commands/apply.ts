@@ -3,6 +3,7 @@ import { createInterface } from 'node:readline/promises';
 import { checkContexts } from '../config/contexts.js';
 import { ExitCode, UsageError } from '../errors.js';
 import { selectSteps, checkClusterSelection, type Selection } from '../plan/compile.js';
+import type { PlannedStep } from '../plan/plan.js';
 import type { DayDef, StepDef } from '../plan/types.js';
 import { execute, type RunSummary } from '../run/execute.js';
 import { journalCommands, stopLeftoverCommands } from '../run/leftovers.js';
@@ -24,6 +25,17 @@ export interface ApplyRequest {
   manifestsDir?: string;
   /** The command line, for the lock file. */
   command: string;
+  /** A saved plan: checked under the lock before anything runs (`akictl apply plan.json`). */
+  savedPlan?: SavedPlanRun;
+}
+
+export interface SavedPlanRun {
+  /** The plan file, recorded with the run. */
+  file: string;
+  /** Throws (exit 2, nothing run) when the plan is stale; runs under the lock, with the state as it is. */
+  checkFresh(store: StateStore): Promise<void>;
+  /** Before each step: why its compiled actions are not the plan's, or undefined. */
+  checkStep(planned: PlannedStep): string | undefined;
 }
 
 /** Checks that need no cluster: done before the lock, so bad input never runs anything. */
@@ -66,6 +78,8 @@ export async function runApply(session: Session, request: ApplyRequest): Promise
   let failure: unknown;
   try {
     const store = await StateStore.open(session.stateDir);
+    // A saved plan is checked against the state under the lock: no other run can move it in between.
+    if (request.savedPlan) await request.savedPlan.checkFresh(store);
     await store.backup();
     summary = await execute(
       {
@@ -78,6 +92,7 @@ export async function runApply(session: Session, request: ApplyRequest): Promise
         signal: controller.signal,
         manifestsDir: request.manifestsDir,
         confirmDestructive: (step) => askDestructive(step),
+        ...(request.savedPlan ? { checkPlanned: request.savedPlan.checkStep, planFile: request.savedPlan.file } : {}),
       },
       { mode: request.mode, selection: request.selection, yes: request.yes, confirmed: request.confirmed, forceConflicts: request.forceConflicts },
     );

@@ -51,7 +51,7 @@ export function healthCheckByReference(cluster: ClusterConfig, reference: string
   };
 }
 
-async function listRecordSets(io: ActionIO, zoneId: string, name: string): Promise<ListedRecordSet[]> {
+export async function listRecordSets(io: ActionIO, zoneId: string, name: string): Promise<ListedRecordSet[]> {
   const wanted = normalName(name);
   const found: ListedRecordSet[] = [];
   let start: { StartRecordName: string; StartRecordType: string; StartRecordIdentifier?: string } | undefined = { StartRecordName: name, StartRecordType: 'A' };

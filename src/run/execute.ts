@@ -30,6 +30,10 @@ export interface RunContext {
   manifestsDir?: string;
   /** Asks before a destructive step when --yes was not given (TTY only). */
   confirmDestructive(step: StepDef): Promise<boolean>;
+  /** A saved plan's check of each step as compiled now: why it is not what the plan showed, or undefined. */
+  checkPlanned?(planned: PlannedStep): string | undefined;
+  /** The saved plan this run applies, recorded with the run. */
+  planFile?: string;
 }
 
 export interface ExecuteOptions {
@@ -117,6 +121,7 @@ export async function execute(rc: RunContext, options: ExecuteOptions): Promise<
     selection: options.selection,
     yes: options.yes,
     ...(options.forceConflicts ? { forceConflicts: true } : {}),
+    ...(rc.planFile ? { plan: rc.planFile } : {}),
     startedAt: new Date().toISOString(),
     result: 'running',
     pid: process.pid,
@@ -185,6 +190,11 @@ class StepRunner {
       throw new StepFailedError(`step ${step.id} is destructive and was not confirmed.`, 'Re-run with --yes to confirm destructive steps.');
     }
     const planned = this.plan(step, this.options.selection);
+    const stale = rc.checkPlanned?.(planned);
+    if (stale) {
+      this.run.failedAt = step.id;
+      throw new StepFailedError(`stale plan: ${stale}; nothing of ${step.id} ran.`, 'Something changed while the plan was applied. Run `akictl plan` again and apply the new plan; `akictl resume` continues without a plan.');
+    }
     rc.reporter.stepStart(planned);
     const limit = pLimit(step.scope === 'per-pair' ? rc.config.execution.pairConcurrency : rc.config.execution.clusterConcurrency);
     const results = await Promise.all(planned.instances.map((instance) => limit(() => this.runInstance(planned, instance, false))));

@@ -17,6 +17,8 @@ export interface RunRecord {
   yes: boolean;
   /** Started with --force-conflicts: resume keeps taking over fields other managers own. */
   forceConflicts?: boolean;
+  /** The saved plan this run applied (`akictl apply FILE`). */
+  plan?: string;
   startedAt: string;
   endedAt?: string;
   result: RunResult;

@@ -1,0 +1,190 @@
+import { createHash } from 'node:crypto';
+import pLimit from 'p-limit';
+import type { Config } from '../config/schema.js';
+import { selectSteps, type Paths, type Selection } from '../plan/compile.js';
+import type { OutputSource } from '../plan/outputs.js';
+import { planStep, type PlannedInstance } from '../plan/plan.js';
+import type { Action, DayDef } from '../plan/types.js';
+import { doneCheck } from '../run/probes.js';
+import type { StateData } from '../run/state.js';
+import { previewAction } from './actions.js';
+import type { PreviewContext } from './context.js';
+import { fingerprintId, STATUS_ORDER, type CompiledFrom, type Fingerprint, type InstancePlan, type InstanceStatus, type PlanItem } from './model.js';
+
+/**
+ * The plan interpreter: compiles each step as --apply would (with the outputs earlier runs published, plus the
+ * values this plan read live, such as an ingress address), then, per instance, runs its done check and previews
+ * each action against the live state. Instances of a step are read side by side like an apply fans out.
+ */
+
+export interface PlanRun {
+  instances: InstancePlan[];
+  fingerprints: Fingerprint[];
+  /** Compiled actions of each instance, as --apply would run them (the saved plan keeps them). */
+  actions: Map<string, Action[]>;
+  /** Drift: finished instances only; the others are counted here. */
+  notApplied: number;
+}
+
+export interface PlanOptions {
+  selection: Selection;
+  /** Drift: only instances a finished run applied (done or already done in state). */
+  onlyFinished?: boolean;
+}
+
+/** The configuration's fingerprint: a hash of the validated configuration (comments and layout aside). */
+export function configHash(config: Config): string {
+  return createHash('sha256').update(JSON.stringify(config)).digest('hex');
+}
+
+const PLACEHOLDER = /<known after ([^>]+)>/g;
+
+/** The form of the actions their hash covers (compile.ts hashActions): where a value not known yet would be. */
+function hashedForm(actions: Action[]): string {
+  return JSON.stringify(actions.map((action) => (action.kind === 'builtin' ? { name: action.name, describe: action.describe, params: action.params ?? null } : action)));
+}
+
+/** Step instances whose published values this one's actions need and that have not published them. */
+export function pendingInputs(instance: PlannedInstance): string[] {
+  const needed = new Set<string>();
+  for (const action of instance.actions) {
+    if (action.kind === 'builtin' && action.name === 'require-outputs') for (const step of (action.params?.steps as string[] | undefined) ?? []) needed.add(step);
+  }
+  for (const match of hashedForm(instance.actions).matchAll(PLACEHOLDER)) if (match[1] !== instance.key) needed.add(match[1]!);
+  return [...needed].sort();
+}
+
+function statusOf(items: PlanItem[], willRun: string[], knownAfter: string[], error: string | undefined): InstanceStatus {
+  if (error) return 'error';
+  if (knownAfter.length > 0) return 'known-after';
+  const actions = new Set(items.map((item) => item.action));
+  for (const status of ['replace', 'delete', 'update', 'create'] as const) if (actions.has(status)) return status;
+  return willRun.length > 0 ? 'will-run' : 'no-change';
+}
+
+export async function planDayLive(day: DayDef, state: StateData, paths: Paths, ctx: PreviewContext, options: PlanOptions): Promise<PlanRun> {
+  const { config } = ctx;
+  const overlay: Record<string, Record<string, string>> = {};
+  const run: PlanRun = { instances: [], fingerprints: [], actions: new Map(), notApplied: 0 };
+  const seen = new Map<string, Fingerprint>();
+  const timeoutMs = config.execution.stepTimeoutSeconds * 1000;
+
+  for (const step of selectSteps(day, options.selection)) {
+    let usedPlanReads = false;
+    const source: OutputSource = (key) => {
+      const read = overlay[key];
+      const recorded = state.instances[key]?.outputs;
+      if (read && Object.keys(read).length > 0) usedPlanReads = true;
+      return read || recorded ? { ...(recorded ?? {}), ...(read ?? {}) } : undefined;
+    };
+    const planned = planStep(day, step, config, source, paths, options.selection);
+    const compiledFrom = (instance: PlannedInstance, knownAfter: string[]): CompiledFrom => (knownAfter.length > 0 ? 'deferred' : usedPlanReads ? 'plan-reads' : 'state');
+    const limit = pLimit(step.scope === 'per-pair' ? config.execution.pairConcurrency : config.execution.clusterConcurrency);
+
+    const previewInstance = async (instance: PlannedInstance): Promise<{ plan: InstancePlan; outputs: Record<string, string>; prints: Fingerprint[] } | undefined> => {
+      const finished = ['done', 'skipped'].includes(state.instances[instance.key]?.status ?? '');
+      if (options.onlyFinished && !finished) return undefined;
+      const knownAfter = pendingInputs(instance);
+      const plan: InstancePlan = {
+        key: instance.key,
+        step: step.id,
+        day: day.day,
+        target: instance.targetName,
+        status: 'no-change',
+        reasons: [],
+        items: [],
+        knownAfter,
+        destructive: Boolean(step.destructive),
+        inputsHash: instance.inputsHash,
+        compiledFrom: compiledFrom(instance, knownAfter),
+      };
+      const io = ctx.io(instance.target, source, instance.key);
+      const outputs: Record<string, string> = {};
+      const prints: Fingerprint[] = [];
+      const willRun: string[] = [];
+      let error: string | undefined;
+      try {
+        if (instance.done && knownAfter.length === 0) {
+          const check = await doneCheck(instance.done, io, config, timeoutMs);
+          if (check.failed) throw new Error(`cannot tell whether it is done (${instance.done.describe}): ${check.measured}`);
+          if (check.ok === true) {
+            plan.reasons.push(`already done: ${check.measured}`);
+            return { plan, outputs: check.outputs ?? {}, prints };
+          }
+          plan.reasons.push(`not done yet: ${check.measured}`);
+        }
+        for (const action of instance.actions) {
+          const preview = await previewAction(action, io, ctx);
+          plan.items.push(...preview.items);
+          prints.push(...preview.fingerprints);
+          Object.assign(outputs, preview.outputs ?? {});
+          if (preview.willRun) willRun.push(preview.willRun);
+          plan.reasons.push(...(preview.reasons ?? []));
+        }
+      } catch (caught) {
+        error = ctx.redactor.redact(caught instanceof Error ? caught.message : String(caught));
+      }
+      if (knownAfter.length > 0) plan.reasons.unshift(`uses values published by ${knownAfter.join(', ')} when ${knownAfter.length > 1 ? 'they run' : 'it runs'}: compiled when the apply reaches it`);
+      plan.reasons.push(...willRun.map((line) => `will run: ${line}`));
+      plan.status = statusOf(plan.items, willRun, knownAfter, error);
+      if (error) plan.error = error;
+      return { plan, outputs, prints };
+    };
+
+    const results = await Promise.all(planned.instances.map((instance) => limit(() => previewInstance(instance))));
+    planned.instances.forEach((instance, index) => {
+      const result = results[index];
+      if (!result) {
+        run.notApplied += 1;
+        return;
+      }
+      run.instances.push(result.plan);
+      run.actions.set(instance.key, instance.actions);
+      if (Object.keys(result.outputs).length > 0) overlay[instance.key] = { ...(overlay[instance.key] ?? {}), ...result.outputs };
+      for (const print of result.prints) if (!seen.has(fingerprintId(print))) seen.set(fingerprintId(print), print);
+    });
+  }
+  run.fingerprints = [...seen.values()];
+  return run;
+}
+
+export interface PlanSummary {
+  create: number;
+  update: number;
+  replace: number;
+  delete: number;
+  unchanged: number;
+  willRun: number;
+  knownAfter: number;
+  errors: number;
+}
+
+/**
+ * Counted per thing a change applies to (an object, a record, a bucket setting); an instance with nothing to
+ * compare (a command that will run, values not known yet, a done check that passed) counts once.
+ */
+export function summarise(instances: InstancePlan[]): PlanSummary {
+  const summary: PlanSummary = { create: 0, update: 0, replace: 0, delete: 0, unchanged: 0, willRun: 0, knownAfter: 0, errors: 0 };
+  for (const instance of instances) {
+    if (instance.status === 'error') summary.errors += 1;
+    else if (instance.status === 'known-after') summary.knownAfter += 1;
+    else if (instance.items.length === 0) {
+      if (instance.status === 'will-run') summary.willRun += 1;
+      else summary.unchanged += 1;
+    }
+    if (instance.status === 'error' || instance.status === 'known-after') continue;
+    for (const item of instance.items) {
+      if (item.action === 'no-change') summary.unchanged += 1;
+      else summary[item.action] += 1;
+    }
+  }
+  return summary;
+}
+
+export function hasChanges(summary: PlanSummary): boolean {
+  return summary.create + summary.update + summary.replace + summary.delete + summary.willRun + summary.knownAfter > 0;
+}
+
+export function strongest(statuses: InstanceStatus[]): InstanceStatus {
+  return STATUS_ORDER.find((status) => statuses.includes(status)) ?? 'no-change';
+}
