@@ -108,10 +108,11 @@ function buildProgram(argv: string[], setExit: (code: number) => void): Command 
 
   program
     .command('status')
-    .description('every day and step with its status, attempts and duration')
-    .action(async () => {
+    .description('every day and step with its status, attempts and duration; the drift found by the latest `akictl plan --all`')
+    .option('--drift', 'check the drift live now (as `akictl plan --all`) instead of showing the latest check')
+    .action(async (flags) => {
       const { statusCommand } = await import('./commands/status.js');
-      setExit(await statusCommand(globalsOf(program)));
+      setExit(await statusCommand(globalsOf(program), flags));
     });
 
   program

@@ -4,14 +4,47 @@ import { instanceKeyOf, targetsFor } from '../plan/compile.js';
 import { readLock, describeHolder, holderAlive } from '../run/lock.js';
 import { redactor } from '../run/redact.js';
 import { StateStore } from '../run/state.js';
+import type { PlanDocument } from '../preview/render.js';
+import { readDriftReport, writeDriftReport } from '../preview/drift-report.js';
 import { openSession, type GlobalOptions } from './common.js';
 
 const MARKS: Record<string, string> = { done: '✔', skipped: '↷', failed: '✘', interrupted: '■', waiting: '⏸', running: '…', pending: '·' };
 
+/** The drift section: the latest `akictl plan --all` (or a live check with --drift), differences only. */
+function driftOf(document: PlanDocument | undefined) {
+  if (!document) return null;
+  const differences = document.instances.flatMap((instance) =>
+    instance.status === 'error'
+      ? [{ instance: instance.key, item: 'live state', action: 'error', detail: instance.error ?? '' }]
+      : instance.items
+          .filter((item) => item.action !== 'no-change')
+          .map((item) => ({
+            instance: instance.key,
+            item: item.label,
+            action: item.action,
+            detail: item.conflict ? item.conflict.fields.map((field) => `${field.field} owned by ${field.manager}`).join(', ') : (item.parts ?? []).filter((part) => part.action !== 'no-change').map((part) => `${part.action} ${part.label}`).join(', '),
+          })),
+  );
+  return { checkedAt: document.createdAt, days: document.days.map((day) => day.day), summary: document.summary, differences };
+}
+
 /** Every day and step instance of the configuration with what state says about it. */
-export async function statusCommand(global: GlobalOptions): Promise<number> {
+export async function statusCommand(global: GlobalOptions, flags: { drift?: boolean } = {}): Promise<number> {
   const session = await openSession(global);
   const store = await StateStore.open(session.stateDir);
+  let drift: PlanDocument | undefined;
+  if (flags.drift) {
+    // The live check `akictl plan --all` makes, saved for the next `akictl status` too.
+    const { checkContexts } = await import('../config/contexts.js');
+    await checkContexts(session.config);
+    const { buildPlan } = await import('./plan.js');
+    const days = await Promise.all(knownDays().map((number) => dayLoaders[number]!()));
+    drift = await buildPlan(session, store, days, 'drift', {}, false, new AbortController().signal);
+    await writeDriftReport(session.stateDir, drift);
+  } else {
+    drift = await readDriftReport(session.stateDir);
+  }
+  const driftSection = driftOf(drift);
   const lock = await readLock(session.stateDir);
   const days = [];
   for (const number of knownDays()) {
@@ -37,6 +70,7 @@ export async function statusCommand(global: GlobalOptions): Promise<number> {
       lastRun: last ?? null,
       pendingRestores: store.data.pendingRestores,
       days,
+      drift: driftSection,
     };
     process.stdout.write(`${JSON.stringify(redactor.redactDeep(json), null, 2)}\n`);
     return ExitCode.ok;
@@ -57,6 +91,13 @@ export async function statusCommand(global: GlobalOptions): Promise<number> {
       const extra = instance.error ? `  ${instance.error.split('\n')[0]}` : instance.note ? `  ${instance.note}` : '';
       out.push(`  ${MARKS[instance.status] ?? '?'} ${instance.key.padEnd(width)}  ${instance.status.padEnd(11)} ${attempts.padEnd(10)} ${duration.padStart(7)}${extra}`);
     }
+  }
+  out.push('');
+  if (!driftSection) out.push('Drift: not checked yet (`akictl plan --all`, or `akictl status --drift`, compares what the finished days applied with the live state)');
+  else {
+    out.push(`Drift (checked ${driftSection.checkedAt}, days ${driftSection.days.join(', ') || 'none finished'}): ${driftSection.differences.length === 0 ? 'none' : `${driftSection.differences.length} difference(s)`}`);
+    for (const difference of driftSection.differences) out.push(`  ${difference.action === 'error' ? '!' : difference.action === 'create' ? '+' : difference.action === 'update' ? '~' : '-'} ${difference.instance}: ${difference.item}: ${difference.action}${difference.detail ? ` (${difference.detail})` : ''}`);
+    if (driftSection.differences.length > 0) out.push('  `akictl plan --all` shows the diffs; `akictl day <n> --apply` puts back what akictl applied');
   }
   process.stdout.write(`${redactor.redact(out.join('\n'))}\n`);
   return ExitCode.ok;

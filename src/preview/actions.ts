@@ -14,7 +14,7 @@ export async function previewAction(action: Action, io: ActionIO, ctx: PreviewCo
   switch (action.kind) {
     case 'exec': {
       const effect = action.effect;
-      if (!effect) return { items: [], fingerprints: [], willRun: `\`${shortCommand(action.argv)}\`${action.note ? ` (${action.note})` : ''}: its effect cannot be read before it runs` };
+      if (!effect) return { items: [], fingerprints: [], command: shortCommand(action.argv) };
       switch (effect.kind) {
         case 'read-only':
           return { items: [], fingerprints: [], readOnly: true };
@@ -45,9 +45,11 @@ export async function previewAction(action: Action, io: ActionIO, ctx: PreviewCo
   }
 }
 
+/** `openssl req …`: the program and its first word, enough to recognise it (the dry-run prints it whole). */
 function shortCommand(argv: string[]): string {
-  const line = shellLine(argv);
-  return line.length > 100 ? `${line.slice(0, 97)}…` : line;
+  const program = (argv[0] ?? '').split('/').at(-1) ?? '';
+  const first = argv.slice(1).find((arg) => !arg.startsWith('-'));
+  return `${shellLine([program, ...(first ? [first] : [])])}${argv.length > (first ? 2 : 1) ? ' …' : ''}`;
 }
 
 /**

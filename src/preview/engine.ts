@@ -50,7 +50,7 @@ export function pendingInputs(instance: PlannedInstance): string[] {
   for (const action of instance.actions) {
     if (action.kind === 'builtin' && action.name === 'require-outputs') for (const step of (action.params?.steps as string[] | undefined) ?? []) needed.add(step);
   }
-  for (const match of hashedForm(instance.actions).matchAll(PLACEHOLDER)) if (match[1] !== instance.key) needed.add(match[1]!);
+  for (const match of hashedForm(instance.actions).matchAll(PLACEHOLDER)) if (match[1] !== instance.key && match[1] !== '…') needed.add(match[1]!);
   return [...needed].sort();
 }
 
@@ -102,6 +102,7 @@ export async function planDayLive(day: DayDef, state: StateData, paths: Paths, c
       const outputs: Record<string, string> = {};
       const prints: Fingerprint[] = [];
       const willRun: string[] = [];
+      const commands: string[] = [];
       let error: string | undefined;
       try {
         if (instance.done && knownAfter.length === 0) {
@@ -119,11 +120,13 @@ export async function planDayLive(day: DayDef, state: StateData, paths: Paths, c
           prints.push(...preview.fingerprints);
           Object.assign(outputs, preview.outputs ?? {});
           if (preview.willRun) willRun.push(preview.willRun);
+          if (preview.command) commands.push(preview.command);
           plan.reasons.push(...(preview.reasons ?? []));
         }
       } catch (caught) {
         error = ctx.redactor.redact(caught instanceof Error ? caught.message : String(caught));
       }
+      if (commands.length > 0) willRun.unshift(`${commands.map((command) => `\`${command}\``).join(', ')} (local commands: their effect cannot be read before they run)`);
       if (knownAfter.length > 0) plan.reasons.unshift(`uses values published by ${knownAfter.join(', ')} when ${knownAfter.length > 1 ? 'they run' : 'it runs'}: compiled when the apply reaches it`);
       plan.reasons.push(...willRun.map((line) => `will run: ${line}`));
       plan.status = statusOf(plan.items, willRun, knownAfter, error);

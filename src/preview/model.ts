@@ -80,6 +80,8 @@ export interface ActionPreview {
   items: PlanItem[];
   /** The action cannot be compared with live state: why, in a few words. */
   willRun?: string;
+  /** A local command with no declared effect (openssl, a build): listed with the others of its instance. */
+  command?: string;
   /** It only reads or waits. */
   readOnly?: boolean;
   fingerprints: Fingerprint[];

@@ -128,12 +128,13 @@ export function planTextOf(document: PlanDocument, options: RenderOptions): stri
       out.push('', paint('bold', `Day ${instance.day}`));
     }
     const quiet = instance.status === 'no-change' && instance.items.every((item) => item.action === 'no-change');
-    out.push(paint(STYLE[instance.status], `${MARK[instance.status].padEnd(3)} ${instance.key}: ${statusWord(instance)}${instance.destructive ? ' [DESTRUCTIVE: needs --yes]' : ''}`));
+    const done = instance.status === 'no-change' && instance.reasons[0]?.startsWith('already done') ? instance.reasons[0] : undefined;
+    out.push(paint(STYLE[instance.status], `${MARK[instance.status].padEnd(3)} ${instance.key}: ${statusWord(instance)}${done ? ` (${done})` : ''}${instance.destructive ? ' [DESTRUCTIVE: needs --yes]' : ''}`));
     if (instance.error) out.push(paint('red', `      ${instance.error}`));
     if (!quiet || options.verbose) {
       for (const item of instance.items) if (item.action !== 'no-change' || options.verbose || item.notes?.length) out.push(...itemLines(item, paint, options.verbose));
     }
-    for (const reason of instance.reasons) if (!quiet || options.verbose || !reason.startsWith('already done')) out.push(paint('dim', `      ${reason}`));
+    for (const reason of instance.reasons) if (reason !== done) out.push(paint('dim', `      ${reason}`));
   }
   if (document.notApplied) out.push('', paint('dim', `${document.notApplied} step instance(s) of the configuration were never applied by a finished run: not compared.`));
   out.push('', paint('bold', summaryLine(document.summary, document.mode)));

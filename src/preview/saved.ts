@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import pLimit from 'p-limit';
 import { UsageError } from '../errors.js';
+import { writeJson } from './drift-report.js';
 import { findByReference, listHealthChecks, listRecordSets } from '../gates/route53.js';
 import type { PlannedStep } from '../plan/plan.js';
 import type { PreviewContext } from './context.js';
@@ -11,39 +11,15 @@ import { recordHash } from './route53.js';
 import { readReplication, readVersioning, replicationHash } from './s3.js';
 
 /**
- * Saved plans (`akictl plan day N --out plan.json`, `akictl apply plan.json`) and the drift report that
- * `akictl status` shows. A saved plan holds no secret: the configuration and the live objects appear as
+ * Saved plans (`akictl plan day N --out plan.json`, `akictl apply plan.json`). A saved plan holds no secret: the configuration and the live objects appear as
  * hashes, resourceVersions and record values; compiled actions pass the redactor.
  */
-
-export const DRIFT_REPORT = 'drift.json';
-
-async function writeJson(file: string, value: unknown, mode: number): Promise<void> {
-  const { default: writeFileAtomic } = await import('write-file-atomic');
-  await writeFileAtomic(file, `${JSON.stringify(value, null, 2)}\n`, { mode });
-}
 
 export async function writePlanFile(file: string, document: PlanDocument): Promise<void> {
   try {
     await writeJson(file, document, 0o644);
   } catch (error) {
     throw new UsageError(`--out ${file}: cannot write the plan (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}).`, 'Pass a file in an existing, writable folder.');
-  }
-}
-
-/** The latest drift check, beside the state: `akictl status` shows it. */
-export async function writeDriftReport(stateDir: string, document: PlanDocument): Promise<void> {
-  const { mkdir } = await import('node:fs/promises');
-  await mkdir(stateDir, { recursive: true, mode: 0o700 });
-  await writeJson(path.join(stateDir, DRIFT_REPORT), document, 0o600);
-}
-
-export async function readDriftReport(stateDir: string): Promise<PlanDocument | undefined> {
-  try {
-    const document = JSON.parse(await readFile(path.join(stateDir, DRIFT_REPORT), 'utf8')) as PlanDocument;
-    return document?.kind === 'akictl-plan' && document.mode === 'drift' ? document : undefined;
-  } catch {
-    return undefined;
   }
 }
 
