@@ -41,15 +41,15 @@ export async function previewAction(action: Action, io: ActionIO, ctx: PreviewCo
     case 'manual':
       return { items: [], fingerprints: [], willRun: 'a manual step: the run pauses until a person confirms it' };
     case 'file':
-      return { items: [], fingerprints: [], willRun: `writes ${action.path} from ${action.concat.length} local file(s)` };
+      return { items: [], fingerprints: [], willRun: `writes ${action.path.split('/').at(-1)} from local files` };
   }
 }
 
 /** `openssl req …`: the program and its first word, enough to recognise it (the dry-run prints it whole). */
 function shortCommand(argv: string[]): string {
   const program = (argv[0] ?? '').split('/').at(-1) ?? '';
-  const first = argv.slice(1).find((arg) => !arg.startsWith('-'));
-  return `${shellLine([program, ...(first ? [first] : [])])}${argv.length > (first ? 2 : 1) ? ' …' : ''}`;
+  const sub = /^[a-z][a-z0-9-]*$/.test(argv[1] ?? '') ? argv[1] : undefined;
+  return `${shellLine([program, ...(sub ? [sub] : [])])}${argv.length > (sub ? 2 : 1) ? ' …' : ''}`;
 }
 
 /**

@@ -110,6 +110,8 @@ export async function planDayLive(day: DayDef, state: StateData, paths: Paths, c
           if (check.failed) throw new Error(`cannot tell whether it is done (${instance.done.describe}): ${check.measured}`);
           if (check.ok === true) {
             plan.reasons.push(`already done: ${check.measured}`);
+            // The apply skips it; its actions are still read for the fingerprints a saved plan checks.
+            for (const action of instance.actions) prints.push(...((await previewAction(action, io, ctx).catch(() => undefined))?.fingerprints ?? []));
             return { plan, outputs: check.outputs ?? {}, prints };
           }
           plan.reasons.push(`not done yet: ${check.measured}`);
@@ -126,9 +128,9 @@ export async function planDayLive(day: DayDef, state: StateData, paths: Paths, c
       } catch (caught) {
         error = ctx.redactor.redact(caught instanceof Error ? caught.message : String(caught));
       }
-      if (commands.length > 0) willRun.unshift(`${commands.map((command) => `\`${command}\``).join(', ')} (local commands: their effect cannot be read before they run)`);
+      if (commands.length > 0) willRun.unshift(`${commands.map((command) => `\`${command}\``).join(', ')} (commands whose effect cannot be read before they run)`);
       if (knownAfter.length > 0) plan.reasons.unshift(`uses values published by ${knownAfter.join(', ')} when ${knownAfter.length > 1 ? 'they run' : 'it runs'}: compiled when the apply reaches it`);
-      plan.reasons.push(...willRun.map((line) => `will run: ${line}`));
+      if (willRun.length > 0) plan.reasons.push(`will run: ${willRun.join('; ')}`);
       plan.status = statusOf(plan.items, willRun, knownAfter, error);
       if (error) plan.error = error;
       return { plan, outputs, prints };
