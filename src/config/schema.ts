@@ -95,7 +95,9 @@ const ToolsSchema = z.strictObject({
 
 // ── Days 2 and 3: Route 53 geo-routing, Istio traffic policy, S3 replication, model cache sync ──────────────
 const ipv4 = z.string().regex(/^((25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(25[0-5]|2[0-4]\d|1?\d?\d)$/, 'must be an IPv4 address such as 3.120.0.10');
-const hostedZoneId = z.string().regex(/^Z[A-Z0-9]{1,31}$/, 'must be a Route 53 hosted zone id such as Z123456 (without /hostedzone/)');
+// AWS's own ids start with Z, but the API only promises upper-case letters and digits (at most 32): emulators
+// such as moto hand out others.
+const hostedZoneId = z.string().regex(/^[A-Z0-9]{1,32}$/, 'must be a Route 53 hosted zone id such as Z123456 (without /hostedzone/)');
 const istioDuration = z.string().regex(/^\d+(\.\d+)?(ms|s|m|h)$/, 'must be a duration such as 2s, 500ms or 1m');
 const iamRoleArn = z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\/-]+$/, 'must be an IAM role ARN such as arn:aws:iam::123456789012:role/name');
 const port = z.number().int().min(1).max(65535);
