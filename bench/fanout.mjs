@@ -67,7 +67,7 @@ export async function fakeKube() {
 export const LIGHT_FAKES = path.join(ROOT, 'bench', 'fakes-light');
 
 /** What Day 1 leaves in a cluster, so that the light fakes need not change anything for the gates to pass. */
-function installedMesh(kube, names) {
+export function installedMesh(kube, names) {
   for (const cluster of names) {
     kube.ensureNamespace(cluster, 'istio-system');
     for (const name of ['istiod', 'istio-ingressgateway', 'istio-eastwestgateway']) kube.setDeployment(cluster, 'istio-system', name, { replicas: 1 });

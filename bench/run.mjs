@@ -1,15 +1,16 @@
 #!/usr/bin/env node
 // `npm run bench` (builds first): akictl's performance goals, each measured in this run against a
 // baseline measured in this run, printed as one table. Not a test: nothing here asserts in CI.
-//   node bench/run.mjs [--runs N] [--only startup,fanout,engine,gates]
+//   node bench/run.mjs [--runs N] [--only startup,fanout,plan,engine,gates]
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { engine, ENGINE_SIZES } from './engine.mjs';
 import { fanout, TOOL_DELAY_MS } from './fanout.mjs';
 import { gates } from './gates.mjs';
+import { API_DELAY_MS, planFanout } from './plan.mjs';
 import { startup } from './startup.mjs';
 
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '10' }, only: { type: 'string', default: 'startup,fanout,engine,gates' } } });
+const { values } = parseArgs({ options: { runs: { type: 'string', default: '10' }, only: { type: 'string', default: 'startup,fanout,plan,engine,gates' } } });
 const runs = Number(values.runs);
 const only = new Set(values.only.split(','));
 const rows = [];
@@ -41,6 +42,12 @@ if (only.has('fanout')) {
     const fakes = (n) => f[n].cpuMs - f[n].akictlCpuMs;
     rows.push(['fan-out', 'CPU of the fake tools alone (sh + sleep), 1 / 2 / 8 clusters', [1, 2, 8].map((n) => ms(fakes(n))).join(' / '), '', '—', '—', 'info']);
   }
+}
+if (only.has('plan')) {
+  log(`plan, ${runs} runs`);
+  const p = await planFanout({ runs });
+  const label = (n) => `${ms(p[n].median)} (${n} cluster${n > 1 ? 's' : ''}, ${p[n].requests} API requests)`;
+  rows.push(['plan', `\`akictl plan day 1\`, 8 clusters vs 1 (API answering after ${API_DELAY_MS} ms)`, label(8), label(1), times(p[8].median / p[1].median), '≤ 2.0×', check(p[8].median / p[1].median, 2.0)]);
 }
 if (only.has('engine')) {
   log(`engine, ${runs} runs`);
