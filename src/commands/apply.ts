@@ -76,11 +76,14 @@ export async function runApply(session: Session, request: ApplyRequest): Promise
   const started = Date.now();
   let summary: RunSummary | undefined;
   let failure: unknown;
+  // Set once a run is recorded: a refusal before it (a stale saved plan) has no run to summarise.
+  let runRecorded = false;
   try {
     const store = await StateStore.open(session.stateDir);
     // A saved plan is checked against the state under the lock: no other run can move it in between.
     if (request.savedPlan) await request.savedPlan.checkFresh(store);
     await store.backup();
+    runRecorded = true;
     summary = await execute(
       {
         day: request.day,
@@ -107,7 +110,7 @@ export async function runApply(session: Session, request: ApplyRequest): Promise
     removeHandlers();
     stopJournal();
     await lock.release();
-    if (failure) {
+    if (failure && runRecorded) {
       const store = await StateStore.open(session.stateDir).catch(() => undefined);
       if (store) printSummary(session, store, store.lastRun()?.id ?? '', store.lastRun()?.result ?? 'failed', started);
     }

@@ -127,6 +127,8 @@ export function planTextOf(document: PlanDocument, options: RenderOptions): stri
       currentDay = instance.day;
       out.push('', paint('bold', `Day ${instance.day}`));
     }
+    // Drift lists differences only (a nightly job's log should show what moved); --verbose shows the rest.
+    if (document.mode === 'drift' && !options.verbose && ['no-change', 'will-run', 'known-after'].includes(instance.status)) continue;
     const quiet = instance.status === 'no-change' && instance.items.every((item) => item.action === 'no-change');
     const done = instance.status === 'no-change' && instance.reasons[0]?.startsWith('already done') ? instance.reasons[0] : undefined;
     out.push(paint(STYLE[instance.status], `${MARK[instance.status].padEnd(3)} ${instance.key}: ${statusWord(instance)}${done ? ` (${done})` : ''}${instance.destructive ? ' [DESTRUCTIVE: needs --yes]' : ''}`));
