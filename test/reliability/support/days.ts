@@ -8,7 +8,7 @@ import path from 'node:path';
 import { stringify } from 'yaml';
 import type { FakeRule, FakeTool } from '../../support/cli.js';
 import type { AwsFault, AwsMatch, AwsService } from '../../support/fake-aws-server.js';
-import { fastExecution, serve } from './rows/common.js';
+import { fastExecution, serve, serveAtPort } from './rows/common.js';
 import day2 from './rows/day2.js';
 import day3 from './rows/day3.js';
 import type { Scenario } from './scenario.js';
@@ -230,6 +230,7 @@ function prometheusConfig(cluster: string): string {
 
 const DAY5_REPLICAS = 3;
 const DAY5_API_KEY = 'Bearer day5-api-key-DO-NOT-LEAK-7d41c0e9a2b35f68';
+const THANOS_QUERY_PORT = 9090;
 
 const day5: DayRow = {
   day: 5,
@@ -257,7 +258,9 @@ const day5: DayRow = {
         res.end('{"embedding": [0.1, 0.2]}');
       });
     });
-    scenario.vars.thanos = await serve(scenario, (req, res) => {
+    // Thanos query on its port 9090 at the address the cloud gave its LoadBalancer: akictl discovers it
+    // (observability.thanos.queryUrl is left at its default).
+    scenario.vars.thanos = await serveAtPort(scenario, THANOS_QUERY_PORT, (req, res) => {
       const url = req.url ?? '';
       const body = url.startsWith('/api/v1/label/cluster/values')
         ? { status: 'success', data: ['eu-central', 'us-west'] }
@@ -267,12 +270,20 @@ const day5: DayRow = {
       res.writeHead(body ? 200 : 404, { 'content-type': 'application/json' });
       res.end(JSON.stringify(body ?? { status: 'error' }));
     });
+    kube.ensureNamespace('us-west', 'observability');
+    kube.put('us-west', {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'thanos-query', namespace: 'observability', labels: { app: 'thanos-query' } },
+      spec: { type: 'LoadBalancer', selector: { app: 'thanos-query' }, ports: [{ name: 'http', port: THANOS_QUERY_PORT, targetPort: THANOS_QUERY_PORT }] },
+      status: { loadBalancer: { ingress: [{ ip: scenario.vars.thanos }] } },
+    });
   },
   configure(raw, scenario) {
     fastExecution(raw);
     raw.app.host = scenario.vars.app;
     raw.traffic = { ...raw.traffic, scheme: 'http', requestTimeoutMs: 2000, headers: { ...raw.traffic.headers, Authorization: DAY5_API_KEY } };
-    raw.observability.thanos = { ...raw.observability.thanos, queryUrl: `http://${scenario.vars.thanos}`, endpoints: { 'eu-central': 'thanos-eu.example.com:10901' } };
+    raw.observability.thanos = { ...raw.observability.thanos, endpoints: { 'eu-central': 'thanos-eu.example.com:10901' } };
     raw.load = { ...raw.load, run: { threads: 1, connections: 2, duration: '1s' }, reduced: { threads: 1, connections: 2, duration: '1s' } };
     raw.failover = { ...raw.failover, probeIntervalMs: 100, probeRequests: 2, timeoutSeconds: 10, rolloutTimeoutSeconds: 10 };
     raw.chaos = { ...raw.chaos, injectTimeoutSeconds: 5, deleteTimeoutSeconds: 5, samples: 2, sampleIntervalMs: 100 };
