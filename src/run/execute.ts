@@ -191,6 +191,10 @@ class StepRunner {
     rc.reporter.stepEnd(planned, failures.length === 0);
     if (failures.length > 0) throw this.failureError(failures);
     if (rc.signal.aborted) throw interruption(rc.signal);
+    if (step.gates?.length) {
+      await rc.store.flush();
+      crashPoint(`before-gates:${step.id}`);
+    }
     // Compiled now, not with the step: a gate checks what its own step has just published (an address).
     await this.runGates({ ...planned, gates: compileGates(step, rc.config, this.services.outputs, rc.paths, this.options.selection) });
   }

@@ -17,7 +17,7 @@ export interface CrashPoint {
   /** Value of AKICTL_TEST_CRASH_AT (see src/run/crash-points.ts). */
   name: string;
   step: string | null;
-  kind: 'boundary' | 'during-action' | 'after-action' | 'end';
+  kind: 'boundary' | 'during-action' | 'after-action' | 'before-gates' | 'end';
 }
 
 /**
@@ -33,6 +33,8 @@ export function crashPoints(plan: Plan): CrashPoint[] {
     const middle = Math.ceil(actions / 2);
     points.push({ name: `during-action:${step.id}:${middle}`, step: step.id, kind: 'during-action' });
     points.push({ name: `after-action:${step.id}:${middle}`, step: step.id, kind: 'after-action' });
+    // Between a step that publishes a value (a discovered address) and the gates that read it.
+    if (step.gates.length > 0) points.push({ name: `before-gates:${step.id}`, step: step.id, kind: 'before-gates' });
   }
   points.push({ name: 'end', step: null, kind: 'end' });
   return points;
