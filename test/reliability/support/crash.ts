@@ -205,7 +205,7 @@ export function doneCheckVerdicts(scenario: Scenario, plan: Plan): Map<number, M
 
 /** Uninterrupted run of the row: the oracle's reference. */
 export async function referenceRun(row: DayRow, plan: Plan): Promise<{ reference: Reference; problems: string[] }> {
-  const scenario = await Scenario.start(row);
+  const scenario = await Scenario.start(row, { addressSeed: `crash-day${row.day}` });
   const problems: string[] = [];
   try {
     const result = await scenario.apply();
@@ -240,7 +240,7 @@ export const MAX_RESUMES = 3;
  * the chain (reported as unreached, to be tried again from a fresh apply).
  */
 export async function runCrashChain(row: DayRow, plan: Plan, reference: Reference, points: CrashPoint[]): Promise<ChainOutcome> {
-  const scenario = await Scenario.start(row);
+  const scenario = await Scenario.start(row, { addressSeed: `crash-day${row.day}` });
   const findings: CrashFindings = { repeated: [], unrestored: [], problems: [] };
   const crashes: CrashRecord[] = [];
   const outcome: ChainOutcome = { reached: [], findings, resumes: 0, orphans: 0, stuckAfterCrash: 0 };
