@@ -61,7 +61,6 @@ async function previewBuiltin(action: BuiltinAction, io: ActionIO, ctx: PreviewC
   if (action.name === 'ensure-health-check') {
     return previewHealthCheck(params.request as { CallerReference: string; HealthCheckConfig: Record<string, unknown> }, io, ctx);
   }
-  if (action.name === 'require-outputs') return { items: [], fingerprints: [], readOnly: true };
   if (action.name === 'discover-ingress' || action.name === 'discover-load-balancer') {
     const cluster = ctx.cluster(String(params.cluster));
     const ref = { apiVersion: 'v1', kind: 'Service', namespace: String(params.namespace), name: String(params.service) };

@@ -2,9 +2,10 @@ import { createHash } from 'node:crypto';
 import pLimit from 'p-limit';
 import type { Config } from '../config/schema.js';
 import { selectSteps, type Paths, type Selection } from '../plan/compile.js';
-import type { OutputSource } from '../plan/outputs.js';
+import { describeUnknown, type OutputSource } from '../plan/outputs.js';
 import { planStep, type PlannedInstance } from '../plan/plan.js';
 import type { Action, DayDef } from '../plan/types.js';
+import { liveContent } from '../run/actions.js';
 import { doneCheck } from '../run/probes.js';
 import type { StateData } from '../run/state.js';
 import { previewAction } from './actions.js';
@@ -39,18 +40,13 @@ export function configHash(config: Config): string {
 
 const PLACEHOLDER = /<known after ([^>]+)>/g;
 
-/** The form of the actions their hash covers (compile.ts hashActions): where a value not known yet would be. */
-function hashedForm(actions: Action[]): string {
-  return JSON.stringify(actions.map((action) => (action.kind === 'builtin' ? { name: action.name, describe: action.describe, params: action.params ?? null } : action)));
-}
-
-/** Step instances whose published values this one's actions need and that have not published them. */
+/**
+ * Step instances whose published values this one's actions carry as `<known after …>` in what they send or run
+ * (the executor refuses to run such an action): the apply compiles the instance when it reaches it.
+ */
 export function pendingInputs(instance: PlannedInstance): string[] {
   const needed = new Set<string>();
-  for (const action of instance.actions) {
-    if (action.kind === 'builtin' && action.name === 'require-outputs') for (const step of (action.params?.steps as string[] | undefined) ?? []) needed.add(step);
-  }
-  for (const match of hashedForm(instance.actions).matchAll(PLACEHOLDER)) if (match[1] !== instance.key && match[1] !== '…') needed.add(match[1]!);
+  for (const match of JSON.stringify(instance.actions.map(liveContent)).matchAll(PLACEHOLDER)) needed.add(match[1]!);
   return [...needed].sort();
 }
 
@@ -105,9 +101,12 @@ export async function planDayLive(day: DayDef, state: StateData, paths: Paths, c
       const commands: string[] = [];
       let error: string | undefined;
       try {
-        if (instance.done && knownAfter.length === 0) {
-          const check = await doneCheck(instance.done, io, config, timeoutMs);
-          if (check.failed) throw new Error(`cannot tell whether it is done (${instance.done.describe}): ${check.measured}`);
+        // Compiled from the outputs known now, as the executor compiles it right before checking.
+        const done = knownAfter.length === 0 ? instance.compileDone?.(source) : undefined;
+        if (done && done.unknownOutputs.length > 0) plan.reasons.push(`its done check needs ${describeUnknown(done.unknownOutputs)}, not published yet: the step runs`);
+        else if (done) {
+          const check = await doneCheck(done.probe, io, config, timeoutMs);
+          if (check.failed) throw new Error(`cannot tell whether it is done (${done.probe.describe}): ${check.measured}`);
           if (check.ok === true) {
             plan.reasons.push(`already done: ${check.measured}`);
             // The apply skips it; its actions are still read for the fingerprints a saved plan checks.
