@@ -1,4 +1,4 @@
-import { KubeAccessError, describeKubeError, isTransientKubeError, kubeConnection, type KubeConnection } from '../actions/kube.js';
+import { KubeAccessError, describeKubeError, isTransientKubeError, kubeConnection } from '../actions/kube.js';
 import type { ClusterConfig } from '../config/schema.js';
 import type { KubeObject, ObjectRef } from '../plan/types.js';
 
@@ -31,7 +31,7 @@ export async function createKubePreviewClient(cluster: ClusterConfig, options: {
   const resources = new Map<string, Promise<Map<string, ResourceInfo>>>();
 
   const request = async (method: 'GET' | 'PATCH', path: string, init: { query?: Record<string, string>; body?: string; contentType?: string } = {}) => {
-    const { k8s, configuration, kc, requestTimeoutMs } = connection;
+    const { configuration, kc, requestTimeoutMs } = connection;
     const context = configuration.baseServer.makeRequestContext(path, method as never);
     for (const [name, value] of Object.entries(init.query ?? {})) context.setQueryParam(name, value);
     context.setHeaderParam('Accept', 'application/json');
@@ -41,7 +41,6 @@ export async function createKubePreviewClient(cluster: ClusterConfig, options: {
     }
     context.setSignal(AbortSignal.timeout(requestTimeoutMs));
     await kc.applySecurityAuthentication(context);
-    void k8s;
     const response = await configuration.httpApi.send(context).toPromise();
     const text = await response.body.text();
     let body: unknown;
@@ -131,5 +130,3 @@ export async function createKubePreviewClient(cluster: ClusterConfig, options: {
     },
   };
 }
-
-export type { KubeConnection };
