@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { parseAllDocuments } from 'yaml';
 import { KubeAccessError } from '../actions/kube.js';
 import type { ClusterConfig } from '../config/schema.js';
@@ -101,7 +102,15 @@ export async function previewPipe(action: PipeAction, io: ActionIO, ctx: Preview
     };
   }
   ctx.redactor.addDocument(result.stdout);
-  return previewApply(manifestDocs(result.stdout), cluster, effect.fieldManager, ctx);
+  const preview = await previewApply(manifestDocs(result.stdout), cluster, effect.fieldManager, ctx);
+  // What the files hold decides what is applied: a saved plan checks that they still give the same output.
+  preview.fingerprints.push({ system: 'local-command', argv: action.from.argv, label: `the output of \`${shellLine(action.from.argv.slice(0, 5))} …\``, value: outputHash(result.stdout) });
+  return preview;
+}
+
+/** A SHA-256 of a command's output (secret material: only its hash is kept). */
+export function outputHash(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
 }
 
 /** RFC 7386 JSON merge patch. */

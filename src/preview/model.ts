@@ -59,6 +59,8 @@ export type Fingerprint = { label: string; value: string | null } & (
   | { system: 'route53-health-check'; reference: string }
   | { system: 's3-versioning'; bucket: string; region: string }
   | { system: 's3-replication'; bucket: string; region: string }
+  /** A local command whose output a pipe applies (a Secret made from the CA files): the SHA-256 of that output. */
+  | { system: 'local-command'; argv: string[] }
 );
 
 export function fingerprintId(print: Fingerprint): string {
@@ -72,6 +74,8 @@ export function fingerprintId(print: Fingerprint): string {
     case 's3-versioning':
     case 's3-replication':
       return `${print.system}:${print.bucket}`;
+    case 'local-command':
+      return `local:${JSON.stringify(print.argv)}`;
   }
 }
 

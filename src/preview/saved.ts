@@ -7,6 +7,7 @@ import type { PlannedStep } from '../plan/plan.js';
 import type { PreviewContext } from './context.js';
 import type { CompiledFrom, Fingerprint } from './model.js';
 import type { PlanDocument } from './render.js';
+import { outputHash } from './kube.js';
 import { recordHash } from './route53.js';
 import { readReplication, readVersioning, replicationHash } from './s3.js';
 
@@ -67,6 +68,12 @@ export async function currentValue(print: Fingerprint, ctx: PreviewContext): Pro
       return readVersioning(io, print.bucket, print.region || undefined);
     case 's3-replication':
       return replicationHash(await readReplication(io, print.bucket, print.region || undefined));
+    case 'local-command': {
+      const result = await io.exec(print.argv);
+      if (result.exitCode !== 0) return null;
+      ctx.redactor.addDocument(result.stdout);
+      return outputHash(result.stdout);
+    }
   }
 }
 
