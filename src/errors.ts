@@ -6,6 +6,7 @@ export const ExitCode = {
   gateFailed: 3,
   locked: 4,
   awaitingConfirmation: 5,
+  stateConflict: 6,
   interrupted: 130,
   terminated: 143,
 } as const;
@@ -55,5 +56,15 @@ export class InterruptedError extends AkictlError {
 export class AwaitingConfirmationError extends AkictlError {
   constructor(message: string, hint?: string) {
     super(message, ExitCode.awaitingConfirmation, hint);
+  }
+}
+
+/**
+ * The shared state changed underneath this run (a compare-and-swap write was refused, or the lock was taken
+ * away): the run stops before it overwrites anyone's progress.
+ */
+export class StateConflictError extends AkictlError {
+  constructor(message: string, hint?: string) {
+    super(message, ExitCode.stateConflict, hint);
   }
 }

@@ -1,17 +1,17 @@
 import { existsSync, statSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
 import { checkContexts } from '../config/contexts.js';
-import { ExitCode, UsageError } from '../errors.js';
+import { ExitCode, StateConflictError, UsageError } from '../errors.js';
 import { selectSteps, checkClusterSelection, type Selection } from '../plan/compile.js';
 import type { DayDef, StepDef } from '../plan/types.js';
 import { execute, type RunSummary } from '../run/execute.js';
 import { journalCommands, stopLeftoverCommands } from '../run/leftovers.js';
-import { acquireLock } from '../run/lock.js';
+import { newRunId } from '../run/logs.js';
 import { redactor } from '../run/redact.js';
 import { createReporter } from '../run/progress.js';
 import { installSignalHandlers } from '../run/signals.js';
 import { StateStore } from '../run/state.js';
-import type { Session } from './common.js';
+import { stateBackend, type Session } from './common.js';
 
 export interface ApplyRequest {
   day: DayDef;
@@ -53,7 +53,21 @@ function checkManifestsDir(dir: string | undefined): void {
 export async function runApply(session: Session, request: ApplyRequest): Promise<number> {
   await checkRequest(session, request);
   const write = (line: string) => process.stderr.write(`${line}\n`);
-  const lock = await acquireLock(session.stateDir, request.command, write);
+  const backend = await stateBackend(session);
+  const runId = newRunId(request.day.day);
+  let store: StateStore | undefined;
+  let lost: StateConflictError | undefined;
+  const lock = await backend.lock({
+    command: request.command,
+    runId,
+    notice: write,
+    // Another operator broke this run's lock: stop before the next state write instead of racing them.
+    onLost: (reason) => {
+      lost = new StateConflictError(`${reason}: this run stops before its next state write.`, 'See `akictl status`; resume once no other run holds the lock.');
+      write(`akictl: ${lost.message}`);
+      store?.fence(lost);
+    },
+  });
   await stopLeftoverCommands(session.stateDir, write);
   const stopJournal = journalCommands(session.stateDir);
   const controller = new AbortController();
@@ -63,7 +77,8 @@ export async function runApply(session: Session, request: ApplyRequest): Promise
   let summary: RunSummary | undefined;
   let failure: unknown;
   try {
-    const store = await StateStore.open(session.stateDir);
+    store = await StateStore.openBackend(backend);
+    if (lost) store.fence(lost);
     await store.backup();
     summary = await execute(
       {
@@ -77,7 +92,7 @@ export async function runApply(session: Session, request: ApplyRequest): Promise
         manifestsDir: request.manifestsDir,
         confirmDestructive: (step) => askDestructive(step),
       },
-      { mode: request.mode, selection: request.selection, yes: request.yes, confirmed: request.confirmed },
+      { mode: request.mode, selection: request.selection, yes: request.yes, confirmed: request.confirmed, runId },
     );
     await reporter.close();
     printSummary(session, store, summary.run.id, 'done', started);
@@ -91,8 +106,10 @@ export async function runApply(session: Session, request: ApplyRequest): Promise
     stopJournal();
     await lock.release();
     if (failure) {
-      const store = await StateStore.open(session.stateDir).catch(() => undefined);
-      if (store) printSummary(session, store, store.lastRun()?.id ?? '', store.lastRun()?.result ?? 'failed', started);
+      // This run's own record (what it stored, or failed to store), not whatever another writer left.
+      const stored = store ?? (await StateStore.openBackend(backend).catch(() => undefined));
+      const run = stored?.data.runs.find((candidate) => candidate.id === runId);
+      if (stored && run) printSummary(session, stored, run.id, run.result, started);
     }
   }
 }

@@ -9,6 +9,7 @@ import { selectSteps, type Paths, type Selection } from '../plan/compile.js';
 import { outputReader } from '../plan/outputs.js';
 import { planStep, type PlannedInstance, type PlannedStep } from '../plan/plan.js';
 import type { Action, ActionIO, DayDef, KubeReader, StepDef, Target } from '../plan/types.js';
+import { userName } from '../state/identity.js';
 import { ActionFailedError, runAction } from './actions.js';
 import { crashPoint } from './crash-points.js';
 import { withDeadline } from './deadline.js';
@@ -38,6 +39,8 @@ export interface ExecuteOptions {
   yes: boolean;
   /** Manual steps the operator confirmed (`resume --confirm`). */
   confirmed: string[];
+  /** The run's id when the caller made it already (it names the run in the lock); a new one otherwise. */
+  runId?: string;
 }
 
 export interface RunSummary {
@@ -105,7 +108,7 @@ class RunServices {
  */
 export async function execute(rc: RunContext, options: ExecuteOptions): Promise<RunSummary> {
   const { store, day } = rc;
-  const runId = newRunId(day.day);
+  const runId = options.runId ?? newRunId(day.day);
   const logs = new RunLogs(rc.paths.stateDir, runId, rc.redactor);
   const services = new RunServices(rc, runId, logs);
   const run: RunRecord = {
@@ -118,6 +121,7 @@ export async function execute(rc: RunContext, options: ExecuteOptions): Promise<
     result: 'running',
     pid: process.pid,
     host: os.hostname(),
+    user: userName(),
   };
   for (const step of options.confirmed) if (!store.data.confirmations.includes(step)) store.data.confirmations.push(step);
   store.data.runs.push(run);
