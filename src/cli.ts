@@ -112,7 +112,7 @@ function buildProgram(argv: string[], setExit: (code: number) => void): Command 
       setExit(await unlockCommand(lockId, flags, globalsOf(program)));
     });
 
-  const state = program.command('state').description('move state between the local folder and S3, list the versions S3 keeps');
+  const state = program.command('state').description('move state between the local folder and S3; list and restore the versions kept');
   state
     .command('push')
     .description('copy the local state (--state-dir) to the S3 backend; refused when S3 holds another lineage or a newer state')
@@ -126,6 +126,14 @@ function buildProgram(argv: string[], setExit: (code: number) => void): Command 
     .action(async () => {
       const { statePullCommand } = await import('./commands/state.js');
       setExit(await statePullCommand(globalsOf(program)));
+    });
+  state
+    .command('restore')
+    .argument('<version-id>', 'a version `akictl state history` lists')
+    .description('make an earlier version of the state current again (written with the next serial, under the lock)')
+    .action(async (versionId: string) => {
+      const { stateRestoreCommand } = await import('./commands/state.js');
+      setExit(await stateRestoreCommand(versionId, globalsOf(program)));
     });
   state
     .command('history')

@@ -102,3 +102,45 @@ export async function stateHistoryCommand(flags: { limit?: string }, global: Glo
   process.stdout.write(`${out.join('\n')}\n`);
   return ExitCode.ok;
 }
+
+/**
+ * `akictl state restore VERSION_ID`: makes an earlier version (one `state history` lists) the current state again,
+ * written with the next serial over the current version (compare-and-swap, under the lock), so the lineage and
+ * serial checks accept it: a damaged, lost or rolled-back state is recovered, or a bad run is undone on purpose.
+ */
+export async function stateRestoreCommand(versionId: string, global: GlobalOptions): Promise<number> {
+  const session = await openSession(global);
+  const backend = await stateBackend(session);
+  const done = await withLocks([backend], `akictl state restore ${versionId}`, async () => {
+    const chosen = await backend.readVersion(versionId);
+    if (!chosen) throw new UsageError(`${backend.label} has no version ${versionId}.`, '`akictl state history` lists the versions kept.');
+    const data = parseState(chosen.text, { kind: backend.kind, location: backend.location, recovery: backend.recovery, label: `version ${versionId} of ${backend.label}` });
+    const current = await backend.readVersion();
+    let currentSerial = 0;
+    if (current) {
+      // The current version may be the damaged one being replaced: only a readable one is compared.
+      const theirs = (() => {
+        try {
+          return JSON.parse(current.text) as { lineage?: unknown; serial?: unknown };
+        } catch {
+          return undefined;
+        }
+      })();
+      if (typeof theirs?.lineage === 'string' && theirs.lineage !== data.lineage) {
+        throw new UsageError(
+          `version ${versionId} belongs to lineage ${data.lineage}, the current ${backend.label} to ${theirs.lineage}: restoring it would mix two rollouts' states; nothing was changed.`,
+          'Pick a version of the current lineage (`akictl state history`), or use another state.key.',
+        );
+      }
+      if (typeof theirs?.serial === 'number') currentSerial = theirs.serial;
+    }
+    const from = data.serial;
+    data.serial = Math.max(from, currentSerial) + 1;
+    data.updatedAt = new Date().toISOString();
+    await backend.keepPrevious();
+    await backend.write(`${JSON.stringify(data)}\n`, current?.token, { serial: data.serial, lineage: data.lineage, runId: data.runs.at(-1)?.id });
+    return `restored version ${versionId} (serial ${from}, last run ${data.runs.at(-1)?.id ?? 'none'}) as the current ${backend.label}, serial ${data.serial}.`;
+  });
+  notice(`akictl: ${done}`);
+  return ExitCode.ok;
+}

@@ -83,6 +83,11 @@ export interface StateBackend {
   preflight(): Promise<void>;
   /** The current state; undefined when there is none yet (a lost one is refused, not treated as none). */
   read(): Promise<StateSnapshot | undefined>;
+  /**
+   * A stored version as it is, without refusals: the current one (no versionId; undefined when deleted or never
+   * written), or one `history` listed (undefined when there is no such version).
+   */
+  readVersion(versionId?: string): Promise<StateSnapshot | undefined>;
   /** Refuses state that does not follow its predecessor (another lineage, a lower serial): rolled back or swapped. */
   checkLineage(current: { lineage: string; serial: number }): Promise<void>;
   /**

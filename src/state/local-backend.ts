@@ -47,6 +47,17 @@ export class LocalBackend implements StateBackend {
     }
   }
 
+  /** Versions are the files `history` lists: state.json (the default) and state.json.bak. */
+  async readVersion(versionId = 'state.json'): Promise<StateSnapshot | undefined> {
+    if (versionId !== 'state.json' && versionId !== 'state.json.bak') return undefined;
+    try {
+      return { text: await readFile(path.join(this.dir, versionId), 'utf8') };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    }
+  }
+
   // A state file gone while its backup is still there was lost (deleted, a failed restore, another working
   // directory's --state-dir): starting a new state would forget every step that ran and break the backup chain.
   private async refuseLostState(): Promise<void> {

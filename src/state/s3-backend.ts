@@ -43,12 +43,11 @@ export class S3Backend implements StateBackend {
   }
 
   get recovery(): string {
-    return `Restore a good earlier version: \`akictl state history\` lists the versions S3 keeps, and ${this.copyBackLine('VERSION_ID')} makes one current again (akictl never overwrites it meanwhile).`;
+    return 'Restore a good earlier version: `akictl state history` lists the versions S3 keeps, `akictl state restore VERSION_ID` makes one current again.';
   }
 
-  private copyBackLine(versionId: string): string {
-    const { bucket, key } = this.target;
-    return `\`${shellLine(['aws', 's3api', 'copy-object', '--bucket', bucket, '--key', key, '--copy-source', `${bucket}/${encodeURIComponent(key).replace(/%2F/g, '/')}?versionId=${versionId}`])}\``;
+  private restoreLine(versionId: string): string {
+    return `\`${shellLine(['akictl', 'state', 'restore', versionId])}\``;
   }
 
   private objects(): Promise<S3Objects> {
@@ -102,6 +101,18 @@ export class S3Backend implements StateBackend {
     return undefined;
   }
 
+  /** A stored version as it is (undefined: none): the current one without the lost-state refusal, or a given one. */
+  async readVersion(versionId?: string): Promise<StateSnapshot | undefined> {
+    const objects = await this.objects();
+    try {
+      const found = await objects.get(this.target.key, versionId);
+      return found && { text: found.text, token: found.etag };
+    } catch (error) {
+      if (versionId && ['other', 'no-object'].includes(s3Failure(error))) return undefined;
+      throw this.readError(error);
+    }
+  }
+
   private readError(error: unknown): Error {
     if (s3Failure(error) === 'denied') {
       return new UsageError(`cannot read ${this.label}: ${describeS3Error(error)}.`, `The policy needs s3:GetObject on arn:aws:s3:::${this.target.bucket}/${this.target.key}${this.target.kmsKeyId ? ', and kms:Decrypt on state.kmsKeyId' : ''}.`);
@@ -117,7 +128,7 @@ export class S3Backend implements StateBackend {
     if (!earlier) return;
     throw new UsageError(
       `${this.label} has no current version, but S3 keeps earlier ones (the latest of ${earlier.lastModified.toISOString()}, version ${earlier.versionId}): akictl will not start a new state over a lost one.`,
-      `Make it current again with ${this.copyBackLine(earlier.versionId)} (\`akictl state history\` lists every version), or use another state.key to start over.`,
+      `Make it current again with ${this.restoreLine(earlier.versionId)} (\`akictl state history\` lists every version), or use another state.key to start over.`,
     );
   }
 
@@ -135,13 +146,13 @@ export class S3Backend implements StateBackend {
     if (lineage && lineage !== current.lineage) {
       throw new UsageError(
         `${this.label} belongs to another lineage (${current.lineage}) than the version it replaced (${lineage}, version ${previous.versionId}); it was left untouched.`,
-        `If it was put there on purpose, delete the state object's earlier versions or use another state.key; otherwise make the earlier version current again: ${this.copyBackLine(previous.versionId)}.`,
+        `If it was put there on purpose, delete the state object's earlier versions or use another state.key; otherwise make the earlier version current again: ${this.restoreLine(previous.versionId)}.`,
       );
     }
     if (Number.isFinite(serial) && meta[META_SERIAL] !== undefined && current.serial < serial) {
       throw new UsageError(
         `${this.label} has serial ${current.serial}, older than the version it replaced (serial ${serial}, version ${previous.versionId}): it was rolled back; it was left untouched.`,
-        `Make the newer version current again: ${this.copyBackLine(previous.versionId)}; \`akictl state history\` lists every version.`,
+        `Make the newer version current again: ${this.restoreLine(previous.versionId)}; \`akictl state history\` lists every version.`,
       );
     }
   }
