@@ -11,10 +11,11 @@ import {
   selectSteps,
 } from './compile.js';
 import { outputReader, type OutputSource } from './outputs.js';
-import type { DayDef, Probe, StepDef } from './types.js';
+import type { DayDef, LocalMaterial, Probe, StepDef } from './types.js';
 
 export interface PlannedInstance extends CompiledInstance {
   done?: Probe;
+  localMaterial?: LocalMaterial[];
 }
 
 export interface PlannedStep {
@@ -32,7 +33,7 @@ export interface PlannedStep {
 export function planStep(day: DayDef, step: StepDef, config: Config, source: OutputSource, paths: Paths, selection: Selection): PlannedStep {
   const instances = targetsFor(step.scope, config, selection).map((target) => {
     const ctx = contextFor(config, target, outputReader(source, target), paths);
-    return { ...compileInstance(step, ctx), done: step.done?.(ctx) };
+    return { ...compileInstance(step, ctx), done: step.done?.(ctx), localMaterial: step.localMaterial?.(ctx) };
   });
   const gates = compileGates(step, config, (target) => outputReader(source, target), paths, selection);
   const index = day.steps.indexOf(step) + 1;

@@ -12,6 +12,7 @@ import type { Action, ActionIO, DayDef, KubeReader, StepDef, Target } from '../p
 import { userName } from '../state/identity.js';
 import { ActionFailedError, runAction } from './actions.js';
 import { crashPoint } from './crash-points.js';
+import { missingLocalMaterial } from './local-material.js';
 import { withDeadline } from './deadline.js';
 import { doneCheck, probeOnce } from './probes.js';
 import { RunLogs, newRunId } from './logs.js';
@@ -256,6 +257,15 @@ class StepRunner {
       }
     } else if (crashed) {
       rc.reporter.notice(`akictl: ${key} was interrupted by a crash and has no done check: running it again.`);
+    }
+
+    // The instance's record is left as it is: a `done` maker must stay done, or a later run would make a new root CA.
+    const missing = missingLocalMaterial(instance, store.data);
+    if (missing) {
+      const message = rc.redactor.redact(missing);
+      services.logs.append(key, `failed: ${message}`);
+      rc.reporter.instanceEnd(key, 'failed', message, Date.now() - started);
+      return { key, outcome: 'failed', message, detail: '', error: new Error(message) };
     }
 
     // Outputs describe the latest attempt: a value left by an earlier attempt (a replica count recorded before

@@ -152,8 +152,10 @@ export class S3Lock {
 
   private view(holder: LockHolder | undefined, stored: StoredObject): LockView {
     const known = holder ?? UNREADABLE;
-    // S3's own clock says when the holder last wrote: no clock skew between the holder's machine and this one.
-    const beatAt = stored.lastModified?.getTime() ?? Date.parse(known.heartbeatAt ?? '');
+    // The holder's own record of its last renewal; S3's modification time for a lock without one. Machines' clocks
+    // are assumed to agree within seconds (NTP): the stale threshold is never under 30 s.
+    const recorded = Date.parse(known.heartbeatAt ?? '');
+    const beatAt = Number.isFinite(recorded) ? recorded : (stored.lastModified?.getTime() ?? Number.NaN);
     const view = heartbeatView(known, Number.isFinite(beatAt) ? Math.max(0, Date.now() - beatAt) : undefined);
     if (known.host === hostName() && holder) {
       const alive = holderAlive(holder);

@@ -20,8 +20,8 @@ export interface S3Peer {
   /** An SDK client on the peer, for what a test does behind akictl's back (fake credentials). */
   client: S3Client;
   createBucket(name: string, options?: { versioning?: boolean }): Promise<void>;
-  /** The current version of an object (undefined when there is none), read without waiting on the event loop. */
-  readSync(bucket: string, key: string): string | undefined;
+  /** The current version of an object, or the given one (undefined when there is none), read without waiting on the event loop. */
+  readSync(bucket: string, key: string, versionId?: string): string | undefined;
   /** Variables that point an akictl child's AWS SDK at nothing but this peer's credentials (no profile, no IMDS). */
   env(dir: string): Record<string, string>;
   close(): Promise<void>;
@@ -89,7 +89,7 @@ export async function startS3Peer(kind: S3PeerKind = peerKind()): Promise<S3Peer
   let url: string;
   let stop: () => Promise<void>;
   let loopbackBuckets: ((name: string, versioning: boolean) => void) | undefined;
-  let loopbackRead: ((bucket: string, key: string) => string | undefined) | undefined;
+  let loopbackRead: ((bucket: string, key: string, versionId?: string) => string | undefined) | undefined;
   if (kind === 'moto') {
     ({ url, stop } = await startMoto());
   } else {
@@ -100,9 +100,10 @@ export async function startS3Peer(kind: S3PeerKind = peerKind()): Promise<S3Peer
       server.s3.buckets.set(name, { region: PEER_REGION, objects: new Map(), ...(versioning ? { versioning: 'Enabled' as const } : {}) });
     };
     // The loopback S3 answers from this process's event loop, which a blocking read would stop: read its model.
-    loopbackRead = (bucket, key) => {
-      const latest = server.s3.buckets.get(bucket)?.objects.get(key)?.at(-1);
-      return latest && !latest.deleteMarker ? latest.body : undefined;
+    loopbackRead = (bucket, key, versionId) => {
+      const versions = server.s3.buckets.get(bucket)?.objects.get(key) ?? [];
+      const found = versionId ? versions.find((v) => v.versionId === versionId) : versions.at(-1);
+      return found && !found.deleteMarker ? found.body : undefined;
     };
   }
   const client = new S3Client({ region: PEER_REGION, endpoint: url, forcePathStyle: true, credentials: PEER_CREDENTIALS, maxAttempts: 2 });
@@ -118,11 +119,11 @@ export async function startS3Peer(kind: S3PeerKind = peerKind()): Promise<S3Peer
       await client.send(new CreateBucketCommand({ Bucket: name }));
       if (options.versioning !== false) await client.send(new PutBucketVersioningCommand({ Bucket: name, VersioningConfiguration: { Status: 'Enabled' } }));
     },
-    readSync(bucket, key) {
-      if (loopbackRead) return loopbackRead(bucket, key);
+    readSync(bucket, key, versionId) {
+      if (loopbackRead) return loopbackRead(bucket, key, versionId);
       // Unsigned, but with an Authorization header: moto (which checks no signature) then treats the request as
       // the owner's instead of an anonymous one its ACLs refuse.
-      const answer = getSync(`${url}/${bucket}/${key.split('/').map(encodeURIComponent).join('/')}`, {
+      const answer = getSync(`${url}/${bucket}/${key.split('/').map(encodeURIComponent).join('/')}${versionId ? `?versionId=${encodeURIComponent(versionId)}` : ''}`, {
         Authorization: `AWS4-HMAC-SHA256 Credential=${PEER_CREDENTIALS.accessKeyId}/20260101/${PEER_REGION}/s3/aws4_request, SignedHeaders=host, Signature=0`,
       });
       if (answer.status === 404) return undefined;
