@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { StateConflictError, UsageError } from '../errors.js';
+import { crashDuringStateWrite } from './crash-points.js';
 import type { StateBackend } from '../state/backend.js';
 import { LocalBackend } from '../state/local-backend.js';
 
@@ -201,6 +202,7 @@ export class StateStore {
         this.data.updatedAt = new Date().toISOString();
         if (this.data.runs.length > MAX_RUNS_KEPT) this.data.runs.splice(0, this.data.runs.length - MAX_RUNS_KEPT);
         const started = performance.now();
+        crashDuringStateWrite(this.writes + 1);
         try {
           this.token = await this.backend.write(this.serialize(), this.token, { serial: this.data.serial, lineage: this.data.lineage, runId: this.data.runs.at(-1)?.id });
         } catch (error) {

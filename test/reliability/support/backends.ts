@@ -8,11 +8,14 @@ export type Backend = 'local' | 's3';
 
 export const BACKENDS: Backend[] = ['local', 's3'];
 
-/** Starts the S3 peer before the file's tests and stops it after them; call at the top level of a test file. */
+/**
+ * Starts the S3 peer before the file's tests and stops it after them (unless the S3 backend is not selected); call
+ * at the top level of a test file.
+ */
 export function useS3Peer(): () => S3Peer {
   let peer: S3Peer | undefined;
   beforeAll(async () => {
-    peer = await startS3Peer();
+    if (selectedBackends(BACKENDS).includes('s3')) peer = await startS3Peer();
   }, 60_000);
   afterAll(async () => {
     await peer?.close();
@@ -21,4 +24,13 @@ export function useS3Peer(): () => S3Peer {
     if (!peer) throw new Error('the S3 peer is not started yet (useS3Peer() must be called at the top level of the test file)');
     return peer;
   };
+}
+
+/**
+ * The backends a suite runs over: all of them, unless AKICTL_RELIABILITY_BACKENDS (comma-separated) names fewer,
+ * for a developer re-running one backend's half.
+ */
+export function selectedBackends(all: Backend[]): Backend[] {
+  const wanted = process.env.AKICTL_RELIABILITY_BACKENDS?.split(',').map((name) => name.trim()).filter(Boolean);
+  return wanted?.length ? all.filter((backend) => wanted.includes(backend)) : all;
 }
