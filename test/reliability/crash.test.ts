@@ -37,6 +37,7 @@ function record(outcome: ChainOutcome, tried: number, backend: Backend): void {
 async function chains(run: (queue: CrashPoint[]) => Promise<ChainOutcome>, points: CrashPoint[], backend: Backend) {
   const findings = { repeated: [] as string[], unrestored: [] as string[], problems: [] as string[] };
   const reached: CrashPoint[] = [];
+  const stateWrites = { lost: 0, stored: 0 };
   let orphans = 0;
   let queue = points;
   while (queue.length > 0) {
@@ -45,6 +46,8 @@ async function chains(run: (queue: CrashPoint[]) => Promise<ChainOutcome>, point
     record(outcome, outcome.reached.length + (outcome.unreached ? 1 : 0), backend);
     reached.push(...outcome.reached);
     orphans += outcome.orphans;
+    stateWrites.lost += outcome.stateWrites.lost;
+    stateWrites.stored += outcome.stateWrites.stored;
     findings.repeated.push(...outcome.findings.repeated);
     findings.unrestored.push(...outcome.findings.unrestored);
     findings.problems.push(...outcome.findings.problems);
@@ -54,7 +57,7 @@ async function chains(run: (queue: CrashPoint[]) => Promise<ChainOutcome>, point
       queue = queue.slice(1);
     }
   }
-  return { findings, reached, orphans };
+  return { findings, reached, orphans, stateWrites };
 }
 
 for (const { row, plan } of plans) {
@@ -95,8 +98,9 @@ for (const { row, plan } of plans) {
 
       if (row === CRASH_DAYS[0]) {
         const writes = stateWritePoints();
-        it(`(${backend}) SIGKILL while a state write is in flight, ${writes.length} times in a chain: the previous state or the new one, whole, and resume finishes`, async () => {
-          const { findings, reached, orphans } = await chains((queue) => runCrashChain(row, plan, reference, queue, scenarioOptions()), writes, backend);
+        it(`(${backend}) SIGKILL while a state write is in flight, ${writes.length} times in a chain: every earlier write kept, that one whole or not at all, and resume finishes`, async () => {
+          const { findings, reached, orphans, stateWrites } = await chains((queue) => runCrashChain(row, plan, reference, queue, scenarioOptions()), writes, backend);
+          process.stderr.write(`crash (${backend}): killed during ${writes.length} state writes: ${stateWrites.lost} found the state before the write, ${stateWrites.stored} the state it wrote (or a later one)\n`);
           expect(findings).toEqual({ repeated: [], unrestored: [], problems: [] });
           expect(reached.map((point) => point.name)).toEqual(writes.map((point) => point.name));
           expect(orphans).toBe(0);
