@@ -188,8 +188,11 @@ class StepRunner {
     }
     const planned = this.plan(step, this.options.selection);
     rc.reporter.stepStart(planned);
-    const limit = pLimit(step.scope === 'per-pair' ? rc.config.execution.pairConcurrency : rc.config.execution.clusterConcurrency);
-    const results = await Promise.all(planned.instances.map((instance) => limit(() => this.runInstance(planned, instance, false))));
+    const concurrency = step.scope === 'per-pair' ? rc.config.execution.pairConcurrency : rc.config.execution.clusterConcurrency;
+    const limit = pLimit(concurrency);
+    // The first wave starts together and shares one write; instances starting later, as slots free up, or after a
+    // done check, start at scattered moments: they gather their writes where writes are round trips (S3).
+    const results = await Promise.all(planned.instances.map((instance, index) => limit(() => this.runInstance(planned, instance, false, index >= concurrency || instance.done !== undefined))));
     const failures = results.filter((result): result is InstanceFailure => result !== undefined);
     rc.reporter.stepEnd(planned, failures.length === 0);
     if (failures.length > 0) throw this.failureError(failures);
@@ -211,7 +214,7 @@ class StepRunner {
     );
   }
 
-  async runInstance(planned: PlannedStep, instance: PlannedInstance, force: boolean): Promise<InstanceFailure | undefined> {
+  async runInstance(planned: PlannedStep, instance: PlannedInstance, force: boolean, scattered = false): Promise<InstanceFailure | undefined> {
     const { rc, services, options } = this;
     const { store } = rc;
     const { key, step } = instance;
@@ -251,7 +254,8 @@ class StepRunner {
       if (check.ok === true) {
         const outputs = { ...(previous?.outputs ?? {}), ...(check.outputs ?? {}) };
         this.record(key, instance, { status: 'skipped', note: `already done: ${check.measured}`, error: undefined, outputs, endedAt: new Date().toISOString(), durationMs: Date.now() - started });
-        await store.save();
+        // Nothing ran: a skip the state has not stored yet is checked again after a crash.
+        store.queueSave();
         rc.reporter.instanceEnd(key, 'skipped', `already done (${check.measured})`);
         return undefined;
       }
@@ -278,7 +282,7 @@ class StepRunner {
       const restore = store.data.instances[instanceKey(step.restoredBy, instance.targetName)];
       if (restore && (restore.status === 'done' || restore.status === 'skipped')) store.data.instances[instanceKey(step.restoredBy, instance.targetName)] = { ...restore, status: 'pending' };
     }
-    await store.save();
+    await (scattered && planned.instances.length > 1 ? store.saveAmongSiblings() : store.save());
 
     try {
       for (const [index, action] of instance.actions.entries()) {
@@ -410,7 +414,11 @@ function actionLabel(action: Action): string {
 
 export type IoFactory = (target: Target, logKey: string, signal: AbortSignal, timeoutMs: number, stepId: string) => ActionIO;
 
-/** Gates of one step, side by side; each retried until it passes or its deadline (when waiting). */
+/**
+ * Gates of one step, side by side; each retried until it passes or its deadline (when waiting). Their results are
+ * recorded together and saved with the next write (the next step's start, the run's end): a gate only reads, so a
+ * result lost in a crash is measured again, and a step's gates cost no write of their own.
+ */
 export async function runGates(
   planned: PlannedStep,
   rc: Pick<RunContext, 'config' | 'store' | 'reporter' | 'signal' | 'day' | 'redactor'>,
@@ -419,7 +427,7 @@ export async function runGates(
   options: { wait: boolean },
 ): Promise<GateState[]> {
   const poll = rc.config.execution.pollIntervalMs;
-  return Promise.all(
+  const results = await Promise.all(
     planned.gates.map(async (gate) => {
       const io = ioFor(gate.target, gate.key, rc.signal, rc.config.execution.stepTimeoutSeconds * 1000, planned.step.id);
       const deadline = Date.now() + (options.wait ? gate.timeoutSeconds * 1000 : 0);
@@ -444,11 +452,12 @@ export async function runGates(
         runId,
       };
       rc.store.data.gates[gate.key] = state;
-      await rc.store.save();
       rc.reporter.gateEnd(gate.key, gate.gate.title, state);
       return state;
     }),
   );
+  if (results.length > 0) rc.store.queueSave();
+  return results;
 }
 
 export { RunServices };

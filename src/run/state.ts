@@ -127,6 +127,9 @@ export class StateStore {
   private dirty = false;
   /** Set once a write was refused because the state changed underneath: no later write may go out. */
   private fenced: Error | undefined;
+  /** Where writes are costly: a queued save's timer, and the moment sibling saves gathered so far are written. */
+  private queued: NodeJS.Timeout | undefined;
+  private gathering: Promise<void> | undefined;
   /** Physical writes so far and the time they took (the engine benchmark reads them). */
   writes = 0;
   writeMs = 0;
@@ -181,7 +184,36 @@ export class StateStore {
    */
   queueSave(): void {
     // A failed write is not lost: the data stays dirty and the next save() or flush() retries and throws.
-    this.save().catch(() => undefined);
+    if (!this.costly()) {
+      this.save().catch(() => undefined);
+      return;
+    }
+    // Nobody waits for it: siblings finishing within the window, or the next save(), carry it.
+    this.dirty = true;
+    this.queued ??= setTimeout(() => {
+      this.queued = undefined;
+      this.flush().catch(() => undefined);
+    }, this.backend.coalesceMs);
+  }
+
+  /**
+   * Like save(), for a transition among siblings (an instance of a step whose other instances run side by side):
+   * where a write is a round trip (S3), it first waits a moment (a tenth of the backend's window) so that siblings
+   * starting or finishing together share one write. Resolves once the data as of now is stored.
+   */
+  async saveAmongSiblings(): Promise<void> {
+    if (!this.costly()) return this.save();
+    this.dirty = true;
+    this.gathering ??= new Promise<void>((resolve) => setTimeout(resolve, this.backend.coalesceMs)).then(() => {
+      this.gathering = undefined;
+    });
+    await this.gathering;
+    return this.flush();
+  }
+
+  /** A backend whose writes are round trips, and no write under way that the save would fold into anyway. */
+  private costly(): boolean {
+    return this.backend.coalesceMs > 0 && !this.writing;
   }
 
   /** Resolves once everything recorded so far is stored, writing only if something is not. */

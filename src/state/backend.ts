@@ -79,6 +79,11 @@ export interface StateBackend {
   readonly label: string;
   /** What to do about a state that cannot be used (damaged, unknown version): one or two sentences. */
   readonly recovery: string;
+  /**
+   * How long a transition saved without a waiter (an instance finishing while its siblings still run) waits for
+   * others to share its write. 0 where a write is cheap (a local fsync); a round trip to S3 is not.
+   */
+  readonly coalesceMs: number;
   /** Checks that the store can hold state at all (bucket, versioning, permissions); bad set-up is a UsageError. */
   preflight(): Promise<void>;
   /** The current state; undefined when there is none yet (a lost one is refused, not treated as none). */

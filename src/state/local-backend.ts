@@ -12,6 +12,7 @@ import { userName } from './identity.js';
  */
 export class LocalBackend implements StateBackend {
   readonly kind = 'local' as const;
+  readonly coalesceMs = 0;
   private dirReady = false;
   private writer: ((file: string, text: string, options: { mode: number; fsync: boolean }) => Promise<void>) | undefined;
 

@@ -22,6 +22,8 @@ const META_RUN = 'akictl-run';
  */
 export class S3Backend implements StateBackend {
   readonly kind = 's3' as const;
+  // Sibling instances of a step that finish within this of each other share one PutObject.
+  readonly coalesceMs = 250;
   private connection: Promise<S3Objects> | undefined;
 
   constructor(

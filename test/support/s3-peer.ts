@@ -85,7 +85,8 @@ async function startMoto(): Promise<{ url: string; stop: () => Promise<void> }> 
   }
 }
 
-export async function startS3Peer(kind: S3PeerKind = peerKind()): Promise<S3Peer> {
+/** `putLatencyMs` (loopback only): every PutObject is answered that late, as a real bucket's round trip would be. */
+export async function startS3Peer(kind: S3PeerKind = peerKind(), options: { putLatencyMs?: number } = {}): Promise<S3Peer> {
   let url: string;
   let stop: () => Promise<void>;
   let loopbackBuckets: ((name: string, versioning: boolean) => void) | undefined;
@@ -94,6 +95,7 @@ export async function startS3Peer(kind: S3PeerKind = peerKind()): Promise<S3Peer
     ({ url, stop } = await startMoto());
   } else {
     const server = await startFakeAwsServer({ s3: { buckets: {} } });
+    if (options.putLatencyMs) server.inject({ service: 's3', operation: 'PutObject', delayMs: options.putLatencyMs });
     url = server.url;
     stop = () => server.close();
     loopbackBuckets = (name, versioning) => {
