@@ -36,11 +36,15 @@ export function motoAvailable(): boolean {
   return probe.status === 0;
 }
 
+let warned = false;
+
 export function peerKind(): S3PeerKind {
   const wanted = process.env.AKICTL_S3_PEER;
   if (wanted === 'loopback') return 'loopback';
   if (motoAvailable()) return 'moto';
   if (wanted === 'moto') throw new Error('AKICTL_S3_PEER=moto but python3 cannot import moto (the S3 peer of the state backend tests): install moto 5.2.1 (`pip install "moto[server]==5.2.1"`).');
+  if (!warned) process.stderr.write('S3 peer: python3 cannot import moto; the state backend tests use the project\'s loopback S3 instead (CI requires moto).\n');
+  warned = true;
   return 'loopback';
 }
 
