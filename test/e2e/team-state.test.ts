@@ -132,6 +132,45 @@ describe('team state on S3: the lock as operators meet it', () => {
   });
 });
 
+describe('team state on S3: set-up', () => {
+  it('a bucket without versioning stops every command with exit 2 and the command that fixes it; nothing runs', async () => {
+    const scenario = await s3Scenario();
+    try {
+      const unversioned = `${scenario.s3!.bucket}-plain`;
+      await peer().createBucket(unversioned, { versioning: false });
+      const there = `s3://${unversioned}/state.json`;
+      for (const args of [['--state', there, 'status'], ['--state', there, 'day', '1', '--apply', '--only', day1.quickStep]]) {
+        const result = await scenario.run(args);
+        expect(result.code, result.stderr).toBe(2);
+        expect(result.stderr).toMatch(new RegExp(`state bucket ${unversioned} has versioning never enabled`));
+        expect(result.stderr).toContain(`aws s3api put-bucket-versioning --bucket ${unversioned} --versioning-configuration Status=Enabled`);
+      }
+      const missing = await scenario.run(['--state', 's3://akictl-no-such-bucket/state.json', 'report']);
+      expect(missing.code).toBe(2);
+      expect(missing.stderr).toMatch(/state bucket akictl-no-such-bucket \(state\.bucket\) does not exist/);
+      expect(scenario.log()).toEqual([]);
+    } finally {
+      await scenario.close();
+    }
+  });
+
+  it('state push refuses to put one rollout\'s state over another lineage', async () => {
+    const scenario = await s3Scenario();
+    try {
+      expect((await scenario.apply(['--only', day1.quickStep])).code).toBe(0);
+      const theirs = scenario.stateText();
+      const local = await scenario.apply(['--only', day1.quickStep, '--state', 'local']);
+      expect(local.code, local.stderr).toBe(0);
+      const pushed = await scenario.run(['state', 'push']);
+      expect(pushed.code).toBe(2);
+      expect(pushed.stderr).toMatch(/holds another lineage \([0-9a-f-]+, serial \d+\) than state file .*: it is another rollout's state; nothing was copied/);
+      expect(scenario.stateText()).toBe(theirs);
+    } finally {
+      await scenario.close();
+    }
+  });
+});
+
 describe('team state on S3: across machines', () => {
   it('state push, then resume on another machine finishes a run started on the first', async () => {
     const scenario = await s3Scenario({ rules: [{ tool: 'istioctl', match: ['install', '--context=eu-central'], nth: 1, exit: 1, stderr: 'Error: failed to install manifests: timed out waiting for resources' }] });
