@@ -44,11 +44,6 @@ export function chooseState(config: Config, flag: string | undefined): StateTarg
   return { backend: 's3', bucket: match[1]!, key: match[2]!, region, kmsKeyId: settings.kmsKeyId, endpoint: settings.endpoint, heartbeatSeconds: settings.heartbeatSeconds };
 }
 
-/** "s3://bucket/key" or the local state file: where a target keeps state, for messages. */
-export function describeTarget(target: StateTarget, stateDir: string): string {
-  return target.backend === 's3' ? `s3://${target.bucket}/${target.key}` : `${stateDir}/state.json`;
-}
-
 /**
  * The backend of a target. The S3 one (and the AWS SDK) loads only when chosen; `preflight` checks the bucket
  * first (exists, versioning Enabled), so a bad set-up is exit 2 before anything runs.
