@@ -8,6 +8,7 @@
  *   command has been started (it goes on as an orphan), or, for an action that starts none, it begins.
  * - `after-action:<stepId>:<n>`: the first instance of the step to finish its n-th action has done so; its
  *   effect happened, but state still says `running`. Other instances of the step may be in flight.
+ * - `before-gates:<stepId>`: every instance of the step finished and was saved; its gates have not run yet.
  * - `end`: every step finished; the run is not yet recorded as done.
  * - `state-write:<n>:<ms>`: <ms> milliseconds after the n-th state write of the process started, while it is in
  *   flight (local: the temp file being written, synced or renamed; S3: the PutObject being sent or answered).

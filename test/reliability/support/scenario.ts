@@ -27,6 +27,11 @@ export interface ScenarioOptions {
   kube?: Partial<FakeKubeOptions>;
   /** Name of the scenario folder inside the temporary directory (e.g. one with shell metacharacters). */
   folder?: string;
+  /**
+   * Scenarios with the same seed try the same loopback addresses first (see serveAtPort): runs that are compared
+   * command by command (a reference run and its crash chain) then render the same manifests.
+   */
+  addressSeed?: string;
   /** Where akictl keeps state: the local folder (default), or a bucket of its own on this S3 peer. */
   backend?: Backend;
   peer?: S3Peer;
@@ -85,7 +90,7 @@ export class Scenario {
     readonly kube: FakeKubeApi,
     readonly configFile: string,
     readonly stateDir: string,
-    options: ScenarioOptions,
+    readonly options: ScenarioOptions,
     /** Set on the S3 backend: where the state object is. */
     readonly s3?: S3State,
   ) {
