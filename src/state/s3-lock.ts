@@ -78,6 +78,8 @@ export class S3Lock {
         const current = await this.objects.get(this.key);
         if (!current) continue; // released in between: try again
         const holder = parseHolder(current.text);
+        // A request the SDK retried after its first attempt had landed: the lock is this run's own.
+        if (holder?.id === body.id) return this.held(body, current.etag, request);
         if (holder && holder.host === hostName() && !holderAlive(holder)) {
           if (await this.removeIfUnchanged(current)) request.notice(`akictl: breaking a stale lock held by ${holderWords(holder)} since ${holder.startedAt} (that process is gone).`);
           else await sleep(20 + Math.random() * 30);
@@ -111,9 +113,14 @@ export class S3Lock {
         const failure = s3Failure(error);
         // A network blip only delays the heartbeat: the next one tries again.
         if (failure !== 'precondition' && failure !== 'no-object') return;
-        clearInterval(timer);
         const now = await this.objects.get(this.key).catch(() => undefined);
         const holder = now && parseHolder(now.text);
+        // Still this run's lock (a retried renewal whose first attempt landed): carry on from what is stored.
+        if (now && holder?.id === body.id) {
+          etag = now.etag;
+          return;
+        }
+        clearInterval(timer);
         request.onLost?.(`the lock ${this.location} was taken away while this run held it${holder ? ` (now held by ${holderWords(holder)}, ${holder.user ?? 'unknown user'})` : ' (removed)'}`);
       }
     };
