@@ -42,3 +42,31 @@ export async function engine({ runs, warmup = 1 }) {
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/** Days of this many steps with the state in S3 (a 40-step day, and a long one). */
+export const S3_ENGINE_SIZES = [40, 200];
+
+/**
+ * The executor with its state in S3: state writes per step (each a PutObject with If-Match) on moto, and on the
+ * loopback S3 answering every PutObject 40 ms late, as a real S3 bucket does in tens of milliseconds. `peers`
+ * lists what to measure on; moto is left out where python3 cannot import it.
+ */
+export async function engineS3({ runs, peers }) {
+  const harness = await bundleHarness('bench/harness/engine.ts', 'engine');
+  const dir = path.join(BENCH_DIR, 'tmp');
+  mkdirSync(dir, { recursive: true });
+  const out = {};
+  try {
+    for (const peer of peers) {
+      out[peer] = {};
+      for (const n of S3_ENGINE_SIZES) {
+        const list = [];
+        for (let round = 0; round < runs; round += 1) list.push(JSON.parse((await timeOk([process.execPath, harness, 's3', String(n), dir, peer], { capture: true, timeoutMs: 300_000 })).stdout));
+        out[peer][n] = { msPerStep: median(list.map((r) => r.ms / n)), writesPerStep: median(list.map((r) => r.saves / n)), msPerWrite: median(list.map((r) => r.savingMs / r.saves)) };
+      }
+    }
+    return out;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -32,8 +32,9 @@ export function premadePki(names) {
 }
 
 /** The built-in default with N clusters and the pre-made CA; every execution.* setting stays the default. */
-export function writeConfig(dir, names, pkiDir) {
+export function writeConfig(dir, names, pkiDir, state) {
   const raw = parse(readFileSync(path.join(ROOT, 'defaults', 'akictl.yaml'), 'utf8'));
+  if (state) raw.state = state;
   raw.clusters = names.map((name) => ({ name, context: name, network: `${name}-network`, region: 'us-east-1', continents: [], bucket: `akidb-models-${name}` }));
   raw.primary = names[0];
   raw.mesh.pki.dir = pkiDir;
@@ -79,7 +80,7 @@ export function installedMesh(kube, names) {
 }
 
 /** One Day 1 --apply on a fresh fake API and a fresh state directory. */
-export async function applyOnce(startFakeKubeApi, names, pkiDir, fakesBin, extraEnv = {}) {
+export async function applyOnce(startFakeKubeApi, names, pkiDir, fakesBin, extraEnv = {}, state = undefined) {
   const ws = mkdtempSync(path.join(os.tmpdir(), 'akictl-bench-fanout-'));
   const kube = await startFakeKubeApi({ clusters: names });
   const light = fakesBin === LIGHT_FAKES;
@@ -97,7 +98,7 @@ export async function applyOnce(startFakeKubeApi, names, pkiDir, fakesBin, extra
       CI: 'true',
       NO_COLOR: '1',
       PATH: `${fakesBin}${path.delimiter}${process.env.PATH}`,
-      AKICTL_CONFIG: writeConfig(ws, names, pkiDir),
+      AKICTL_CONFIG: writeConfig(ws, names, pkiDir, state),
       AKICTL_FAKE_DELAY_MS: String(TOOL_DELAY_MS),
       AKICTL_FAKE_KUBE_URL: kube.url,
       AKICTL_FAKE_LOG: log,

@@ -1,16 +1,18 @@
 #!/usr/bin/env node
 // `npm run bench` (builds first): akictl's performance goals, each measured in this run against a
 // baseline measured in this run, printed as one table. Not a test: nothing here asserts in CI.
-//   node bench/run.mjs [--runs N] [--only startup,fanout,plan,engine,gates]
+//   node bench/run.mjs [--runs N] [--only startup,fanout,plan,engine,engine-s3,gates]
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import { engine, ENGINE_SIZES } from './engine.mjs';
+import { spawnSync } from 'node:child_process';
+import { engine, engineS3, ENGINE_SIZES, S3_ENGINE_SIZES } from './engine.mjs';
 import { fanout, TOOL_DELAY_MS } from './fanout.mjs';
 import { gates } from './gates.mjs';
 import { API_DELAY_MS, planFanout } from './plan.mjs';
 import { startup } from './startup.mjs';
+import { teamState } from './team-state.mjs';
 
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '10' }, only: { type: 'string', default: 'startup,fanout,plan,engine,gates' } } });
+const { values } = parseArgs({ options: { runs: { type: 'string', default: '10' }, only: { type: 'string', default: 'startup,fanout,plan,engine,engine-s3,gates' } } });
 const runs = Number(values.runs);
 const only = new Set(values.only.split(','));
 const rows = [];
@@ -57,6 +59,23 @@ if (only.has('engine')) {
   rows.push(['engine', `${ENGINE_SIZES.at(-1)} no-op steps, full persistence: per step`, ms(big.msPerStep), `1 atomic fsync'd write of the ${Math.round(big.stateBytes / 1024)} KB state: ${ms(big.writeMs)}`, `${big.writesPerStep.toFixed(2)} writes`, '≤ 3 writes', check(big.writesPerStep, 3)]);
   rows.push(['engine', `one state write, state of ${ENGINE_SIZES.join(' / ')} steps`, ENGINE_SIZES.map((n) => ms(e[n].writeMs)).join(' / '), `steps ×${ENGINE_SIZES.at(-1) / ENGINE_SIZES[0]}`, times(big.writeMs / small.writeMs), `≤ ${ENGINE_SIZES.at(-1) / ENGINE_SIZES[0]}× (linear)`, check(big.writeMs / small.writeMs, ENGINE_SIZES.at(-1) / ENGINE_SIZES[0])]);
   rows.push(['engine', `per step at ${ENGINE_SIZES.join(' / ')} steps (of which in state writes; state writes made per step)`, ENGINE_SIZES.map((n) => ms(e[n].msPerStep)).join(' / '), ENGINE_SIZES.map((n) => `${ms(e[n].savingMsPerStep)}; ${e[n].savesPerStep.toFixed(2)}`).join(' / '), times(big.msPerStep / small.msPerStep), '—', 'info']);
+}
+if (only.has('engine-s3')) {
+  const moto = spawnSync('python3', ['-c', 'import moto.server'], { stdio: 'ignore' }).status === 0;
+  const peers = [...(moto ? ['moto'] : []), 'loopback-40'];
+  const s3Runs = Math.max(1, Math.min(runs, 3));
+  log(`engine with S3 state (${peers.join(', ')}), ${s3Runs} runs`);
+  const e = await engineS3({ runs: s3Runs, peers });
+  const name = (peer) => (peer === 'moto' ? 'moto on loopback' : 'S3 answering each PutObject 40 ms late (loopback S3)');
+  for (const peer of peers) {
+    const at = (n) => e[peer][n];
+    rows.push(['engine', `S3 state, ${name(peer)}: state writes per step, ${S3_ENGINE_SIZES.join(' / ')} no-op steps`, S3_ENGINE_SIZES.map((n) => at(n).writesPerStep.toFixed(2)).join(' / '), `one conditional PutObject: ${S3_ENGINE_SIZES.map((n) => ms(at(n).msPerWrite)).join(' / ')}; per step ${S3_ENGINE_SIZES.map((n) => ms(at(n).msPerStep)).join(' / ')}`, '—', '≤ 2 writes', check(Math.max(...S3_ENGINE_SIZES.map((n) => at(n).writesPerStep)), 2)]);
+  }
+  for (const peer of peers) {
+    const t = await teamState({ runs: s3Runs, peer });
+    rows.push(['engine', `S3 state, ${name(peer)}: state writes per step of Day 1 \`--apply\` (fan-out, outputs, gates), 2 / 8 clusters`, `${t[2].writesPerStep.toFixed(2)} / ${t[8].writesPerStep.toFixed(2)}`, `one object version per write (ListObjectVersions); the run took ${ms(t[2].ms)} / ${ms(t[8].ms)} (light fakes, as in fan-out)`, '—', '≤ 2 writes', check(Math.max(t[2].writesPerStep, t[8].writesPerStep), 2)]);
+  }
+  if (!moto) rows.push(['engine', 'S3 state on moto', 'not measured: python3 cannot import moto', '', '—', '—', 'info']);
 }
 if (only.has('gates')) {
   log(`gate reaction, ${runs} runs`);

@@ -71,7 +71,7 @@ const LAZY = [
   { name: 'execa', why: 'runs commands (--apply)' },
   { name: 'listr2', why: 'progress tree, interactive terminals only' },
   { name: '@kubernetes/client-node', why: 'gates, done checks, preflight' },
-  { name: '@aws-sdk/client-s3', why: 'days that call S3' },
+  { name: '@aws-sdk/client-s3', why: 'days that call S3; the S3 state backend' },
   { name: '@aws-sdk/client-route-53', why: 'days that call Route 53' },
 ];
 

@@ -4,12 +4,25 @@ import { contextsReachable, parseIstioctlVersion, parseKubectlVersion, toolVersi
 import { filesExist } from '../src/gates/files.js';
 import { deploymentAvailable, peerAuthenticationMode, podsHaveContainer, rolloutComplete, secretsPresent } from '../src/gates/kube.js';
 import { applyManifest, istioctl, kubectl, kubectlApply, manifest, pipe, readOnly } from '../src/plan/builders.js';
-import type { Action, DayDef, ExecAction, StepContext } from '../src/plan/types.js';
+import type { Action, DayDef, ExecAction, LocalMaterial, StepContext } from '../src/plan/types.js';
 
 const CA_FILES = ['ca-cert.pem', 'ca-key.pem', 'root-cert.pem', 'cert-chain.pem'];
 
 function pkiDir(ctx: StepContext): string {
   return ctx.config.mesh.pki.dir ?? ctx.paths.pkiDir;
+}
+
+/** The root CA: its key never leaves the machine that made it (or the folder mesh.pki.dir names). */
+function rootMaterial(ctx: StepContext): LocalMaterial[] {
+  return [
+    { path: path.join(pkiDir(ctx), 'root-key.pem'), what: 'the root CA key', madeBy: 'day1.root-ca' },
+    { path: path.join(pkiDir(ctx), 'root-cert.pem'), what: 'the root CA certificate', madeBy: 'day1.root-ca' },
+  ];
+}
+
+/** A cluster's intermediate CA, signed by the root on the machine that holds it. */
+function intermediateMaterial(ctx: StepContext): LocalMaterial[] {
+  return CA_FILES.map((file) => ({ path: path.join(pkiDir(ctx), ctx.cluster.name, file), what: `${ctx.cluster.name}'s intermediate CA file ${file}`, madeBy: `day1.intermediate-ca@${ctx.cluster.name}` }));
 }
 
 /**
@@ -89,6 +102,7 @@ const day1: DayDef = {
       why: 'Without one root of trust every istiod signs with its own self-signed root and cross-cluster mTLS fails (missing from the seed). The root key stays on this machine (0600); with mesh.pki.dir set, the existing CA is used instead.',
       scope: 'once',
       done: (ctx) => filesExist(['root-cert.pem', 'root-key.pem'].map((file) => path.join(pkiDir(ctx), file))),
+      localMaterial: rootMaterial,
       actions: (ctx) => {
         const dir = pkiDir(ctx);
         if (ctx.config.mesh.pki.dir) return [readOnly({ kind: 'exec', argv: ['test', '-s', path.join(dir, 'root-cert.pem')], note: 'mesh.pki.dir is set: the root CA must already exist there' })];
@@ -112,6 +126,7 @@ const day1: DayDef = {
       why: 'Each istiod signs workload certificates with its own intermediate, all chaining to the shared root (Istio "Plug in CA certificates"). Keys are written 0600 and never printed.',
       scope: 'per-cluster',
       done: (ctx) => filesExist(CA_FILES.map((file) => path.join(pkiDir(ctx), ctx.cluster.name, file))),
+      localMaterial: (ctx) => [...rootMaterial(ctx), ...intermediateMaterial(ctx)],
       actions: (ctx) => {
         const root = pkiDir(ctx);
         const dir = path.join(root, ctx.cluster.name);
@@ -146,6 +161,7 @@ const day1: DayDef = {
       title: 'Install the intermediate CA as secret cacerts',
       why: 'istiod picks up istio-system/cacerts at start-up, so it must exist before `istioctl install` (if it changes later, restart istiod). The Secret manifest holds the CA key: it is piped from `kubectl create --dry-run=client` into `kubectl apply`, in memory only.',
       scope: 'per-cluster',
+      localMaterial: intermediateMaterial,
       actions: (ctx) => {
         const dir = path.join(pkiDir(ctx), ctx.cluster.name);
         const create: ExecAction = {

@@ -7,7 +7,7 @@ Dry-run is the default: \`akictl day 1\` prints the exact plan and changes nothi
 
 Exit codes: 0 done · 1 a step failed · 2 bad input (nothing ran) · 3 a gate failed · 4 locked by another run ·
 5 paused at a manual step · 6 changes pending (plan --detailed-exitcode) · 7 plan incomplete (live state unreadable) ·
-130 interrupted (143 on SIGTERM)
+8 the shared state changed underneath (nothing overwritten) · 130 interrupted (143 on SIGTERM)
 
 Examples:
   akictl day 1                     print day 1's plan (commands, manifests, gates)
@@ -20,8 +20,8 @@ Examples:
   akictl render day 2 --out dir    write manifests and AWS request bodies for review`;
 
 function globalsOf(program: Command): GlobalOptions {
-  const opts = program.opts<{ config?: string; stateDir?: string; output: string; color: boolean; verbose?: boolean }>();
-  return { config: opts.config, stateDir: opts.stateDir, output: opts.output as GlobalOptions['output'], color: opts.color && !process.env.NO_COLOR, verbose: opts.verbose };
+  const opts = program.opts<{ config?: string; stateDir?: string; state?: string; output: string; color: boolean; verbose?: boolean }>();
+  return { config: opts.config, stateDir: opts.stateDir, state: opts.state, output: opts.output as GlobalOptions['output'], color: opts.color && !process.env.NO_COLOR, verbose: opts.verbose };
 }
 
 function buildProgram(argv: string[], setExit: (code: number) => void): Command {
@@ -32,6 +32,7 @@ function buildProgram(argv: string[], setExit: (code: number) => void): Command 
     .version('0.1.0', '-V, --version')
     .option('-c, --config <file>', 'configuration file (default: $AKICTL_CONFIG, else the built-in default; see `akictl init`)')
     .option('--state-dir <dir>', 'state, logs and PKI folder (default: .akictl, or $AKICTL_STATE_DIR)')
+    .option('--state <where>', 'where state and its lock live: s3://BUCKET/KEY or local (default: the configuration\'s state section, or $AKICTL_STATE)')
     .addOption(new Option('-o, --output <format>', 'text or json').default('text'))
     .option('--no-color', 'no colours (also NO_COLOR=1)')
     .option('-v, --verbose', 'more detail on errors')
@@ -136,11 +137,44 @@ function buildProgram(argv: string[], setExit: (code: number) => void): Command 
 
   program
     .command('unlock')
-    .description('remove a stale lock (refuses while its holder is alive, unless --force)')
-    .option('--force', 'remove it even if the holder may be alive')
-    .action(async (flags) => {
+    .argument('[lock-id]', 'with --force: the id of the lock to break (`akictl status` shows it; required on S3)')
+    .description('remove a stale lock (refuses while its holder may be alive, unless --force)')
+    .option('--force', 'remove it even if the holder may be alive (on S3: only the lock with the given id)')
+    .action(async (lockId: string | undefined, flags) => {
       const { unlockCommand } = await import('./commands/unlock.js');
-      setExit(await unlockCommand(flags, globalsOf(program)));
+      setExit(await unlockCommand(lockId, flags, globalsOf(program)));
+    });
+
+  const state = program.command('state').description('move state between the local folder and S3; list and restore the versions kept');
+  state
+    .command('push')
+    .description('copy the local state (--state-dir) to the S3 backend; refused when S3 holds another lineage or a newer state')
+    .action(async () => {
+      const { statePushCommand } = await import('./commands/state.js');
+      setExit(await statePushCommand(globalsOf(program)));
+    });
+  state
+    .command('pull')
+    .description('copy the S3 state to the local folder (--state-dir); refused when the local state has another lineage or is newer')
+    .action(async () => {
+      const { statePullCommand } = await import('./commands/state.js');
+      setExit(await statePullCommand(globalsOf(program)));
+    });
+  state
+    .command('restore')
+    .argument('<version-id>', 'a version `akictl state history` lists')
+    .description('make an earlier version of the state current again (written with the next serial, under the lock)')
+    .action(async (versionId: string) => {
+      const { stateRestoreCommand } = await import('./commands/state.js');
+      setExit(await stateRestoreCommand(versionId, globalsOf(program)));
+    });
+  state
+    .command('history')
+    .description('list the versions of the state S3 keeps (serial, run, time), newest first')
+    .option('--limit <n>', 'at most this many versions', '20')
+    .action(async (flags: { limit: string }) => {
+      const { stateHistoryCommand } = await import('./commands/state.js');
+      setExit(await stateHistoryCommand(flags, globalsOf(program)));
     });
 
   program

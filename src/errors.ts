@@ -10,6 +10,8 @@ export const ExitCode = {
   changesPending: 6,
   /** `akictl plan`: some live state could not be read; the plan is incomplete. */
   planIncomplete: 7,
+  /** The shared state changed underneath this run (a compare-and-swap write was refused): nothing was overwritten. */
+  stateConflict: 8,
   interrupted: 130,
   terminated: 143,
 } as const;
@@ -59,6 +61,16 @@ export class InterruptedError extends AkictlError {
 export class AwaitingConfirmationError extends AkictlError {
   constructor(message: string, hint?: string) {
     super(message, ExitCode.awaitingConfirmation, hint);
+  }
+}
+
+/**
+ * The shared state changed underneath this run (a compare-and-swap write was refused, or the lock was taken
+ * away): the run stops before it overwrites anyone's progress.
+ */
+export class StateConflictError extends AkictlError {
+  constructor(message: string, hint?: string) {
+    super(message, ExitCode.stateConflict, hint);
   }
 }
 

@@ -1,6 +1,7 @@
 // Engine overhead: a synthetic day of N steps whose only action does nothing, run by the real executor
 // with full persistence (state file, per-step logs). Bundled by bench/lib/harness.mjs and run in a fresh
-// process per measurement; prints one JSON line.
+// process per measurement; prints one JSON line. Mode `s3` keeps the state in S3 instead: moto on loopback, or
+// the project's loopback S3 answering every PutObject `latency` ms late (a real S3's tens of milliseconds).
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,8 +14,12 @@ import { execute } from '../../src/run/execute.js';
 import { Redactor } from '../../src/run/redact.js';
 import { SilentReporter } from '../../src/run/reporter.js';
 import { StateStore } from '../../src/run/state.js';
+import type { StateBackend } from '../../src/state/backend.js';
+import { S3Backend } from '../../src/state/s3-backend.js';
+import { startFakeAwsServer } from '../../test/support/fake-aws-server.js';
+import { PEER_CREDENTIALS, PEER_REGION, startS3Peer } from '../../test/support/s3-peer.js';
 
-const [mode, countArg, dirArg] = process.argv.slice(2);
+const [mode, countArg, dirArg, peerArg] = process.argv.slice(2);
 const count = Number(countArg);
 const base = dirArg ?? os.tmpdir();
 
@@ -29,12 +34,12 @@ function syntheticDay(steps: number): DayDef {
   return { day: 9, title: 'synthetic', objective: 'engine overhead', success: 'every step done', steps: defs };
 }
 
-async function runEngine(): Promise<void> {
+async function runEngine(backendFor?: (stateDir: string) => StateBackend): Promise<void> {
   const stateDir = mkdtempSync(path.join(base, 'akictl-bench-engine-'));
   try {
     const config = parseConfigText(readFileSync(defaultConfigPath, 'utf8'), 'bench');
     const day = syntheticDay(count);
-    const store = await StateStore.open(stateDir);
+    const store = backendFor ? await StateStore.openBackend(backendFor(stateDir)) : await StateStore.open(stateDir);
     const started = process.hrtime.bigint();
     await execute(
       {
@@ -50,7 +55,7 @@ async function runEngine(): Promise<void> {
       { mode: 'apply', selection: {}, yes: true, confirmed: [] },
     );
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
-    const stateBytes = readFileSync(path.join(stateDir, 'state.json')).length;
+    const stateBytes = backendFor ? Buffer.byteLength((await store.backend.read())!.text) : readFileSync(path.join(stateDir, 'state.json')).length;
     // Steps run one after another, so the time spent in writes does not overlap.
     process.stdout.write(`${JSON.stringify({ steps: count, ms, stateBytes, savingMs: store.writeMs, saves: store.writes })}\n`);
   } finally {
@@ -77,4 +82,29 @@ async function runWrite(): Promise<void> {
   }
 }
 
-await (mode === 'write' ? runWrite() : runEngine());
+/** The engine with its state in S3: `moto`, or `loopback-<ms>` (the loopback S3, every PutObject answered that late). */
+async function runEngineOnS3(peer: string): Promise<void> {
+  Object.assign(process.env, { AWS_ACCESS_KEY_ID: PEER_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: PEER_CREDENTIALS.secretAccessKey, AWS_EC2_METADATA_DISABLED: 'true' });
+  const bucket = 'akictl-bench-state';
+  let url: string;
+  let close: () => Promise<void>;
+  if (peer === 'moto') {
+    const moto = await startS3Peer('moto');
+    await moto.createBucket(bucket);
+    ({ url } = moto);
+    close = () => moto.close();
+  } else {
+    const server = await startFakeAwsServer({ s3: { buckets: {} } });
+    server.s3.buckets.set(bucket, { region: PEER_REGION, versioning: 'Enabled', objects: new Map() });
+    server.inject({ service: 's3', operation: 'PutObject', delayMs: Number(peer.replace('loopback-', '')) });
+    url = server.url;
+    close = () => server.close();
+  }
+  try {
+    await runEngine((stateDir) => new S3Backend({ backend: 's3', bucket, key: `engine/${Date.now()}.json`, region: PEER_REGION, endpoint: url, heartbeatSeconds: 30 }, stateDir));
+  } finally {
+    await close();
+  }
+}
+
+await (mode === 'write' ? runWrite() : mode === 's3' ? runEngineOnS3(peerArg ?? 'moto') : runEngine());

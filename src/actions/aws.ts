@@ -41,7 +41,7 @@ interface RetryToken {
  * execution.retryBackoffMs: it waits a random 0 to 50·2ⁿ ms (1 s·2ⁿ when throttled), so a throttled call could be
  * retried at once. The SDK's retry middleware does the waiting, so an interrupt still cuts it short.
  */
-function backoffRetryStrategy(maxAttempts: number, backoffMs: number) {
+export function backoffRetryStrategy(maxAttempts: number, backoffMs: number) {
   const token = (count: number, delay: number): RetryToken => ({ getRetryCount: () => count, getRetryDelay: () => delay });
   return {
     mode: 'standard',
@@ -58,7 +58,7 @@ function backoffRetryStrategy(maxAttempts: number, backoffMs: number) {
 type AnyClient = { send(command: unknown, options?: { abortSignal?: AbortSignal }): Promise<unknown>; destroy(): void };
 const clients = new Map<string, AnyClient>();
 
-async function loadModule(service: AwsAction['service']): Promise<Record<string, unknown>> {
+export async function loadModule(service: AwsAction['service']): Promise<Record<string, unknown>> {
   // Under Node < 22 the SDK warns on every run that its releases after January 2027 will need Node 22: news for
   // whoever bumps akictl's pinned SDK, not for an operator at each run. A value set by the user is kept.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';

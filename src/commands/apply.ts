@@ -1,18 +1,18 @@
 import { existsSync, statSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
 import { checkContexts } from '../config/contexts.js';
-import { ExitCode, UsageError } from '../errors.js';
+import { ExitCode, StateConflictError, UsageError } from '../errors.js';
 import { selectSteps, checkClusterSelection, type Selection } from '../plan/compile.js';
 import type { PlannedStep } from '../plan/plan.js';
 import type { DayDef, StepDef } from '../plan/types.js';
 import { execute, type RunSummary } from '../run/execute.js';
 import { journalCommands, stopLeftoverCommands } from '../run/leftovers.js';
-import { acquireLock } from '../run/lock.js';
+import { newRunId } from '../run/logs.js';
 import { redactor } from '../run/redact.js';
 import { createReporter } from '../run/progress.js';
 import { installSignalHandlers } from '../run/signals.js';
 import { StateStore } from '../run/state.js';
-import type { Session } from './common.js';
+import { stateBackend, type Session } from './common.js';
 
 export interface ApplyRequest {
   day: DayDef;
@@ -67,7 +67,21 @@ function checkManifestsDir(dir: string | undefined): void {
 export async function runApply(session: Session, request: ApplyRequest): Promise<number> {
   await checkRequest(session, request);
   const write = (line: string) => process.stderr.write(`${line}\n`);
-  const lock = await acquireLock(session.stateDir, request.command, write);
+  const backend = await stateBackend(session);
+  const runId = newRunId(request.day.day);
+  let store: StateStore | undefined;
+  let lost: StateConflictError | undefined;
+  const lock = await backend.lock({
+    command: request.command,
+    runId,
+    notice: write,
+    // Another operator broke this run's lock: stop before the next state write instead of racing them.
+    onLost: (reason) => {
+      lost = new StateConflictError(`${reason}: this run stops before its next state write.`, 'See `akictl status`; resume once no other run holds the lock.');
+      write(`akictl: ${lost.message}`);
+      store?.fence(lost);
+    },
+  });
   await stopLeftoverCommands(session.stateDir, write);
   const stopJournal = journalCommands(session.stateDir);
   const controller = new AbortController();
@@ -76,14 +90,12 @@ export async function runApply(session: Session, request: ApplyRequest): Promise
   const started = Date.now();
   let summary: RunSummary | undefined;
   let failure: unknown;
-  // Set once a run is recorded: a refusal before it (a stale saved plan) has no run to summarise.
-  let runRecorded = false;
   try {
-    const store = await StateStore.open(session.stateDir);
+    store = await StateStore.openBackend(backend);
+    if (lost) store.fence(lost);
     // A saved plan is checked against the state under the lock: no other run can move it in between.
     if (request.savedPlan) await request.savedPlan.checkFresh(store);
     await store.backup();
-    runRecorded = true;
     summary = await execute(
       {
         day: request.day,
@@ -97,7 +109,7 @@ export async function runApply(session: Session, request: ApplyRequest): Promise
         confirmDestructive: (step) => askDestructive(step),
         ...(request.savedPlan ? { checkPlanned: request.savedPlan.checkStep, planFile: request.savedPlan.file } : {}),
       },
-      { mode: request.mode, selection: request.selection, yes: request.yes, confirmed: request.confirmed, forceConflicts: request.forceConflicts },
+      { mode: request.mode, selection: request.selection, yes: request.yes, confirmed: request.confirmed, forceConflicts: request.forceConflicts, runId },
     );
     await reporter.close();
     printSummary(session, store, summary.run.id, 'done', started);
@@ -110,9 +122,12 @@ export async function runApply(session: Session, request: ApplyRequest): Promise
     removeHandlers();
     stopJournal();
     await lock.release();
-    if (failure && runRecorded) {
-      const store = await StateStore.open(session.stateDir).catch(() => undefined);
-      if (store) printSummary(session, store, store.lastRun()?.id ?? '', store.lastRun()?.result ?? 'failed', started);
+    if (failure) {
+      // This run's own record (what it stored, or failed to store), not whatever another writer left; a refusal
+      // before the run was recorded (a stale saved plan) has none to summarise.
+      const stored = store ?? (await StateStore.openBackend(backend).catch(() => undefined));
+      const run = stored?.data.runs.find((candidate) => candidate.id === runId);
+      if (stored && run) printSummary(session, stored, run.id, run.result, started);
     }
   }
 }

@@ -7,17 +7,25 @@ import { dayLoaders, knownDays } from '../../days/index.js';
 import { pathsFor, type Paths } from '../plan/compile.js';
 import type { DayDef } from '../plan/types.js';
 import { redactor, registerEnvironmentSecrets } from '../run/redact.js';
+import { StateStore } from '../run/state.js';
+import type { StateBackend } from '../state/backend.js';
+import { chooseState, openBackend, type StateTarget } from '../state/open.js';
 
 export interface GlobalOptions {
   config?: string;
   stateDir?: string;
+  /** --state: s3://bucket/key or local (default: the configuration's `state` section). */
+  state?: string;
   output: 'text' | 'json';
   color: boolean;
   verbose?: boolean;
 }
 
 export interface Session extends LoadedConfig {
+  /** The local state folder: state.json on the local backend; logs, PKI and the command journal on every backend. */
   stateDir: string;
+  /** Where state and its lock live. */
+  stateTarget: StateTarget;
   paths: Paths;
   global: GlobalOptions;
 }
@@ -34,7 +42,18 @@ export async function openSession(global: GlobalOptions): Promise<Session> {
   const loaded = await loadConfig(global.config ?? (process.env.AKICTL_CONFIG || undefined));
   await registerKubeconfigSecrets(loaded.config, redactor);
   const stateDir = resolveStateDir(global);
-  return { ...loaded, stateDir, paths: pathsFor(stateDir), global };
+  const stateTarget = chooseState(loaded.config, global.state);
+  return { ...loaded, stateDir, stateTarget, paths: pathsFor(stateDir), global };
+}
+
+/** The session's state backend, checked (an S3 bucket must exist and keep versions: exit 2 otherwise). */
+export function stateBackend(session: Session): Promise<StateBackend> {
+  return openBackend(session.stateTarget, session.stateDir);
+}
+
+/** The session's state as it is now (empty when there is none yet). */
+export async function readState(session: Session): Promise<StateStore> {
+  return StateStore.openBackend(await stateBackend(session));
 }
 
 /** The state folder from --state-dir, $AKICTL_STATE_DIR or .akictl; something else than a folder there is bad input. */

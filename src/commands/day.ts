@@ -2,8 +2,7 @@ import { ExitCode, UsageError } from '../errors.js';
 import { checkClusterSelection, type Selection } from '../plan/compile.js';
 import { planDay } from '../plan/plan.js';
 import { planJson, planText } from '../run/print.js';
-import { StateStore } from '../run/state.js';
-import { loadDay, openSession, parseDayNumber, type GlobalOptions } from './common.js';
+import { loadDay, openSession, parseDayNumber, readState, type GlobalOptions } from './common.js';
 
 export interface DayFlags {
   apply?: boolean;
@@ -37,7 +36,7 @@ export async function dayCommand(rawDay: string | undefined, flags: DayFlags, gl
     });
   }
   // Dry-run: outputs earlier runs published are shown as they are; the rest as <known after ...>.
-  const store = await StateStore.open(session.stateDir);
+  const store = await readState(session);
   const steps = planDay(day, session.config, (key) => store.data.instances[key]?.outputs, session.paths, selection);
   if (global.output === 'json') {
     process.stdout.write(`${JSON.stringify(planJson(day, steps, session.config, { manifestsDir: flags.manifests, configSource: session.source, forceConflicts: flags.forceConflicts }), null, 2)}\n`);

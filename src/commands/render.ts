@@ -6,8 +6,7 @@ import { planDay } from '../plan/plan.js';
 import type { Action } from '../plan/types.js';
 import { manifestYaml, safeFileName } from '../render/manifest.js';
 import { planJson } from '../run/print.js';
-import { StateStore } from '../run/state.js';
-import { loadDay, openSession, parseDayNumber, type GlobalOptions } from './common.js';
+import { loadDay, openSession, parseDayNumber, readState, type GlobalOptions } from './common.js';
 
 /** `akictl render day N --out DIR`: every manifest and AWS request body of the plan, as files for review. */
 export async function renderCommand(words: string[], flags: { out?: string }, global: GlobalOptions): Promise<number> {
@@ -17,7 +16,7 @@ export async function renderCommand(words: string[], flags: { out?: string }, gl
   if (!flags.out) throw new UsageError('render needs --out DIR: the folder to write manifests and AWS request bodies into.', `Use \`akictl render day ${dayNumber} --out rendered/day${dayNumber}\`.`);
   const session = await openSession(global);
   const day = await loadDay(dayNumber);
-  const store = await StateStore.open(session.stateDir);
+  const store = await readState(session);
   const steps = planDay(day, session.config, (key) => store.data.instances[key]?.outputs, session.paths);
   const out = path.resolve(flags.out);
   await mkdir(out, { recursive: true });

@@ -5,8 +5,7 @@ import { ExitCode } from '../errors.js';
 import { buildReport } from '../report/build.js';
 import { reportMarkdown } from '../report/markdown.js';
 import { redactor } from '../run/redact.js';
-import { StateStore } from '../run/state.js';
-import { openSession, type GlobalOptions } from './common.js';
+import { openSession, readState, type GlobalOptions } from './common.js';
 
 /**
  * `akictl report [--out FILE]`: the completion report from state only (Markdown, or JSON with --output json).
@@ -14,7 +13,7 @@ import { openSession, type GlobalOptions } from './common.js';
  */
 export async function reportCommand(flags: { out?: string }, global: GlobalOptions): Promise<number> {
   const session = await openSession(global);
-  const store = await StateStore.open(session.stateDir);
+  const store = await readState(session);
   const days = await Promise.all(knownDays().map((day) => dayLoaders[day]!()));
   const report = redactor.redactDeep(buildReport({ config: session.config, days, state: store.data, stateFile: store.file }));
   const text = global.output === 'json' ? `${JSON.stringify(report, null, 2)}\n` : reportMarkdown(report);

@@ -1,12 +1,11 @@
 import { UsageError } from '../errors.js';
 import { resolveStepId } from '../plan/compile.js';
-import { StateStore } from '../run/state.js';
 import { runApply } from './apply.js';
-import { loadDay, openSession, type GlobalOptions } from './common.js';
+import { loadDay, openSession, readState, type GlobalOptions } from './common.js';
 
 export async function resumeCommand(flags: { confirm?: string[]; yes?: boolean; forceConflicts?: boolean }, global: GlobalOptions, argv: string[]): Promise<number> {
   const session = await openSession(global);
-  const store = await StateStore.open(session.stateDir);
+  const store = await readState(session);
   const last = [...store.data.runs].reverse().find((run) => run.command === 'apply' || run.command === 'resume');
   if (!last) throw new UsageError(`nothing to resume: ${store.file} records no run.`, 'Start one with `akictl day <n> --apply`.');
   if (last.result === 'done') {

@@ -1,12 +1,11 @@
 import { dayLoaders, knownDays } from '../../days/index.js';
 import { ExitCode } from '../errors.js';
 import { instanceKeyOf, targetsFor } from '../plan/compile.js';
-import { readLock, describeHolder, holderAlive } from '../run/lock.js';
 import { redactor } from '../run/redact.js';
 import { StateStore } from '../run/state.js';
 import type { PlanDocument } from '../preview/render.js';
 import { readDriftReport, writeDriftReport } from '../preview/drift-report.js';
-import { openSession, type GlobalOptions } from './common.js';
+import { openSession, stateBackend, type GlobalOptions } from './common.js';
 
 const MARKS: Record<string, string> = { done: '✔', skipped: '↷', failed: '✘', interrupted: '■', waiting: '⏸', running: '…', pending: '·' };
 
@@ -31,7 +30,8 @@ function driftOf(document: PlanDocument | undefined) {
 /** Every day and step instance of the configuration with what state says about it. */
 export async function statusCommand(global: GlobalOptions, flags: { drift?: boolean } = {}): Promise<number> {
   const session = await openSession(global);
-  const store = await StateStore.open(session.stateDir);
+  const backend = await stateBackend(session);
+  const [store, lock] = await Promise.all([StateStore.openBackend(backend), backend.describeLock()]);
   let drift: PlanDocument | undefined;
   if (flags.drift) {
     // The live check `akictl plan --all` makes, saved for the next `akictl status` too.
@@ -45,7 +45,6 @@ export async function statusCommand(global: GlobalOptions, flags: { drift?: bool
     drift = await readDriftReport(session.stateDir);
   }
   const driftSection = driftOf(drift);
-  const lock = await readLock(session.stateDir);
   const days = [];
   for (const number of knownDays()) {
     const day = await dayLoaders[number]!();
@@ -66,7 +65,8 @@ export async function statusCommand(global: GlobalOptions, flags: { drift?: bool
       stateFile: store.file,
       serial: store.data.serial,
       lineage: store.data.lineage,
-      lock: lock ? { ...lock, alive: holderAlive(lock) } : null,
+      backend: backend.kind,
+      lock: lock ? { ...lock.holder, alive: lock.alive, probablyDead: lock.probablyDead, heartbeatAgeMs: lock.heartbeatAgeMs ?? null, summary: lock.summary } : null,
       lastRun: last ?? null,
       pendingRestores: store.data.pendingRestores,
       days,
@@ -77,8 +77,8 @@ export async function statusCommand(global: GlobalOptions, flags: { drift?: bool
   }
   const out: string[] = [];
   out.push(`state: ${store.file}${store.existed ? ` (serial ${store.data.serial}, lineage ${store.data.lineage})` : ' (no runs yet)'}`);
-  if (lock) out.push(`lock:  held by ${describeHolder(lock)}${holderAlive(lock) ? '' : ' — holder is gone: `akictl unlock` clears it'}`);
-  if (last) out.push(`last run: ${last.id} (${last.command} day ${last.day}) ${last.result}${last.failedAt ? ` at ${last.failedAt}` : ''}${last.result !== 'done' && last.command !== 'validate' ? ' — continue with `akictl resume`' : ''}`);
+  if (lock) out.push(`lock:  ${lock.summary}${lock.holder.id && backend.kind === 's3' ? ` (lock id ${lock.holder.id}, pid ${lock.holder.pid}, \`${lock.holder.command}\`${lock.probablyDead ? `; if it is gone for good: \`akictl unlock --force ${lock.holder.id}\`` : ''})` : ''}`);
+  if (last) out.push(`last run: ${last.id} (${last.command} day ${last.day}${last.user ? ` by ${last.user}@${last.host}` : ''}) ${last.result}${last.failedAt ? ` at ${last.failedAt}` : ''}${last.result !== 'done' && last.command !== 'validate' ? ' — continue with `akictl resume`' : ''}`);
   for (const pending of store.data.pendingRestores) out.push(`PENDING RESTORE: ${pending.step}${pending.target ? `@${pending.target}` : ''} (after ${pending.since}): \`akictl resume\` runs it first`);
   for (const day of days) {
     const all = day.steps.flatMap((step) => step.instances);

@@ -1,17 +1,16 @@
-import os from 'node:os';
 import { styleText } from 'node:util';
 import { knownDays } from '../../days/index.js';
 import { checkContexts } from '../config/contexts.js';
-import { ExitCode, UsageError } from '../errors.js';
+import { ExitCode, StateConflictError, UsageError } from '../errors.js';
 import { planDay } from '../plan/plan.js';
 import { RunServices, runGates } from '../run/execute.js';
-import { acquireLock } from '../run/lock.js';
 import { RunLogs, newRunId } from '../run/logs.js';
 import { redactor } from '../run/redact.js';
 import { MARK, SilentReporter } from '../run/reporter.js';
 import { installSignalHandlers } from '../run/signals.js';
 import { StateStore, type GateState } from '../run/state.js';
-import { loadDay, openSession, parseDayNumber, type GlobalOptions } from './common.js';
+import { hostName, userName } from '../state/identity.js';
+import { loadDay, openSession, parseDayNumber, stateBackend, type GlobalOptions } from './common.js';
 
 /**
  * `akictl validate day N`: the day's gates alone, read-only against the clusters. Prints, linkerd-check
@@ -21,25 +20,38 @@ export async function validateCommand(words: string[], flags: { all?: boolean; w
   const days = parseTarget(words, Boolean(flags.all));
   const session = await openSession(global);
   await checkContexts(session.config);
-  const lock = await acquireLock(session.stateDir, ['akictl', ...argv].join(' '), (line) => process.stderr.write(`${line}\n`));
+  const backend = await stateBackend(session);
+  let store: StateStore | undefined;
+  let lost: StateConflictError | undefined;
+  const lock = await backend.lock({
+    command: ['akictl', ...argv].join(' '),
+    notice: (line) => process.stderr.write(`${line}\n`),
+    onLost: (reason) => {
+      lost = new StateConflictError(`${reason}: validate stops before its next state write.`, 'See `akictl status`.');
+      process.stderr.write(`akictl: ${lost.message}\n`);
+      store?.fence(lost);
+    },
+  });
   const controller = new AbortController();
   const removeHandlers = installSignalHandlers(controller, (line) => process.stderr.write(`${line}\n`));
   const results: Array<{ day: number; key: string; title: string; gate: GateState }> = [];
   try {
-    const store = await StateStore.open(session.stateDir);
+    const state = await StateStore.openBackend(backend);
+    store = state;
+    if (lost) state.fence(lost);
     for (const dayNumber of days) {
       const day = await loadDay(dayNumber);
       const runId = newRunId(dayNumber);
       const startedAt = new Date().toISOString();
-      const rc = { day, config: session.config, store, paths: session.paths, redactor, reporter: new SilentReporter(), signal: controller.signal, confirmDestructive: async () => false };
+      const rc = { day, config: session.config, store: state, paths: session.paths, redactor, reporter: new SilentReporter(), signal: controller.signal, confirmDestructive: async () => false };
       const services = new RunServices(rc, runId, new RunLogs(session.stateDir, runId, redactor));
-      for (const planned of planDay(day, session.config, (key) => store.data.instances[key]?.outputs, session.paths)) {
+      for (const planned of planDay(day, session.config, (key) => state.data.instances[key]?.outputs, session.paths)) {
         const states = await runGates(planned, rc, services.io.bind(services), runId, { wait: Boolean(flags.wait) });
         planned.gates.forEach((gate, i) => results.push({ day: dayNumber, key: gate.key, title: gate.gate.title, gate: states[i]! }));
       }
       const failed = results.some((result) => result.day === dayNumber && result.gate.status === 'fail');
-      store.data.runs.push({ id: runId, day: dayNumber, command: 'validate', selection: {}, yes: false, startedAt, endedAt: new Date().toISOString(), result: failed ? 'gate-failed' : 'done', pid: process.pid, host: os.hostname() });
-      await store.save();
+      state.data.runs.push({ id: runId, day: dayNumber, command: 'validate', selection: {}, yes: false, startedAt, endedAt: new Date().toISOString(), result: failed ? 'gate-failed' : 'done', pid: process.pid, host: hostName(), user: userName() });
+      await state.save();
     }
   } finally {
     removeHandlers();

@@ -87,6 +87,34 @@ const ExecutionSchema = z.strictObject({
   retryBackoffMs: z.number().int().min(0).max(60000).default(1000).describe('First retry delay; doubles each retry.'),
 });
 
+// Where state and its lock live: the local state folder (default), or one S3 object a team shares.
+export const StateSchema = z
+  .strictObject({
+    backend: z.enum(['local', 's3']).default('local').describe('local: state.json in the state folder (--state-dir). s3: one object in a versioned bucket, shared by every operator and CI job.'),
+    bucket: bucketName.optional().describe('s3: the bucket (versioning must be Enabled).'),
+    key: z
+      .string()
+      .min(1)
+      .max(1000)
+      .regex(/^[^/].*[^/]$|^[^/]$/, 'must be an object key such as akidb/rollout/akictl-state.json (no leading or trailing "/")')
+      .optional()
+      .describe('s3: the object key of the state; the lock is <key>.lock.'),
+    region: awsRegion.optional().describe("s3: the bucket's region."),
+    kmsKeyId: z.string().min(1).max(2048).optional().describe('s3: KMS key (id, ARN or alias/NAME) to encrypt state and lock with (SSE-KMS); default: the bucket\'s own encryption.'),
+    endpoint: z
+      .string()
+      .regex(/^https?:\/\/[^\s/]+\/?$/, 'must be an http:// or https:// URL without a path, such as https://s3.example.internal:9000')
+      .optional()
+      .describe('s3: an S3-compatible endpoint instead of AWS (path-style requests).'),
+    heartbeatSeconds: z.number().int().min(1).max(3600).default(30).describe('s3: how often a running akictl renews its lock; a holder silent for three times as long is shown as probably dead.'),
+  })
+  .superRefine((state, ctx) => {
+    if (state.backend !== 's3') return;
+    for (const field of ['bucket', 'key', 'region'] as const) {
+      if (state[field] === undefined) ctx.addIssue({ code: 'custom', path: [field], message: 'is required when state.backend is s3' });
+    }
+  });
+
 const ToolsSchema = z.strictObject({
   kubectl: z.string().min(1).default('kubectl'),
   istioctl: z.string().min(1).default('istioctl'),
@@ -454,6 +482,7 @@ export const ConfigSchema = z
     app: AppSchema.prefault({}),
     execution: ExecutionSchema.prefault({}),
     tools: ToolsSchema.prefault({}),
+    state: StateSchema.prefault({}),
     ingress: IngressSchema.prefault({}),
     dns: DnsSchema.prefault({}),
     routing: RoutingSchema.prefault({}),
@@ -486,6 +515,7 @@ export const ConfigSchema = z
 
 export type Config = z.output<typeof ConfigSchema>;
 export type ClusterConfig = z.output<typeof ClusterSchema>;
+export type StateConfig = z.output<typeof StateSchema>;
 
 export function configJsonSchema(): unknown {
   return z.toJSONSchema(ConfigSchema, { io: 'input', unrepresentable: 'any' });

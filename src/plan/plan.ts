@@ -1,7 +1,7 @@
 import type { Config } from '../config/schema.js';
 import { compileInstance, contextFor, instanceKeyOf, targetName, targetsFor, type CompiledInstance, type Paths, type Selection, selectSteps } from './compile.js';
 import { outputReader, type OutputSource, type UnknownOutput } from './outputs.js';
-import type { DayDef, GateDef, Probe, StepContext, StepDef, Target } from './types.js';
+import type { DayDef, GateDef, LocalMaterial, Probe, StepContext, StepDef, Target } from './types.js';
 
 /**
  * A gate or done check compiled for one target. `unknownOutputs` lists the published values it was compiled
@@ -26,6 +26,7 @@ export interface PlannedInstance extends CompiledInstance {
   done?: Probe;
   /** The done check compiled from the outputs as they are now: the executor calls it right before checking. */
   compileDone?(source: OutputSource): CompiledProbe;
+  localMaterial?: LocalMaterial[];
 }
 
 export interface PlannedStep {
@@ -75,6 +76,7 @@ export function planStep(day: DayDef, step: StepDef, config: Config, source: Out
       ...compileInstance(step, contextFor(config, target, outputReader(earlierSteps, target), paths)),
       done: done?.(ctx),
       compileDone: done ? (now) => compileProbe(done, config, target, now, paths) : undefined,
+      localMaterial: step.localMaterial?.(ctx),
     };
   });
   const gates = compileGates(step, config, source, paths, selection);

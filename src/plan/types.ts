@@ -197,6 +197,18 @@ export interface GateDef {
   timeoutSeconds?: number;
 }
 
+/**
+ * A file that lives only on the machine that made it: akictl never puts it in state or uploads it (the root CA
+ * key). With a shared state a run may continue on another machine, which does not have it.
+ */
+export interface LocalMaterial {
+  path: string;
+  /** What it is, for the message: "the root CA key". */
+  what: string;
+  /** The step instance that makes it ("day1.root-ca", "day1.intermediate-ca@us-west"). */
+  madeBy: string;
+}
+
 export interface StepDef {
   id: string;
   title: string;
@@ -206,6 +218,11 @@ export interface StepDef {
   actions(ctx: StepContext): Action[];
   /** Skip the instance when this probe passes (also decides whether a crashed instance must run again). */
   done?(ctx: StepContext): Probe;
+  /**
+   * Local files the instance reads or makes. One missing here while the instance that makes it finished on
+   * another machine stops the instance (making it again, a new root CA, would split the mesh).
+   */
+  localMaterial?(ctx: StepContext): LocalMaterial[];
   gates?: GateDef[];
   destructive?: boolean;
   /** Id of a later step of the same day that undoes this one; it runs even if anything in between fails. */

@@ -10,6 +10,8 @@
  *   effect happened, but state still says `running`. Other instances of the step may be in flight.
  * - `before-gates:<stepId>`: every instance of the step finished and was saved; its gates have not run yet.
  * - `end`: every step finished; the run is not yet recorded as done.
+ * - `state-write:<n>:<ms>`: <ms> milliseconds after the n-th state write of the process started, while it is in
+ *   flight (local: the temp file being written, synced or renamed; S3: the PutObject being sent or answered).
  *
  * Unset in normal use: reaching a point then costs one comparison.
  */
@@ -17,4 +19,11 @@ const target = process.env.AKICTL_TEST_CRASH_AT || undefined;
 
 export function crashPoint(name: string): void {
   if (target !== undefined && name === target) process.kill(process.pid, 'SIGKILL');
+}
+
+/** See `state-write:<n>:<ms>` above: called as each state write starts, with its number in this process. */
+export function crashDuringStateWrite(write: number): void {
+  if (!target?.startsWith('state-write:')) return;
+  const [, n, ms] = target.split(':');
+  if (Number(n) === write) setTimeout(() => process.kill(process.pid, 'SIGKILL'), Number(ms ?? 0));
 }

@@ -9,8 +9,10 @@ import { selectSteps, type Paths, type Selection } from '../plan/compile.js';
 import { describeUnknown, runtimeOutputReader, type OutputSource } from '../plan/outputs.js';
 import { compileGates, planStep, type PlannedInstance, type PlannedStep } from '../plan/plan.js';
 import type { Action, ActionIO, DayDef, KubeReader, StepDef, Target } from '../plan/types.js';
+import { userName } from '../state/identity.js';
 import { ActionFailedError, runAction } from './actions.js';
 import { crashPoint } from './crash-points.js';
+import { missingLocalMaterial } from './local-material.js';
 import { withDeadline } from './deadline.js';
 import { doneCheck, probeOnce, type CheckResult } from './probes.js';
 import { RunLogs, newRunId } from './logs.js';
@@ -44,6 +46,8 @@ export interface ExecuteOptions {
   confirmed: string[];
   /** Server-side applies take over fields other managers own (--force-conflicts). */
   forceConflicts?: boolean;
+  /** The run's id when the caller made it already (it names the run in the lock); a new one otherwise. */
+  runId?: string;
 }
 
 export interface RunSummary {
@@ -114,7 +118,7 @@ class RunServices {
  */
 export async function execute(rc: RunContext, options: ExecuteOptions): Promise<RunSummary> {
   const { store, day } = rc;
-  const runId = newRunId(day.day);
+  const runId = options.runId ?? newRunId(day.day);
   const logs = new RunLogs(rc.paths.stateDir, runId, rc.redactor);
   const services = new RunServices(rc, runId, logs);
   const run: RunRecord = {
@@ -129,6 +133,7 @@ export async function execute(rc: RunContext, options: ExecuteOptions): Promise<
     result: 'running',
     pid: process.pid,
     host: os.hostname(),
+    user: userName(),
   };
   for (const step of options.confirmed) if (!store.data.confirmations.includes(step)) store.data.confirmations.push(step);
   store.data.runs.push(run);
@@ -198,8 +203,11 @@ class StepRunner {
       throw new StepFailedError(`stale plan: ${stale}; nothing of ${step.id} ran.`, 'Something changed while the plan was applied. Run `akictl plan` again and apply the new plan; `akictl resume` continues without a plan.');
     }
     rc.reporter.stepStart(planned);
-    const limit = pLimit(step.scope === 'per-pair' ? rc.config.execution.pairConcurrency : rc.config.execution.clusterConcurrency);
-    const results = await Promise.all(planned.instances.map((instance) => limit(() => this.runInstance(planned, instance, false))));
+    const concurrency = step.scope === 'per-pair' ? rc.config.execution.pairConcurrency : rc.config.execution.clusterConcurrency;
+    const limit = pLimit(concurrency);
+    // The first wave starts together and shares one write; instances starting later, as slots free up, or after a
+    // done check, start at scattered moments: they gather their writes where writes are round trips (S3).
+    const results = await Promise.all(planned.instances.map((instance, index) => limit(() => this.runInstance(planned, instance, false, index >= concurrency || instance.done !== undefined))));
     const failures = results.filter((result): result is InstanceFailure => result !== undefined);
     rc.reporter.stepEnd(planned, failures.length === 0);
     if (failures.length > 0) throw this.failureError(failures);
@@ -226,7 +234,7 @@ class StepRunner {
     );
   }
 
-  async runInstance(planned: PlannedStep, instance: PlannedInstance, force: boolean): Promise<InstanceFailure | undefined> {
+  async runInstance(planned: PlannedStep, instance: PlannedInstance, force: boolean, scattered = false): Promise<InstanceFailure | undefined> {
     const { rc, services, options } = this;
     const { store } = rc;
     const { key, step } = instance;
@@ -270,12 +278,22 @@ class StepRunner {
       if (check.ok === true) {
         const outputs = { ...(previous?.outputs ?? {}), ...(check.outputs ?? {}) };
         this.record(key, instance, { status: 'skipped', note: `already done: ${check.measured}`, error: undefined, outputs, endedAt: new Date().toISOString(), durationMs: Date.now() - started });
-        await store.save();
+        // Nothing ran: a skip the state has not stored yet is checked again after a crash.
+        store.queueSave();
         rc.reporter.instanceEnd(key, 'skipped', `already done (${check.measured})`);
         return undefined;
       }
     } else if (crashed) {
       rc.reporter.notice(`akictl: ${key} was interrupted by a crash and has no done check: running it again.`);
+    }
+
+    // The instance's record is left as it is: a `done` maker must stay done, or a later run would make a new root CA.
+    const missing = missingLocalMaterial(instance, store.data);
+    if (missing) {
+      const message = rc.redactor.redact(missing);
+      services.logs.append(key, `failed: ${message}`);
+      rc.reporter.instanceEnd(key, 'failed', message, Date.now() - started);
+      return { key, outcome: 'failed', message, detail: '', error: new Error(message) };
     }
 
     // Outputs describe the latest attempt: a value left by an earlier attempt (a replica count recorded before
@@ -288,7 +306,7 @@ class StepRunner {
       const restore = store.data.instances[instanceKey(step.restoredBy, instance.targetName)];
       if (restore && (restore.status === 'done' || restore.status === 'skipped')) store.data.instances[instanceKey(step.restoredBy, instance.targetName)] = { ...restore, status: 'pending' };
     }
-    await store.save();
+    await (scattered && planned.instances.length > 1 ? store.saveAmongSiblings() : store.save());
 
     try {
       for (const [index, action] of instance.actions.entries()) {
@@ -421,7 +439,11 @@ function actionLabel(action: Action): string {
 
 export type IoFactory = (target: Target, logKey: string, signal: AbortSignal, timeoutMs: number, stepId: string) => ActionIO;
 
-/** Gates of one step, side by side; each retried until it passes or its deadline (when waiting). */
+/**
+ * Gates of one step, side by side; each retried until it passes or its deadline (when waiting). Their results are
+ * recorded together and saved with the next write (the next step's start, the run's end): a gate only reads, so a
+ * result lost in a crash is measured again, and a step's gates cost no write of their own.
+ */
 export async function runGates(
   planned: PlannedStep,
   rc: Pick<RunContext, 'config' | 'store' | 'reporter' | 'signal' | 'day' | 'redactor'>,
@@ -430,7 +452,7 @@ export async function runGates(
   options: { wait: boolean },
 ): Promise<GateState[]> {
   const poll = rc.config.execution.pollIntervalMs;
-  return Promise.all(
+  const results = await Promise.all(
     planned.gates.map(async (gate) => {
       const io = ioFor(gate.target, gate.key, rc.signal, rc.config.execution.stepTimeoutSeconds * 1000, planned.step.id);
       const deadline = Date.now() + (options.wait ? gate.timeoutSeconds * 1000 : 0);
@@ -457,11 +479,12 @@ export async function runGates(
         runId,
       };
       rc.store.data.gates[gate.key] = state;
-      await rc.store.save();
       rc.reporter.gateEnd(gate.key, gate.gate.title, state);
       return state;
     }),
   );
+  if (results.length > 0) rc.store.queueSave();
+  return results;
 }
 
 export { RunServices };

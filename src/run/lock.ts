@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { link, mkdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,9 +7,13 @@ import { LockedError, UsageError } from '../errors.js';
 import { processStartTime } from './process-start.js';
 
 export interface LockInfo {
+  /** Names this holding, for `akictl unlock --force ID` (older lock files have none). */
+  id?: string;
+  user?: string;
   pid: number;
   host: string;
   command: string;
+  runId?: string;
   startedAt: string;
 }
 
@@ -76,6 +80,7 @@ export function describeHolder(info: LockInfo): string {
 }
 
 export interface Lock {
+  readonly id: string;
   release(): Promise<void>;
 }
 
@@ -132,15 +137,16 @@ async function breakStale(stateDir: string, stale: string): Promise<'broken' | '
  * start time; a lock whose holder is a dead process on this host is broken (with a notice), a live holder's
  * lock never is.
  */
-export async function acquireLock(stateDir: string, command: string, notice: (line: string) => void): Promise<Lock> {
+export async function acquireLock(stateDir: string, command: string, notice: (line: string) => void, who: { user?: string; runId?: string } = {}): Promise<Lock> {
   await mkdir(stateDir, { recursive: true, mode: 0o700 });
   const file = lockPath(stateDir);
-  const info: LockInfo = { pid: process.pid, host: os.hostname(), command, startedAt: new Date().toISOString() };
+  const info: LockInfo = { id: randomUUID(), user: who.user, pid: process.pid, host: os.hostname(), command, runId: who.runId, startedAt: new Date().toISOString() };
   const text = `${JSON.stringify(info)}\n`;
   const deadline = Date.now() + 5_000;
   while (Date.now() < deadline) {
     if (await tryCreate(stateDir, text)) {
       return {
+        id: info.id!,
         release: async () => {
           if ((await readLockText(stateDir)) === text) await unlink(file).catch(() => undefined);
         },
@@ -162,9 +168,15 @@ export async function acquireLock(stateDir: string, command: string, notice: (li
   throw new LockedError(`could not take the lock in ${stateDir}: another akictl keeps taking it.`, 'Retry in a moment.');
 }
 
-export async function unlock(stateDir: string, force: boolean): Promise<string> {
+export async function unlock(stateDir: string, force: boolean, id?: string): Promise<string> {
   const holder = await readLock(stateDir);
   if (!holder) return `no lock in ${stateDir}: nothing to do.`;
+  if (id !== undefined && holder.id !== id) {
+    throw new UsageError(
+      `refusing to unlock ${stateDir}: lock id ${id} does not match the lock held by ${describeHolder(holder)} (${holder.id ? `id ${holder.id}` : 'no id'}).`,
+      '`akictl status` shows the id of the lock held; a lock taken again since has a new one.',
+    );
+  }
   if (holderAlive(holder) && !force) {
     throw new UsageError(
       `refusing to unlock ${stateDir}: it is held by ${describeHolder(holder)}, which ${holder.host === os.hostname() ? 'is still running' : 'ran on another host (akictl cannot tell whether it is alive)'}.`,

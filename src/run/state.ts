@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { access, copyFile, mkdir, readFile } from 'node:fs/promises';
-import path from 'node:path';
-import { UsageError } from '../errors.js';
+import { StateConflictError, UsageError } from '../errors.js';
+import { crashDuringStateWrite } from './crash-points.js';
+import type { StateBackend } from '../state/backend.js';
+import { LocalBackend } from '../state/local-backend.js';
 
 export const STATE_VERSION = 1;
 
@@ -25,6 +26,8 @@ export interface RunRecord {
   failedAt?: string;
   pid: number;
   host: string;
+  /** Who ran it (older states have none): with a shared state, runs come from several operators and machines. */
+  user?: string;
 }
 
 export interface InstanceState {
@@ -117,57 +120,61 @@ function emptyState(): StateData {
 }
 
 /**
- * The local record of what akictl did. Every transition is saved before the next action starts; writes are
- * atomic (temp file, fsync, rename) and serialised, and transitions that arrive while a write is in flight
- * are folded into the next write.
+ * The record of what akictl did, over a state backend (src/state/: the local folder or S3). Every transition is
+ * saved before the next action starts; writes are serialised, and transitions that arrive while a write is in
+ * flight are folded into the next write, so a step costs about one write whatever the backend's latency.
  */
 export class StateStore {
   /** Serialised form of each instance and gate entry, by object: entries are replaced, never mutated. */
   private readonly entryJson = new WeakMap<object, string>();
   private writing: Promise<void> | undefined;
   private dirty = false;
-  private dirReady = false;
+  /** Set once a write was refused because the state changed underneath: no later write may go out. */
+  private fenced: Error | undefined;
+  /** Where writes are costly: a queued save's timer, and the moment sibling saves gathered so far are written. */
+  private queued: NodeJS.Timeout | undefined;
+  private gathering: Promise<void> | undefined;
   /** Physical writes so far and the time they took (the engine benchmark reads them). */
   writes = 0;
   writeMs = 0;
 
   private constructor(
-    readonly dir: string,
+    readonly backend: StateBackend,
     readonly data: StateData,
     readonly existed: boolean,
+    /** Version of the state this store read or last wrote: the next write replaces only that one. */
+    private token: string | undefined,
   ) {}
 
+  /** Where the state lives (a file path, or s3://bucket/key). */
   get file(): string {
-    return path.join(this.dir, 'state.json');
+    return this.backend.location;
   }
 
-  static async open(dir: string): Promise<StateStore> {
-    const file = path.join(dir, 'state.json');
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-        await refuseLostState(file);
-        return new StateStore(dir, emptyState(), false);
-      }
-      throw new UsageError(`state file ${file}: cannot read it (${(error as Error).message}).`, 'Check the permissions of the state directory (--state-dir).');
-    }
-    const data = parseState(text, file);
-    await checkAgainstBackup(data, file);
-    return new StateStore(dir, data, true);
+  /** The local state folder's store (the default backend). */
+  static open(dir: string): Promise<StateStore> {
+    return StateStore.openBackend(new LocalBackend(dir));
+  }
+
+  static async openBackend(backend: StateBackend): Promise<StateStore> {
+    const snapshot = await backend.read();
+    if (!snapshot) return new StateStore(backend, emptyState(), false, undefined);
+    const data = parseState(snapshot.text, backend);
+    await backend.checkLineage(data);
+    return new StateStore(backend, data, true, snapshot.token);
   }
 
   /** Keep the last good state beside the live one before a run changes it. */
-  async backup(): Promise<void> {
-    try {
-      await copyFile(this.file, `${this.file}.bak`);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    }
+  backup(): Promise<void> {
+    return this.backend.keepPrevious();
   }
 
-  /** Queue a save; resolves once the data as of now is on disk. */
+  /** Refuse every later write (the lock was taken away): the error says why. */
+  fence(error: Error): void {
+    this.fenced ??= error;
+  }
+
+  /** Queue a save; resolves once the data as of now is stored. */
   save(): Promise<void> {
     this.dirty = true;
     if (!this.writing) this.writing = this.flushLoop();
@@ -177,14 +184,43 @@ export class StateStore {
   /**
    * Queue a save without waiting for it. Only for a transition whose durability the caller's next move
    * waits for (an awaited save() or flush() before anything else reaches a cluster): a step that finishes
-   * and the next one that starts then share one fsync instead of paying two.
+   * and the next one that starts then share one write instead of paying two.
    */
   queueSave(): void {
     // A failed write is not lost: the data stays dirty and the next save() or flush() retries and throws.
-    this.save().catch(() => undefined);
+    if (!this.costly()) {
+      this.save().catch(() => undefined);
+      return;
+    }
+    // Nobody waits for it: siblings finishing within the window, or the next save(), carry it.
+    this.dirty = true;
+    this.queued ??= setTimeout(() => {
+      this.queued = undefined;
+      this.flush().catch(() => undefined);
+    }, this.backend.coalesceMs);
   }
 
-  /** Resolves once everything recorded so far is on disk, writing only if something is not. */
+  /**
+   * Like save(), for a transition among siblings (an instance of a step whose other instances run side by side):
+   * where a write is a round trip (S3), it first waits a moment (a tenth of the backend's window) so that siblings
+   * starting or finishing together share one write. Resolves once the data as of now is stored.
+   */
+  async saveAmongSiblings(): Promise<void> {
+    if (!this.costly()) return this.save();
+    this.dirty = true;
+    this.gathering ??= new Promise<void>((resolve) => setTimeout(resolve, this.backend.coalesceMs)).then(() => {
+      this.gathering = undefined;
+    });
+    await this.gathering;
+    return this.flush();
+  }
+
+  /** A backend whose writes are round trips, and no write under way that the save would fold into anyway. */
+  private costly(): boolean {
+    return this.backend.coalesceMs > 0 && !this.writing;
+  }
+
+  /** Resolves once everything recorded so far is stored, writing only if something is not. */
   flush(): Promise<void> {
     if (this.dirty) return this.save();
     return this.writing ?? Promise.resolve();
@@ -192,25 +228,22 @@ export class StateStore {
 
   private async flushLoop(): Promise<void> {
     try {
-      if (!this.dirReady) {
-        await mkdir(this.dir, { recursive: true, mode: 0o700 });
-        this.dirReady = true;
-      }
-      // A dry-run reads state but never writes it: the writer loads with the first save.
-      const { default: writeFileAtomic } = await import('write-file-atomic');
       // Transitions made in the same turn of the event loop (an instance finishing, the next one starting)
       // go into one write.
       await new Promise<void>((resolve) => setImmediate(resolve));
       while (this.dirty) {
+        if (this.fenced) throw this.fenced;
         this.dirty = false;
         this.data.serial += 1;
         this.data.updatedAt = new Date().toISOString();
         if (this.data.runs.length > MAX_RUNS_KEPT) this.data.runs.splice(0, this.data.runs.length - MAX_RUNS_KEPT);
         const started = performance.now();
+        crashDuringStateWrite(this.writes + 1);
         try {
-          await writeFileAtomic(this.file, this.serialize(), { mode: 0o600, fsync: true });
+          this.token = await this.backend.write(this.serialize(), this.token, { serial: this.data.serial, lineage: this.data.lineage, runId: this.data.runs.at(-1)?.id });
         } catch (error) {
           this.dirty = true;
+          if (error instanceof StateConflictError) this.fence(error);
           throw error;
         }
         this.writes += 1;
@@ -247,38 +280,24 @@ export class StateStore {
   }
 }
 
-// A state file gone while its backup is still there was lost (deleted, a failed restore, another working
-// directory's --state-dir): starting a new state would forget every step that ran and break the backup chain.
-async function refuseLostState(file: string): Promise<void> {
-  try {
-    await access(`${file}.bak`);
-  } catch {
-    return;
-  }
-  throw new UsageError(
-    `state file ${file} is missing but its backup ${file}.bak is there: akictl will not start a new state over a lost one.`,
-    `Restore it with \`cp ${file}.bak ${file}\` (the state before the latest run), or move ${file}.bak away too to start over (akictl will then re-check every step).`,
-  );
-}
-
-function parseState(text: string, file: string): StateData {
-  const recover = `Restore ${file}.bak (the previous good state) over it, or move ${file} and ${file}.bak away to start with an empty state (akictl will then re-check every step).`;
+/** Parses stored state, refusing what akictl cannot continue from: it is left untouched, with the backend's way out. */
+export function parseState(text: string, backend: Pick<StateBackend, 'kind' | 'location' | 'label' | 'recovery'>): StateData {
+  const { label, recovery } = backend;
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (error) {
     const truncated = text.trim().length === 0 || !text.trimEnd().endsWith('}');
-    throw new UsageError(
-      `state file ${file} is ${truncated ? 'truncated or empty' : 'not valid JSON'} (${(error as Error).message}); it was left untouched.`,
-      recover,
-    );
+    throw new UsageError(`${label} is ${truncated ? 'truncated or empty' : 'not valid JSON'} (${(error as Error).message}); it was left untouched.`, recovery);
   }
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new UsageError(`state file ${file} is not a JSON object; it was left untouched.`, recover);
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new UsageError(`${label} is not a JSON object; it was left untouched.`, recovery);
   const data = raw as Partial<StateData>;
   if (data.version !== STATE_VERSION) {
     throw new UsageError(
-      `state file ${file} has version ${JSON.stringify(data.version)}, this akictl reads version ${STATE_VERSION}; it was left untouched.`,
-      `Use the akictl release that wrote it, or move ${file} and ${file}.bak away to start over.`,
+      `${label} has version ${JSON.stringify(data.version)}, this akictl reads version ${STATE_VERSION}; it was left untouched.`,
+      backend.kind === 'local'
+        ? `Use the akictl release that wrote it, or move ${backend.location} and ${backend.location}.bak away to start over.`
+        : 'Use the akictl release that wrote it; `akictl state history` lists the earlier versions S3 keeps.',
     );
   }
   const problems: string[] = [];
@@ -290,29 +309,6 @@ function parseState(text: string, file: string): StateData {
   for (const key of ['runs', 'pendingRestores', 'confirmations'] as const) {
     if (!Array.isArray(data[key])) problems.push(`${key} is not a list`);
   }
-  if (problems.length > 0) throw new UsageError(`state file ${file} is damaged: ${problems.join(', ')}; it was left untouched.`, recover);
+  if (problems.length > 0) throw new UsageError(`${label} is damaged: ${problems.join(', ')}; it was left untouched.`, recovery);
   return data as StateData;
-}
-
-// A state file from another lineage, or older than its own backup, was swapped or restored by hand: running
-// on it would redo or skip the wrong steps.
-async function checkAgainstBackup(data: StateData, file: string): Promise<void> {
-  let backup: Partial<StateData>;
-  try {
-    backup = JSON.parse(await readFile(`${file}.bak`, 'utf8')) as Partial<StateData>;
-  } catch {
-    return;
-  }
-  if (typeof backup.lineage === 'string' && backup.lineage !== data.lineage) {
-    throw new UsageError(
-      `state file ${file} belongs to another lineage (${data.lineage}) than its backup ${file}.bak (${backup.lineage}); it was left untouched.`,
-      'If the state file was copied from another workspace on purpose, delete state.json.bak; otherwise restore the backup.',
-    );
-  }
-  if (typeof backup.serial === 'number' && data.serial < backup.serial) {
-    throw new UsageError(
-      `state file ${file} has serial ${data.serial}, older than its backup's ${backup.serial}: it was rolled back; it was left untouched.`,
-      `Restore ${file}.bak, or delete the backup if the rollback was intended.`,
-    );
-  }
 }

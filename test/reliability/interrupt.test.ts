@@ -1,4 +1,4 @@
-// Suite 2, interrupt: SIGINT or SIGTERM while a command hangs (the fakes hang with a grandchild in their
+// Suite 2, interrupt, over both state backends: SIGINT or SIGTERM while a command hangs (the fakes hang with a grandchild in their
 // process group) or an AWS call hangs (the loopback AWS never answers). The hanging command's whole process
 // group must be gone from the process table within 5 s (a hanging AWS request's connection closed), the step
 // recorded interrupted, akictl must exit 130 (143 for SIGTERM), and resume must finish the day with the row's
@@ -8,12 +8,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import type { ResultPromise } from 'execa';
 import type { CliResult } from '../support/cli.js';
+import { BACKENDS, selectedBackends, useS3Peer } from './support/backends.js';
 import { DAYS, describeTarget, isAwsTarget, type DayRow, type Target } from './support/days.js';
 import { recordFigures } from './support/figures.js';
 import { processGroupMembers, processesWith } from './support/processes.js';
 import { Scenario, type Hang } from './support/scenario.js';
 
 const GROUP_GONE_WITHIN_MS = 5_000;
+const peer = useS3Peer();
 
 /** The hanging call once it hangs; throws with akictl's output if akictl ends (or 60 s pass) before that. */
 async function waitForHang(scenario: Scenario, child: ResultPromise, timeoutMs = 60_000): Promise<Hang> {
@@ -71,15 +73,16 @@ interface Row {
   code: number;
 }
 
-for (const day of DAYS) {
+for (const backend of selectedBackends(BACKENDS)) for (const day of DAYS) {
   // Each hanging command gets one signal; the signals take turns (SIGINT first), so both are tried on every day.
   const rows: Row[] = day.hangs.map((target, i) => (i % 2 === 0 ? { target, signal: 'SIGINT' as const, code: 130 } : { target, signal: 'SIGTERM' as const, code: 143 }));
+  const start = () => Scenario.start(day, { backend, peer: backend === 's3' ? peer() : undefined });
 
-  describe(`interrupt: day ${day.day}`, () => {
+  describe(`interrupt (${backend}): day ${day.day}`, () => {
     it.concurrent.each(rows.map((row) => ({ ...row, label: `${row.signal} while ${describeTarget(row.target)} (${row.target.step}) hangs` })))(
       '$label',
       async ({ target, signal, code }) => {
-        const scenario = await Scenario.start(day);
+        const scenario = await start();
         scenario.setFaults([{ target, nth: 1, hang: true }]);
         let orphans = 0;
         try {
@@ -109,7 +112,7 @@ for (const day of DAYS) {
           expect(orphans).toBe(0);
         } finally {
           orphans += (await scenario.close()).length;
-          recordFigures('interrupt', { scenarios: 1, orphanProcesses: orphans });
+          recordFigures('interrupt', { scenarios: 1, orphanProcesses: orphans }, backend);
         }
       },
       180_000,
@@ -118,7 +121,7 @@ for (const day of DAYS) {
     // A command that ignores SIGTERM keeps the first interrupt waiting for its SIGKILL grace period.
     const stubborn = day.hangs.find((target) => !isAwsTarget(target));
     it.runIf(stubborn).concurrent.each([DAYS.indexOf(day) % 2 === 0 ? { signal: 'SIGINT' as const, code: 130 } : { signal: 'SIGTERM' as const, code: 143 }])('a second $signal exits at once, says the state may be stale, kills what runs, and resume still finishes', async ({ signal, code }) => {
-      const scenario = await Scenario.start(day);
+      const scenario = await start();
       scenario.setFaults([{ target: stubborn!, nth: 1, hang: true, ignoreSignals: true }]);
       let orphans = 0;
       try {
@@ -144,7 +147,7 @@ for (const day of DAYS) {
         expect(orphans).toBe(0);
       } finally {
         orphans += (await scenario.close()).length;
-        recordFigures('interrupt', { scenarios: 1, orphanProcesses: orphans });
+        recordFigures('interrupt', { scenarios: 1, orphanProcesses: orphans }, backend);
       }
     }, 180_000);
   });

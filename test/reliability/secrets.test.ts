@@ -11,17 +11,30 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import type { CliResult } from '../support/cli.js';
+import { BACKENDS, selectedBackends, useS3Peer } from './support/backends.js';
 import { DAYS, describeTarget, isAwsTarget, ruleFor, type DayRow } from './support/days.js';
 import { recordFigures } from './support/figures.js';
 import { planOf } from './support/plan.js';
 import { Scenario } from './support/scenario.js';
 
-/** Every file akictl wrote under its state folder, except the CA keys it keeps on purpose (pki/, mode 0600). */
+const peer = useS3Peer();
+
+/**
+ * Every file akictl wrote under its state folder, except the CA keys it keeps on purpose (pki/, mode 0600); on the
+ * S3 backend also the state object and the lock object as they are now.
+ */
 function stateFiles(scenario: Scenario): Array<{ file: string; text: string }> {
-  return readdirSync(scenario.stateDir, { recursive: true, withFileTypes: true })
+  const local = readdirSync(scenario.stateDir, { recursive: true, withFileTypes: true })
     .filter((entry) => entry.isFile() && !path.relative(scenario.stateDir, entry.parentPath).split(path.sep).includes('pki'))
     .map((entry) => path.join(entry.parentPath, entry.name))
     .map((file) => ({ file, text: readFileSync(file, 'utf8') }));
+  if (!scenario.s3) return local;
+  const { bucket, key } = scenario.s3;
+  const remote = [
+    { file: path.join(scenario.dir, `s3:${bucket}`, key), text: scenario.stateText() ?? '' },
+    { file: path.join(scenario.dir, `s3:${bucket}`, `${key}.lock`), text: scenario.lockText() ?? '' },
+  ];
+  return [...local, ...remote];
 }
 
 /** The secret values of the scenario: fixed ones, plus every line of every CA key and a stretch of its base64. */
@@ -164,9 +177,13 @@ function pathsFor(row: DayRow, gateStep: string): Path[] {
   return paths;
 }
 
-for (const row of DAYS) {
+// On S3 the days whose secrets travel furthest: Day 1 (remote-secret tokens, CA keys) and Day 3 (the AWS secret key
+// that also signs the state requests).
+const S3_DAYS = [1, 3];
+
+for (const backend of selectedBackends(BACKENDS)) for (const row of backend === 's3' ? DAYS.filter((candidate) => S3_DAYS.includes(candidate.day)) : DAYS) {
   // Days run side by side (each scenario has its own folder, fake API and loopback servers): one long test each.
-  describe.concurrent(`secrets: day ${row.day}`, async () => {
+  describe.concurrent(`secrets (${backend}): day ${row.day}`, async () => {
     const plan = await planOf(row);
     // A step whose gates read the API in-process, through the kubeconfig's credentials: the first with gates unless the row names one.
     const gateStep = row.kubeGateStep ?? plan.steps.find((step) => step.gates.length > 0)!.id;
@@ -174,7 +191,7 @@ for (const row of DAYS) {
     it('never shows a secret after a run and on every failure path, and the summary counts what it masked', async () => {
       const token = `sa-token-${randomBytes(20).toString('hex')}`;
       const awsSecret = randomBytes(30).toString('base64').replace(/[^A-Za-z0-9]/g, 'x');
-      const scenario = await Scenario.start(row, { token, env: { AWS_SECRET_ACCESS_KEY: awsSecret, AWS_ACCESS_KEY_ID: 'AKIAFAKEFAKEFAKE' } });
+      const scenario = await Scenario.start(row, { token, env: { AWS_SECRET_ACCESS_KEY: awsSecret, AWS_ACCESS_KEY_ID: 'AKIAFAKEFAKEFAKE' }, backend, peer: backend === 's3' ? peer() : undefined });
       const fixed = {
         'remote-secret token': token,
         'AWS secret key': awsSecret,
@@ -233,7 +250,7 @@ for (const row of DAYS) {
         await check('all paths done', [], [await scenario.run(['validate', 'day', String(row.day), '--output', 'json'])], true);
         expect(problems).toEqual([]);
       } finally {
-        recordFigures('secrets', { scenarios, secretsLeaked: leaked, orphanProcesses: (await scenario.close()).length });
+        recordFigures('secrets', { scenarios, secretsLeaked: leaked, orphanProcesses: (await scenario.close()).length }, backend);
       }
     }, 600_000);
   });

@@ -4,9 +4,9 @@
 // ids, replication without versioning or without Metrics), so a test fails the way AWS would. Two front ends
 // share them: aws-sdk-client-mock for in-process tests (aws-fakes.ts) and a loopback HTTP server speaking
 // the REST-XML protocols for akictl run as a child process (fake-aws-server.ts).
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { HealthCheckAlreadyExists, InvalidChangeBatch, InvalidInput, NoSuchHealthCheck, NoSuchHostedZone } from '@aws-sdk/client-route-53';
-import { InvalidRequest, NoSuchBucket, NotFound, S3ServiceException } from '@aws-sdk/client-s3';
+import { InvalidRequest, NoSuchBucket, NoSuchKey, NotFound, S3ServiceException } from '@aws-sdk/client-s3';
 
 const meta = (status: number) => ({ $metadata: { httpStatusCode: status } });
 
@@ -163,6 +163,12 @@ export interface FakeObject {
   versionId: string;
   body: string;
   replicationStatus?: 'PENDING' | 'COMPLETED' | 'FAILED' | 'REPLICA';
+  /** Quoted MD5 of the body, as S3 answers for a single-part upload. */
+  etag?: string;
+  metadata?: Record<string, string>;
+  lastModified?: Date;
+  /** A delete marker: the key has no current object (versioned buckets). */
+  deleteMarker?: boolean;
 }
 
 export interface FakeBucket {
@@ -182,7 +188,7 @@ export interface FakeS3Options {
 }
 
 /** The S3 operations a model answers, by name. */
-export const S3_OPERATIONS = ['HeadBucket', 'GetBucketVersioning', 'PutBucketVersioning', 'PutBucketReplication', 'GetBucketReplication', 'PutObject', 'HeadObject', 'DeleteObject'] as const;
+export const S3_OPERATIONS = ['HeadBucket', 'GetBucketVersioning', 'PutBucketVersioning', 'PutBucketReplication', 'GetBucketReplication', 'PutObject', 'HeadObject', 'GetObject', 'CopyObject', 'DeleteObject', 'ListObjectVersions'] as const;
 export type S3Operation = (typeof S3_OPERATIONS)[number];
 
 /** S3 buckets with versioning, replication (asynchronous, after replicationDelayMs) and objects. */
@@ -260,29 +266,108 @@ export class S3Model {
     return { ReplicationConfiguration: structuredClone(bucket.replication) };
   }
 
+  /** The object a request without VersionId sees: the latest version, unless that is a delete marker. */
+  private current(bucket: FakeBucket, key: string): FakeObject | undefined {
+    const latest = bucket.objects.get(key)?.at(-1);
+    return latest && !latest.deleteMarker ? latest : undefined;
+  }
+
+  private version(bucket: FakeBucket, key: string, versionId: string | undefined): FakeObject | undefined {
+    if (!versionId) return this.current(bucket, key);
+    return bucket.objects.get(key)?.find((v) => v.versionId === versionId && !v.deleteMarker);
+  }
+
+  /** Conditional writes as S3 has them: If-None-Match: * (create only) and If-Match: ETag (replace that version only). */
+  private checkConditions(bucket: FakeBucket, key: string, input: Input): void {
+    const current = this.current(bucket, key);
+    const strip = (etag: string) => etag.replace(/"/g, '');
+    if (input.IfNoneMatch !== undefined) {
+      if (input.IfNoneMatch !== '*') throw new S3ServiceException({ name: 'NotImplemented', $fault: 'server', message: 'If-None-Match accepts only *', ...meta(501) });
+      if (current) throw new S3ServiceException({ name: 'PreconditionFailed', $fault: 'client', message: 'At least one of the pre-conditions you specified did not hold', ...meta(412) });
+    }
+    if (input.IfMatch !== undefined) {
+      if (!current) throw new NoSuchKey({ message: 'The specified key does not exist.', ...meta(404) });
+      if (strip(String(input.IfMatch)) !== strip(current.etag ?? '')) throw new S3ServiceException({ name: 'PreconditionFailed', $fault: 'client', message: 'At least one of the pre-conditions you specified did not hold', ...meta(412) });
+    }
+  }
+
   PutObject(input: Input) {
+    this.injected('PutObject', input.Bucket);
     const bucket = this.bucket(input.Bucket);
-    const object: FakeObject = { versionId: randomUUID().replace(/-/g, ''), body: String(input.Body) };
+    this.checkConditions(bucket, input.Key!, input);
+    const body = String(input.Body);
+    const object: FakeObject = {
+      versionId: randomUUID().replace(/-/g, ''),
+      body,
+      etag: `"${createHash('md5').update(body).digest('hex')}"`,
+      metadata: input.Metadata ?? {},
+      lastModified: new Date(),
+    };
     const versions = bucket.objects.get(input.Key!) ?? [];
     versions.push(object);
     bucket.objects.set(input.Key!, versions);
     this.replicate(input.Bucket!, bucket, input.Key!, object);
-    return { VersionId: object.versionId, ETag: '"x"' };
+    return { VersionId: object.versionId, ETag: object.etag };
   }
 
   HeadObject(input: Input) {
-    const latest = this.bucket(input.Bucket).objects.get(input.Key!)?.at(-1);
-    if (!latest) throw new NotFound({ message: 'UnknownError', ...meta(404) });
-    return { VersionId: latest.versionId, ReplicationStatus: latest.replicationStatus, ContentLength: latest.body.length };
+    const found = this.version(this.bucket(input.Bucket), input.Key!, input.VersionId);
+    if (!found) throw new NotFound({ message: 'UnknownError', ...meta(404) });
+    return { VersionId: found.versionId, ReplicationStatus: found.replicationStatus, ContentLength: found.body.length, ETag: found.etag, Metadata: found.metadata, LastModified: found.lastModified };
+  }
+
+  GetObject(input: Input) {
+    const found = this.version(this.bucket(input.Bucket), input.Key!, input.VersionId);
+    if (!found) throw new NoSuchKey({ message: 'The specified key does not exist.', ...meta(404) });
+    return { Body: found.body, VersionId: found.versionId, ETag: found.etag, Metadata: found.metadata, LastModified: found.lastModified, ContentLength: found.body.length };
+  }
+
+  /** CopySource "bucket/key?versionId=ID": the copy becomes the key's new current version (body and metadata). */
+  CopyObject(input: Input) {
+    const [source = '', query = ''] = String(input.CopySource).split('?');
+    const [sourceBucket = '', ...rest] = decodeURIComponent(source).replace(/^\//, '').split('/');
+    const found = this.version(this.bucket(sourceBucket), rest.join('/'), new URLSearchParams(query).get('versionId') ?? undefined);
+    if (!found) throw new NoSuchKey({ message: 'The specified key does not exist.', ...meta(404) });
+    const out = this.PutObject({ Bucket: input.Bucket, Key: input.Key, Body: found.body, Metadata: found.metadata });
+    return { ...out, LastModified: new Date() };
   }
 
   DeleteObject(input: Input) {
     const bucket = this.bucket(input.Bucket);
     const versions = bucket.objects.get(input.Key!) ?? [];
-    const left = input.VersionId ? versions.filter((v) => v.versionId !== input.VersionId) : versions;
+    if (input.IfMatch !== undefined) {
+      const current = this.current(bucket, input.Key!);
+      if (!current) throw new NoSuchKey({ message: 'The specified key does not exist.', ...meta(404) });
+      if (String(input.IfMatch).replace(/"/g, '') !== (current.etag ?? '').replace(/"/g, '')) {
+        throw new S3ServiceException({ name: 'PreconditionFailed', $fault: 'client', message: 'At least one of the pre-conditions you specified did not hold', ...meta(412) });
+      }
+    }
+    if (!input.VersionId && bucket.versioning === 'Enabled') {
+      // A versioned bucket keeps what was deleted: the delete adds a marker.
+      versions.push({ versionId: randomUUID().replace(/-/g, ''), body: '', deleteMarker: true, lastModified: new Date() });
+      bucket.objects.set(input.Key!, versions);
+      return {};
+    }
+    const left = input.VersionId ? versions.filter((v) => v.versionId !== input.VersionId) : [];
     if (left.length) bucket.objects.set(input.Key!, left);
     else bucket.objects.delete(input.Key!);
     return {};
+  }
+
+  /** Every version and delete marker of the keys under Prefix, newest first per key (one page). */
+  ListObjectVersions(input: Input) {
+    const bucket = this.bucket(input.Bucket);
+    const prefix = String(input.Prefix ?? '');
+    const entries = [...bucket.objects.entries()]
+      .filter(([key]) => key.startsWith(prefix))
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .flatMap(([key, versions]) => versions.map((v, i) => ({ key, v, latest: i === versions.length - 1 })).reverse());
+    const common = (e: (typeof entries)[number]) => ({ Key: e.key, VersionId: e.v.versionId, IsLatest: e.latest, LastModified: e.v.lastModified ?? new Date(0) });
+    return {
+      Versions: entries.filter((e) => !e.v.deleteMarker).map((e) => ({ ...common(e), ETag: e.v.etag, Size: e.v.body.length })),
+      DeleteMarkers: entries.filter((e) => e.v.deleteMarker).map(common),
+      IsTruncated: false,
+    };
   }
 
   private replicate(name: string, bucket: FakeBucket, key: string, object: FakeObject): void {

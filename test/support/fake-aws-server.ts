@@ -236,20 +236,55 @@ function s3Operation(method: string, bucket: string, key: string, query: URLSear
     if (query.has('replication') && method === 'GET') {
       return op('GetBucketReplication', () => ({ Bucket: bucket }), (out) => ({ status: 200, body: document('ReplicationConfiguration', S3_NS, out.ReplicationConfiguration) }));
     }
+    if (query.has('versions') && method === 'GET') {
+      return op('ListObjectVersions', () => ({ Bucket: bucket, ...pick(query, { prefix: 'Prefix' }) }), (out) => ({ status: 200, body: listVersionsXml(bucket, query.get('prefix') ?? '', out) }));
+    }
     return undefined;
   }
   const version = (out: Record<string, any>): Record<string, string> => (out.VersionId ? { 'x-amz-version-id': String(out.VersionId) } : {});
-  if (method === 'PUT' && !headers['x-amz-copy-source']) {
-    return op('PutObject', (text) => ({ Bucket: bucket, Key: key, Body: text }), (out) => ({ status: 200, headers: { ...version(out), ETag: String(out.ETag) } }));
-  }
-  if (method === 'HEAD') {
-    return op('HeadObject', () => ({ Bucket: bucket, Key: key }), (out) => ({
+  // What a read answers beside the body: ETag, modification time and the object's metadata (x-amz-meta-*).
+  const described = (out: Record<string, any>): Record<string, string> => ({
+    ...version(out),
+    ...(out.ETag ? { ETag: String(out.ETag) } : {}),
+    ...(out.LastModified ? { 'last-modified': (out.LastModified as Date).toUTCString() } : {}),
+    ...Object.fromEntries(Object.entries((out.Metadata ?? {}) as Record<string, string>).map(([name, value]) => [`x-amz-meta-${name}`, value])),
+  });
+  const conditions = (): Record<string, string> => ({
+    ...(headers['if-match'] ? { IfMatch: String(headers['if-match']) } : {}),
+    ...(headers['if-none-match'] ? { IfNoneMatch: String(headers['if-none-match']) } : {}),
+  });
+  const metadata = () => Object.fromEntries(Object.entries(headers).filter(([name]) => name.startsWith('x-amz-meta-')).map(([name, value]) => [name.slice('x-amz-meta-'.length), String(value)]));
+  if (method === 'PUT' && headers['x-amz-copy-source']) {
+    return op('CopyObject', () => ({ Bucket: bucket, Key: key, CopySource: String(headers['x-amz-copy-source']) }), (out) => ({
       status: 200,
-      headers: { ...version(out), 'content-length': String(out.ContentLength ?? 0), ...(out.ReplicationStatus ? { 'x-amz-replication-status': String(out.ReplicationStatus) } : ({} as Record<string, string>)) },
+      headers: version(out),
+      body: document('CopyObjectResult', S3_NS, { ETag: out.ETag, LastModified: out.LastModified }),
     }));
   }
-  if (method === 'DELETE') return op('DeleteObject', () => ({ Bucket: bucket, Key: key, ...pick(query, { versionId: 'VersionId' }) }), () => ({ status: 204 }));
+  if (method === 'PUT' && !headers['x-amz-copy-source']) {
+    return op('PutObject', (text) => ({ Bucket: bucket, Key: key, Body: text, Metadata: metadata(), ...conditions() }), (out) => ({ status: 200, headers: { ...version(out), ETag: String(out.ETag) } }));
+  }
+  if (method === 'HEAD') {
+    return op('HeadObject', () => ({ Bucket: bucket, Key: key, ...pick(query, { versionId: 'VersionId' }) }), (out) => ({
+      status: 200,
+      headers: { ...described(out), 'content-length': String(out.ContentLength ?? 0), ...(out.ReplicationStatus ? { 'x-amz-replication-status': String(out.ReplicationStatus) } : ({} as Record<string, string>)) },
+    }));
+  }
+  if (method === 'GET') {
+    return op('GetObject', () => ({ Bucket: bucket, Key: key, ...pick(query, { versionId: 'VersionId' }) }), (out) => ({ status: 200, headers: { ...described(out), 'content-type': 'application/json' }, body: String(out.Body) }));
+  }
+  if (method === 'DELETE') return op('DeleteObject', () => ({ Bucket: bucket, Key: key, ...pick(query, { versionId: 'VersionId' }), ...conditions() }), () => ({ status: 204 }));
   return undefined;
+}
+
+/** ListObjectVersions' answer: Version and DeleteMarker elements side by side, as S3 lists them. */
+function listVersionsXml(bucket: string, prefix: string, out: Record<string, any>): string {
+  const entry = (name: string, item: Record<string, unknown>) =>
+    `<${name}>${Object.entries(item)
+      .filter(([, value]) => value !== undefined)
+      .map(([key, value]) => `<${key}>${escapeXml(value instanceof Date ? value.toISOString() : String(value))}</${key}>`)
+      .join('')}</${name}>`;
+  return `${XML_DECLARATION}<ListVersionsResult xmlns="${S3_NS}"><Name>${escapeXml(bucket)}</Name><Prefix>${escapeXml(prefix)}</Prefix><IsTruncated>false</IsTruncated>${(out.Versions ?? []).map((v: Record<string, unknown>) => entry('Version', v)).join('')}${(out.DeleteMarkers ?? []).map((m: Record<string, unknown>) => entry('DeleteMarker', m)).join('')}</ListVersionsResult>`;
 }
 
 function operationOf(req: http.IncomingMessage, url: URL): Operation | { service: AwsService; name: string; bucket?: string } {

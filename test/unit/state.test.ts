@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/errors.js';
 import { acquireLock, readLock, unlock } from '../../src/run/lock.js';
 import { StateStore } from '../../src/run/state.js';
+import type { StateBackend } from '../../src/state/backend.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -141,5 +142,92 @@ describe('state serialisation', () => {
     expect(onDisk.gates.g.status).toBe('fail');
     expect(onDisk.serial).toBe(store.data.serial);
     expect((await StateStore.open(dir)).data).toEqual(store.data);
+  });
+});
+
+/** A backend in memory whose writes take `latencyMs` and are counted: what S3 is to the store. */
+function remoteBackend(latencyMs: number, coalesceMs: number) {
+  const writes: string[] = [];
+  const backend: StateBackend = {
+    kind: 's3',
+    location: 'memory://state',
+    label: 'state memory://state',
+    recovery: '',
+    coalesceMs,
+    preflight: async () => undefined,
+    read: async () => undefined,
+    readVersion: async () => undefined,
+    checkLineage: async () => undefined,
+    write: async (text) => {
+      await new Promise((resolve) => setTimeout(resolve, latencyMs));
+      writes.push(text);
+      return `"etag-${writes.length}"`;
+    },
+    keepPrevious: async () => undefined,
+    lock: async () => ({ id: 'l', release: async () => undefined }),
+    describeLock: async () => undefined,
+    unlock: async () => '',
+    history: async () => [],
+  };
+  return { backend, writes };
+}
+
+describe('state writes where a write is a round trip', () => {
+  it('siblings finishing within the window share one write; a save meanwhile writes at once and carries them', async () => {
+    const { backend, writes } = remoteBackend(5, 100);
+    const store = await StateStore.openBackend(backend);
+    for (const name of ['a', 'b', 'c']) {
+      store.data.confirmations.push(name);
+      store.queueSave();
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    expect(writes).toHaveLength(0);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(writes).toHaveLength(1);
+    expect(JSON.parse(writes[0]!).confirmations).toEqual(['a', 'b', 'c']);
+
+    store.data.confirmations.push('queued');
+    store.queueSave();
+    store.data.confirmations.push('awaited');
+    await store.save();
+    expect(writes).toHaveLength(2);
+    expect(JSON.parse(writes[1]!).confirmations.slice(-2)).toEqual(['queued', 'awaited']);
+    // The queued save's window ends with nothing left to write: no empty write follows.
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(writes).toHaveLength(2);
+  });
+
+  it('siblings starting at scattered moments wait for each other and share one write, each resolving once stored', async () => {
+    const { backend, writes } = remoteBackend(5, 60);
+    const store = await StateStore.openBackend(backend);
+    const saves = ['x', 'y', 'z'].map(async (name, i) => {
+      await new Promise((resolve) => setTimeout(resolve, i * 15));
+      store.data.confirmations.push(name);
+      await store.saveAmongSiblings();
+      return { name, stored: writes.length };
+    });
+    const done = await Promise.all(saves);
+    expect(writes).toHaveLength(1);
+    expect(JSON.parse(writes[0]!).confirmations).toEqual(['x', 'y', 'z']);
+    expect(done.every((save) => save.stored === 1)).toBe(true);
+  });
+
+  it('on the local backend nothing waits: a queued save is written at once', async () => {
+    const store = await StateStore.open(dir);
+    store.data.confirmations.push('now');
+    store.queueSave();
+    await store.flush();
+    expect(JSON.parse(await readFile(store.file, 'utf8')).confirmations).toEqual(['now']);
+    expect(store.writes).toBe(1);
+  });
+});
+
+describe('local unlock by id', () => {
+  it('removes the lock only when the given id is the one held', async () => {
+    const lock = await acquireLock(dir, 'akictl day 1 --apply', () => undefined);
+    await expect(unlock(dir, true, 'not-this-one')).rejects.toThrow(/lock id not-this-one does not match the lock held by pid \d+/);
+    expect(await readLock(dir)).toBeDefined();
+    expect(await unlock(dir, true, lock.id)).toMatch(/removed the lock/);
+    expect(await readLock(dir)).toBeUndefined();
   });
 });

@@ -11,13 +11,34 @@ import type { DayRow } from './days.js';
 import type { Plan } from './plan.js';
 import { instanceIds, restoreSteps, stepOfInstance } from './plan.js';
 import { killAll, waitForNone } from './processes.js';
-import { Scenario } from './scenario.js';
+import { Scenario, type ScenarioOptions } from './scenario.js';
 
 export interface CrashPoint {
   /** Value of AKICTL_TEST_CRASH_AT (see src/run/crash-points.ts). */
   name: string;
   step: string | null;
-  kind: 'boundary' | 'during-action' | 'after-action' | 'before-gates' | 'end';
+  kind: 'boundary' | 'during-action' | 'after-action' | 'before-gates' | 'end' | 'state-write';
+}
+
+/**
+ * Kills while a state write is in flight: the n-th write of each run (each `resume` counts its own), a few
+ * milliseconds after it started, so that some kills land before the write reached the store and some after. The
+ * chain starts with a fresh --apply, whose first write creates the state: it is killed at its third, so that there
+ * is a run to resume (a first write lost leaves no state, as if nothing had been started; nothing was).
+ */
+export function stateWritePoints(): CrashPoint[] {
+  const points: Array<[number, number]> = [
+    [3, 0],
+    [1, 0],
+    [2, 1],
+    [3, 4],
+    [2, 0],
+    [5, 2],
+    [4, 8],
+    [6, 0],
+    [3, 15],
+  ];
+  return points.map(([n, ms]) => ({ name: `state-write:${n}:${ms}`, step: null, kind: 'state-write' }));
 }
 
 /**
@@ -230,6 +251,8 @@ export interface ChainOutcome {
   orphans: number;
   /** Children of killed runs still running 10 s after the crash (then killed). */
   stuckAfterCrash: number;
+  /** Kills during a state write: how many found the state before that write, how many the one it wrote (or a later one). */
+  stateWrites: { lost: number; stored: number };
 }
 
 export const MAX_RESUMES = 3;
@@ -239,15 +262,22 @@ export const MAX_RESUMES = 3;
  * crash after the first happens in the middle of a recovery. A point a run finishes without reaching ends
  * the chain (reported as unreached, to be tried again from a fresh apply).
  */
-export async function runCrashChain(row: DayRow, plan: Plan, reference: Reference, points: CrashPoint[]): Promise<ChainOutcome> {
-  const scenario = await Scenario.start(row, { addressSeed: `crash-day${row.day}` });
+export async function runCrashChain(row: DayRow, plan: Plan, reference: Reference, points: CrashPoint[], options: ScenarioOptions = {}): Promise<ChainOutcome> {
+  const scenario = await Scenario.start(row, { addressSeed: `crash-day${row.day}`, ...options });
   const findings: CrashFindings = { repeated: [], unrestored: [], problems: [] };
   const crashes: CrashRecord[] = [];
-  const outcome: ChainOutcome = { reached: [], findings, resumes: 0, orphans: 0, stuckAfterCrash: 0 };
+  const outcome: ChainOutcome = { reached: [], findings, resumes: 0, orphans: 0, stuckAfterCrash: 0, stateWrites: { lost: 0, stored: 0 } };
   try {
     let finished = false;
     for (const point of points) {
       const env = { AKICTL_TEST_CRASH_AT: point.name };
+      const serialBefore = (() => {
+        try {
+          return Number(JSON.parse(scenario.stateText() ?? '{"serial":0}').serial);
+        } catch {
+          return Number.NaN;
+        }
+      })();
       const result = crashes.length === 0 ? await scenario.apply([], { env }) : await scenario.run(['resume'], { env });
       if (result.signal !== 'SIGKILL') {
         if (result.code !== 0) findings.problems.push(`${crashes.length === 0 ? 'apply' : 'resume'} aiming at ${point.name} exited ${result.code}: ${result.stderr.slice(-2000)}`);
@@ -262,6 +292,20 @@ export async function runCrashChain(row: DayRow, plan: Plan, reference: Referenc
       if (stuck.length > 0) await killAll(scenario.marker);
       const text = scenario.stateText();
       findings.problems.push(...stateProblems(text, `after the crash at ${point.name}`));
+      if (point.kind === 'state-write') {
+        // Every write before the one in flight is kept; that one landed whole or not at all (a fast store may have
+        // finished it, and more, before the kill: the timer is the only clock).
+        const n = Number(point.name.split(':')[1]);
+        let serial: number | undefined;
+        try {
+          serial = JSON.parse(text ?? '').serial;
+        } catch {
+          // reported by stateProblems
+        }
+        if (serial === serialBefore + n - 1) outcome.stateWrites.lost += 1;
+        else if (serial !== undefined && serial >= serialBefore + n) outcome.stateWrites.stored += 1;
+        else if (serial !== undefined) findings.problems.push(`after the crash at ${point.name}: state serial ${serial}, but write ${n} of that run started after serial ${serialBefore + n - 1} was stored`);
+      }
       const statusAtCrash: Record<string, string | undefined> = {};
       try {
         for (const [id, instance] of Object.entries<any>(JSON.parse(text ?? '{}').instances ?? {})) statusAtCrash[id] = instance.status;

@@ -1,6 +1,7 @@
 // One reliability scenario: its own folder, fake cluster API, configuration, fake-tool log and rules, and
 // the helpers to run akictl in it. close() kills whatever process of the scenario is still alive (counting
 // them as orphans) so nothing leaks past a test.
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
@@ -8,6 +9,8 @@ import type { ResultPromise } from 'execa';
 import { FAKE_LOG_NAME, FAKE_RULES_NAME, fakeEnv, readFakeLog, runCli, startCli, tmpWorkspace, type CliResult, type FakeLogEntry, type FakeRule } from '../../support/cli.js';
 import type { AwsRequestRecord, FakeAwsServer } from '../../support/fake-aws-server.js';
 import { startFakeKubeApi, type FakeKubeApi, type FakeKubeOptions, type KubeFault } from '../../support/fake-kube-api.js';
+import { PEER_REGION, type S3Peer } from '../../support/s3-peer.js';
+import type { Backend } from './backends.js';
 import { killAll, type ProcessInfo } from './processes.js';
 import { describeTarget, isAwsTarget, ruleFor, type ApiTarget, type DayRow, type Fault, type Target } from './days.js';
 
@@ -29,10 +32,22 @@ export interface ScenarioOptions {
    * command by command (a reference run and its crash chain) then render the same manifests.
    */
   addressSeed?: string;
+  /** Where akictl keeps state: the local folder (default), or a bucket of its own on this S3 peer. */
+  backend?: Backend;
+  peer?: S3Peer;
+}
+
+/** The state object of a scenario on the S3 backend. */
+export interface S3State {
+  peer: S3Peer;
+  bucket: string;
+  key: string;
 }
 
 export interface RunOptions {
   env?: Record<string, string | undefined>;
+  /** Working directory (default: the scenario folder): another one is another operator's machine. */
+  cwd?: string;
   timeoutMs?: number;
   input?: string;
 }
@@ -76,9 +91,13 @@ export class Scenario {
     readonly configFile: string,
     readonly stateDir: string,
     readonly options: ScenarioOptions,
+    /** Set on the S3 backend: where the state object is. */
+    readonly s3?: S3State,
   ) {
     this.env = {
       ...fakeEnv({ dir, kube, rules: [...(options.rules ?? []), ...(row.baseRules ?? [])], token: options.token }),
+      // The row's own AWS set-up (a loopback AWS with its own fake keys) comes later and wins: the peer takes any key.
+      ...(s3 ? s3.peer.env(dir) : {}),
       AKICTL_CONFIG: configFile,
       AKICTL_STATE_DIR: stateDir,
     };
@@ -98,13 +117,20 @@ export class Scenario {
     const dir = options.folder ? path.join(root.dir, options.folder) : root.dir;
     mkdirSync(dir, { recursive: true });
     const kube = await startFakeKubeApi({ clusters: row.clusters, ...options.kube });
-    const scenario = new Scenario(row, root, dir, kube, path.join(dir, 'akictl.yaml'), path.join(dir, '.akictl'), options);
+    let s3: S3State | undefined;
+    if (options.backend === 's3') {
+      if (!options.peer) throw new Error('a scenario on the S3 backend needs the S3 peer');
+      s3 = { peer: options.peer, bucket: `akictl-rel-${randomBytes(6).toString('hex')}`, key: 'rollout/akictl-state.json' };
+    }
+    const scenario = new Scenario(row, root, dir, kube, path.join(dir, 'akictl.yaml'), path.join(dir, '.akictl'), options, s3);
     try {
+      if (s3) await s3.peer.createBucket(s3.bucket);
       await row.prepare(scenario);
       // The test's own variables win over those the row set (loopback endpoints, fake credentials).
       scenario.applyEnv(options.env);
       const raw = parse(defaultConfigText);
       row.configure(raw, scenario);
+      if (s3) raw.state = { backend: 's3', bucket: s3.bucket, key: s3.key, region: PEER_REGION, endpoint: s3.peer.url, heartbeatSeconds: 2 };
       options.configure?.(raw);
       scenario.writeConfig(raw);
     } catch (error) {
@@ -200,11 +226,26 @@ export class Scenario {
   }
 
   run(args: string[], options: RunOptions = {}): Promise<CliResult> {
-    return runCli(args, { cwd: this.dir, env: this.runEnv(options.env), timeoutMs: options.timeoutMs ?? RUN_TIMEOUT_MS, input: options.input });
+    return runCli(args, { cwd: options.cwd ?? this.dir, env: this.runEnv(options.env), timeoutMs: options.timeoutMs ?? RUN_TIMEOUT_MS, input: options.input });
   }
 
   spawn(args: string[], options: RunOptions = {}): ResultPromise {
-    return startCli(args, { cwd: this.dir, env: this.runEnv(options.env), timeoutMs: options.timeoutMs ?? RUN_TIMEOUT_MS, input: options.input });
+    return startCli(args, { cwd: options.cwd ?? this.dir, env: this.runEnv(options.env), timeoutMs: options.timeoutMs ?? RUN_TIMEOUT_MS, input: options.input });
+  }
+
+  /**
+   * Another operator's machine: a working directory and local state folder of its own (logs, PKI), the same
+   * configuration, fakes and state backend. Returns the options that run akictl there.
+   */
+  otherMachine(name: string): RunOptions & { cwd: string; stateDir: string } {
+    const cwd = path.join(this.root.dir, `machine-${name}`);
+    mkdirSync(cwd, { recursive: true });
+    const stateDir = path.join(cwd, '.akictl');
+    return { cwd, stateDir, env: { AKICTL_STATE_DIR: stateDir } };
+  }
+
+  get backend(): Backend {
+    return this.s3 ? 's3' : 'local';
   }
 
   apply(extra: string[] = [], options: RunOptions = {}): Promise<CliResult> {
@@ -225,9 +266,21 @@ export class Scenario {
     return path.join(this.stateDir, 'state.json');
   }
 
+  /** The state as stored now: the local file, or the current version of the S3 object. */
   stateText(): string | undefined {
+    if (this.s3) return this.s3.peer.readSync(this.s3.bucket, this.s3.key);
     try {
       return readFileSync(this.stateFile, 'utf8');
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The lock as stored now (the local lock file, or the S3 lock object), undefined when there is none. */
+  lockText(): string | undefined {
+    if (this.s3) return this.s3.peer.readSync(this.s3.bucket, `${this.s3.key}.lock`);
+    try {
+      return readFileSync(path.join(this.stateDir, 'lock'), 'utf8');
     } catch {
       return undefined;
     }
