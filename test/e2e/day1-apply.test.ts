@@ -3,6 +3,7 @@ import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fakeEnv, readFakeLog, runCli, startCli, tmpWorkspace, type FakeLogEntry, type FakeRule } from '../support/cli.js';
+import { prepareApp } from '../support/app-world.js';
 import { startFakeKubeApi, type FakeKubeApi } from '../support/fake-kube-api.js';
 import { isAlive } from '../support/process.js';
 import { writeTestConfig } from './config.js';
@@ -15,10 +16,7 @@ beforeEach(async () => {
   ws = tmpWorkspace();
   config = writeTestConfig(ws.dir);
   kube = await startFakeKubeApi({ clusters: ['us-west', 'eu-central'] });
-  for (const cluster of kube.clusters) {
-    kube.ensureNamespace(cluster, 'akidb');
-    kube.setDeployment(cluster, 'akidb', 'akidb-rest', { replicas: 2 });
-  }
+  prepareApp(kube);
 });
 
 afterEach(async () => {
