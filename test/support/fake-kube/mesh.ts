@@ -63,7 +63,15 @@ export class MeshModel {
   constructor(
     private readonly store: ObjectStore,
     private readonly istio: IstioEffects,
-  ) {}
+  ) {
+    // A pod's sidecar and its counters go with it: a pod made again under the same name starts from zero.
+    store.events.on('change', (event: { cluster: string; type: string; object: KubeObject; def: { kind: string; group: string } }) => {
+      if (event.def.kind !== 'Pod' || event.def.group !== '' || event.type !== 'DELETED') return;
+      const key = this.podKey(event.cluster, event.object);
+      this.counters.delete(key);
+      this.cursors.delete(key);
+    });
+  }
 
   private installation(cluster: string) {
     return this.istio.installations.get(cluster);
