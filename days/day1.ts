@@ -100,7 +100,7 @@ const day1: DayDef = {
           title: 'istioctl x precheck finds nothing that stops the installation',
           scope: 'per-cluster',
           // Its findings do not change by waiting: a few checks ride out an API blip, no more.
-          timeoutSeconds: 30,
+          timeoutSeconds: (config) => Math.min(30, config.execution.gateTimeoutSeconds),
           hint: 'Each finding has a code and a documentationUrl (istioctl x precheck -o json --context=<context>): fix what it names (permissions, an unsupported Kubernetes version, a conflicting installation), then `akictl resume`.',
           probe: (ctx) => istioPrecheck(ctx.config, ctx.cluster),
         },

@@ -98,7 +98,7 @@ export function compileGates(step: StepDef, config: Config, readerFor: (target: 
         target,
         targetName: targetName(target),
         probe: gate.probe(ctx),
-        timeoutSeconds: gate.timeoutSeconds ?? config.execution.gateTimeoutSeconds,
+        timeoutSeconds: typeof gate.timeoutSeconds === 'function' ? gate.timeoutSeconds(config) : (gate.timeoutSeconds ?? config.execution.gateTimeoutSeconds),
       };
     }),
   );

@@ -157,8 +157,8 @@ export interface GateDef {
   scope?: Scope;
   hint: string;
   probe(ctx: StepContext): Probe;
-  /** During --apply, retry until this deadline (default execution.gateTimeoutSeconds). */
-  timeoutSeconds?: number;
+  /** During --apply, retry until this deadline (default execution.gateTimeoutSeconds); a function of the configuration may bound it. */
+  timeoutSeconds?: number | ((config: Config) => number);
 }
 
 export interface StepDef {
