@@ -33,8 +33,9 @@ function signature(entry: FakeLogEntry): string {
   return `${entry.tool} ${entry.argv.join(' ')}${entry.stdin ? ` <<${entry.stdin.length}` : ''}`;
 }
 
+/** Commands that change a cluster: reads (versions, precheck, a sidecar's endpoint counters) are left out; gates re-read on resume. */
 function changing(entries: FakeLogEntry[]): FakeLogEntry[] {
-  return entries.filter((e) => !(e.argv.includes('version') || (e.argv[0] === 'create' && e.argv.includes('--dry-run=client'))));
+  return entries.filter((e) => !(e.argv.includes('version') || e.argv[0] === 'proxy-config' || (e.argv[0] === 'x' && e.argv[1] === 'precheck') || (e.argv[0] === 'create' && e.argv.includes('--dry-run=client'))));
 }
 
 function allFiles(dir: string): string[] {
