@@ -29,8 +29,22 @@ function servedVersions(group: string, version: string): string[] | undefined {
 }
 
 // Roots an istiod without Secret cacerts generates for itself (O=cluster.local, RSA 2048, ten years): recorded
-// samples, one per cluster (see test/fixtures/istio/README.md).
-const SELF_SIGNED_ROOTS = readFileSync(new URL('../../fixtures/istio/common/istiod-self-signed-roots.pem', import.meta.url), 'utf8').match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----\n/g)!;
+// samples, one per cluster (see test/fixtures/istio/README.md). Read when first needed, from the sources or from
+// the benchmark's bundle of this module (.bench/).
+let selfSignedRoots: string[] | undefined;
+function selfSignedRoot(index: number): string {
+  if (!selfSignedRoots) {
+    const file = 'fixtures/istio/common/istiod-self-signed-roots.pem';
+    let text: string;
+    try {
+      text = readFileSync(new URL(`../../${file}`, import.meta.url), 'utf8');
+    } catch {
+      text = readFileSync(new URL(`../test/${file}`, import.meta.url), 'utf8');
+    }
+    selfSignedRoots = text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----\n/g)!;
+  }
+  return selfSignedRoots[index % selfSignedRoots.length]!;
+}
 
 /** Namespaces istiod does not write istio-ca-root-cert into (pkg/kube/inject IgnoredNamespaces minus kube-system). */
 const NO_ROOT_CONFIGMAP = new Set(['kube-public', 'kube-node-lease', 'local-path-storage']);
@@ -98,7 +112,7 @@ export class IstioEffects {
     const cacerts = this.store.get(cluster, 'v1', 'Secret', 'istio-system', 'cacerts');
     const plugged = cacerts?.data?.['root-cert.pem'];
     if (plugged) return Buffer.from(plugged, 'base64').toString('utf8');
-    return SELF_SIGNED_ROOTS[this.store.clusters.indexOf(cluster) % SELF_SIGNED_ROOTS.length]!;
+    return selfSignedRoot(this.store.clusters.indexOf(cluster));
   }
 
   private writeRootConfigMap(cluster: string, namespace: string) {
