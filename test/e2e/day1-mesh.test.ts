@@ -82,6 +82,12 @@ describe.each(['1.20.0', '1.28.0'])('Istio %s end to end', (version) => {
     expect(names).toEqual(expect.arrayContaining(['mesh.request.us-west->eu-central.requests', 'mesh.request.us-west->eu-central.answeredBy.eu-central', 'mesh.request.eu-central->us-west.answeredBy.us-west']));
     expect(report.measurements.find((m: { name: string }) => m.name === 'mesh.request.us-west->eu-central.answeredBy.eu-central').value).toBeGreaterThan(0);
     for (const cluster of k.clusters) expect(k.list(cluster, 'v1', 'Pod', 'akidb', 'app=akictl-mesh-probe')).toEqual([]);
+    // `validate` re-reads every view (and what the request recorded) without changing anything.
+    const before = readFakeLog(dir).length;
+    const validated = await run(['validate', 'day', '1']);
+    expect(validated.code, validated.stderr.slice(-2000) + validated.stdout.slice(-2000)).toBe(0);
+    expect(validated.stdout).toMatch(/✔ requests succeed and the other cluster answers some of them[^\n]*\n\s*measured: 20 request\(s\): 20×200; answered/);
+    expect(readFakeLog(dir).slice(before).filter((e) => ['apply', 'install', 'delete', 'patch', 'label'].includes(e.argv[0]!))).toEqual([]);
     // The objects are stored at the versions the release serves (strict CRDs refuse a version it does not).
     const security = version.startsWith('1.20') ? 'security.istio.io/v1beta1' : 'security.istio.io/v1';
     expect(readFakeLog(dir).some((e) => e.stdin?.includes(`apiVersion: ${security}\nkind: PeerAuthentication`))).toBe(true);
