@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ClusterConfig, Config } from '../config/schema.js';
-import { proxyEndpointArgv, readProxyEndpoints, type EnvoyHost } from '../istio/debug.js';
+import { gatewayAddresses, proxyEndpointArgv, readProxyEndpoints, type EnvoyHost } from '../istio/debug.js';
 import { EAST_WEST, meshService, readEastWestGateway, servicePodIps } from '../istio/mesh-service.js';
 import type { ActionIO, BuiltinAction } from '../plan/types.js';
 import { shellLine } from '../render/shell.js';
@@ -44,7 +44,8 @@ async function endpointOwners(io: ActionIO, config: Config, from: ClusterConfig)
     if (cluster.network === from.network) {
       for (const ip of await servicePodIps(kube, service)) owners.set(`${ip}:${service.port}`, cluster.name);
     } else {
-      for (const address of (await readEastWestGateway(kube)).addresses) if (address.ip) owners.set(`${address.ip}:${EAST_WEST.port}`, cluster.name);
+      const addresses = await gatewayAddresses(io, config, from, cluster, (await readEastWestGateway(kube)).addresses);
+      for (const address of addresses) owners.set(`${address}:${EAST_WEST.port}`, cluster.name);
     }
   }
   return owners;

@@ -1,5 +1,5 @@
 import type { ClusterConfig, Config } from '../config/schema.js';
-import { proxyEndpointArgv, readProxyEndpoints, type EnvoyHost } from '../istio/debug.js';
+import { gatewayAddresses, proxyEndpointArgv, readProxyEndpoints, type EnvoyHost } from '../istio/debug.js';
 import { EAST_WEST, meshService, otherClusters, readEastWestGateway, servicePodIps } from '../istio/mesh-service.js';
 import type { Probe } from '../plan/types.js';
 import { shellLine } from '../render/shell.js';
@@ -40,8 +40,8 @@ export function remoteEndpoints(config: Config, cluster: ClusterConfig): Probe {
           continue;
         }
         const gateway = await readEastWestGateway(kube);
-        const ips = gateway.addresses.flatMap((address) => (address.ip ? [address.ip] : []));
-        const viaGateway = hosts.filter((host) => host.port === EAST_WEST.port && (ips.includes(host.address) || (ips.length === 0 && gateway.addresses.length > 0)));
+        const ips = await gatewayAddresses(io, config, cluster, other, gateway.addresses);
+        const viaGateway = hosts.filter((host) => host.port === EAST_WEST.port && ips.includes(host.address));
         const healthy = viaGateway.filter((host) => host.health === 'HEALTHY');
         if (healthy.length > 0) found.push(`${other.name}: ${healthy.map(hostText).join(', ')}`);
         else if (viaGateway.length > 0) problems.push(`${other.name}: ${viaGateway.map(hostText).join(', ')} (not HEALTHY)`);

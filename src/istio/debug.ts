@@ -180,3 +180,16 @@ export async function readPrecheck(io: ActionIO, argv: string[]): Promise<Preche
   }
   throw new DebugViewError(`\`${shellLine(argv)}\` exited ${result.exitCode}: ${lastLine(result.stderr) || lastLine(result.stdout) || 'no output'}`);
 }
+
+/**
+ * Addresses traffic to `other` leaves through, as seen from `from`: the east-west gateway's load-balancer IPs
+ * or, when the load balancer has a host name (an AWS NLB), the addresses istiod in `from` resolved it to
+ * (debug/networkz entries of that network).
+ */
+export async function gatewayAddresses(io: ActionIO, config: Config, from: ClusterConfig, other: ClusterConfig, addresses: Array<{ ip?: string; hostname?: string }>): Promise<string[]> {
+  const ips = addresses.flatMap((address) => (address.ip ? [address.ip] : []));
+  if (!addresses.some((address) => address.hostname)) return ips;
+  const views = await readNetworkGateways(io, config, from);
+  const resolved = [...views.values()].flat().filter((gateway) => gateway.network === other.network).map((gateway) => gateway.address);
+  return [...new Set([...ips, ...resolved])];
+}

@@ -96,6 +96,17 @@ describe.each(['1.20.0', '1.28.0'])('Istio %s end to end', (version) => {
   }, 120_000);
 });
 
+describe('east-west gateways behind host-name load balancers (AWS NLB)', () => {
+  it('the endpoint and request gates use the addresses istiod resolved the names to', async () => {
+    const { run } = await world({ version: '1.27.1', kube: { loadBalancers: 'hostname' } });
+    const result = await run(['day', '1', '--apply']);
+    expect(result.code, result.stderr.slice(-3000)).toBe(0);
+    expect(gateLine(result.stderr, 'day1.eastwest-address@us-west')).toMatch(/✔.*measured a\S+\.elb\.fake-us-west\.amazonaws\.com:15443/);
+    expect(gateLine(result.stderr, 'day1.remote-endpoints@us-west')).toMatch(/✔.*eu-central: 198\.51\.100\.\d+:15443 HEALTHY weight 2/);
+    expect(gateLine(result.stderr, 'day1.cross-cluster-answered@us-west->eu-central')).toMatch(/✔.*eu-central 10\/10/);
+  }, 120_000);
+});
+
 describe('Day 1 gates fail where the mesh is broken, naming what they measured and what to do', () => {
   it('an east-west gateway without an external address fails day1.eastwest-address with the hint', async () => {
     const { run, dir } = await world({ kube: { loadBalancers: 'pending' } });
