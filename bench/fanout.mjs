@@ -38,6 +38,8 @@ export function writeConfig(dir, names, pkiDir, state) {
   raw.clusters = names.map((name) => ({ name, context: name, network: `${name}-network`, region: 'us-east-1', continents: [], bucket: `akidb-models-${name}` }));
   raw.primary = names[0];
   raw.mesh.pki.dir = pkiDir;
+  // The cross-cluster request makes pods whose requests the light fakes cannot answer; the gates still run.
+  raw.mesh.crossCluster.request.enabled = false;
   const file = path.join(dir, 'akictl.yaml');
   writeFileSync(file, stringify(raw));
   return file;
@@ -67,15 +69,34 @@ export async function fakeKube() {
 /** Shell fakes that only sleep and answer (bench/fakes-light): the fan-out figure is about akictl, not the fakes. */
 export const LIGHT_FAKES = path.join(ROOT, 'bench', 'fakes-light');
 
-/** What Day 1 leaves in a cluster, so that the light fakes need not change anything for the gates to pass. */
-export function installedMesh(kube, names) {
+/**
+ * What Day 1 leaves in a cluster, so that the light fakes need not change anything for the gates to pass: the
+ * control plane and east-west gateway of each cluster's network (installed through the fake API's own effects,
+ * so istiod distributes the shared root), remote secrets, the app's Service. Istio's own views, which the light
+ * fakes cannot compute, are computed here once per cluster and written as answer files (bench/fakes-light).
+ */
+export async function installedMesh(kube, names, pkiDir, answers) {
+  const root = readFileSync(path.join(pkiDir, 'root-cert.pem'));
   for (const cluster of names) {
-    kube.ensureNamespace(cluster, 'istio-system');
-    for (const name of ['istiod', 'istio-ingressgateway', 'istio-eastwestgateway']) kube.setDeployment(cluster, 'istio-system', name, { replicas: 1 });
+    kube.ensureNamespace(cluster, 'istio-system', { 'topology.istio.io/network': `${cluster}-network` });
+    kube.put(cluster, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'cacerts', namespace: 'istio-system' }, data: { 'root-cert.pem': root.toString('base64') } });
+    const global = { meshID: 'akidb-mesh', multiCluster: { clusterName: cluster }, network: `${cluster}-network` };
+    kube.installIstio(cluster, { apiVersion: 'install.istio.io/v1alpha1', kind: 'IstioOperator', metadata: { name: `istio-${cluster}` }, spec: { values: { global } } });
+    const gateway = { name: 'istio-eastwestgateway', label: { istio: 'eastwestgateway', app: 'istio-eastwestgateway', 'topology.istio.io/network': `${cluster}-network` }, k8s: { service: { ports: [{ name: 'tls', port: 15443, targetPort: 15443 }] } } };
+    kube.installIstio(cluster, { apiVersion: 'install.istio.io/v1alpha1', kind: 'IstioOperator', metadata: { name: 'eastwest' }, spec: { profile: 'empty', components: { ingressGateways: [gateway] }, values: { global } } });
     kube.put(cluster, { apiVersion: 'security.istio.io/v1beta1', kind: 'PeerAuthentication', metadata: { name: 'default', namespace: 'istio-system' }, spec: { mtls: { mode: 'STRICT' } } });
+    kube.put(cluster, { apiVersion: 'v1', kind: 'Service', metadata: { name: 'akidb-rest', namespace: 'akidb' }, spec: { selector: { app: 'akidb-rest' }, ports: [{ name: 'http', port: 8080, targetPort: 8080 }] } });
     for (const other of names.filter((n) => n !== cluster)) {
-      kube.put(cluster, { apiVersion: 'v1', kind: 'Secret', metadata: { name: `istio-remote-secret-${other}`, namespace: 'istio-system', labels: { 'istio/multiCluster': 'true' } }, data: {} });
+      kube.put(cluster, { apiVersion: 'v1', kind: 'Secret', metadata: { name: `istio-remote-secret-${other}`, namespace: 'istio-system', labels: { 'istio/multiCluster': 'true' } }, stringData: { [other]: 'kubeconfig' } });
     }
+  }
+  mkdirSync(answers, { recursive: true });
+  const write = (file, result) => writeFileSync(path.join(answers, file), result.stdout ?? '');
+  for (const cluster of names) {
+    write(`istioctl-remote-clusters-${cluster}`, await kube.exec({ tool: 'istioctl', argv: ['remote-clusters', `--context=${cluster}`], stdin: null }));
+    write(`istioctl-proxy-config-${cluster}`, await kube.exec({ tool: 'istioctl', argv: ['proxy-config', 'endpoint', 'deployment/akidb-rest.akidb', '--cluster', 'outbound|8080||akidb-rest.akidb.svc.cluster.local', '-o', 'json', `--context=${cluster}`], stdin: null }));
+    const istiod = kube.list(cluster, 'v1', 'Pod', 'istio-system', 'app=istiod')[0].metadata.name;
+    write(`kubectl-exec-${cluster}`, await kube.exec({ tool: 'kubectl', argv: ['exec', istiod, '-n', 'istio-system', '-c', 'discovery', `--context=${cluster}`, '--', 'pilot-discovery', 'request', 'GET', 'debug/networkz'], stdin: null }));
   }
 }
 
@@ -91,7 +112,7 @@ export async function applyOnce(startFakeKubeApi, names, pkiDir, fakesBin, extra
       // done check then skips it in every size alike).
       kube.setDeployment(cluster, 'akidb', 'akidb-rest', { replicas: 2, containers: light ? ['akidb-rest', 'istio-proxy'] : undefined });
     }
-    if (light) installedMesh(kube, names);
+    if (light) await installedMesh(kube, names, pkiDir, path.join(ws, 'answers'));
     const log = path.join(ws, 'fake-tools.log');
     const env = {
       ...process.env,
@@ -102,6 +123,7 @@ export async function applyOnce(startFakeKubeApi, names, pkiDir, fakesBin, extra
       AKICTL_FAKE_DELAY_MS: String(TOOL_DELAY_MS),
       AKICTL_FAKE_KUBE_URL: kube.url,
       AKICTL_FAKE_LOG: log,
+      AKICTL_BENCH_ANSWERS: path.join(ws, 'answers'),
       KUBECONFIG: kube.kubeconfigPath,
       ...extraEnv,
     };

@@ -20,7 +20,7 @@ async function planOnce(startFakeKubeApi, names, pkiDir) {
       kube.setDeployment(cluster, 'akidb', 'akidb-rest', { replicas: 2, containers: ['akidb-rest', 'istio-proxy'] });
       kube.installCrds(cluster, 'istio');
     }
-    installedMesh(kube, names);
+    await installedMesh(kube, names, pkiDir, path.join(ws, 'answers'));
     kube.injectFault({ delayMs: API_DELAY_MS });
     const env = {
       ...process.env,

@@ -1,8 +1,18 @@
 import path from 'node:path';
 import type { Config } from '../src/config/schema.js';
+import { crossClusterRequest, probePodName } from '../src/actions/cross-cluster-request.js';
+import { installedIstioMatches } from '../src/actions/installed-istio.js';
 import { contextsReachable, parseIstioctlVersion, parseKubectlVersion, toolVersion } from '../src/actions/preflight.js';
+import { crossClusterAnswered, probePodsRemoved } from '../src/gates/cross-cluster.js';
+import { eastWestAddress, networkGatewaysPointAtEastWest } from '../src/gates/east-west.js';
 import { filesExist } from '../src/gates/files.js';
+import { istioPrecheck } from '../src/gates/istio-precheck.js';
 import { deploymentAvailable, peerAuthenticationMode, podsHaveContainer, rolloutComplete, secretsPresent } from '../src/gates/kube.js';
+import { remoteClustersSynced } from '../src/gates/remote-clusters.js';
+import { remoteEndpoints } from '../src/gates/remote-endpoints.js';
+import { ROOT_CONFIGMAP, sharedRoot } from '../src/gates/shared-root.js';
+import { changeNotes, istioRelease, planNotes } from '../src/istio/releases.js';
+import { meshTracing, TRACING_PROVIDER, tracesThroughTelemetryApi } from '../src/istio/tracing.js';
 import { applyManifest, istioctl, kubectl, kubectlApply, manifest, pipe, readOnly } from '../src/plan/builders.js';
 import type { Action, DayDef, ExecAction, LocalMaterial, StepContext } from '../src/plan/types.js';
 
@@ -47,16 +57,25 @@ function restartPatch(istioVersion: string): string {
   return JSON.stringify({ spec: { template: { metadata: { annotations: { [RESTART_ANNOTATION]: istioVersion } } } } });
 }
 
+const CROSS_CLUSTER_REQUEST = 'day1.cross-cluster-request';
+
+/** The client pod lives at most this long, even if nothing deletes it (a run killed and never resumed). */
+function probeLifetimeSeconds(config: Config): number {
+  return config.mesh.crossCluster.request.timeoutSeconds + config.execution.stepTimeoutSeconds;
+}
+
 const day1: DayDef = {
   day: 1,
   title: 'Istio installation & multi-cluster setup',
   objective: 'Install Istio on every cluster as a multi-primary mesh across networks, with sidecars injected and mTLS strict.',
-  success: 'Istio mesh operational, sidecars injected, mTLS enabled',
+  success: 'Istio mesh operational, sidecars injected, mTLS enabled, and traffic crossing clusters: every istiod synced with every other cluster, every sidecar holding the other clusters\' endpoints through their east-west gateways, one root of trust, requests answered across clusters',
+  notes: (config) => planNotes(config.mesh.istioVersion),
   steps: [
     {
       id: 'day1.preflight',
       title: 'Preflight: tools and clusters',
-      why: 'Fail before changing anything when istioctl is missing or of another version than the mesh, kubectl is missing, or a context cannot be reached. Replaces the seed\'s "download Istio" step: akictl never installs tools itself.',
+      why: 'Fail before changing anything when istioctl is missing or of another version than the mesh, kubectl is missing, a context cannot be reached, or a cluster already runs another Istio version (installing over it would be an upgrade, a procedure of its own). Then `istioctl x precheck` of the release reports its findings per cluster as a gate. Replaces the seed\'s "download Istio" step: akictl never installs tools itself.',
+      notes: (config) => changeNotes(config.mesh.istioVersion, ['precheck']),
       scope: 'once',
       actions: (ctx) => {
         const { config } = ctx;
@@ -85,9 +104,20 @@ const day1: DayDef = {
             }),
           );
         }
-        actions.push(contextsReachable(config));
+        actions.push(contextsReachable(config), installedIstioMatches(config, config.clusters));
         return actions;
       },
+      gates: [
+        {
+          id: 'day1.istio-precheck',
+          title: 'istioctl x precheck finds nothing that stops the installation',
+          scope: 'per-cluster',
+          // Its findings do not change by waiting: a few checks ride out an API blip, no more.
+          timeoutSeconds: (config) => Math.min(30, config.execution.gateTimeoutSeconds),
+          hint: 'Each finding has a code and a documentationUrl (istioctl x precheck -o json --context=<context>): fix what it names (permissions, an unsupported Kubernetes version, a conflicting installation), then `akictl resume`.',
+          probe: (ctx) => istioPrecheck(ctx.config, ctx.cluster),
+        },
+      ],
     },
     {
       id: 'day1.istio-system-namespace',
@@ -178,15 +208,26 @@ const day1: DayDef = {
     {
       id: 'day1.install-istio',
       title: 'Install the Istio control plane',
-      why: 'The seed\'s IstioOperator, rendered per cluster (meshID, clusterName, network, tracing). `-y` is required: without it a non-interactive istioctl answers "Cancelled." and exits 1. istioctl 1.20 prints an end-of-life warning on stdout, so akictl never parses install output: gates read the Deployments instead.',
+      why: 'The seed\'s IstioOperator, rendered per cluster (meshID, clusterName, network, tracing), after checking that the cluster runs no other Istio version (istioctl install would only warn and overwrite it). `-y` is required: without it a non-interactive istioctl answers "Cancelled." and exits 1. istioctl prints an end-of-life warning on stdout for a release past its support date, so akictl never parses install output: gates read the Deployments instead, and the istio-ca-root-cert istiod writes into the app namespace.',
+      notes: (config) => changeNotes(config.mesh.istioVersion, ['install', 'tracing']),
       scope: 'per-cluster',
       timeoutSeconds: 1200,
-      actions: (ctx) => [
-        istioctl(ctx.config, ctx.cluster, ['install', '-y', '-f', '-'], {
-          stdin: { kind: 'manifest', manifest: manifest(ctx, 'day1.install-istio', ['day1/istio-operator.yaml'], { name: `istio-${ctx.cluster.name}` }) },
-          effect: { kind: 'istio-install', cluster: ctx.cluster.name },
-        }),
-      ],
+      actions: (ctx) => {
+        const actions: Action[] = [
+          installedIstioMatches(ctx.config, [ctx.cluster]),
+          istioctl(ctx.config, ctx.cluster, istioRelease(ctx.config.mesh.istioVersion).install, {
+            stdin: { kind: 'manifest', manifest: manifest(ctx, 'day1.install-istio', ['day1/istio-operator.yaml'], { name: `istio-${ctx.cluster.name}`, meshTracing: meshTracing(ctx.config) }) },
+            effect: { kind: 'istio-install', cluster: ctx.cluster.name },
+          }),
+        ];
+        if (tracesThroughTelemetryApi(ctx.config)) {
+          actions.push({
+            ...applyManifest(ctx, 'day1.mesh-telemetry', ['day1/mesh-telemetry.yaml'], { provider: TRACING_PROVIDER }),
+            note: `mesh-wide Telemetry: sidecars send spans through the ${TRACING_PROVIDER} extension provider declared in meshConfig`,
+          });
+        }
+        return actions;
+      },
       gates: [
         {
           id: 'day1.istiod-available',
@@ -200,16 +241,23 @@ const day1: DayDef = {
           hint: 'kubectl get deployment istio-ingressgateway -n istio-system --context=<context>; the default profile installs it.',
           probe: (ctx) => deploymentAvailable(ctx.cluster, 'istio-system', 'istio-ingressgateway'),
         },
+        {
+          id: 'day1.shared-root',
+          title: 'the cluster trusts the shared root (istio-ca-root-cert)',
+          hint: `A different fingerprint means istiod signs with another root: it started before Secret cacerts existed, or from another CA. Compare \`kubectl get configmap ${ROOT_CONFIGMAP} -n <app namespace> -o jsonpath='{.data.root-cert\\.pem}' --context=<context> | openssl x509 -noout -fingerprint -sha256\` with \`openssl x509 -noout -fingerprint -sha256 -in <pki dir>/root-cert.pem\`; fix cacerts (akictl day 1 --apply --only cacerts-secret), then \`kubectl rollout restart deployment/istiod -n istio-system\` and restart the workloads. Clusters with different roots cannot complete mTLS with each other.`,
+          probe: (ctx) => sharedRoot(ctx.config, ctx.cluster, path.join(pkiDir(ctx), 'root-cert.pem')),
+        },
       ],
     },
     {
       id: 'day1.eastwest-gateway',
       title: 'East-west gateway',
-      why: 'Clusters on different networks reach each other only through an east-west gateway on 15443 (missing from the seed). Same IstioOperator as Istio\'s samples/multicluster/gen-eastwest-gateway.sh.',
+      why: 'Clusters on different networks reach each other only through an east-west gateway on 15443 (missing from the seed). Same IstioOperator as Istio\'s `samples/multicluster/gen-eastwest-gateway.sh --network <network>`, plus meshID and clusterName; without ISTIO_META_ROUTER_MODE=sni-dnat, which AUTO_PASSTHROUGH has not needed since Istio 1.11 (dropped from the script by istio/istio#34670). Its Service must get an external address: the gate waits for it.',
+      notes: (config) => changeNotes(config.mesh.istioVersion, ['east-west-gateway']),
       scope: 'per-cluster',
       timeoutSeconds: 1200,
       actions: (ctx) => [
-        istioctl(ctx.config, ctx.cluster, ['install', '-y', '-f', '-'], {
+        istioctl(ctx.config, ctx.cluster, istioRelease(ctx.config.mesh.istioVersion).install, {
           stdin: { kind: 'manifest', manifest: manifest(ctx, 'day1.eastwest-gateway', ['day1/eastwest-gateway.yaml']) },
           effect: { kind: 'istio-install', cluster: ctx.cluster.name },
         }),
@@ -221,12 +269,19 @@ const day1: DayDef = {
           hint: 'kubectl get deployment,service istio-eastwestgateway -n istio-system --context=<context>; its Service needs an external address reachable from the other clusters.',
           probe: (ctx) => deploymentAvailable(ctx.cluster, 'istio-system', 'istio-eastwestgateway'),
         },
+        {
+          id: 'day1.eastwest-address',
+          title: 'the east-west gateway has an external address on 15443 and the cluster\'s network label',
+          hint: 'kubectl get service istio-eastwestgateway -n istio-system --context=<context>: EXTERNAL-IP <pending> means no load balancer was provisioned (no cloud load-balancer controller or MetalLB, a quota, subnets without the load-balancer tags, or an internal-only annotation); the other clusters can only reach this one through that address, on 15443. The label topology.istio.io/network must equal clusters[].network.',
+          probe: (ctx) => eastWestAddress(ctx.cluster),
+        },
       ],
     },
     {
       id: 'day1.expose-services',
       title: 'Expose *.local services on the east-west gateway',
       why: 'Gateway cross-network-gateway (TLS 15443, AUTO_PASSTHROUGH, hosts *.local) lets the other networks reach this cluster\'s services (Istio\'s samples/multicluster/expose-services.yaml; missing from the seed).',
+      notes: (config) => changeNotes(config.mesh.istioVersion, ['expose-services']),
       scope: 'per-cluster',
       actions: (ctx) => [applyManifest(ctx, 'day1.expose-services', ['day1/cross-network-gateway.yaml'])],
     },
@@ -234,6 +289,7 @@ const day1: DayDef = {
       id: 'day1.remote-secrets',
       title: 'Remote secrets for every ordered pair of clusters',
       why: 'Each istiod watches the API servers of the other clusters through a remote secret. The seed\'s `istioctl x create-remote-secret` was removed in Istio 1.19: `istioctl create-remote-secret` is used, for every ordered pair (N×(N−1)), piped in memory into `kubectl apply` with both exit codes checked.',
+      notes: (config) => changeNotes(config.mesh.istioVersion, ['remote-clusters']),
       scope: 'per-pair',
       actions: (ctx) => {
         const from = ctx.target.cluster!;
@@ -261,6 +317,20 @@ const day1: DayDef = {
               ctx.config.clusters.filter((other) => other.name !== ctx.cluster.name).map((other) => `istio-remote-secret-${other.name}`),
               REMOTE_SECRET_LABEL,
             ),
+        },
+        {
+          id: 'day1.remote-clusters-synced',
+          title: 'every istiod sees every other cluster as synced',
+          scope: 'per-cluster',
+          hint: '`istioctl remote-clusters --context=<context>`: `timeout` means this istiod cannot reach the other cluster\'s API server with the remote secret (its server address must be reachable from this cluster\'s pods, not only from your machine: `istioctl create-remote-secret --server=<address>`), or its token lacks permissions; `syncing` needs more time. `kubectl logs deployment/istiod -n istio-system --context=<context> | grep -i cluster` shows why.',
+          probe: (ctx) => remoteClustersSynced(ctx.config, ctx.cluster),
+        },
+        {
+          id: 'day1.network-gateways',
+          title: 'every istiod\'s network gateways point at the clusters\' east-west addresses',
+          scope: 'per-cluster',
+          hint: 'istiod learns a network\'s gateway from the Service labelled topology.istio.io/network=<network> in that network\'s cluster (through the remote secret) and uses its external address on 15443. A gateway missing or at another address: check that label and the address (day1.eastwest-address), that clusters[].network matches the istio-system label of each cluster, and that the other cluster is synced.',
+          probe: (ctx) => networkGatewaysPointAtEastWest(ctx.config, ctx.cluster),
         },
       ],
     },
@@ -317,12 +387,19 @@ const day1: DayDef = {
           hint: 'kubectl get pods -n <namespace> -o jsonpath="{.items[*].spec.containers[*].name}" --context=<context>; check the istio-injection label and that istiod\'s injector webhook is up.',
           probe: (ctx) => podsHaveContainer(ctx.cluster, ctx.config.app.namespace, 'istio-proxy'),
         },
+        {
+          id: 'day1.remote-endpoints',
+          title: 'a sidecar holds the app\'s endpoints in every other cluster, through their east-west gateways',
+          hint: '`istioctl proxy-config endpoint deployment/<app>.<namespace> --cluster "outbound|<port>||<service>.<namespace>.svc.cluster.local" --context=<context>`: a cluster missing here gets no traffic. Its east-west gateway needs an external address (day1.eastwest-address), istiod must see that cluster synced (day1.remote-clusters-synced), the Service must exist there with ready pods, and its network must differ from this one\'s (or share a flat network).',
+          probe: (ctx) => remoteEndpoints(ctx.config, ctx.cluster),
+        },
       ],
     },
     {
       id: 'day1.mtls-strict',
       title: 'mTLS STRICT mesh-wide',
       why: 'PeerAuthentication default in istio-system. The seed verified it with `istioctl authn tls-check`, removed in Istio 1.6: the gate reads the policy instead.',
+      notes: (config) => changeNotes(config.mesh.istioVersion, ['api-versions']),
       scope: 'per-cluster',
       actions: (ctx) => [applyManifest(ctx, 'day1.mtls-strict', ['day1/peer-authentication.yaml'])],
       gates: [
@@ -330,7 +407,65 @@ const day1: DayDef = {
           id: 'day1.mtls-strict-policy',
           title: 'PeerAuthentication default is STRICT',
           hint: 'kubectl get peerauthentication default -n istio-system -o yaml --context=<context>',
-          probe: (ctx) => peerAuthenticationMode(ctx.cluster, 'istio-system', 'default', 'STRICT'),
+          probe: (ctx) => peerAuthenticationMode(ctx.cluster, 'istio-system', 'default', 'STRICT', istioRelease(ctx.config.mesh.istioVersion).apis.security),
+        },
+      ],
+    },
+    {
+      id: CROSS_CLUSTER_REQUEST,
+      title: 'Requests across clusters from a short-lived client pod',
+      why: 'The gates above read configuration; this sends real traffic. For each ordered pair, a client pod in the first cluster (sidecar injected, so over mTLS with the shared root) requests the app\'s service mesh.crossCluster.request.count times, one connection each, and the client sidecar\'s own per-endpoint counters say which cluster answered (an endpoint at a cluster\'s east-west gateway is that cluster). Counts are recorded as measurements for the report. The pod is removed by day1.cross-cluster-cleanup whatever happens (failure, Ctrl-C, or a crash: `akictl resume` removes it first), like the drills\' restores, and ends itself after activeDeadlineSeconds anyway. Missing from the seed, which never proved traffic crosses clusters.',
+      notes: (config) => (config.mesh.crossCluster.request.enabled ? [] : ['switched off (mesh.crossCluster.request.enabled: false): no client pod is started and the answer gate passes with a mark.']),
+      scope: 'per-pair',
+      restoredBy: 'day1.cross-cluster-cleanup',
+      timeoutSeconds: 600,
+      actions: (ctx) => {
+        const { config } = ctx;
+        if (!config.mesh.crossCluster.request.enabled) return [];
+        const from = ctx.target.cluster!;
+        const to = ctx.target.peer!;
+        const { request } = config.mesh.crossCluster;
+        const pod = probePodName(to);
+        const lifetime = probeLifetimeSeconds(config);
+        return [
+          { ...applyManifest(ctx, CROSS_CLUSTER_REQUEST, ['day1/mesh-probe-pod.yaml'], { probe: { name: pod, deadlineSeconds: lifetime, sleep: String(lifetime) } }), note: `client pod in ${from.name} for requests to ${to.name}` },
+          readOnly(kubectl(config, from, ['wait', '--for=condition=Ready', `pod/${pod}`, '-n', config.app.namespace, `--timeout=${request.timeoutSeconds}s`])),
+          crossClusterRequest(config, from, to),
+        ];
+      },
+      gates: [
+        {
+          id: 'day1.cross-cluster-answered',
+          title: 'requests succeed and the other cluster answers some of them',
+          // It reads what the step recorded: waiting would not change it.
+          timeoutSeconds: 0,
+          hint: 'No answer from the other cluster: check the gates above for that pair (endpoints, gateways, sync, root). Requests failing only there (503, "upstream connect error") point at mTLS between the clusters (different roots) or at its east-west gateway being unreachable on 15443 from this cluster. A DestinationRule with locality load balancing (Day 2) keeps traffic in-region while local endpoints are healthy: run this check before Day 2, or raise mesh.crossCluster.request.count.',
+          probe: (ctx) => crossClusterAnswered(ctx.config, ctx.target.cluster!, ctx.target.peer!, CROSS_CLUSTER_REQUEST),
+        },
+      ],
+    },
+    {
+      id: 'day1.cross-cluster-cleanup',
+      title: 'Remove the client pods',
+      why: 'Deletes the client pod of each pair with --ignore-not-found (safe to repeat) and waits until it is gone. Runs after the requests whatever happened to them, also after a failure or Ctrl-C, and first thing on `akictl resume` after a crash.',
+      scope: 'per-pair',
+      actions: (ctx) => {
+        const { config } = ctx;
+        if (!config.mesh.crossCluster.request.enabled) return [];
+        const from = ctx.target.cluster!;
+        const pod = probePodName(ctx.target.peer!);
+        return [
+          kubectl(config, from, ['delete', 'pod', pod, '-n', config.app.namespace, '--ignore-not-found', '--wait=true', `--timeout=${config.execution.stepTimeoutSeconds}s`], {
+            effect: { kind: 'kube-delete', cluster: from.name, target: { apiVersion: 'v1', kind: 'Pod', namespace: config.app.namespace, name: pod } },
+          }),
+        ];
+      },
+      gates: [
+        {
+          id: 'day1.probe-pod-removed',
+          title: 'no client pod is left behind',
+          hint: 'kubectl get pods -n <app namespace> -l app=akictl-mesh-probe --context=<context>; delete what is left with kubectl delete pod -l app=akictl-mesh-probe -n <app namespace>.',
+          probe: (ctx) => probePodsRemoved(ctx.config, ctx.target.cluster!, ctx.target.peer!),
         },
       ],
     },

@@ -5,13 +5,18 @@ import { DISCOVER_STEP, HEALTH_CHECK_STEP, callerReference, geoRecordSets, healt
 import { regionHealth } from '../src/gates/http.js';
 import { objectsExist, tlsSecretPresent } from '../src/gates/objects.js';
 import { dnsAnswerFor, healthCheckByReference, recordsMatch } from '../src/gates/route53.js';
+import { changeNotes, istioRelease, planNotes } from '../src/istio/releases.js';
 import { applyManifest, kubectlApply, pipe } from '../src/plan/builders.js';
 import type { Action, DayDef, ExecAction, StepContext } from '../src/plan/types.js';
 
 /** Names the templates and the gates share. */
 const NAMES = { virtualService: 'akidb-routes', destinationRule: 'akidb-rest-dr' };
 const GEO_RECORDS_STEP = 'day2.geo-records';
-const ISTIO = 'networking.istio.io/v1beta1';
+
+/** Gateway, VirtualService and DestinationRule are read at the version the configured Istio release serves. */
+function networkingApi(config: Config): string {
+  return istioRelease(config.mesh.istioVersion).apis.networking;
+}
 
 /** Values the Day 2 templates use besides the configuration and the cluster. */
 function trafficValues(config: Config) {
@@ -45,6 +50,7 @@ const day2: DayDef = {
   title: 'Traffic management & geo-routing',
   objective: 'Route clients to their nearest region with Route 53 geolocation records and health checks, and apply the Istio traffic policy in every cluster.',
   success: 'Geo-routing working, traffic distributed by region',
+  notes: (config) => planNotes(config.mesh.istioVersion, ['api-versions']),
   steps: [
     {
       id: 'day2.preflight',
@@ -80,6 +86,7 @@ const day2: DayDef = {
       id: 'day2.gateway-routes',
       title: 'Gateway and VirtualService',
       why: 'The seed\'s Gateway and routes (retries, per-try timeout, timeout), applied to every cluster with --context, plus a route for the health path the seed curled but never routed.',
+      notes: (config) => changeNotes(config.mesh.istioVersion, ['api-versions']),
       scope: 'per-cluster',
       actions: (ctx) => [applyManifest(ctx, 'day2.gateway-routes', ['day2/gateway.yaml', 'day2/virtual-service.yaml'], trafficValues(ctx.config))],
     },
@@ -87,6 +94,7 @@ const day2: DayDef = {
       id: 'day2.destination-rule',
       title: 'DestinationRule: least request, locality, circuit breaking',
       why: 'The seed\'s outlierDetection.consecutiveErrors is deprecated since Istio 1.5 and ignored by istiod 1.20, so it had no circuit breaker: consecutive5xxErrors is used.',
+      notes: (config) => changeNotes(config.mesh.istioVersion, ['api-versions']),
       scope: 'per-cluster',
       actions: (ctx) => [applyManifest(ctx, 'day2.destination-rule', ['day2/destination-rule.yaml'], trafficValues(ctx.config))],
       gates: [
@@ -94,12 +102,14 @@ const day2: DayDef = {
           id: 'day2.istio-objects',
           title: 'Gateway, VirtualService and DestinationRule exist',
           hint: 'kubectl get gateway,virtualservice,destinationrule -n <namespace> --context=<context>; istioctl analyze -n <namespace> --context=<context>',
-          probe: (ctx) =>
-            objectsExist(ctx.cluster, [
-              { apiVersion: ISTIO, kind: 'Gateway', namespace: ctx.config.app.namespace, name: ctx.config.routing.gateway.name },
-              { apiVersion: ISTIO, kind: 'VirtualService', namespace: ctx.config.app.namespace, name: NAMES.virtualService },
-              { apiVersion: ISTIO, kind: 'DestinationRule', namespace: ctx.config.app.namespace, name: NAMES.destinationRule },
-            ]),
+          probe: (ctx) => {
+            const apiVersion = networkingApi(ctx.config);
+            return objectsExist(ctx.cluster, [
+              { apiVersion, kind: 'Gateway', namespace: ctx.config.app.namespace, name: ctx.config.routing.gateway.name },
+              { apiVersion, kind: 'VirtualService', namespace: ctx.config.app.namespace, name: NAMES.virtualService },
+              { apiVersion, kind: 'DestinationRule', namespace: ctx.config.app.namespace, name: NAMES.destinationRule },
+            ]);
+          },
         },
         {
           id: 'day2.region-health',

@@ -6,6 +6,8 @@ import { curlEquivalent, globalUrl, regionalTarget, sendTrafficRequest } from '.
 import type { Config } from '../src/config/schema.js';
 import { deploymentAvailable } from '../src/gates/kube.js';
 import { jaegerListsService, serviceNames, tracesCoverClusters } from '../src/gates/observability.js';
+import { changeNotes, planNotes } from '../src/istio/releases.js';
+import { collectorReceivers } from '../src/istio/tracing.js';
 import { applyManifest, templateValues } from '../src/plan/builders.js';
 import { onCluster, tracingCluster } from '../src/plan/roles.js';
 import type { Action, BuiltinAction, DayDef, OutputReader, StepContext } from '../src/plan/types.js';
@@ -44,7 +46,8 @@ function jaegerValues(config: Config) {
 export function collectorConfig(ctx: StepContext): string {
   const inTracingCluster = ctx.cluster.name === tracingCluster(ctx.config).name;
   const exporterEndpoint = inTracingCluster ? `jaeger.${ctx.config.tracing.namespace}.svc.cluster.local:4317` : `${jaegerAddress(ctx.outputs)}:4317`;
-  const [doc] = renderTemplate('day4/otel-collector-config.yaml', templateValues(ctx, { exporterEndpoint }));
+  const { receivers, names } = collectorReceivers(ctx.config);
+  const [doc] = renderTemplate('day4/otel-collector-config.yaml', templateValues(ctx, { exporterEndpoint, receivers, receiverNames: names }));
   return stringify(doc, { lineWidth: 0 });
 }
 
@@ -128,6 +131,7 @@ const day4: DayDef = {
   title: 'Distributed tracing with OpenTelemetry and Jaeger',
   objective: 'Collect traces from every cluster, stamped with their cluster name, in one Jaeger.',
   success: 'Traces visible in Jaeger, with spans from every cluster',
+  notes: (config) => planNotes(config.mesh.istioVersion, ['collector']),
   steps: [
     {
       id: 'day4.observability-namespace',
@@ -173,16 +177,20 @@ const day4: DayDef = {
     {
       id: 'day4.otel-collector',
       title: 'OpenTelemetry collector in every cluster',
-      why: 'Istio\'s tracer sends Zipkin spans to otel-collector.observability:9411, but the seed\'s collector had only an OTLP receiver and its Service only 4317: every mesh span was dropped. Adds the zipkin receiver (endpoint 0.0.0.0:9411, explicit because newer collectors listen on localhost), port 9411 on the Service, a resource processor stamping k8s.cluster.name, and exports to Jaeger by in-cluster name in the tracing cluster and by load-balancer address elsewhere. The configuration\'s hash rolls the pods when it changes.',
+      why: 'With the seed\'s Istio 1.20, Istio\'s tracer sends Zipkin spans to otel-collector.observability:9411, but the seed\'s collector had only an OTLP receiver and its Service only 4317: every mesh span was dropped. For that release akictl adds the zipkin receiver (endpoint 0.0.0.0:9411, explicit because newer collectors listen on localhost) and port 9411 on the Service. In every case: a resource processor stamping k8s.cluster.name, and exports to Jaeger by in-cluster name in the tracing cluster and by load-balancer address elsewhere. The configuration\'s hash rolls the pods when it changes.',
+      notes: (config) => changeNotes(config.mesh.istioVersion, ['collector']),
       scope: 'per-cluster',
       actions: (ctx) => {
         const config = collectorConfig(ctx);
         const { image, version } = ctx.config.tracing.collector;
+        const ports = collectorReceivers(ctx.config).ports;
         return [
           applyManifest(ctx, 'day4.otel-collector', ['day4/otel-collector.yaml'], {
             collectorConfig: config,
             collectorConfigHash: createHash('sha256').update(config).digest('hex').slice(0, 16),
             collectorImage: `${image}:${version}`,
+            collectorContainerPorts: ports.map((port) => ({ name: port.name, containerPort: port.port })),
+            collectorServicePorts: ports.map((port) => ({ name: port.name, port: port.port, targetPort: port.port })),
           }),
         ];
       },
@@ -220,7 +228,7 @@ const day4: DayDef = {
         {
           id: 'day4.jaeger-lists-service',
           title: 'Jaeger lists the service',
-          hint: 'Check the collector logs for export errors, that istiod\'s meshConfig sends Zipkin spans to otel-collector.<namespace>:9411 (mesh.tracing.zipkinAddress), and the sampling rate (mesh.tracing.sampling). Jaeger\'s query address comes from day4.jaeger-address, or tracing.jaeger.queryUrl.',
+          hint: 'Check the collector logs for export errors, that the mesh sends spans to the collector (Istio 1.20: meshConfig.defaultConfig.tracing.zipkin to otel-collector.<namespace>:9411, mesh.tracing.zipkinAddress; Istio 1.26+: the otel-tracing extension provider, mesh.tracing.opentelemetry, enabled by Telemetry istio-system/mesh-default), and the sampling rate (mesh.tracing.sampling). Jaeger\'s query address comes from day4.jaeger-address, or tracing.jaeger.queryUrl.',
           probe: (ctx) => jaegerListsService(jaegerQueryUrl(ctx.config, ctx.outputs), serviceNames(ctx.config.tracing.service, ctx.config.app.namespace), ctx.config.traffic.requestTimeoutMs),
         },
         {

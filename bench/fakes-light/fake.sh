@@ -6,6 +6,12 @@
 tool=$(basename "$0")
 [ -n "$AKICTL_FAKE_LOG" ] && printf '%s %s\n' "$tool" "$*" >> "$AKICTL_FAKE_LOG"
 sleep "$(awk "BEGIN { print ${AKICTL_FAKE_DELAY_MS:-0} / 1000 }")"
+ctx=
+for arg in "$@"; do case "$arg" in --context=*) ctx=${arg#--context=} ;; esac; done
+# Istio's own views (remote-clusters, proxy-config, istiod's networkz through kubectl exec): answers the bench
+# computed beforehand from its fake API, one file per tool, verb and context.
+answer="${AKICTL_BENCH_ANSWERS:-/nonexistent}/$tool-$1-$ctx"
+[ -f "$answer" ] && cat "$answer"
 case "$tool $1" in
   "istioctl version") echo '{"clientVersion":{"version":"1.20.0"}}' ;;
   "kubectl version") echo '{"clientVersion":{"gitVersion":"v1.29.0"}}' ;;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SUPPORTED_ISTIO_VERSION, supportedIstioText } from '../istio/releases.js';
 
 // Names end up in Kubernetes object names (istio-remote-secret-<name>), step ids and file names: DNS-1123 labels.
 const dnsLabel = z
@@ -52,18 +53,46 @@ const PkiSchema = z.strictObject({
   keyBits: z.union([z.literal(2048), z.literal(3072), z.literal(4096)]).default(4096),
 });
 
+const CrossClusterSchema = z.strictObject({
+  service: dnsLabel
+    .nullable()
+    .default(null)
+    .describe('Service in app.namespace whose endpoints and answers prove cross-cluster routing; null: routing.destination.service.'),
+  port: z.number().int().min(1).max(65535).nullable().default(null).describe('Its port; null: routing.destination.port.'),
+  request: z
+    .strictObject({
+      enabled: z.boolean().default(true).describe('Send requests across clusters from a short-lived client pod (per ordered pair of clusters), removed whatever happens.'),
+      image: z.string().min(1).default('curlimages/curl:8.16.0').describe('Image of the client pod: it needs curl and sleep (Istio 1.28\'s samples/curl uses this one).'),
+      path: z.string().startsWith('/').default('/health').describe('Path requested on the service.'),
+      count: z.number().int().min(1).max(200).default(20).describe('Requests per ordered pair; the cluster that answered each is counted from the client sidecar\'s own endpoint statistics.'),
+      timeoutSeconds: z.number().int().min(1).max(3600).default(180).describe('How long the client pod may take to become Ready (image pull, sidecar start).'),
+    })
+    .prefault({}),
+});
+
 const MeshSchema = z.strictObject({
-  istioVersion: semver.default('1.20.0').describe('istioctl version that must be on PATH; the mesh is installed with it.'),
+  istioVersion: semver
+    .regex(SUPPORTED_ISTIO_VERSION, `must be a supported Istio release: ${supportedIstioText()} (any patch release, e.g. 1.26.3)`)
+    .default('1.20.0')
+    .describe(`istioctl version that must be on PATH; the mesh is installed with it. Supported: ${supportedIstioText()}; steps, manifests and gates follow the release.`),
   meshId: dnsLabel.default('akidb-mesh'),
   profile: z.string().min(1).default('default').describe('IstioOperator profile for the control plane.'),
   trustDomain: z.string().min(1).default('cluster.local'),
   tracing: z
     .strictObject({
       sampling: z.number().min(0).max(100).default(10),
-      zipkinAddress: z.string().min(1).default('otel-collector.observability:9411'),
+      zipkinAddress: z.string().min(1).default('otel-collector.observability:9411').describe('Proxy-level Zipkin tracer (Istio 1.20, the seed\'s way).'),
+      opentelemetry: z
+        .strictObject({
+          service: z.string().min(1).default('otel-collector.observability.svc.cluster.local'),
+          port: z.number().int().min(1).max(65535).default(4317),
+        })
+        .prefault({})
+        .describe('OTLP/gRPC collector of the opentelemetry extension provider (Istio 1.26 and newer trace through the Telemetry API).'),
     })
     .prefault({}),
   pki: PkiSchema.prefault({}),
+  crossCluster: CrossClusterSchema.prefault({}).describe('What Day 1\'s cross-cluster gates look at.'),
 });
 
 const AppSchema = z.strictObject({

@@ -40,13 +40,14 @@ export function podsHaveContainer(cluster: ClusterConfig, namespace: string, con
   };
 }
 
-export function peerAuthenticationMode(cluster: ClusterConfig, namespace: string, name: string, mode: string): Probe {
+/** `apiVersion`: the security.istio.io version the configured Istio release serves (src/istio/releases.ts). */
+export function peerAuthenticationMode(cluster: ClusterConfig, namespace: string, name: string, mode: string, apiVersion: string): Probe {
   return {
-    describe: `PeerAuthentication ${namespace}/${name} in ${cluster.name} sets mTLS ${mode}`,
+    describe: `PeerAuthentication ${namespace}/${name} in ${cluster.name} sets mTLS ${mode} (read as ${apiVersion})`,
     expected: `spec.mtls.mode=${mode}`,
     async run(io) {
       const kube = await io.kube(cluster);
-      const policy = await kube.get('security.istio.io/v1beta1', 'PeerAuthentication', namespace, name);
+      const policy = await kube.get(apiVersion, 'PeerAuthentication', namespace, name);
       if (!policy) return { ok: false, measured: 'PeerAuthentication not found' };
       const actual = policy.spec?.mtls?.mode ?? '(unset)';
       return { ok: actual === mode, measured: `spec.mtls.mode=${actual}` };

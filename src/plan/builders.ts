@@ -1,4 +1,5 @@
 import type { ClusterConfig, Config } from '../config/schema.js';
+import { istioRelease } from '../istio/releases.js';
 import { safeFileName } from '../render/manifest.js';
 import { renderTemplate, type TemplateValues } from '../render/template.js';
 import type { ExecAction, Manifest, PipeAction, StepContext } from './types.js';
@@ -17,9 +18,12 @@ export function istioctl(config: Config, cluster: ClusterConfig, args: string[],
   return { kind: 'exec', argv: [config.tools.istioctl, ...args, `--context=${cluster.context}`], ...extra };
 }
 
-/** Values every template may use: the whole config plus the instance's cluster (and peer). */
+/**
+ * Values every template may use: the whole config, the instance's cluster (and peer), and `istio`, the
+ * configured release's row of the version table (API versions of the rendered objects...).
+ */
 export function templateValues(ctx: StepContext, extra: TemplateValues = {}): TemplateValues {
-  return { ...ctx.config, cluster: ctx.target.cluster, peer: ctx.target.peer, ...extra };
+  return { ...ctx.config, cluster: ctx.target.cluster, peer: ctx.target.peer, istio: istioRelease(ctx.config.mesh.istioVersion), ...extra };
 }
 
 export function manifest(ctx: StepContext, stepId: string, templates: string[], extra: TemplateValues = {}): Manifest {

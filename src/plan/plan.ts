@@ -55,7 +55,7 @@ export function compileGates(step: StepDef, config: Config, source: OutputSource
       step,
       target,
       targetName: targetName(target),
-      timeoutSeconds: gate.timeoutSeconds ?? config.execution.gateTimeoutSeconds,
+      timeoutSeconds: typeof gate.timeoutSeconds === 'function' ? gate.timeoutSeconds(config) : (gate.timeoutSeconds ?? config.execution.gateTimeoutSeconds),
       ...compileProbe(gate.probe, config, target, source, paths),
     })),
   );

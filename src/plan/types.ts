@@ -193,8 +193,8 @@ export interface GateDef {
   scope?: Scope;
   hint: string;
   probe(ctx: StepContext): Probe;
-  /** During --apply, retry until this deadline (default execution.gateTimeoutSeconds). */
-  timeoutSeconds?: number;
+  /** During --apply, retry until this deadline (default execution.gateTimeoutSeconds); a function of the configuration may bound it. */
+  timeoutSeconds?: number | ((config: Config) => number);
 }
 
 /**
@@ -214,6 +214,11 @@ export interface StepDef {
   title: string;
   /** Why the step exists, including how and why it differs from the seed plan. */
   why: string;
+  /**
+   * What this configuration makes the step do differently (another Istio release than the seed's, a switch
+   * turned off), each with its source: printed with the step's why.
+   */
+  notes?(config: Config): string[];
   scope: Scope;
   actions(ctx: StepContext): Action[];
   /** Skip the instance when this probe passes (also decides whether a crashed instance must run again). */
@@ -225,7 +230,10 @@ export interface StepDef {
   localMaterial?(ctx: StepContext): LocalMaterial[];
   gates?: GateDef[];
   destructive?: boolean;
-  /** Id of a later step of the same day that undoes this one; it runs even if anything in between fails. */
+  /**
+   * Id of a later step of the same day that undoes this one (a destructive step's restore, or the cleanup of
+   * what the step leaves behind); it runs even if anything in between fails or is interrupted.
+   */
   restoredBy?: string;
   timeoutSeconds?: number;
 }
@@ -235,6 +243,8 @@ export interface DayDef {
   title: string;
   objective: string;
   success: string;
+  /** Lines for the head of the printed plan about this configuration (the Istio release and how it differs). */
+  notes?(config: Config): string[];
   steps: StepDef[];
 }
 

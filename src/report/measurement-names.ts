@@ -25,3 +25,11 @@ export const CHAOS_P95 = 'chaos.p95';
 export function replicationLagMeasurement(from: string, to: string): string {
   return `replication.lag.${from}->${to}`;
 }
+
+/**
+ * Day 1's cross-cluster request from a client pod in `from` to the service in `to`: requests made, requests
+ * that succeeded, and `answeredBy.<cluster>` (successful requests a cluster answered), in requests.
+ */
+export function crossClusterMeasurement(from: string, to: string, stat: string): string {
+  return `mesh.request.${from}->${to}.${stat}`;
+}

@@ -114,7 +114,7 @@ class RunServices {
 /**
  * The apply interpreter: runs the plan's steps in order, each step's instances side by side, then its gates.
  * Every transition is saved to state before the next one; finished instances are not run again by resume;
- * a destructive step's restore runs whatever happens after it started.
+ * a step's restore (a destructive step's, or a cleanup) runs whatever happens after it started.
  */
 export async function execute(rc: RunContext, options: ExecuteOptions): Promise<RunSummary> {
   const { store, day } = rc;
@@ -299,7 +299,9 @@ class StepRunner {
     // Outputs describe the latest attempt: a value left by an earlier attempt (a replica count recorded before
     // an older scale-down) must not be mistaken for one this attempt has recorded.
     this.record(key, instance, { status: 'running', attempts: (previous?.attempts ?? 0) + 1, startedAt: new Date(started).toISOString(), error: undefined, note: undefined, endedAt: undefined, durationMs: undefined, outputs: {} });
-    if (step.destructive && step.restoredBy) {
+    // A destructive step's restore, or the cleanup of something a step leaves behind (a client pod): both
+    // must run whatever happens once the step has started.
+    if (step.restoredBy) {
       const pending = { step: step.restoredBy, day: rc.day.day, target: instance.targetName, since: key };
       if (!store.data.pendingRestores.some((p) => p.step === pending.step && p.target === pending.target)) store.data.pendingRestores.push(pending);
       // A restore that finished after an earlier attempt must run again after this one: resume skips finished instances.
@@ -399,7 +401,7 @@ class StepRunner {
     }
   }
 
-  /** Run the restore steps of destructive steps that started but were not undone yet. */
+  /** Run the restore steps (of destructive steps, or cleanups) of steps that started but were not undone yet. */
   async runPendingRestores(signal: AbortSignal): Promise<void> {
     const { rc } = this;
     const pending = rc.store.data.pendingRestores.filter((p) => p.day === rc.day.day);

@@ -33,12 +33,14 @@ export function planText(day: DayDef, steps: PlannedStep[], config: Config, opti
   comment(`success:   ${day.success}`);
   comment(`config:    ${options.configSource}; clusters ${config.clusters.map((c) => `${c.name} (context ${c.context})`).join(', ')}`);
   comment(`plan:      ${counts.steps} steps, ${counts.instances} step instances, ${counts.actions} actions, ${counts.gates} gates`);
+  for (const note of day.notes?.(config) ?? []) comment(`note:      ${note}`);
   for (const planned of steps) {
     const { step } = planned;
     out.push('');
     const scope = step.scope === 'once' ? 'once' : `${step.scope} ×${planned.instances.length}`;
     out.push(bold(`# ── ${planned.index}/${planned.total} ${step.id}: ${step.title} [${scope}]${step.destructive ? ' [DESTRUCTIVE: needs --yes]' : ''}`));
     comment(`why: ${step.why}`);
+    for (const note of step.notes?.(config) ?? []) comment(`note: ${note}`);
     if (step.restoredBy) comment(`undone by ${step.restoredBy}, which runs even if a step in between fails or is interrupted`);
     for (const instance of planned.instances) {
       const cluster = instance.target.cluster;
@@ -121,11 +123,13 @@ export function planJson(day: DayDef, steps: PlannedStep[], config: Config, opti
     config: options.configSource,
     clusters: config.clusters.map((c) => ({ name: c.name, context: c.context })),
     summary: countPlan(steps),
+    notes: day.notes?.(config) ?? [],
     steps: steps.map((planned) => ({
       index: planned.index,
       id: planned.step.id,
       title: planned.step.title,
       why: planned.step.why,
+      notes: planned.step.notes?.(config) ?? [],
       scope: planned.step.scope,
       destructive: planned.step.destructive ?? false,
       restoredBy: planned.step.restoredBy ?? null,

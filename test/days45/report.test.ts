@@ -96,7 +96,8 @@ describe('completion report', () => {
         const targets = step.scope === 'once' ? [''] : step.scope === 'per-cluster' ? config.clusters.map((c) => c.name) : ['us-west->eu-central', 'eu-central->us-west'];
         for (const target of targets) state.instances[target ? `${step.id}@${target}` : step.id] = { step: step.id, day: day.day, target, status: 'done', attempts: 1, runId: 'r', outputs: {} };
         for (const gate of step.gates ?? []) {
-          const gateTargets = (gate.scope ?? step.scope) === 'per-cluster' ? config.clusters.map((c) => c.name) : [''];
+          const scope = gate.scope ?? step.scope;
+          const gateTargets = scope === 'per-cluster' ? config.clusters.map((c) => c.name) : scope === 'per-pair' ? ['us-west->eu-central', 'eu-central->us-west'] : [''];
           for (const target of gateTargets) state.gates[target ? `${gate.id}@${target}` : gate.id] = { gate: gate.id, step: step.id, day: day.day, target, status: 'pass', measured: 'ok', expected: 'ok', at: 'x', runId: 'r' };
         }
       }

@@ -5,6 +5,7 @@ import Ajv2020 from 'ajv/dist/2020.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { fakeEnv, readFakeLog, runCli, tmpWorkspace } from '../support/cli.js';
+import { prepareApp } from '../support/app-world.js';
 import { startFakeKubeApi, type FakeKubeApi } from '../support/fake-kube-api.js';
 import { writeTestConfig } from './config.js';
 
@@ -42,10 +43,7 @@ describe('resume and status', () => {
   let kube: FakeKubeApi;
   beforeEach(async () => {
     kube = await startFakeKubeApi({ clusters: ['us-west', 'eu-central'] });
-    for (const cluster of kube.clusters) {
-      kube.ensureNamespace(cluster, 'akidb');
-      kube.setDeployment(cluster, 'akidb', 'akidb-rest', { replicas: 1 });
-    }
+    prepareApp(kube, kube.clusters, { replicas: 1 });
   });
   afterEach(async () => kube.close());
 

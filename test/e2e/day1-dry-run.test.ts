@@ -50,8 +50,10 @@ describe('akictl day 1 (dry-run)', () => {
     expect(plan.dryRun).toBe(true);
     const install = plan.steps.find((s: { id: string }) => s.id === 'day1.install-istio');
     expect(install.instances.map((i: { context: string }) => i.context)).toEqual(['us-west', 'eu-central']);
-    expect(install.instances[0].actions[0].argv).toEqual(['istioctl', 'install', '-y', '-f', '-', '--context=us-west']);
-    expect(install.instances[0].actions[0].stdin.yaml).toContain('kind: IstioOperator');
+    // First the check that no other Istio version runs there, then the install.
+    expect(install.instances[0].actions[0]).toMatchObject({ kind: 'builtin', name: 'installed-istio' });
+    expect(install.instances[0].actions[1].argv).toEqual(['istioctl', 'install', '-y', '-f', '-', '--context=us-west']);
+    expect(install.instances[0].actions[1].stdin.yaml).toContain('kind: IstioOperator');
     expect(install.gates.map((g: { id: string }) => g.id)).toContain('day1.istiod-available@us-west');
   });
 

@@ -138,7 +138,8 @@ export async function main(tool) {
 
   let result = defaultResult(tool, parsed, stdin, env);
   if (result.exit === 0 && env.AKICTL_FAKE_KUBE_URL && (tool === 'kubectl' || tool === 'istioctl')) {
-    result = { ...result, ...(await applyEffects(env.AKICTL_FAKE_KUBE_URL, { tool, argv, stdin })) };
+    // The Istio version matters to what istioctl installs (istiod's image) and to istiod's debug views.
+    result = { ...result, ...(await applyEffects(env.AKICTL_FAKE_KUBE_URL, { tool, argv, stdin, istioVersion: env.AKICTL_FAKE_ISTIO_VERSION || '1.20.0' })) };
   }
   if (rule) {
     result = { stdout: rule.stdout ?? result.stdout, stderr: rule.stderr ?? result.stderr, exit: rule.exit ?? result.exit };

@@ -81,7 +81,7 @@ const VALID: Record<string, object> = {
 describe('schema copies', () => {
   it('every file named in the table exists under test/schemas and compiles in strict mode without warnings', () => {
     const files = new Set(SCHEMA_TABLE.flatMap((e) => [e.whole, e.pinned, e.newer].filter((f): f is string => !!f)));
-    expect(files.size).toBe(20);
+    expect(files.size).toBe(26);
     for (const f of files) {
       expect(fs.existsSync(path.join(SCHEMA_DIR, f)), f).toBe(true);
       expect(() => compileSchema(f), f).not.toThrow();
@@ -93,7 +93,9 @@ describe('schema copies', () => {
     expect(schemaFileFor('networking.istio.io/v1beta1', 'DestinationRule')).toBe('istio/1.20.0/networking.istio.io/destinationrule_v1beta1.json');
     expect(schemaFileFor('networking.istio.io/v1beta1', 'DestinationRule', '1.26.1')).toBe('istio/datreeio/networking.istio.io/destinationrule_v1beta1.json');
     expect(schemaFileFor('install.istio.io/v1alpha1', 'IstioOperator')).toBe('istio/datreeio/install.istio.io/istiooperator_v1alpha1.json');
-    expect(schemaFileFor('telemetry.istio.io/v1', 'Telemetry', '1.22.0')).toBeUndefined();
+    // v1 is served from 1.22 (APIs promoted to v1): there is a schema for 1.26, none for 1.20.
+    expect(schemaFileFor('telemetry.istio.io/v1', 'Telemetry', '1.26.0')).toBe('istio/datreeio/telemetry.istio.io/telemetry_v1.json');
+    expect(schemaFileFor('networking.istio.io/v1', 'Gateway', '1.20.0')).toBeUndefined();
   });
 });
 
@@ -150,8 +152,8 @@ describe('validateManifest', () => {
     const chaos = structuredClone(VALID.NetworkChaos) as any;
     delete chaos.spec.selector;
     expect(validateManifest(chaos).errors).toEqual(["/spec must have required property 'selector'"]);
-    expect(validateManifest({ apiVersion: 'telemetry.istio.io/v1', kind: 'Telemetry', metadata: { name: 'x' } })).toEqual({ ok: false, errors: ['no schema for telemetry.istio.io/v1 Telemetry'] });
-    expect(validateManifest({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'x' } }).errors).toEqual(['no schema for v1 Pod']);
+    expect(validateManifest({ apiVersion: 'telemetry.istio.io/v1', kind: 'Telemetry', metadata: { name: 'x' } }, { istioVersion: '1.20.0' })).toEqual({ ok: false, errors: ['no schema for telemetry.istio.io/v1 Telemetry in Istio 1.20.0'] });
+    expect(validateManifest({ apiVersion: 'v1', kind: 'PodTemplate', metadata: { name: 'x' } }).errors).toEqual(['no schema for v1 PodTemplate']);
   });
 
   it('validates each document of a YAML stream and names the failing one', () => {

@@ -105,6 +105,7 @@ for (const backend of selectedBackends(BACKENDS)) for (const day of DAYS) {
           expect(statuses, `instances of ${target.step}`).toContain('interrupted');
           expect(statuses).not.toContain('failed');
           expect(scenario.state().runs.at(-1).result).toBe('interrupted');
+          expect(day.afterInterrupt?.(scenario) ?? [], 'what the interrupted run had to clean up before exiting').toEqual([]);
 
           // The hang has done its part: nothing may hang again, whatever the fakes' counters say.
           await resumeToEnd(scenario, day);

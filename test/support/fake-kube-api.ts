@@ -15,6 +15,7 @@ import { ObjectStore, type KubeObject } from './fake-kube/store.js';
 import { Workloads, type DeploymentSettings, type LoadBalancerMode, type PodSettings } from './fake-kube/workloads.js';
 import { IstioEffects, type CrdSet } from './fake-kube/istio.js';
 import { ExecHandler, type ExecRequest } from './fake-kube/exec.js';
+import { MeshModel } from './fake-kube/mesh.js';
 import { KubeHttp, bearerToken, type RecordedRequest } from './fake-kube/http.js';
 import type { Manifest } from '../fakes/lib/manifests.mjs';
 
@@ -79,9 +80,9 @@ export interface FakeKubeApi {
   /** Create a namespace if missing and merge labels into it. */
   ensureNamespace(cluster: string, name: string, labels?: Record<string, string>): KubeObject;
   setLoadBalancer(cluster: string, ns: string, name: string, ingress: { ip?: string; hostname?: string } | null): KubeObject;
-  /** Same effect as `istioctl install -y -f iop --context=cluster` (default profile when iop is omitted). */
-  installIstio(cluster: string, iop?: Manifest): void;
-  installCrds(cluster: string, set: CrdSet): void;
+  /** Same effect as `istioctl install -y -f iop --context=cluster` of that Istio version (default profile, 1.20.0). */
+  installIstio(cluster: string, iop?: Manifest, version?: string): void;
+  installCrds(cluster: string, set: CrdSet, istioVersion?: string): void;
   /** Force what `istioctl remote-clusters` reports for a remote (e.g. 'timeout'). */
   setRemoteClusterStatus(cluster: string, remote: string, status: string): void;
   /** Run an exec effect directly (what the fake tools POST). */
@@ -130,9 +131,10 @@ export async function startFakeKubeApi(options: FakeKubeOptions): Promise<FakeKu
   const store = new ObjectStore(clusters);
   const workloads = new Workloads(store, options.rolloutDelayMs ?? 0, options.loadBalancers ?? 'ip');
   const istio = new IstioEffects(store, workloads);
+  const mesh = new MeshModel(store, istio);
   const contextOf = (cluster: string) => options.contexts?.[cluster] ?? cluster;
   const contextClusters = new Map(clusters.map((cluster) => [contextOf(cluster), cluster]));
-  const exec = new ExecHandler({ store, workloads, istio, strictCrds: options.strictCrds ?? false }, clusters[0]!, contextClusters);
+  const exec = new ExecHandler({ store, workloads, istio, mesh, strictCrds: options.strictCrds ?? false }, clusters[0]!, contextClusters);
   const faults: Array<KubeFault & { hits: number }> = [];
   /** The first live fault matching a REST request, spent by one use. */
   const faultFor = (cluster: string, method: string, restPath: string) => {
@@ -223,8 +225,8 @@ export async function startFakeKubeApi(options: FakeKubeOptions): Promise<FakeKu
       if (!svc) throw new Error(`setLoadBalancer: no Service ${ns}/${name} in ${cluster}`);
       return store.put(cluster, { ...svc, status: { loadBalancer: ingress ? { ingress: [ingress] } : {} } }).object;
     },
-    installIstio: (cluster, iop) => void istio.install(cluster, iop),
-    installCrds: (cluster, set) => istio.installCrds(cluster, set),
+    installIstio: (cluster, iop, version) => void istio.install(cluster, iop, version),
+    installCrds: (cluster, set, istioVersion) => istio.installCrds(cluster, set, istioVersion),
     setRemoteClusterStatus: (cluster, remote, s) => istio.setRemoteClusterStatus(cluster, remote, s),
     exec: (req) => exec.handle(req),
     tokenFor: bearerToken,

@@ -25,6 +25,8 @@ type Entry = {
   newer?: string;
   /** Which name rule metadata.name follows. */
   nameRule?: 'subdomain' | 'label' | 'rfc1035';
+  /** First Istio minor release that serves this apiVersion (networking/security/telemetry v1: 1.22). */
+  servedFrom?: string;
 };
 
 /** The README's table, as data. */
@@ -35,6 +37,7 @@ export const SCHEMA_TABLE: readonly Entry[] = [
   { apiVersion: 'v1', kind: 'ConfigMap', whole: `${K8S}/configmap-v1.json` },
   { apiVersion: 'v1', kind: 'Secret', whole: `${K8S}/secret-v1.json` },
   { apiVersion: 'batch/v1', kind: 'CronJob', whole: `${K8S}/cronjob-batch-v1.json` },
+  { apiVersion: 'v1', kind: 'Pod', whole: `${K8S}/pod-v1.json` },
   ...(
     [
       ['networking.istio.io/v1alpha3', 'Gateway', 'networking.istio.io/gateway_v1alpha3.json'],
@@ -45,6 +48,16 @@ export const SCHEMA_TABLE: readonly Entry[] = [
       ['telemetry.istio.io/v1alpha1', 'Telemetry', 'telemetry.istio.io/telemetry_v1alpha1.json'],
     ] as const
   ).map(([apiVersion, kind, file]) => ({ apiVersion, kind, pinned: `istio/1.20.0/${file}`, newer: `istio/datreeio/${file}` })),
+  // Served from Istio 1.22 (APIs promoted to v1): 1.20 has no such version, so no schema for it.
+  ...(
+    [
+      ['networking.istio.io/v1', 'Gateway', 'networking.istio.io/gateway_v1.json'],
+      ['networking.istio.io/v1', 'VirtualService', 'networking.istio.io/virtualservice_v1.json'],
+      ['networking.istio.io/v1', 'DestinationRule', 'networking.istio.io/destinationrule_v1.json'],
+      ['security.istio.io/v1', 'PeerAuthentication', 'security.istio.io/peerauthentication_v1.json'],
+      ['telemetry.istio.io/v1', 'Telemetry', 'telemetry.istio.io/telemetry_v1.json'],
+    ] as const
+  ).map(([apiVersion, kind, file]) => ({ apiVersion, kind, newer: `istio/datreeio/${file}`, servedFrom: '1.22' })),
   // Open schema (preserve-unknown-fields): only identity and metadata get checked.
   { apiVersion: 'install.istio.io/v1alpha1', kind: 'IstioOperator', newer: 'istio/datreeio/install.istio.io/istiooperator_v1alpha1.json' },
   { apiVersion: 'chaos-mesh.org/v1alpha1', kind: 'NetworkChaos', pinned: 'chaos-mesh/networkchaos_v1alpha1.json' },
@@ -98,16 +111,28 @@ function objectMetaValidator(): ValidateFunction {
   return fn;
 }
 
-function isNewerThan120(version: string): boolean {
+function minorOf(version: string): [number, number] {
   const m = /^v?(\d+)\.(\d+)/.exec(version);
   if (!m) throw new Error(`unparseable istioVersion "${version}"`);
-  return Number(m[1]) > 1 || (Number(m[1]) === 1 && Number(m[2]) > 20);
+  return [Number(m[1]), Number(m[2])];
 }
 
-/** The schema file for an apiVersion/kind, or undefined when none is known. */
+function isNewerThan120(version: string): boolean {
+  const [major, minor] = minorOf(version);
+  return major > 1 || (major === 1 && minor > 20);
+}
+
+function serves(entry: Entry, istioVersion: string): boolean {
+  if (!entry.servedFrom) return true;
+  const [major, minor] = minorOf(istioVersion);
+  const [fromMajor, fromMinor] = minorOf(entry.servedFrom);
+  return major > fromMajor || (major === fromMajor && minor >= fromMinor);
+}
+
+/** The schema file for an apiVersion/kind, or undefined when none is known (or that Istio release does not serve it). */
 export function schemaFileFor(apiVersion: string, kind: string, istioVersion = '1.20.0'): string | undefined {
   const entry = SCHEMA_TABLE.find((e) => e.apiVersion === apiVersion && e.kind === kind);
-  if (!entry) return undefined;
+  if (!entry || !serves(entry, istioVersion)) return undefined;
   if (entry.whole) return entry.whole;
   if (entry.newer && (!entry.pinned || isNewerThan120(istioVersion))) return entry.newer;
   return entry.pinned;
@@ -150,7 +175,7 @@ export function validateManifest(doc: object, opts: { istioVersion?: string } = 
   const { apiVersion, kind } = obj;
   if (typeof apiVersion !== 'string' || typeof kind !== 'string') return { ok: false, errors: ['apiVersion and kind are required strings'] };
   const file = schemaFileFor(apiVersion, kind, opts.istioVersion);
-  if (!file) return { ok: false, errors: [`no schema for ${apiVersion} ${kind}`] };
+  if (!file) return { ok: false, errors: [`no schema for ${apiVersion} ${kind}${opts.istioVersion ? ` in Istio ${opts.istioVersion}` : ''}`] };
   const entry = SCHEMA_TABLE.find((e) => e.apiVersion === apiVersion && e.kind === kind)!;
   const errors: string[] = [];
   const meta = obj.metadata;

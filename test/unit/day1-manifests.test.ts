@@ -18,7 +18,7 @@ describe('day 1 manifests', () => {
     const docs = steps.flatMap((s) => s.instances.flatMap((i) => manifestsOf(i.actions))).flatMap((m) => m.docs as object[]);
     expect(docs.length).toBeGreaterThanOrEqual(10);
     const kinds = new Set(docs.map((d) => (d as { kind: string }).kind));
-    expect([...kinds].sort()).toEqual(['Gateway', 'IstioOperator', 'Namespace', 'PeerAuthentication']);
+    expect([...kinds].sort()).toEqual(['Gateway', 'IstioOperator', 'Namespace', 'PeerAuthentication', 'Pod']);
     for (const doc of docs) {
       const result = validateManifest(doc, { istioVersion: config.mesh.istioVersion });
       expect(result.errors, JSON.stringify(doc)).toEqual([]);
@@ -45,7 +45,7 @@ describe('day 1 manifests', () => {
   });
 
   it('the templates hold no seed mistakes', () => {
-    for (const file of ['istio-operator.yaml', 'eastwest-gateway.yaml', 'cross-network-gateway.yaml', 'peer-authentication.yaml']) {
+    for (const file of ['istio-operator.yaml', 'eastwest-gateway.yaml', 'cross-network-gateway.yaml', 'peer-authentication.yaml', 'mesh-telemetry.yaml', 'mesh-probe-pod.yaml']) {
       const text = readFileSync(new URL(`../../templates/day1/${file}`, import.meta.url), 'utf8');
       expect(text).not.toMatch(/consecutiveErrors|x create-remote-secret/);
     }

@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { meshTracing } from '../../src/istio/tracing.js';
 import { parseConfigText } from '../../src/config/parse.js';
 import { loadConfig } from '../../src/config/read.js';
 import { defaultConfigPath, templatesDir } from '../../src/paths.js';
@@ -50,7 +51,8 @@ describe('build-time precomputation (dist/precomputed.json)', () => {
   });
 
   it('renders a shipped template the same from the precomputed data as from its text', () => {
-    const values = { ...parseConfigText(defaultText, 'x'), cluster: { name: 'c1', network: 'n1', context: 'c1' }, name: 'istio-c1' };
+    const config = parseConfigText(defaultText, 'x');
+    const values = { ...config, cluster: { name: 'c1', network: 'n1', context: 'c1' }, name: 'istio-c1', meshTracing: meshTracing(config) };
     for (const relative of ['day1/istio-operator.yaml', 'day1/eastwest-gateway.yaml']) {
       const text = readFileSync(path.join(templatesDir, relative), 'utf8');
       expect(renderTemplate(relative, values)).toEqual(renderTemplateText(text, values, relative));

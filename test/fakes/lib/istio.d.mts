@@ -20,5 +20,7 @@ export function istioComponents(iop: Manifest | undefined): IstioComponents;
 export function eolWarning(version: string): string;
 export function installOutput(components: IstioComponents, version: string): string;
 export function installPrompt(components: IstioComponents, version: string): string;
+export function atLeast(version: string, since: string): boolean;
+export function precheckClean(version: string): string;
 export function defaultRemoteSecretToken(): string;
 export function remoteSecretYaml(opts: { name: string; server: string; token: string }): string;

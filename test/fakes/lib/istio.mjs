@@ -93,24 +93,49 @@ export function eolWarning(version) {
   return `WARNING: Istio ${version} may be out of support (EOL) already: see https://istio.io/latest/docs/releases/supported-releases/ for supported releases`;
 }
 
-/** stdout of a successful `istioctl install -y` on 1.20 (the EOL line included). */
+/** Minor release of a version, as a number pair: atLeast('1.26.3', '1.22') is true. */
+export function atLeast(version, since) {
+  const [a, b] = version.split('.').map(Number);
+  const [c, d] = since.split('.').map(Number);
+  return a > c || (a === c && b >= d);
+}
+
+/**
+ * stdout of a successful `istioctl install -y`: the EOL line (printed when the release is past its support
+ * date: 1.20 here), then one line per component; from 1.24 each ends with the component's icon
+ * (operator/pkg/util/progress/progress.go, component.Icons).
+ */
 export function installOutput(components, version) {
-  const lines = [eolWarning(version), '✔ Istio core installed'];
-  if (components.pilot) lines.push('✔ Istiod installed');
-  if (components.egressGateways.length > 0) lines.push('✔ Egress gateways installed');
-  if (components.ingressGateways.length > 0) lines.push('✔ Ingress gateways installed');
+  const icons = atLeast(version, '1.24');
+  const done = (name, icon) => `✔ ${name} installed${icons ? ` ${icon}` : ''}`;
+  const lines = atLeast(version, '1.26') ? [] : [eolWarning(version)];
+  lines.push(done('Istio core', '⛵️'));
+  if (components.pilot) lines.push(done('Istiod', '🧠'));
+  if (components.egressGateways.length > 0) lines.push(done('Egress gateways', '🛫'));
+  if (components.ingressGateways.length > 0) lines.push(done('Ingress gateways', '🛬'));
   lines.push('✔ Installation complete');
-  if (components.pilot && !components.revision) lines.push('Made this installation the default for injection and validation.');
+  // Printed up to 1.23; the rewritten installer of 1.24 no longer does.
+  if (components.pilot && !components.revision && !icons) lines.push('Made this installation the default for injection and validation.');
   return lines.join('\n') + '\n';
 }
 
-/** Prompt printed without `-y`; a non-interactive run answers it with "Cancelled.". */
+/** Prompt printed without `-y`; a non-interactive run answers it with "Cancelled." (its wording changed in 1.24). */
 export function installPrompt(components, version) {
+  if (atLeast(version, '1.24')) return `This will install the Istio ${version} profile "${components.profile}" into the cluster. Proceed? (y/N) Cancelled.\n`;
   const names = ['Istio core'];
   if (components.pilot) names.push('Istiod');
   if (components.ingressGateways.length > 0) names.push('Ingress gateways');
   const list = names.length > 1 ? `${names.slice(0, -1).join(', ')}, and ${names.at(-1)}` : names[0];
   return `This will install the Istio ${version} "${components.profile}" profile (with components: ${list}) into the cluster. Proceed? (y/N) Cancelled.\n`;
+}
+
+/**
+ * stderr of `istioctl x precheck` with nothing to report (stdout stays empty, exit 0): istioctl/pkg/precheck/
+ * precheck.go at 1.20.0 and at 1.26.0 (which ends the second line with a period).
+ */
+export function precheckClean(version) {
+  const end = atLeast(version, '1.21') ? '.' : '';
+  return `✔ No issues found when checking the cluster. Istio is safe to install or upgrade!\n  To get started, check out https://istio.io/latest/docs/setup/getting-started/${end}\n`;
 }
 
 export function defaultRemoteSecretToken() {

@@ -12,6 +12,12 @@ export function readOnly(entry: FakeLogEntry): boolean {
   if (['version', 'get', 'describe', 'logs', 'wait', 'remote-clusters', 'api-resources', 'auth'].includes(verb ?? '')) return true;
   if (verb === 'rollout' && (sub === 'status' || sub === 'history')) return true;
   if (verb === 'x' && sub === 'precheck') return true;
+  // A sidecar's endpoint counters, istiod's debug views (`kubectl exec … pilot-discovery request GET …`).
+  if (verb === 'proxy-config') return true;
+  if (verb === 'exec') {
+    const command = entry.argv.slice(entry.argv.indexOf('--') + 1);
+    return command[0] === 'pilot-discovery' && command[1] === 'request' && command[2] === 'GET';
+  }
   return false;
 }
 

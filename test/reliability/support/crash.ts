@@ -151,7 +151,7 @@ export function analyzeCrashes(input: CrashInput): CrashFindings {
     }
   }
 
-  // Per akictl process, steps run in plan order; only restores of destructive steps may come first.
+  // Per akictl process, steps run in plan order; only restores (of destructive steps, cleanups) may come first.
   const restores = restoreSteps(plan);
   const processes = new Map<number, FakeLogEntry[]>();
   for (const entry of log) if (entry.step && ids.has(entry.step)) processes.set(entry.ppid, [...(processes.get(entry.ppid) ?? []), entry]);
@@ -167,8 +167,8 @@ export function analyzeCrashes(input: CrashInput): CrashFindings {
     }
   }
 
-  // A destructive step that made any command is followed by its restore's commands.
-  for (const step of plan.steps.filter((candidate) => candidate.destructive && candidate.restoredBy)) {
+  // A step with a restore (destructive, or a cleanup) that made any command is followed by its restore's commands.
+  for (const step of plan.steps.filter((candidate) => candidate.restoredBy)) {
     const mine = log.filter((entry) => entry.step && step.instances.some((instance) => instance.id === entry.step));
     if (mine.length === 0) continue;
     const lastSeq = Math.max(...mine.map(seqOf));

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { stringify } from 'yaml';
 import type { FakeRule, FakeTool } from '../../support/cli.js';
 import type { AwsFault, AwsMatch, AwsService } from '../../support/fake-aws-server.js';
+import { prepareApp } from '../../support/app-world.js';
 import { fastExecution, serve, serveAtPort } from './rows/common.js';
 import day2 from './rows/day2.js';
 import day3 from './rows/day3.js';
@@ -124,6 +125,11 @@ export interface DayRow {
   baseRules?: FakeRule[];
   /** Secret values the day's configuration and environment hold (credentials in request headers, keys in files, AWS keys). */
   secrets?(scenario: Scenario): Record<string, string>;
+  /**
+   * What must already hold right after an interrupted run, before any resume (what its cleanups remove): the
+   * problems found.
+   */
+  afterInterrupt?(scenario: Scenario): string[];
 }
 
 /** A fake-tool rule that applies to the target command only (its tool, argv and step). */
@@ -143,6 +149,13 @@ function pkiFiles(dir: string): string[] {
   }
 }
 
+/** Day 1's client pods of the cross-cluster request still in a cluster: none may be left behind, whatever happened. */
+function probePodsLeft(scenario: Scenario): string[] {
+  return scenario.kube.clusters.flatMap((cluster) =>
+    scenario.kube.list(cluster, 'v1', 'Pod', 'akidb', 'app=akictl-mesh-probe').map((pod) => `${cluster}: client pod ${pod.metadata.name} left behind`),
+  );
+}
+
 const day1: DayRow = {
   day: 1,
   clusters: ['us-west', 'eu-central'],
@@ -155,10 +168,8 @@ const day1: DayRow = {
     raw.app.deployments = APP_DEPLOYMENTS;
   },
   async prepare(scenario) {
-    for (const cluster of scenario.kube.clusters) {
-      scenario.kube.ensureNamespace(cluster, 'akidb');
-      for (const name of APP_DEPLOYMENTS) scenario.kube.setDeployment(cluster, 'akidb', name, { replicas: 2 });
-    }
+    // The app and its Service, which the cross-cluster gates and requests look at.
+    prepareApp(scenario.kube, scenario.kube.clusters, { deployments: APP_DEPLOYMENTS });
   },
   snapshot(scenario) {
     const { kube } = scenario;
@@ -179,7 +190,7 @@ const day1: DayRow = {
     );
   },
   verifyEnd(scenario) {
-    const problems: string[] = [];
+    const problems: string[] = probePodsLeft(scenario);
     const pki = path.join(scenario.stateDir, 'pki');
     for (const file of pkiFiles(pki).filter((f) => f.endsWith('-key.pem'))) {
       const mode = statSync(file).mode & 0o777;
@@ -211,7 +222,12 @@ const day1: DayRow = {
     { step: 'day1.install-istio', tool: 'istioctl', match: ['install', '--context=eu-central'] },
     { step: 'day1.remote-secrets', tool: 'istioctl', match: ['create-remote-secret', '--context=us-west'] },
     { step: 'day1.wait-rollout', tool: 'kubectl', match: ['rollout', 'status', '--context=us-west'] },
+    // The client pod exists while its requests hang: the interrupt must remove it before akictl exits.
+    { step: 'day1.cross-cluster-request', tool: 'kubectl', match: ['exec', 'curl', '--context=us-west'] },
   ],
+  afterInterrupt: probePodsLeft,
+  // Its gate reads PeerAuthentication through the API (the first step with gates, preflight, runs istioctl x precheck).
+  kubeGateStep: 'day1.mtls-strict',
   timeoutTarget: { step: 'day1.expose-services', tool: 'kubectl', match: ['apply', '--context=us-west'] },
   retryTarget: { step: 'day1.injection-label', tool: 'kubectl', match: ['label', '--context=eu-central'] },
   apiDoneCheck: { step: 'day1.restart-workloads', path: '/pods' },

@@ -5,7 +5,7 @@ import { ToolError } from '../../fakes/lib/manifests.mjs';
 import { readIstioOperator } from '../../fakes/lib/istio.mjs';
 import { Kubectl, type ExecResult, type KubectlContext } from './kubectl.js';
 
-export type ExecRequest = { tool: string; argv: string[]; stdin: string | null };
+export type ExecRequest = { tool: string; argv: string[]; stdin: string | null; istioVersion?: string };
 
 export class ExecHandler {
   private readonly kubectl: Kubectl;
@@ -28,15 +28,18 @@ export class ExecHandler {
       const prefix = req.tool === 'istioctl' ? 'Error' : 'error';
       return { stdout: '', stderr: `${prefix}: context "${cluster}" does not exist\n`, exit: 1 };
     }
-    if (req.tool === 'kubectl') return this.kubectl.run(cluster, parsed, req.stdin);
+    if (req.tool === 'kubectl') return this.kubectl.run(cluster, parsed, req.stdin, req.argv);
     if (req.tool !== 'istioctl') return {};
-    const [verb] = parsed.positionals;
+    const [verb, sub] = parsed.positionals;
+    const version = req.istioVersion ?? '1.20.0';
     try {
       if (verb === 'install') {
-        this.ctx.istio.install(cluster, readIstioOperator(parsed, req.stdin));
+        this.ctx.istio.install(cluster, readIstioOperator(parsed, req.stdin), version);
         return {};
       }
-      if (verb === 'remote-clusters') return this.ctx.istio.remoteClusters(cluster);
+      if (verb === 'remote-clusters') return this.ctx.mesh.remoteClusters(cluster);
+      if (verb === 'proxy-config' || verb === 'pc') return this.ctx.mesh.proxyConfigEndpoint(cluster, parsed);
+      if ((verb === 'x' || verb === 'experimental') && sub === 'precheck') return this.ctx.mesh.precheck(cluster, version);
     } catch (e) {
       if (e instanceof ToolError) return { stdout: '', stderr: `${e.message}\n`, exit: e.exit };
       throw e;

@@ -9,6 +9,7 @@ import { ObjectStore, type KubeObject } from './store.js';
 import type { Workloads } from './workloads.js';
 import type { IstioEffects } from './istio.js';
 import { conflictStatus, migrateClientSideOwnership, ownableContent, recordUpdate, sameOwnership, serverSideApply } from './ssa.js';
+import type { MeshModel } from './mesh.js';
 import YAML from 'yaml';
 
 export type ExecResult = { stdout?: string; stderr?: string; exit?: number };
@@ -17,6 +18,7 @@ export interface KubectlContext {
   store: ObjectStore;
   workloads: Workloads;
   istio: IstioEffects;
+  mesh: MeshModel;
   strictCrds: boolean;
 }
 
@@ -69,10 +71,12 @@ export class Kubectl {
     return this.store.get(cluster, 'v1', 'Namespace', undefined, ns) !== undefined;
   }
 
-  async run(cluster: string, parsed: ParsedArgv, stdin: string | null): Promise<ExecResult> {
+  async run(cluster: string, parsed: ParsedArgv, stdin: string | null, argv: string[] = []): Promise<ExecResult> {
     const [verb, ...rest] = parsed.positionals;
     try {
       switch (verb) {
+        case 'exec':
+          return this.exec(cluster, parsed, argv);
         case 'apply':
           return this.applyOrCreate(cluster, parsed, stdin, 'apply');
         case 'create':
@@ -129,7 +133,8 @@ export class Kubectl {
       if (def.namespaced && obj.metadata.namespace && flagNs && obj.metadata.namespace !== flagNs) {
         throw new ToolError(`error: the namespace from the provided object "${obj.metadata.namespace}" does not match the namespace "${flagNs}". You must pass '--namespace=${obj.metadata.namespace}' to perform this operation.`);
       }
-      if (this.ctx.strictCrds && def.group && !['apps', 'batch', 'apiextensions.k8s.io'].includes(def.group) && !this.ctx.istio.hasCrd(cluster, crdName(def))) {
+      // A custom kind needs its CRD, serving the manifest's version (Istio 1.20 serves no networking.istio.io/v1).
+      if (this.ctx.strictCrds && def.group && !['apps', 'batch', 'apiextensions.k8s.io'].includes(def.group) && !this.ctx.istio.hasCrd(cluster, crdName(def), obj.apiVersion.split('/')[1])) {
         errors.push(`error: resource mapping not found for name: "${obj.metadata.name}" namespace: "${ns ?? ''}" from "${source}": no matches for kind "${obj.kind}" in version "${obj.apiVersion}"\nensure CRDs are installed first`);
         continue;
       }
@@ -198,6 +203,7 @@ export class Kubectl {
   /** What controllers add when an object is written (a load balancer address, CRD registration). */
   private prepare(cluster: string, def: ResourceDef, obj: KubeObject): KubeObject {
     if (def.kind === 'Service' && def.group === '') return this.ctx.workloads.assignLoadBalancer(cluster, obj);
+    if (def.kind === 'Pod' && def.group === '') return this.ctx.workloads.preparePod(cluster, obj, this.store.get(cluster, 'v1', 'Pod', obj.metadata.namespace, obj.metadata.name));
     if (def.kind === 'Namespace' && def.group === '') return { ...obj, status: { phase: 'Active' } };
     if (def.kind === 'CustomResourceDefinition') {
       const spec = obj.spec ?? {};
@@ -375,6 +381,37 @@ export class Kubectl {
       out.push(`${singularRef(def)} "${name}" deleted`);
     }
     return { stdout: out.map((l) => `${l}\n`).join(''), stderr: errors.map((l) => `${l}\n`).join(''), exit: errors.length > 0 ? 1 : 0 };
+  }
+
+  /**
+   * `kubectl exec POD [-c CONTAINER] -- COMMAND…` (also `TYPE/NAME`, which picks a pod): what the command prints
+   * in the container. A command that exits non-zero makes kubectl print "command terminated with exit code N".
+   */
+  private exec(cluster: string, parsed: ParsedArgv, argv: string[]): ExecResult {
+    const dash = argv.indexOf('--');
+    if (dash < 0) throw new ToolError('error: you must specify at least one command for the container');
+    const command = argv.slice(dash + 1);
+    const target = parsed.positionals[1] ?? '';
+    const ns = parsed.get('namespace') ?? 'default';
+    const podDef = this.resolveType('pod');
+    let pod: KubeObject | undefined;
+    if (target.includes('/')) {
+      const { type, names } = typeAndNames([target]);
+      const def = this.resolveType(type);
+      const owner = this.findObject(cluster, def, ns, names[0]!);
+      pod = this.ctx.workloads.podsOf(cluster, owner, ns, names[0]!)[0];
+      if (!pod) throw new ToolError(`error: unable to find a pod of ${singularRef(def)}/${names[0]}`);
+    } else {
+      pod = this.findObject(cluster, podDef, ns, target);
+    }
+    const container = parsed.get('container') ?? pod.spec?.containers?.[0]?.name;
+    if (!(pod.spec?.containers ?? []).some((c: { name: string }) => c.name === container)) {
+      throw new ToolError(`error: unable to upgrade connection: container not found ("${container}")`);
+    }
+    if (pod.status?.phase !== 'Running') throw new ToolError(`error: cannot exec into a container in a completed pod; current phase is ${pod.status?.phase ?? 'Pending'}`);
+    const result = this.ctx.mesh.exec(cluster, pod, container, command);
+    if (result.exit) return { ...result, stderr: `${result.stderr ?? ''}command terminated with exit code ${result.exit}\n` };
+    return result;
   }
 
   /** Objects a `get`/`wait` addresses: one named object, or a (label-selected) list. */

@@ -56,6 +56,8 @@ function toContainers(list: DeploymentSettings['containers'], fallback: string):
 
 export class Workloads {
   private readonly pending = new Map<string, number>();
+  /** Pod IPs handed out so far, per cluster. */
+  private readonly podIps = new Map<string, number>();
 
   constructor(
     private readonly store: ObjectStore,
@@ -121,13 +123,32 @@ export class Workloads {
     return { initContainers: [{ name: 'istio-init', image: SIDECAR_IMAGE }], containers: [...app, { name: 'istio-proxy', image: SIDECAR_IMAGE }] };
   }
 
-  private podStatus(spec: { containers: Array<{ name: string; image?: string }> }, phase = 'Running') {
+  /** A pod IP from the cluster's own range (10.<cluster>.x.y): what endpoints on a flat network are. */
+  private nextPodIp(cluster: string): string {
+    const n = (this.podIps.get(cluster) ?? 0) + 1;
+    this.podIps.set(cluster, n);
+    return `10.${this.store.clusters.indexOf(cluster) + 1}.${Math.floor(n / 250)}.${(n % 250) + 1}`;
+  }
+
+  private podStatus(cluster: string, spec: { containers: Array<{ name: string; image?: string }> }, phase = 'Running', podIP?: string) {
     const ready = phase === 'Running';
     return {
       phase,
       conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }],
       containerStatuses: spec.containers.map((c) => ({ name: c.name, image: c.image, ready, started: ready, restartCount: 0 })),
+      ...(ready ? { podIP: podIP ?? this.nextPodIp(cluster) } : {}),
     };
+  }
+
+  /**
+   * A Pod applied as it is (the cross-cluster client): the injector adds a sidecar when the namespace asks for
+   * one, then it runs and is Ready.
+   */
+  preparePod(cluster: string, pod: KubeObject, existing: KubeObject | undefined): KubeObject {
+    if (existing) return { ...pod, spec: existing.spec, status: existing.status };
+    const ns = pod.metadata.namespace ?? 'default';
+    const spec = { ...pod.spec, ...this.podSpec(cluster, ns, pod.metadata, pod.spec?.containers ?? []) };
+    return { ...pod, spec, status: this.podStatus(cluster, spec) };
   }
 
   podsOf(cluster: string, deployment: KubeObject | undefined, ns: string, name: string): KubeObject[] {
@@ -155,7 +176,7 @@ export class Workloads {
         kind: 'Pod',
         metadata: { name: `${name}-${hash}-${rand(5)}`, namespace: ns, labels: { ...(template.metadata?.labels ?? {}) }, annotations: { ...(template.metadata?.annotations ?? {}) } },
         spec,
-        status: this.podStatus(spec),
+        status: this.podStatus(cluster, spec),
       });
     }
   }
@@ -179,7 +200,7 @@ export class Workloads {
       const { initContainers, ...rest } = pod.spec ?? {};
       const wasInjected = (initContainers ?? []).some((c: { name: string }) => c.name === 'istio-init');
       pod.spec = { ...rest, ...this.podSpec(cluster, ns, pod.metadata, pod.spec?.containers ?? [], wasInjected) };
-      pod.status = this.podStatus(pod.spec, pod.status?.phase);
+      pod.status = this.podStatus(cluster, pod.spec, pod.status?.phase, pod.status?.podIP);
       this.store.put(cluster, pod);
     }
     if (deployment) {
@@ -234,7 +255,7 @@ export class Workloads {
       kind: 'Pod',
       metadata: { name, namespace: ns, labels: settings.labels ?? { app: name }, annotations: settings.annotations ?? {} },
       spec,
-      status: this.podStatus(spec, settings.phase),
+      status: this.podStatus(cluster, spec, settings.phase),
     }).object;
   }
 
