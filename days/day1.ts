@@ -428,7 +428,9 @@ const day1: DayDef = {
         const pod = probePodName(to);
         const lifetime = probeLifetimeSeconds(config);
         return [
-          { ...applyManifest(ctx, CROSS_CLUSTER_REQUEST, ['day1/mesh-probe-pod.yaml'], { probe: { name: pod, deadlineSeconds: lifetime, sleep: String(lifetime) } }), note: `client pod in ${from.name} for requests to ${to.name}` },
+          // A measurement's short-lived pod, not desired state: the plan shows it as "will run", never as a create
+          // or as drift (it is gone after every run).
+          { ...applyManifest(ctx, CROSS_CLUSTER_REQUEST, ['day1/mesh-probe-pod.yaml'], { probe: { name: pod, deadlineSeconds: lifetime, sleep: String(lifetime) } }), effect: undefined, note: `client pod in ${from.name} for requests to ${to.name}` },
           readOnly(kubectl(config, from, ['wait', '--for=condition=Ready', `pod/${pod}`, '-n', config.app.namespace, `--timeout=${request.timeoutSeconds}s`])),
           crossClusterRequest(config, from, to),
         ];
