@@ -25,3 +25,15 @@ export const CHAOS_P95 = 'chaos.p95';
 export function replicationLagMeasurement(from: string, to: string): string {
   return `replication.lag.${from}->${to}`;
 }
+
+/** Series (timed observations, see ActionIO.series) the report charts. */
+export const SERIES = {
+  /** Every failover probe request: the region that answered (or the error), its HTTP status, whether it counted. */
+  failoverProbes: 'failover.probes',
+  /** Moments of the failover drill: drained, no replica left, a full round served elsewhere. */
+  failoverEvents: 'failover.events',
+  /** The restore of the primary's replica count. */
+  failoverRestore: 'failover.restore',
+  /** Every p95 sample taken from Thanos during the network chaos, in ms. */
+  chaosSamples: 'chaos.p95.samples',
+} as const;

@@ -14,6 +14,7 @@ import { crashPoint } from './crash-points.js';
 import { withDeadline } from './deadline.js';
 import { doneCheck, probeOnce } from './probes.js';
 import { RunLogs, newRunId } from './logs.js';
+import { seriesRecorder } from './series.js';
 import type { Redactor } from './redact.js';
 import type { InstanceOutcome, Reporter } from './reporter.js';
 import { instanceKey, type GateState, type InstanceState, type RunRecord, type StateStore } from './state.js';
@@ -94,6 +95,7 @@ class RunServices {
         store.data.measurements[name] = { value, unit, step: stepId, day: this.rc.day.day, at: new Date().toISOString(), runId: this.runId };
         store.queueSave();
       },
+      series: (name, unit) => seriesRecorder(store, name, { unit, step: stepId, day: this.rc.day.day, runId: this.runId }),
     };
   }
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { access, copyFile, mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
+import type { SeriesPoint } from '../plan/types.js';
 
 export const STATE_VERSION = 1;
 
@@ -19,6 +20,8 @@ export interface RunRecord {
   endedAt?: string;
   result: RunResult;
   failedAt?: string;
+  /** OpenTelemetry trace id of the run, when it was traced: find the run in Jaeger with it. */
+  traceId?: string;
   pid: number;
   host: string;
 }
@@ -65,6 +68,15 @@ export interface Measurement {
   runId: string;
 }
 
+/** Timed observations a step recorded for the report's charts (see ActionIO.series). */
+export interface Series {
+  unit: string;
+  step: string;
+  day: number;
+  runId: string;
+  points: SeriesPoint[];
+}
+
 export interface PendingRestore {
   /** Step id of the restore step. */
   step: string;
@@ -85,6 +97,8 @@ export interface StateData {
   instances: Record<string, InstanceState>;
   gates: Record<string, GateState>;
   measurements: Record<string, Measurement>;
+  /** Absent in states written before series were recorded. */
+  series?: Record<string, Series>;
   pendingRestores: PendingRestore[];
   confirmations: string[];
 }
