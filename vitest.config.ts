@@ -10,7 +10,7 @@ export default defineConfig({
     maxWorkers: 2,
     // Reliability scenarios marked concurrent (each with its own folder and fake API) overlap their waits.
     maxConcurrency: 3,
-    // Prints the reliability figures table at the end of the run.
-    globalSetup: ['test/reliability/support/global-setup.ts'],
+    // Checks the real programs tests drive (wrk, openssl, git), then prints the reliability figures table at the end.
+    globalSetup: ['test/support/programs-setup.ts', 'test/reliability/support/global-setup.ts'],
   },
 });

@@ -1,5 +1,4 @@
 import { discoverIngress } from '../src/actions/ingress.js';
-import { requireOutputs } from '../src/actions/outputs-guard.js';
 import { ensureHealthCheck, hostedZoneCheck, waitInsync } from '../src/actions/route53.js';
 import type { Config } from '../src/config/schema.js';
 import { DISCOVER_STEP, HEALTH_CHECK_STEP, callerReference, geoRecordSets, healthCheckConfig, regionAddress } from '../src/dns/records.js';
@@ -122,7 +121,6 @@ const day2: DayDef = {
       actions: (ctx) => {
         const check = healthCheckConfig(ctx.config, regionAddress(ctx.outputs, ctx.cluster));
         return [
-          ...requireOutputs(ctx.outputs, [{ step: DISCOVER_STEP, key: 'address' }]),
           ensureHealthCheck(ctx.config, ctx.cluster, callerReference(ctx.config, ctx.cluster, check), check),
         ];
       },
@@ -137,13 +135,6 @@ const day2: DayDef = {
         const { config } = ctx;
         const records = geoRecordSets(config, ctx.outputs);
         return [
-          ...requireOutputs(
-            ctx.outputs,
-            config.clusters.flatMap((cluster) => [
-              { step: DISCOVER_STEP, key: 'address', target: { cluster } },
-              ...(cluster.continents.length > 0 ? [{ step: HEALTH_CHECK_STEP, key: 'healthCheckId', target: { cluster } }] : []),
-            ]),
-          ),
           {
             kind: 'aws',
             service: 'route53',

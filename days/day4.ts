@@ -5,7 +5,7 @@ import { bumpValuesTag, commitIfChanged } from '../src/actions/gitops.js';
 import { curlEquivalent, globalUrl, regionalTarget, sendTrafficRequest } from '../src/actions/traffic.js';
 import type { Config } from '../src/config/schema.js';
 import { deploymentAvailable } from '../src/gates/kube.js';
-import { requireAddress, jaegerListsService, serviceNames, tracesCoverClusters } from '../src/gates/observability.js';
+import { jaegerListsService, serviceNames, tracesCoverClusters } from '../src/gates/observability.js';
 import { applyManifest, templateValues } from '../src/plan/builders.js';
 import { onCluster, tracingCluster } from '../src/plan/roles.js';
 import type { Action, BuiltinAction, DayDef, OutputReader, StepContext } from '../src/plan/types.js';
@@ -22,10 +22,6 @@ function jaegerAddress(outputs: OutputReader): string {
 /** Jaeger's query API as akictl reaches it: configured, or the discovered load-balancer address. */
 export function jaegerQueryUrl(config: Config, outputs: OutputReader): string {
   return config.tracing.jaeger.queryUrl ?? `http://${jaegerAddress(outputs)}:16686`;
-}
-
-function jaegerKnown(ctx: StepContext): boolean {
-  return ctx.config.tracing.jaeger.queryUrl !== null || ctx.outputs.known(JAEGER_ADDRESS_STEP, 'address', {});
 }
 
 function jaegerValues(config: Config) {
@@ -224,33 +220,22 @@ const day4: DayDef = {
         {
           id: 'day4.jaeger-lists-service',
           title: 'Jaeger lists the service',
-          hint: 'Check the collector logs for export errors, that istiod\'s meshConfig sends Zipkin spans to otel-collector.<namespace>:9411 (mesh.tracing.zipkinAddress), and the sampling rate (mesh.tracing.sampling).',
-          probe: (ctx) =>
-            requireAddress(
-              jaegerKnown(ctx),
-              jaegerListsService(jaegerQueryUrl(ctx.config, ctx.outputs), serviceNames(ctx.config.tracing.service, ctx.config.app.namespace), ctx.config.traffic.requestTimeoutMs),
-              JAEGER_ADDRESS_STEP,
-              'tracing.jaeger.queryUrl',
-            ),
+          hint: 'Check the collector logs for export errors, that istiod\'s meshConfig sends Zipkin spans to otel-collector.<namespace>:9411 (mesh.tracing.zipkinAddress), and the sampling rate (mesh.tracing.sampling). Jaeger\'s query address comes from day4.jaeger-address, or tracing.jaeger.queryUrl.',
+          probe: (ctx) => jaegerListsService(jaegerQueryUrl(ctx.config, ctx.outputs), serviceNames(ctx.config.tracing.service, ctx.config.app.namespace), ctx.config.traffic.requestTimeoutMs),
         },
         {
           id: 'day4.traces-cover-clusters',
           title: 'traces carry the name of every cluster',
-          hint: 'A cluster missing here exports nowhere: check its collector\'s exporter endpoint (Jaeger\'s load-balancer address, port 4317 reachable from that cluster) and its logs.',
+          hint: 'A cluster missing here exports nowhere: check its collector\'s exporter endpoint (Jaeger\'s load-balancer address, port 4317 reachable from that cluster) and its logs. Jaeger\'s query address comes from day4.jaeger-address, or tracing.jaeger.queryUrl.',
           probe: (ctx) =>
-            requireAddress(
-              jaegerKnown(ctx),
-              tracesCoverClusters({
+            tracesCoverClusters({
               queryUrl: jaegerQueryUrl(ctx.config, ctx.outputs),
               names: serviceNames(ctx.config.tracing.service, ctx.config.app.namespace),
               clusters: ctx.config.clusters.map((cluster) => cluster.name),
               lookback: ctx.config.tracing.traceLookback,
               limit: ctx.config.tracing.traceLimit,
               timeoutMs: ctx.config.traffic.requestTimeoutMs,
-              }),
-              JAEGER_ADDRESS_STEP,
-              'tracing.jaeger.queryUrl',
-            ),
+            }),
         },
       ],
     },

@@ -5,7 +5,7 @@ import { crdExists, prometheusExternalLabel, thanosEndpoints, thanosEndpointsCon
 import { globalUrl } from '../src/actions/traffic.js';
 import type { Config } from '../src/config/schema.js';
 import { deploymentAvailable } from '../src/gates/kube.js';
-import { requireAddress, thanosLabelValues } from '../src/gates/observability.js';
+import { thanosLabelValues } from '../src/gates/observability.js';
 import { applyManifest, kubectl, templateValues } from '../src/plan/builders.js';
 import { chaosCluster, observabilityCluster, onCluster, primaryCluster, tracingCluster } from '../src/plan/roles.js';
 import type { Action, DayDef, OutputReader, Probe, StepContext } from '../src/plan/types.js';
@@ -54,7 +54,7 @@ function restoreActions(ctx: StepContext): Action[] {
       name: 'restore-replicas',
       describe: `scale ${namespace}/${deployment} in ${primary.name} back to the replica count ${FAILOVER_DRILL_STEP} recorded before its scale-down (the seed hard-coded 2); with no recorded count the scale-down never ran and nothing is scaled`,
       equivalent: [shellLine(scale(recorded))],
-      params: { cluster: primary.name, namespace, deployment, recorded },
+      params: { cluster: primary.name, namespace, deployment },
       async run(io) {
         // Read at run time: the count is known only once the drill has recorded it (saved before it scales down).
         if (!io.outputs.known(FAILOVER_DRILL_STEP, 'replicas', {})) {
@@ -154,14 +154,8 @@ const day5: DayDef = {
         {
           id: 'day5.thanos-sees-every-cluster',
           title: 'Thanos label cluster has every cluster',
-          hint: 'A missing cluster: its endpoint is unreachable from the Thanos cluster (see thanos-query logs and its /stores page), or its Prometheus lacks the external label.',
-          probe: (ctx) =>
-            requireAddress(
-              ctx.config.observability.thanos.queryUrl !== null || ctx.outputs.known(THANOS_ADDRESS_STEP, 'address', {}),
-              thanosLabelValues(thanosQueryUrl(ctx.config, ctx.outputs), ctx.config.observability.prometheus.externalLabel, ctx.config.clusters.map((c) => c.name), ctx.config.traffic.requestTimeoutMs),
-              THANOS_ADDRESS_STEP,
-              'observability.thanos.queryUrl',
-            ),
+          hint: 'A missing cluster: its endpoint is unreachable from the Thanos cluster (see thanos-query logs and its /stores page), or its Prometheus lacks the external label. Thanos\' address comes from day5.thanos-address, or observability.thanos.queryUrl.',
+          probe: (ctx) => thanosLabelValues(thanosQueryUrl(ctx.config, ctx.outputs), ctx.config.observability.prometheus.externalLabel, ctx.config.clusters.map((c) => c.name), ctx.config.traffic.requestTimeoutMs),
         },
       ],
     },
@@ -241,7 +235,6 @@ const day5: DayDef = {
             samples: config.chaos.samples,
             intervalMs: config.chaos.sampleIntervalMs,
             timeoutMs: config.traffic.requestTimeoutMs,
-            addressMissing: config.observability.thanos.queryUrl === null && !ctx.outputs.known(THANOS_ADDRESS_STEP, 'address', {}) ? `${THANOS_ADDRESS_STEP} has not published it` : undefined,
           }),
         ];
       },

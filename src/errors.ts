@@ -57,3 +57,24 @@ export class AwaitingConfirmationError extends AkictlError {
     super(message, ExitCode.awaitingConfirmation, hint);
   }
 }
+
+/**
+ * A value a step publishes (`<known after STEP>` in the dry-run) was needed while running before that step had
+ * published it: the step it comes from did not run (`--only`, `--from` on a fresh state), or a day reads it
+ * too early. Never retried, never sent on as a placeholder.
+ */
+export class UnknownOutputError extends AkictlError {
+  constructor(
+    readonly reader: string,
+    readonly instance: string,
+    readonly key?: string,
+  ) {
+    const step = instance.split('@')[0]!;
+    const day = /^day(\d+)\./.exec(step)?.[1];
+    super(
+      `${reader} needs ${key ? `${key} published by ${instance}` : `a value published by ${instance}`}, which is not known: that step has not run (a placeholder never reaches a live action)`,
+      ExitCode.stepFailed,
+      `Run it first: akictl day ${day ?? '<n>'} --apply --from ${step}`,
+    );
+  }
+}

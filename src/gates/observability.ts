@@ -112,12 +112,3 @@ export function externalLabelsOf(statusConfig: string): Record<string, string> {
   const config = parse(document.data.yaml) as { global?: { external_labels?: Record<string, unknown> } } | null;
   return Object.fromEntries(Object.entries(config?.global?.external_labels ?? {}).map(([key, value]) => [key, String(value)]));
 }
-
-/**
- * A gate whose endpoint is published by a step that has not run yet (a dry-run, or `validate` before the
- * discovery step): it keeps its description, and fails saying what is missing instead of requesting a placeholder URL.
- */
-export function requireAddress(known: boolean, probe: Probe, step: string, setting: string): Probe {
-  if (known) return probe;
-  return { ...probe, run: async () => ({ ok: false, measured: `address not known yet: run ${step} first, or set ${setting}` }) };
-}

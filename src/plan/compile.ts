@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { ClusterConfig, Config } from '../config/schema.js';
 import { UsageError } from '../errors.js';
-import type { Action, DayDef, GateDef, OutputReader, Probe, Scope, StepContext, StepDef, Target } from './types.js';
+import type { Action, DayDef, OutputReader, Scope, StepContext, StepDef, Target } from './types.js';
 
 export interface Selection {
   /** Start at this step (id, with or without the "dayN." prefix). */
@@ -20,20 +20,6 @@ export interface CompiledInstance {
   targetName: string;
   actions: Action[];
   inputsHash: string;
-}
-
-export interface CompiledGate {
-  key: string;
-  gate: GateDef;
-  step: StepDef;
-  target: Target;
-  targetName: string;
-  probe: Probe;
-  timeoutSeconds: number;
-}
-
-export interface CompiledDone {
-  probe: Probe;
 }
 
 export interface Paths {
@@ -85,23 +71,6 @@ export function contextFor(config: Config, target: Target, outputs: OutputReader
 export function compileInstance(step: StepDef, ctx: StepContext): CompiledInstance {
   const actions = step.actions(ctx);
   return { key: instanceKeyOf(step.id, ctx.target), step, target: ctx.target, targetName: targetName(ctx.target), actions, inputsHash: hashActions(actions) };
-}
-
-export function compileGates(step: StepDef, config: Config, readerFor: (target: Target) => OutputReader, paths: Paths, selection: Selection = {}): CompiledGate[] {
-  return (step.gates ?? []).flatMap((gate) =>
-    targetsFor(gate.scope ?? step.scope, config, selection).map((target) => {
-      const ctx = contextFor(config, target, readerFor(target), paths);
-      return {
-        key: instanceKeyOf(gate.id, target),
-        gate,
-        step,
-        target,
-        targetName: targetName(target),
-        probe: gate.probe(ctx),
-        timeoutSeconds: gate.timeoutSeconds ?? config.execution.gateTimeoutSeconds,
-      };
-    }),
-  );
 }
 
 /** What the instance will do, as a stable hash: resume warns when a finished step's inputs changed since. */

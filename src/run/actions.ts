@@ -3,7 +3,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { awsRetryOptions, describeAwsError, sendAws } from '../actions/aws.js';
 import { runCommand, type CommandResult } from '../actions/exec.js';
 import type { Config } from '../config/schema.js';
-import { AwaitingConfirmationError } from '../errors.js';
+import { AwaitingConfirmationError, UnknownOutputError } from '../errors.js';
+import { findPlaceholder } from '../plan/outputs.js';
 import type { Action, ActionIO, AwsAction, ExecAction } from '../plan/types.js';
 import { manifestYaml } from '../render/manifest.js';
 import { shellLine } from '../render/shell.js';
@@ -119,7 +120,27 @@ async function runAwsAction(action: AwsAction, ctx: ActionContext): Promise<void
   }
 }
 
+/** What an action sends or runs (not what is only printed: notes, descriptions, equivalent commands). */
+function liveContent(action: Action): unknown {
+  switch (action.kind) {
+    case 'exec':
+      return [action.argv, action.cwd, action.stdin];
+    case 'pipe':
+      return [liveContent(action.from), liveContent(action.to)];
+    case 'aws':
+      return action.input;
+    case 'builtin':
+      return action.params;
+    case 'manual':
+      return action.instructions;
+    case 'file':
+      return [action.path, action.concat];
+  }
+}
+
 export async function runAction(action: Action, ctx: ActionContext): Promise<void> {
+  const unknown = findPlaceholder(liveContent(action));
+  if (unknown) throw new UnknownOutputError(ctx.stepId, unknown);
   switch (action.kind) {
     case 'exec':
       await runExec(action, ctx);

@@ -6,13 +6,13 @@ import { runCommand } from '../actions/exec.js';
 import type { ClusterConfig, Config } from '../config/schema.js';
 import { AkictlError, AwaitingConfirmationError, GateFailedError, InterruptedError, StepFailedError } from '../errors.js';
 import { selectSteps, type Paths, type Selection } from '../plan/compile.js';
-import { outputReader } from '../plan/outputs.js';
-import { planStep, type PlannedInstance, type PlannedStep } from '../plan/plan.js';
+import { describeUnknown, runtimeOutputReader, type OutputSource } from '../plan/outputs.js';
+import { compileGates, planStep, type PlannedInstance, type PlannedStep } from '../plan/plan.js';
 import type { Action, ActionIO, DayDef, KubeReader, StepDef, Target } from '../plan/types.js';
 import { ActionFailedError, runAction } from './actions.js';
 import { crashPoint } from './crash-points.js';
 import { withDeadline } from './deadline.js';
-import { doneCheck, probeOnce } from './probes.js';
+import { doneCheck, probeOnce, type CheckResult } from './probes.js';
 import { RunLogs, newRunId } from './logs.js';
 import { seriesRecorder } from './series.js';
 import type { Redactor } from './redact.js';
@@ -64,6 +64,9 @@ class RunServices {
     return { AKICTL_RUN_ID: this.runId, AKICTL_STEP: key };
   }
 
+  /** Outputs as published so far, read at the moment of the call. */
+  readonly outputs: OutputSource = (key) => this.rc.store.data.instances[key]?.outputs;
+
   kube(cluster: ClusterConfig): Promise<KubeReader> {
     let reader = this.kubeReaders.get(cluster.name);
     if (!reader) {
@@ -80,7 +83,7 @@ class RunServices {
     return {
       config: this.rc.config,
       signal,
-      outputs: outputReader((key) => store.data.instances[key]?.outputs, target),
+      outputs: runtimeOutputReader(this.outputs, target, logKey),
       log: (line) => this.logs.append(logKey, line),
       exec: async (argv, options = {}) => {
         const result = await runCommand(argv, { input: options.stdin, signal, timeoutMs, env: { ...options.env, ...this.childEnv(logKey) } });
@@ -172,8 +175,7 @@ class StepRunner {
   ) {}
 
   private plan(step: StepDef, selection: Selection): PlannedStep {
-    const { store } = this.rc;
-    return planStep(this.rc.day, step, this.rc.config, (key) => store.data.instances[key]?.outputs, this.rc.paths, selection);
+    return planStep(this.rc.day, step, this.rc.config, this.services.outputs, this.rc.paths, selection);
   }
 
   async runStep(step: StepDef): Promise<void> {
@@ -191,7 +193,8 @@ class StepRunner {
     rc.reporter.stepEnd(planned, failures.length === 0);
     if (failures.length > 0) throw this.failureError(failures);
     if (rc.signal.aborted) throw interruption(rc.signal);
-    await this.runGates(planned);
+    // Compiled now, not with the step: a gate checks what its own step has just published (an address).
+    await this.runGates({ ...planned, gates: compileGates(step, rc.config, this.services.outputs, rc.paths, this.options.selection) });
   }
 
   private failureError(failures: InstanceFailure[]): AkictlError {
@@ -232,19 +235,23 @@ class StepRunner {
     rc.reporter.instanceStart(key);
     const crashed = previous?.status === 'running';
     if (crashed) services.logs.append(key, 'was running when akictl stopped last time: its state is unknown');
-    if (instance.done && !force) {
+    const done = force ? undefined : instance.compileDone?.(services.outputs);
+    if (done && done.unknownOutputs.length > 0) {
+      // It cannot look for the step's effect without them: the step runs, and stops if its actions need them too.
+      services.logs.append(key, `done check: ${done.probe.describe}: not evaluated, it needs ${describeUnknown(done.unknownOutputs)} (not published yet): running the step`);
+    } else if (done) {
       await store.flush();
-      const check = await doneCheck(instance.done, io, rc.config, timeoutMs);
+      const check = await doneCheck(done.probe, io, rc.config, timeoutMs);
       if (check.failed) {
         // Not knowing is not "not done": the steps with a done check are those that must not run needlessly.
         const message = rc.redactor.redact(`cannot tell whether ${key} is already done (checked ${check.checks} time${check.checks === 1 ? '' : 's'}): ${check.measured}`);
-        services.logs.append(key, `done check: ${instance.done.describe}: ${check.measured} (unknown: not run)`);
+        services.logs.append(key, `done check: ${done.probe.describe}: ${check.measured} (unknown: not run)`);
         this.record(key, instance, { status: 'failed', error: message, endedAt: new Date().toISOString(), durationMs: Date.now() - started });
         await store.save();
         rc.reporter.instanceEnd(key, 'failed', message, Date.now() - started);
         return { key, outcome: 'failed', message, detail: '', error: new Error(message) };
       }
-      services.logs.append(key, `done check: ${instance.done.describe}: ${check.measured} (${check.ok === true ? 'already done' : 'needs to run'})`);
+      services.logs.append(key, `done check: ${done.probe.describe}: ${check.measured} (${check.ok === true ? 'already done' : 'needs to run'})`);
       if (check.ok === true) {
         const outputs = { ...(previous?.outputs ?? {}), ...(check.outputs ?? {}) };
         this.record(key, instance, { status: 'skipped', note: `already done: ${check.measured}`, error: undefined, outputs, endedAt: new Date().toISOString(), durationMs: Date.now() - started });
@@ -412,8 +419,10 @@ export async function runGates(
       const io = ioFor(gate.target, gate.key, rc.signal, rc.config.execution.stepTimeoutSeconds * 1000, planned.step.id);
       const deadline = Date.now() + (options.wait ? gate.timeoutSeconds * 1000 : 0);
       const checkTimeoutMs = rc.config.execution.stepTimeoutSeconds * 1000;
-      let result = await probeOnce(gate.probe, io, checkTimeoutMs);
-      while (result.ok === false && Date.now() + poll <= deadline && !rc.signal.aborted) {
+      // Waiting cannot make a value appear that no running step will publish: such a gate fails at once.
+      const unknown: CheckResult | undefined = gate.unknownOutputs.length > 0 ? { ok: false, measured: `not checked: it needs ${describeUnknown(gate.unknownOutputs)}, not published yet (run ${gate.unknownOutputs[0]!.instance.split('@')[0]} first)` } : undefined;
+      let result = unknown ?? (await probeOnce(gate.probe, io, checkTimeoutMs));
+      while (!unknown && result.ok === false && Date.now() + poll <= deadline && !rc.signal.aborted) {
         await sleep(poll, undefined, { signal: rc.signal }).catch(() => undefined);
         result = await probeOnce(gate.probe, io, checkTimeoutMs);
       }

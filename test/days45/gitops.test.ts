@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCommand } from '../../src/actions/exec.js';
 import { bumpValuesTag, commitIfChanged } from '../../src/actions/gitops.js';
+import { lacks } from '../support/programs.js';
 import type { ActionIO } from '../../src/plan/types.js';
 
 /** The GitOps step's builtins against a real git repository in a temporary folder. */
@@ -38,7 +39,7 @@ beforeEach(async () => {
 
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-describe('GitOps bump', () => {
+describe.skipIf(lacks('git'))('GitOps bump', () => {
   it('sets only image.tag (comments and other tag: lines stay), commits once, and a second run has nothing to commit', async () => {
     await bumpValuesTag({ dir, valuesFile: 'values.yaml', tagKey: 'image.tag', tag: 'v1.1.0' }).run(io);
     expect(readFileSync(path.join(dir, 'values.yaml'), 'utf8')).toBe(VALUES.replace('tag: v1.0.3', 'tag: v1.1.0'));

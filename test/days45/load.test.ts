@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCommand } from '../../src/actions/exec.js';
+import { lacks } from '../support/programs.js';
 import { LatencyHistogram, luaString, parseWrkResult, runLoadTest, wrkScript, type LoadSpec } from '../../src/actions/load.js';
 
 // A small loopback API: answers POST /api/v1/embed after a short, varying delay, and remembers what it got.
@@ -49,7 +50,7 @@ function spec(body: string): LoadSpec {
 }
 
 describe('load test', () => {
-  it('runs the real wrk with the generated Lua script: p50 <= p95 <= p99, requests/s > 0, the configured request arrives intact', async () => {
+  it.skipIf(lacks('wrk'))('runs the real wrk with the generated Lua script: p50 <= p95 <= p99, requests/s > 0, the configured request arrives intact', async () => {
     received.length = 0;
     const body = '{"text": "it\'s \\"quoted\\"\nand ünïcode", "model": "qwen3-0.5b"}';
     const result = await runLoadTest({ tool: 'wrk', wrk: 'wrk', spec: spec(body) }, io);

@@ -8,11 +8,12 @@ import path from 'node:path';
 import { stringify } from 'yaml';
 import type { FakeRule, FakeTool } from '../../support/cli.js';
 import type { AwsFault, AwsMatch, AwsService } from '../../support/fake-aws-server.js';
-import { fastExecution, serve } from './rows/common.js';
+import { fastExecution, serve, serveAtPort } from './rows/common.js';
 import day2 from './rows/day2.js';
 import day3 from './rows/day3.js';
 import type { Scenario } from './scenario.js';
 import { day4 } from './rows/day4.js';
+import { lacks } from '../../support/programs.js';
 
 /** A command of the day, picked by tool and argv elements (`~text`: an element containing text). */
 export interface CommandTarget {
@@ -229,6 +230,7 @@ function prometheusConfig(cluster: string): string {
 
 const DAY5_REPLICAS = 3;
 const DAY5_API_KEY = 'Bearer day5-api-key-DO-NOT-LEAK-7d41c0e9a2b35f68';
+const THANOS_QUERY_PORT = 9090;
 
 const day5: DayRow = {
   day: 5,
@@ -256,7 +258,9 @@ const day5: DayRow = {
         res.end('{"embedding": [0.1, 0.2]}');
       });
     });
-    scenario.vars.thanos = await serve(scenario, (req, res) => {
+    // Thanos query on its port 9090 at the address the cloud gave its LoadBalancer: akictl discovers it
+    // (observability.thanos.queryUrl is left at its default).
+    scenario.vars.thanos = await serveAtPort(scenario, THANOS_QUERY_PORT, (req, res) => {
       const url = req.url ?? '';
       const body = url.startsWith('/api/v1/label/cluster/values')
         ? { status: 'success', data: ['eu-central', 'us-west'] }
@@ -266,12 +270,20 @@ const day5: DayRow = {
       res.writeHead(body ? 200 : 404, { 'content-type': 'application/json' });
       res.end(JSON.stringify(body ?? { status: 'error' }));
     });
+    kube.ensureNamespace('us-west', 'observability');
+    kube.put('us-west', {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'thanos-query', namespace: 'observability', labels: { app: 'thanos-query' } },
+      spec: { type: 'LoadBalancer', selector: { app: 'thanos-query' }, ports: [{ name: 'http', port: THANOS_QUERY_PORT, targetPort: THANOS_QUERY_PORT }] },
+      status: { loadBalancer: { ingress: [{ ip: scenario.vars.thanos }] } },
+    });
   },
   configure(raw, scenario) {
     fastExecution(raw);
     raw.app.host = scenario.vars.app;
     raw.traffic = { ...raw.traffic, scheme: 'http', requestTimeoutMs: 2000, headers: { ...raw.traffic.headers, Authorization: DAY5_API_KEY } };
-    raw.observability.thanos = { ...raw.observability.thanos, queryUrl: `http://${scenario.vars.thanos}`, endpoints: { 'eu-central': 'thanos-eu.example.com:10901' } };
+    raw.observability.thanos = { ...raw.observability.thanos, endpoints: { 'eu-central': 'thanos-eu.example.com:10901' } };
     raw.load = { ...raw.load, run: { threads: 1, connections: 2, duration: '1s' }, reduced: { threads: 1, connections: 2, duration: '1s' } };
     raw.failover = { ...raw.failover, probeIntervalMs: 100, probeRequests: 2, timeoutSeconds: 10, rolloutTimeoutSeconds: 10 };
     raw.chaos = { ...raw.chaos, injectTimeoutSeconds: 5, deleteTimeoutSeconds: 5, samples: 2, sampleIntervalMs: 100 };
@@ -316,14 +328,17 @@ const day5: DayRow = {
 };
 
 /** Every day the suites cover. */
-export const DAYS: DayRow[] = [day1, day2, day3, day4, day5];
+export const ALL_DAYS: DayRow[] = [day1, day2, day3, day4, day5];
+
+/** The rows this machine can run: Day 4's pushes to a real git repository (skipped without git, never under CI). */
+export const DAYS: DayRow[] = ALL_DAYS.filter((row) => row !== day4 || !lacks('git'));
 
 /**
  * A day without a row of its own, for checks that stop before anything runs (bad flags, damaged state,
  * rendering): the first row's fakes and configuration, that day's number, --yes for destructive steps.
  */
 export function planOnlyRow(day: number): DayRow {
-  return DAYS.find((row) => row.day === day) ?? { ...DAYS[0]!, day, applyArgs: ['--yes'] };
+  return ALL_DAYS.find((row) => row.day === day) ?? { ...ALL_DAYS[0]!, day, applyArgs: ['--yes'] };
 }
 
 /** The longest days get the crash suite (every boundary and the middle of every step). */

@@ -246,7 +246,8 @@ export class Workloads {
     const ingress =
       this.loadBalancers === 'hostname'
         ? { hostname: `a${rand(8)}-${clusterIndex}${ordinal}.elb.fake-${cluster}.amazonaws.com` }
-        : { ip: `203.0.113.${clusterIndex * 20 + ordinal}` };
+        : // Loopback: whatever akictl sends to a discovered address stays on this machine.
+          { ip: `127.0.${clusterIndex * 20 + ordinal}.1` };
     return { ...service, status: { ...service.status, loadBalancer: { ingress: [ingress] } } };
   }
 }

@@ -1,5 +1,5 @@
 // What several day rows share: fast execution settings and loopback servers that close with their scenario.
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startFakeAwsServer, type FakeAwsOptions, type FakeAwsServer } from '../../../support/fake-aws-server.js';
@@ -56,6 +56,26 @@ export async function serveOnAddresses(scenario: Scenario, hosts: string[], hand
       // The port picked on the first address is taken on another one: try another port.
       for (const server of servers) server.close();
       if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' || tries >= 5) throw error;
+    }
+  }
+}
+
+/**
+ * A loopback HTTP server on a fixed port (a service's real port, where akictl reaches a discovered address:
+ * Thanos on 9090, Jaeger on 16686), on a loopback address of its own so that scenarios side by side never
+ * share it. Returns that address.
+ */
+export async function serveAtPort(scenario: Scenario, port: number, handler: http.RequestListener): Promise<string> {
+  for (let tries = 0; ; tries += 1) {
+    const host = `127.${100 + randomInt(150)}.${randomInt(256)}.${1 + randomInt(254)}`;
+    const server = http.createServer(handler);
+    try {
+      await listen(server, port, host);
+      closeWith(scenario, server);
+      return host;
+    } catch (error) {
+      server.close();
+      if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' || tries >= 10) throw error;
     }
   }
 }

@@ -1,9 +1,10 @@
-// Day 4 (distributed tracing) on the fakes: the observability namespace, Jaeger in the tracing cluster behind a
-// LoadBalancer whose address akictl discovers, a collector per cluster, the rebuild run by the fake cargo and
-// docker (build.rebuild), the GitOps bump committed and pushed in a real git repository of the scenario
-// (build.gitops), and the test requests and Jaeger gates against loopback servers: one app endpoint per region
-// (POST /api/v1/embed, needing the API key of traffic.headers) and a Jaeger query API whose traces carry the
-// k8s.cluster.name of every region that received an authorised request.
+// Day 4 (distributed tracing) on the fakes, on its default discovery paths (no tracing.jaeger.queryUrl, no
+// traffic.regional.urls): the observability namespace, Jaeger in the tracing cluster behind a LoadBalancer whose
+// loopback address akictl discovers (its query API answers there on Jaeger's port 16686), a collector per
+// cluster, the rebuild run by the fake cargo and docker (build.rebuild), the GitOps bump committed and pushed in a
+// real git repository of the scenario (build.gitops), and the test requests sent to each region's ingress
+// gateway address (one app endpoint per region, POST /api/v1/embed, needing the API key of traffic.headers),
+// whose traces carry the k8s.cluster.name of every region that received an authorised request.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -11,7 +12,7 @@ import { parse } from 'yaml';
 import { FAKE_BIN } from '../../../support/cli.js';
 import type { DayRow } from '../days.js';
 import type { Scenario } from '../scenario.js';
-import { fastExecution, serve } from './common.js';
+import { fastExecution, serveAtPort, serveOnAddresses } from './common.js';
 
 const CLUSTERS = ['us-west', 'eu-central'];
 /** The primary cluster: it hosts Jaeger (tracing.cluster null). */
@@ -20,6 +21,10 @@ const NAMESPACE = 'observability';
 const API_KEY = 'day4-api-key-DO-NOT-LEAK-5c2e9b7a31d04f86';
 const API_KEY_HEADER = 'X-Api-Key';
 const VALUES_FILE = 'envs/prod/values.yaml';
+const HOST = 'api.akidb.io';
+/** Each region's ingress gateway address (discovered by the test traffic from its Service). */
+const INGRESS: Record<string, string> = { 'us-west': '127.0.0.1', 'eu-central': '127.0.0.2' };
+const JAEGER_QUERY_PORT = 16686;
 const OLD_TAG = 'v1.0.3';
 const VALUES = `# production values
 image:
@@ -61,32 +66,34 @@ export const day4: DayRow = {
       kube.ensureNamespace(cluster, 'akidb', { 'istio-injection': 'enabled' });
       kube.setDeployment(cluster, 'akidb', 'akidb-rest', { replicas: 2 });
     }
-    // The cloud already gave Jaeger's LoadBalancer its address (loopback: this machine reaches it); applying
-    // the Service keeps the status, as on a real cluster.
-    kube.ensureNamespace(TRACING_CLUSTER, NAMESPACE);
-    kube.put(TRACING_CLUSTER, {
-      apiVersion: 'v1',
-      kind: 'Service',
-      metadata: { name: 'jaeger', namespace: NAMESPACE, labels: { app: 'jaeger' } },
-      spec: { type: 'LoadBalancer', selector: { app: 'jaeger' }, ports: [{ name: 'otlp-grpc', port: 4317, targetPort: 4317 }, { name: 'query', port: 16686, targetPort: 16686 }] },
-      status: { loadBalancer: { ingress: [{ ip: '127.0.0.1' }] } },
-    });
-
-    // Each region's API: a request with the API key makes a trace stamped with that region's cluster name.
+    // Each region's API behind its ingress gateway's address: a request with the API key for app.host makes a
+    // trace stamped with that region's cluster name.
     const traced = new Map<string, number>();
-    for (const cluster of kube.clusters) {
-      scenario.vars[`app-${cluster}`] = await serve(scenario, (req, res) => {
+    const clusterAt = Object.fromEntries(Object.entries(INGRESS).map(([cluster, ip]) => [ip, cluster]));
+    scenario.vars.appPort = String(
+      await serveOnAddresses(scenario, Object.values(INGRESS), (ip) => (req, res) => {
         req.resume();
         req.on('end', () => {
-          const authorised = req.headers[API_KEY_HEADER.toLowerCase()] === API_KEY;
-          if (req.method === 'POST' && req.url === '/api/v1/embed' && authorised) traced.set(cluster, (traced.get(cluster) ?? 0) + 1);
+          const authorised = req.headers[API_KEY_HEADER.toLowerCase()] === API_KEY && req.headers.host === `${HOST}:${scenario.vars.appPort}`;
+          if (req.method === 'POST' && req.url === '/api/v1/embed' && authorised) traced.set(clusterAt[ip]!, (traced.get(clusterAt[ip]!) ?? 0) + 1);
           res.writeHead(req.url !== '/api/v1/embed' ? 404 : authorised ? 200 : 401, { 'content-type': 'application/json' });
           res.end(authorised ? '{"embedding": [0.1, 0.2]}' : '{"error": "unauthorised"}');
         });
+      }),
+    );
+    for (const cluster of kube.clusters) {
+      kube.ensureNamespace(cluster, 'istio-system');
+      kube.put(cluster, {
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name: 'istio-ingressgateway', namespace: 'istio-system' },
+        spec: { type: 'LoadBalancer', selector: { istio: 'ingressgateway' }, ports: [{ name: 'http2', port: 80 }] },
+        status: { loadBalancer: { ingress: [{ ip: INGRESS[cluster]! }] } },
       });
     }
-    // Jaeger's query API: Istio's Zipkin spans name the service <service>.<namespace>.
-    scenario.vars.jaeger = await serve(scenario, (req, res) => {
+    // Jaeger's query API, on Jaeger's port at the address the cloud already gave its LoadBalancer (applying the
+    // Service keeps the status, as on a real cluster): Istio's Zipkin spans name the service <service>.<namespace>.
+    scenario.vars.jaeger = await serveAtPort(scenario, JAEGER_QUERY_PORT, (req, res) => {
       const url = new URL(req.url ?? '/', 'http://jaeger');
       req.resume();
       res.setHeader('content-type', 'application/json');
@@ -106,6 +113,15 @@ export const day4: DayRow = {
       }
     });
 
+    kube.ensureNamespace(TRACING_CLUSTER, NAMESPACE);
+    kube.put(TRACING_CLUSTER, {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'jaeger', namespace: NAMESPACE, labels: { app: 'jaeger' } },
+      spec: { type: 'LoadBalancer', selector: { app: 'jaeger' }, ports: [{ name: 'otlp-grpc', port: 4317, targetPort: 4317 }, { name: 'query', port: JAEGER_QUERY_PORT, targetPort: JAEGER_QUERY_PORT }] },
+      status: { loadBalancer: { ingress: [{ ip: scenario.vars.jaeger }] } },
+    });
+
     const { clone, remote } = gitopsRepository(scenario);
     scenario.vars.gitops = clone;
     scenario.vars.gitopsRemote = remote;
@@ -113,17 +129,12 @@ export const day4: DayRow = {
     mkdirSync(scenario.vars.source, { recursive: true });
   },
   configure(raw, scenario) {
-    // The other rows' fast execution (short polls, timeouts and backoff); Jaeger's query API is configured
-    // (its discovered address would mean port 16686), the discovered address still goes to the collectors.
+    // The other rows' fast execution (short polls, timeouts and backoff). Jaeger's query URL and the regional
+    // URLs are left to discovery; app.host carries the port the loopback regions listen on.
     fastExecution(raw);
-    raw.tracing = { ...raw.tracing, jaeger: { ...raw.tracing?.jaeger, queryUrl: `http://${scenario.vars.jaeger}` }, testRequests: { count: 2 } };
-    raw.traffic = {
-      ...raw.traffic,
-      scheme: 'http',
-      requestTimeoutMs: 2000,
-      headers: { ...raw.traffic?.headers, [API_KEY_HEADER]: API_KEY },
-      regional: { urls: Object.fromEntries(CLUSTERS.map((cluster) => [cluster, `http://${scenario.vars[`app-${cluster}`]}/api/v1/embed`])) },
-    };
+    raw.app.host = `${HOST}:${scenario.vars.appPort}`;
+    raw.tracing = { ...raw.tracing, testRequests: { count: 2 } };
+    raw.traffic = { ...raw.traffic, scheme: 'http', requestTimeoutMs: 2000, headers: { ...raw.traffic?.headers, [API_KEY_HEADER]: API_KEY } };
     const image = `${raw.build?.image ?? 'harbor.akidb.io/akidb/akidb-rest'}:${raw.build?.tag ?? 'v1.1.0'}`;
     raw.build = {
       ...raw.build,
@@ -149,7 +160,7 @@ export const day4: DayRow = {
           {
             namespaces: names(kube.list(cluster, 'v1', 'Namespace')),
             deployments: kube.list(cluster, 'apps/v1', 'Deployment', NAMESPACE).map((d) => `${d.metadata.name} replicas ${d.spec?.replicas}`).sort(),
-            services: kube.list(cluster, 'v1', 'Service', NAMESPACE).map((s) => `${s.metadata.name} ${JSON.stringify(s.status?.loadBalancer ?? {})}`).sort(),
+            services: kube.list(cluster, 'v1', 'Service', NAMESPACE).map((s) => `${s.metadata.name} ${s.status?.loadBalancer?.ingress?.length ? 'with' : 'without'} a load-balancer address`).sort(),
             configMaps: names(kube.list(cluster, 'v1', 'ConfigMap', NAMESPACE)),
           },
         ]),
@@ -169,7 +180,7 @@ export const day4: DayRow = {
     for (const cluster of scenario.kube.clusters.filter((c) => c !== TRACING_CLUSTER)) {
       const configMap = scenario.kube.list(cluster, 'v1', 'ConfigMap', NAMESPACE).find((cm) => cm.data?.['config.yaml']);
       const endpoint = configMap && parse(configMap.data['config.yaml'])?.exporters?.otlp?.endpoint;
-      if (endpoint !== '127.0.0.1:4317') problems.push(`${cluster}: the collector exports to ${endpoint}, not Jaeger's load-balancer address 127.0.0.1:4317`);
+      if (endpoint !== `${scenario.vars.jaeger}:4317`) problems.push(`${cluster}: the collector exports to ${endpoint}, not Jaeger's load-balancer address ${scenario.vars.jaeger}:4317`);
     }
     return problems;
   },
