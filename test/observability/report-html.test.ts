@@ -4,6 +4,7 @@ import path from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, runCli } from '../support/cli.js';
+import { lacks } from '../support/programs.js';
 import { DAYS } from '../reliability/support/days.js';
 import { Scenario } from '../reliability/support/scenario.js';
 
@@ -57,7 +58,7 @@ async function openReport(context: BrowserContext, file: string, screenshot: str
   return { requests, chartData, figures };
 }
 
-describe('akictl report --format html in headless Chromium', () => {
+describe.skipIf(lacks('chromium'))('akictl report --format html in headless Chromium', () => {
   let browser: Awaited<ReturnType<typeof openBrowser>>;
   beforeAll(async () => {
     mkdirSync(OUTPUT, { recursive: true });
@@ -67,7 +68,7 @@ describe('akictl report --format html in headless Chromium', () => {
     await browser?.close();
   });
 
-  it('a Day 5 run on the fakes: every drill chart carries the measured values, and the page asks the network for nothing', async () => {
+  it.skipIf(lacks('wrk'))('a Day 5 run on the fakes: every drill chart carries the measured values, and the page asks the network for nothing', async () => {
     const scenario = await Scenario.start(DAYS.find((row) => row.day === 5)!);
     try {
       const run = await scenario.apply();
