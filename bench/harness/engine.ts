@@ -11,7 +11,7 @@ import { pathsFor } from '../../src/plan/compile.js';
 import type { DayDef, StepDef } from '../../src/plan/types.js';
 import { execute } from '../../src/run/execute.js';
 import { Redactor } from '../../src/run/redact.js';
-import { SilentReporter } from '../../src/run/reporter.js';
+import { RunEvents } from '../../src/run/events.js';
 import { StateStore } from '../../src/run/state.js';
 
 const [mode, countArg, dirArg] = process.argv.slice(2);
@@ -43,7 +43,7 @@ async function runEngine(): Promise<void> {
         store,
         paths: pathsFor(stateDir),
         redactor: new Redactor(),
-        reporter: new SilentReporter(),
+        events: new RunEvents(),
         signal: new AbortController().signal,
         confirmDestructive: async () => false,
       },

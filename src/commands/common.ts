@@ -7,6 +7,7 @@ import { dayLoaders, knownDays } from '../../days/index.js';
 import { pathsFor, type Paths } from '../plan/compile.js';
 import type { DayDef } from '../plan/types.js';
 import { redactor, registerEnvironmentSecrets } from '../run/redact.js';
+import { otlpHeaderValues } from '../telemetry/requested.js';
 
 export interface GlobalOptions {
   config?: string;
@@ -33,6 +34,8 @@ export async function openSession(global: GlobalOptions): Promise<Session> {
   registerEnvironmentSecrets(redactor);
   const loaded = await loadConfig(global.config ?? (process.env.AKICTL_CONFIG || undefined));
   await registerKubeconfigSecrets(loaded.config, redactor);
+  if (loaded.config.notify.webhooks.length > 0) (await import('../notify/webhooks.js')).registerWebhookSecrets(loaded.config.notify, redactor);
+  for (const value of otlpHeaderValues()) redactor.add(value);
   const stateDir = resolveStateDir(global);
   return { ...loaded, stateDir, paths: pathsFor(stateDir), global };
 }
