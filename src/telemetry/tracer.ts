@@ -1,8 +1,8 @@
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, defaultTextMapSetter, trace, type Attributes, type Span } from '@opentelemetry/api';
-import { W3CTraceContextPropagator, setGlobalErrorHandler } from '@opentelemetry/core';
+import { ExportResultCode, W3CTraceContextPropagator, setGlobalErrorHandler } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
-import { BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
+import { BatchSpanProcessor, TracerProvider, type SpanExporter } from '@opentelemetry/sdk-trace';
 import type { CallInfo, CallObserver, CallOutcome, CallWatch } from '../run/calls.js';
 import type { RunEvent, RunObserver } from '../run/events.js';
 import type { Redactor } from '../run/redact.js';
@@ -41,13 +41,14 @@ export class CommandTrace implements RunObserver {
 
   constructor(private readonly options: TraceOptions) {
     let reported = false;
-    setGlobalErrorHandler((error) => {
+    const report = (error: unknown) => {
       if (reported) return;
       reported = true;
-      options.log(`akictl: traces could not be exported (${options.redactor.redact(String((error as Error)?.message ?? error)).split('\n')[0]}); the run is not affected`);
-    });
+      options.log(`akictl: traces could not be exported (${options.redactor.redact(String((error as Error)?.message ?? error ?? 'unknown error')).split('\n')[0]}); the run is not affected`);
+    };
+    setGlobalErrorHandler(report);
     const resource = resourceFromAttributes({ 'service.name': process.env.OTEL_SERVICE_NAME || 'akictl', 'service.version': options.version }).merge(detectResources({ detectors: [envDetector] }));
-    this.provider = new TracerProvider({ resource, spanProcessors: [new BatchSpanProcessor({ exporter: new OTLPTraceExporter() })] });
+    this.provider = new TracerProvider({ resource, spanProcessors: [new BatchSpanProcessor({ exporter: reportingFailures(new OTLPTraceExporter(), report) })] });
     this.tracer = this.provider.getTracer('akictl', options.version);
     this.root = this.tracer.startSpan(`akictl ${options.command}`, { kind: SpanKind.INTERNAL, attributes: this.clean({ 'akictl.command': options.command, ...options.attributes }) }, ROOT_CONTEXT);
     this.traceId = this.root.spanContext().traceId;
@@ -161,7 +162,7 @@ export class CommandTrace implements RunObserver {
     this.root.end();
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
-      this.provider.shutdown().catch(() => undefined),
+      this.provider.shutdown().catch((error: unknown) => this.options.log(`akictl: traces could not be exported (${this.options.redactor.redact(String((error as Error)?.message ?? error))}); the run is not affected`)),
       new Promise<void>((resolve) => {
         timer = setTimeout(() => {
           this.options.log(`akictl: traces were not exported within ${EXPORT_BOUND_MS / 1000}s; the run is not affected`);
@@ -172,4 +173,17 @@ export class CommandTrace implements RunObserver {
     ]);
     clearTimeout(timer);
   }
+}
+
+/** The exporter, telling akictl when an export failed (the SDK itself stays silent without a diagnostic logger). */
+function reportingFailures(exporter: SpanExporter, report: (error: unknown) => void): SpanExporter {
+  return {
+    export: (spans, done) =>
+      exporter.export(spans, (result) => {
+        if (result.code !== ExportResultCode.SUCCESS) report(result.error ?? new Error('the collector did not accept the spans'));
+        done(result);
+      }),
+    shutdown: () => exporter.shutdown(),
+    forceFlush: () => exporter.forceFlush?.() ?? Promise.resolve(),
+  };
 }
