@@ -142,7 +142,7 @@ export function failoverTimelineChart(report: CompletionReport): ChartDef {
   if (restore && restoreStep?.endedAt && Date.parse(restoreStep.endedAt) >= origin) moments.push({ at: restoreStep.endedAt, label: 'restored (rollout complete)' });
   chart.marks = moments.map((point) => ({ at: point.at, seconds: seconds(point.at, origin), moment: point.label }));
   chart.spec = base({
-    height: 200,
+    height: 280,
     layer: [
       {
         data: { values: chart.data },
@@ -156,7 +156,8 @@ export function failoverTimelineChart(report: CompletionReport): ChartDef {
       { data: { values: chart.marks }, mark: { type: 'rule', color: EVENT_COLOR, strokeDash: [4, 3] }, encoding: { x: { field: 'seconds', type: 'quantitative' } } },
       {
         data: { values: chart.marks },
-        mark: { type: 'text', color: EVENT_COLOR, angle: 270, align: 'left', baseline: 'bottom', dx: 0, dy: -3, fontSize: 10, y: 195 },
+        // Read downwards from the top of the plot, beside their line: they stay inside the chart.
+        mark: { type: 'text', color: EVENT_COLOR, angle: 90, align: 'left', baseline: 'bottom', dx: 2, dy: -2, fontSize: 10, y: 0 },
         encoding: { x: { field: 'seconds', type: 'quantitative' }, text: { field: 'moment' } },
       },
     ],

@@ -45,6 +45,8 @@ async function openReport(context: BrowserContext, file: string, screenshot: str
   page.on('request', (request) => requests.push(request.url()));
   await page.goto(`file://${file}`, { waitUntil: 'load' });
   await page.screenshot({ path: screenshot, fullPage: true });
+  // The drills' charts alone (the README shows this one).
+  await page.locator('.charts').first().screenshot({ path: screenshot.replace(/\.png$/, '-drills.png') });
   const chartData = JSON.parse((await page.textContent('#chart-data')) ?? '{}');
   const figures = await page.$$eval('figure[data-chart]', (elements) =>
     elements.map((element) => ({
