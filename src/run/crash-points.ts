@@ -8,6 +8,7 @@
  *   command has been started (it goes on as an orphan), or, for an action that starts none, it begins.
  * - `after-action:<stepId>:<n>`: the first instance of the step to finish its n-th action has done so; its
  *   effect happened, but state still says `running`. Other instances of the step may be in flight.
+ * - `before-gates:<stepId>`: every instance of the step finished and was saved; its gates have not run yet.
  * - `end`: every step finished; the run is not yet recorded as done.
  *
  * Unset in normal use: reaching a point then costs one comparison.

@@ -203,6 +203,10 @@ class StepRunner {
     rc.events.emit({ type: 'step.finished', runId: this.run.id, step: step.id, ok: failures.length === 0 });
     if (failures.length > 0) throw this.failureError(failures);
     if (rc.signal.aborted) throw interruption(rc.signal);
+    if (step.gates?.length) {
+      await rc.store.flush();
+      crashPoint(`before-gates:${step.id}`);
+    }
     // Compiled now, not with the step: a gate checks what its own step has just published (an address).
     await this.runGates({ ...planned, gates: compileGates(step, rc.config, this.services.outputs, rc.paths, this.options.selection) });
   }

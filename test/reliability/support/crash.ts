@@ -17,7 +17,7 @@ export interface CrashPoint {
   /** Value of AKICTL_TEST_CRASH_AT (see src/run/crash-points.ts). */
   name: string;
   step: string | null;
-  kind: 'boundary' | 'during-action' | 'after-action' | 'end';
+  kind: 'boundary' | 'during-action' | 'after-action' | 'before-gates' | 'end';
 }
 
 /**
@@ -33,6 +33,8 @@ export function crashPoints(plan: Plan): CrashPoint[] {
     const middle = Math.ceil(actions / 2);
     points.push({ name: `during-action:${step.id}:${middle}`, step: step.id, kind: 'during-action' });
     points.push({ name: `after-action:${step.id}:${middle}`, step: step.id, kind: 'after-action' });
+    // Between a step that publishes a value (a discovered address) and the gates that read it.
+    if (step.gates.length > 0) points.push({ name: `before-gates:${step.id}`, step: step.id, kind: 'before-gates' });
   }
   points.push({ name: 'end', step: null, kind: 'end' });
   return points;
@@ -203,7 +205,7 @@ export function doneCheckVerdicts(scenario: Scenario, plan: Plan): Map<number, M
 
 /** Uninterrupted run of the row: the oracle's reference. */
 export async function referenceRun(row: DayRow, plan: Plan): Promise<{ reference: Reference; problems: string[] }> {
-  const scenario = await Scenario.start(row);
+  const scenario = await Scenario.start(row, { addressSeed: `crash-day${row.day}` });
   const problems: string[] = [];
   try {
     const result = await scenario.apply();
@@ -238,7 +240,7 @@ export const MAX_RESUMES = 3;
  * the chain (reported as unreached, to be tried again from a fresh apply).
  */
 export async function runCrashChain(row: DayRow, plan: Plan, reference: Reference, points: CrashPoint[]): Promise<ChainOutcome> {
-  const scenario = await Scenario.start(row);
+  const scenario = await Scenario.start(row, { addressSeed: `crash-day${row.day}` });
   const findings: CrashFindings = { repeated: [], unrestored: [], problems: [] };
   const crashes: CrashRecord[] = [];
   const outcome: ChainOutcome = { reached: [], findings, resumes: 0, orphans: 0, stuckAfterCrash: 0 };

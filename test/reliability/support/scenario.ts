@@ -24,6 +24,11 @@ export interface ScenarioOptions {
   kube?: Partial<FakeKubeOptions>;
   /** Name of the scenario folder inside the temporary directory (e.g. one with shell metacharacters). */
   folder?: string;
+  /**
+   * Scenarios with the same seed try the same loopback addresses first (see serveAtPort): runs that are compared
+   * command by command (a reference run and its crash chain) then render the same manifests.
+   */
+  addressSeed?: string;
 }
 
 export interface RunOptions {
@@ -70,7 +75,7 @@ export class Scenario {
     readonly kube: FakeKubeApi,
     readonly configFile: string,
     readonly stateDir: string,
-    options: ScenarioOptions,
+    readonly options: ScenarioOptions,
   ) {
     this.env = {
       ...fakeEnv({ dir, kube, rules: [...(options.rules ?? []), ...(row.baseRules ?? [])], token: options.token }),
