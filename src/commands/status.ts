@@ -44,7 +44,7 @@ export async function statusCommand(global: GlobalOptions): Promise<number> {
   const out: string[] = [];
   out.push(`state: ${store.file}${store.existed ? ` (serial ${store.data.serial}, lineage ${store.data.lineage})` : ' (no runs yet)'}`);
   if (lock) out.push(`lock:  held by ${describeHolder(lock)}${holderAlive(lock) ? '' : ' — holder is gone: `akictl unlock` clears it'}`);
-  if (last) out.push(`last run: ${last.id} (${last.command} day ${last.day}) ${last.result}${last.failedAt ? ` at ${last.failedAt}` : ''}${last.result !== 'done' && last.command !== 'validate' ? ' — continue with `akictl resume`' : ''}`);
+  if (last) out.push(`last run: ${last.id} (${last.command} day ${last.day}) ${last.result}${last.failedAt ? ` at ${last.failedAt}` : ''}${last.result !== 'done' && last.command !== 'validate' ? ' — continue with `akictl resume`' : ''}${last.traceId ? `; trace ${last.traceId}` : ''}`);
   for (const pending of store.data.pendingRestores) out.push(`PENDING RESTORE: ${pending.step}${pending.target ? `@${pending.target}` : ''} (after ${pending.since}): \`akictl resume\` runs it first`);
   for (const day of days) {
     const all = day.steps.flatMap((step) => step.instances);

@@ -113,6 +113,7 @@ describe('OpenTelemetry traces of akictl\'s own runs', () => {
       expect(gates.every((span) => span.parentSpanId === root.spanId && span.attributes['akictl.gate.expected'] !== undefined)).toBe(true);
       expect(validate.stdout).toContain(`Trace: ${root.traceId}`);
       expect(scenario.state().runs.at(-1).traceId).toBe(root.traceId);
+      expect((await scenario.run(['status'])).stdout).toContain(`trace ${root.traceId}`);
     } finally {
       await scenario.close();
       await collector.close();
