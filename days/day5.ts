@@ -11,7 +11,7 @@ import { chaosCluster, observabilityCluster, onCluster, primaryCluster, tracingC
 import type { Action, DayDef, OutputReader, Probe, StepContext } from '../src/plan/types.js';
 import { shellLine } from '../src/render/shell.js';
 import { renderTemplate } from '../src/render/template.js';
-import { FAILOVER_LOAD_TARGET } from '../src/report/measurement-names.js';
+import { FAILOVER_LOAD_TARGET, SERIES } from '../src/report/measurement-names.js';
 import { JAEGER_ADDRESS_STEP } from './day4.js';
 
 const THANOS_ADDRESS_STEP = 'day5.thanos-address';
@@ -61,9 +61,11 @@ function restoreActions(ctx: StepContext): Action[] {
           io.log(`no recorded replica count: ${FAILOVER_DRILL_STEP} stopped before its scale-down; nothing to restore`);
           return;
         }
-        const argv = scale(io.outputs.get(FAILOVER_DRILL_STEP, 'replicas', {}));
+        const replicas = io.outputs.get(FAILOVER_DRILL_STEP, 'replicas', {});
+        const argv = scale(replicas);
         const result = await io.exec(argv);
         if (result.exitCode !== 0) throw new Error(`\`${shellLine(argv)}\` exited ${result.exitCode}: ${result.stderr.trim().split('\n').at(-1) ?? ''}`);
+        io.series(SERIES.failoverRestore, 'event').add({ label: `${primary.name} scaled back to ${replicas}`, value: Number(replicas) });
       },
     },
     readOnly(kubectl(config, primary, ['rollout', 'status', `deployment/${deployment}`, '-n', namespace, `--timeout=${rolloutTimeoutSeconds}s`])),

@@ -128,8 +128,9 @@ function buildProgram(argv: string[], setExit: (code: number) => void): Command 
 
   program
     .command('report')
-    .description('write the completion report from state only: targets vs measurements, steps and gates per day (Markdown; JSON with --output json)')
+    .description('write the completion report from state only: targets vs measurements, steps and gates per day (Markdown; HTML with charts; JSON with --output json)')
     .option('--out <file>', 'write it to FILE instead of stdout')
+    .addOption(new Option('--format <format>', 'markdown, html (one self-contained page with charts) or json').choices(['markdown', 'html', 'json']))
     .action(async (flags) => {
       const { reportCommand } = await import('./commands/report.js');
       setExit(await reportCommand(flags, globalsOf(program)));
@@ -193,6 +194,24 @@ function buildProgram(argv: string[], setExit: (code: number) => void): Command 
     .action(async () => {
       const { schemaCommand } = await import('./commands/init.js');
       setExit(await schemaCommand());
+    });
+
+  program
+    .command('completion')
+    .argument('<shell>', 'bash, zsh or fish')
+    .description('print a shell completion script (commands, flags, days, step ids, cluster names): source <(akictl completion bash)')
+    .action(async (shell: string) => {
+      const { completionCommand } = await import('./commands/completion.js');
+      setExit(await completionCommand(shell));
+    });
+
+  program
+    .command('__complete', { hidden: true })
+    .requiredOption('--cword <n>', 'index of the word at the cursor')
+    .argument('[words...]')
+    .action(async (words: string[], flags: { cword: string }) => {
+      const { completeCommand } = await import('./commands/completion.js');
+      setExit(await completeCommand(program, flags.cword, words));
     });
 
   return program;

@@ -12,7 +12,7 @@ import { pathsFor } from '../../src/plan/compile.js';
 import type { DayDef, StepDef } from '../../src/plan/types.js';
 import { execute } from '../../src/run/execute.js';
 import { Redactor } from '../../src/run/redact.js';
-import { SilentReporter } from '../../src/run/reporter.js';
+import { RunEvents } from '../../src/run/events.js';
 import { StateStore } from '../../src/run/state.js';
 import type { StateBackend } from '../../src/state/backend.js';
 import { S3Backend } from '../../src/state/s3-backend.js';
@@ -48,7 +48,7 @@ async function runEngine(backendFor?: (stateDir: string) => StateBackend): Promi
         store,
         paths: pathsFor(stateDir),
         redactor: new Redactor(),
-        reporter: new SilentReporter(),
+        events: new RunEvents(),
         signal: new AbortController().signal,
         confirmDestructive: async () => false,
       },

@@ -1,5 +1,6 @@
 import type { AwsAction } from '../plan/types.js';
 import { shellLine } from '../render/shell.js';
+import { callStarted } from '../run/calls.js';
 import { isTransientError, retryDelayMs } from '../run/transient.js';
 
 /** `aws` CLI service names; --cli-input-json takes the API's own member names, so any operation maps 1:1. */
@@ -93,7 +94,16 @@ export async function sendAws(action: AwsAction, options: AwsClientOptions & { s
   const Command = mod[`${action.operation}Command`] as (new (input: unknown) => unknown) | undefined;
   if (!Command) throw new Error(`unknown ${action.service} operation ${action.operation}`);
   const client = await awsClient(action.service, { region: action.region ?? options.region, maxAttempts: options.maxAttempts, backoffMs: options.backoffMs });
-  return client.send(new Command(action.input), { abortSignal: options.signal });
+  // Followed by service and operation only (a trace span): never the request or the response.
+  const watch = callStarted({ kind: 'aws', name: `${action.service}.${action.operation}` });
+  try {
+    const response = await client.send(new Command(action.input), { abortSignal: options.signal });
+    watch.end({ ok: true });
+    return response;
+  } catch (error) {
+    watch.end({ ok: false, error: (error as { name?: string }).name ?? 'Error' });
+    throw error;
+  }
 }
 
 /** A readable one-liner for an SDK error: service error code and message, never the request. */

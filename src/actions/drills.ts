@@ -1,8 +1,8 @@
 import type { ClusterConfig, Config } from '../config/schema.js';
 import { promQueryScalar } from '../gates/observability.js';
-import type { ActionIO, BuiltinAction } from '../plan/types.js';
+import type { ActionIO, BuiltinAction, SeriesRecorder } from '../plan/types.js';
 import { shellLine } from '../render/shell.js';
-import { CHAOS_P95, FAILOVER_TIME, LOAD_UNITS, loadMeasurement, type LoadStat } from '../report/measurement-names.js';
+import { CHAOS_P95, FAILOVER_TIME, LOAD_UNITS, SERIES, loadMeasurement, type LoadStat } from '../report/measurement-names.js';
 import { durationSeconds, runLoadTest, type LoadResult } from './load.js';
 import { displayHeaders, globalUrl, sendTrafficRequest } from './traffic.js';
 import { HintedError } from './hinted-error.js';
@@ -55,6 +55,11 @@ export function awaitFailover(config: Config, primary: ClusterConfig): BuiltinAc
     params: { ...failover, url },
     async run(io) {
       const started = Date.now();
+      // The report's failover timeline: every probe, and the moments that make the failover time.
+      const events = io.series(SERIES.failoverEvents, 'event');
+      const probes = io.series(SERIES.failoverProbes, 'HTTP status');
+      events.add({ at: new Date(started).toISOString(), label: `${primary.name} drained (scaled to 0)` });
+      let emptied = false;
       let last = 'no probe yet';
       const done = await pollUntil(io, { timeoutMs: failover.timeoutSeconds * 1000, intervalMs: failover.probeIntervalMs, since: started }, async () => {
         interrupted(io);
@@ -64,10 +69,13 @@ export function awaitFailover(config: Config, primary: ClusterConfig): BuiltinAc
         if (remaining > 0) {
           last = `${remaining} replica(s) still running in ${primary.name}`;
         } else {
-          const answers = await probeRound(config, primary, io);
+          if (!emptied) events.add({ label: `no replica left in ${primary.name}` });
+          emptied = true;
+          const answers = await probeRound(config, primary, io, probes);
           last = answers.summary;
           if (answers.ok) {
             const seconds = (Date.now() - started) / 1000;
+            events.add({ label: 'a full probe round served by other regions', value: Number(seconds.toFixed(3)) });
             io.measure(FAILOVER_TIME, Number(seconds.toFixed(3)), 's');
             io.log(`failover complete after ${seconds.toFixed(1)}s: ${answers.summary}`);
             return true;
@@ -85,7 +93,7 @@ export function awaitFailover(config: Config, primary: ClusterConfig): BuiltinAc
   };
 }
 
-async function probeRound(config: Config, primary: ClusterConfig, io: ActionIO): Promise<{ ok: boolean; summary: string }> {
+async function probeRound(config: Config, primary: ClusterConfig, io: ActionIO, probes: SeriesRecorder): Promise<{ ok: boolean; summary: string }> {
   const { failover } = config;
   const results: string[] = [];
   let ok = true;
@@ -96,10 +104,12 @@ async function probeRound(config: Config, primary: ClusterConfig, io: ActionIO):
       const fine = response.status >= 200 && response.status < 300 && (!failover.regionHeader || (servedBy !== '' && servedBy !== primary.name));
       ok &&= fine;
       results.push(`${response.status}${servedBy ? ` from ${servedBy}` : ''}`);
+      probes.add({ label: servedBy || `HTTP ${response.status}`, value: response.status, ok: fine });
     } catch (error) {
       interrupted(io);
       ok = false;
       results.push(`error (${(error as Error).message})`);
+      probes.add({ label: 'no answer', ok: false });
     }
   }
   return { ok, summary: `answers: ${results.join(', ')}` };
@@ -181,13 +191,16 @@ export function sampleP95(options: { queryUrl: string; query: string; samples: n
     params: { ...options },
     async run(io) {
       const values: number[] = [];
+      const recorded = io.series(SERIES.chaosSamples, 'ms');
       for (let n = 0; n < options.samples; n += 1) {
         if (n > 0) await pause(options.intervalMs, io);
         try {
           const seconds = await promQueryScalar(options.queryUrl, options.query, options.timeoutMs, io.signal);
           io.log(`sample ${n + 1}/${options.samples}: p95 ${seconds === undefined ? 'no data' : `${(seconds * 1000).toFixed(1)} ms`}`);
           if (seconds !== undefined) values.push(seconds * 1000);
+          recorded.add(seconds === undefined ? { label: `sample ${n + 1}: no data`, ok: false } : { label: `sample ${n + 1}`, value: Number((seconds * 1000).toFixed(3)), ok: true });
         } catch (error) {
+          recorded.add({ label: `sample ${n + 1}: ${(error as Error).message}`, ok: false });
           interrupted(io);
           io.log(`sample ${n + 1}/${options.samples}: ${(error as Error).message}`);
         }

@@ -1,4 +1,6 @@
+import path from 'node:path';
 import { shellLine } from '../render/shell.js';
+import { callStarted } from '../run/calls.js';
 
 export interface CommandResult {
   exitCode: number;
@@ -58,13 +60,16 @@ export async function runCommand(argv: string[], options: CommandOptions = {}): 
   const { execa } = await import('execa');
   const started = Date.now();
   if (options.signal?.aborted) return { exitCode: 130, stdout: '', stderr: '', timedOut: false, aborted: true, durationMs: 0 };
+  // Followed by the program's name only (a trace span): never its arguments, input or output.
+  const watch = callStarted({ kind: 'command', name: path.basename(file), key: options.env?.AKICTL_STEP });
+  let outcome: { ok: boolean; exitCode?: number; error?: string } = { ok: false, error: 'not started' };
   const child = execa(file, args, {
     input: options.input,
     stdin: options.input === undefined ? 'ignore' : 'pipe',
     reject: false,
     detached: true,
     stripFinalNewline: false,
-    env: options.env,
+    env: watch.env ? { ...options.env, ...watch.env } : options.env,
     cwd: options.cwd,
     extendEnv: true,
     // The default 100 MB cap is fine; encoding stays utf8.
@@ -103,8 +108,10 @@ export async function runCommand(argv: string[], options: CommandOptions = {}): 
     if (child.pid !== undefined && (aborted || timedOut)) signalGroup(child.pid, 'SIGKILL');
     const errorCode = (result as { code?: string }).code;
     const spawnError = errorCode && result.exitCode === undefined && !result.signal ? describeSpawnError(file, errorCode) : undefined;
+    const exitCode = result.exitCode ?? (result.signal ? 128 + signalNumber(result.signal) : 1);
+    outcome = { ok: exitCode === 0 && !spawnError, exitCode, error: spawnError ? errorCode : timedOut ? 'timeout' : aborted ? 'interrupted' : undefined };
     return {
-      exitCode: result.exitCode ?? (result.signal ? 128 + signalNumber(result.signal) : 1),
+      exitCode,
       stdout: typeof result.stdout === 'string' ? result.stdout : '',
       stderr: typeof result.stderr === 'string' ? result.stderr : '',
       timedOut,
@@ -113,6 +120,7 @@ export async function runCommand(argv: string[], options: CommandOptions = {}): 
       durationMs: Date.now() - started,
     };
   } finally {
+    watch.end(outcome);
     if (group !== undefined) {
       runningGroups.delete(group);
       journal?.ended(group);

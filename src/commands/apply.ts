@@ -9,7 +9,8 @@ import { execute, type RunSummary } from '../run/execute.js';
 import { journalCommands, stopLeftoverCommands } from '../run/leftovers.js';
 import { newRunId } from '../run/logs.js';
 import { redactor } from '../run/redact.js';
-import { createReporter } from '../run/progress.js';
+import { commandObservers } from '../run/observers.js';
+import { runFigures } from '../run/summary.js';
 import { installSignalHandlers } from '../run/signals.js';
 import { StateStore } from '../run/state.js';
 import { stateBackend, type Session } from './common.js';
@@ -86,7 +87,7 @@ export async function runApply(session: Session, request: ApplyRequest): Promise
   const stopJournal = journalCommands(session.stateDir);
   const controller = new AbortController();
   const removeHandlers = installSignalHandlers(controller, write);
-  const reporter = await createReporter(session.global);
+  const observers = await commandObservers(session, request.mode, { 'akictl.day': request.day.day, 'akictl.yes': request.yes, ...selectionAttributes(request) }, redactor);
   const started = Date.now();
   let summary: RunSummary | undefined;
   let failure: unknown;
@@ -103,20 +104,20 @@ export async function runApply(session: Session, request: ApplyRequest): Promise
         store,
         paths: session.paths,
         redactor,
-        reporter,
+        events: observers.events,
         signal: controller.signal,
         manifestsDir: request.manifestsDir,
         confirmDestructive: (step) => askDestructive(step),
         ...(request.savedPlan ? { checkPlanned: request.savedPlan.checkStep, planFile: request.savedPlan.file } : {}),
       },
-      { mode: request.mode, selection: request.selection, yes: request.yes, confirmed: request.confirmed, forceConflicts: request.forceConflicts, runId },
+      { mode: request.mode, selection: request.selection, yes: request.yes, confirmed: request.confirmed, forceConflicts: request.forceConflicts, runId, traceId: observers.traceId },
     );
-    await reporter.close();
+    await observers.close();
     printSummary(session, store, summary.run.id, 'done', started);
     return ExitCode.ok;
   } catch (error) {
     failure = error;
-    await reporter.close();
+    await observers.close();
     throw error;
   } finally {
     removeHandlers();
@@ -132,30 +133,38 @@ export async function runApply(session: Session, request: ApplyRequest): Promise
   }
 }
 
+/** The run summary: one line on stderr; with --output json, the last line of the event stream on stdout too. */
 function printSummary(session: Session, store: StateStore, runId: string, result: string, started: number): void {
-  const instances = Object.values(store.data.instances).filter((instance) => instance.runId === runId);
-  const count = (status: string) => instances.filter((instance) => instance.status === status).length;
-  const gates = Object.values(store.data.gates).filter((gate) => gate.runId === runId);
+  const run = store.data.runs.find((candidate) => candidate.id === runId);
+  const f = runFigures(store, runId, redactor.count);
   const line =
     `akictl: run ${runId} ${result} in ${((Date.now() - started) / 1000).toFixed(1)}s: ` +
-    `${count('done')} ran, ${count('skipped')} already done, ${count('failed')} failed, ${count('interrupted')} interrupted; ` +
-    `${gates.filter((gate) => gate.status !== 'fail').length}/${gates.length} gates passed; ${redactor.count} secret value(s) redacted. ` +
-    `State: ${store.file}`;
+    `${f.ran} ran, ${f.alreadyDone} already done, ${f.failed} failed, ${f.interrupted} interrupted; ` +
+    `${f.gatesPassed}/${f.gates} gates passed; ${f.redactions} secret value(s) redacted. ` +
+    `State: ${store.file}${run?.traceId ? `. Trace: ${run.traceId}` : ''}`;
   if (session.global.output === 'json') {
     process.stdout.write(
       `${JSON.stringify(
         redactor.redactDeep({
-          run: store.data.runs.find((run) => run.id === runId) ?? null,
+          type: 'summary',
+          run: run ?? null,
+          traceId: run?.traceId ?? null,
           instances: Object.fromEntries(Object.entries(store.data.instances).filter(([, instance]) => instance.runId === runId)),
           gates: Object.fromEntries(Object.entries(store.data.gates).filter(([, gate]) => gate.runId === runId)),
           redactions: redactor.count,
         }),
-        null,
-        2,
       )}\n`,
     );
   }
   process.stderr.write(`${line}\n`);
+}
+
+/** What the root span of a traced apply or resume says about the selection (ids and names only). */
+function selectionAttributes(request: ApplyRequest): Record<string, string> {
+  const { from, only, clusters } = request.selection;
+  return Object.fromEntries(
+    Object.entries({ 'akictl.selection.from': from, 'akictl.selection.only': only?.join(','), 'akictl.selection.clusters': clusters?.join(',') }).filter((entry): entry is [string, string] => entry[1] !== undefined),
+  );
 }
 
 async function askDestructive(step: StepDef): Promise<boolean> {

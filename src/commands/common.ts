@@ -10,6 +10,7 @@ import { redactor, registerEnvironmentSecrets } from '../run/redact.js';
 import { StateStore } from '../run/state.js';
 import type { StateBackend } from '../state/backend.js';
 import { chooseState, openBackend, type StateTarget } from '../state/open.js';
+import { otlpHeaderValues } from '../telemetry/requested.js';
 
 export interface GlobalOptions {
   config?: string;
@@ -41,6 +42,8 @@ export async function openSession(global: GlobalOptions): Promise<Session> {
   registerEnvironmentSecrets(redactor);
   const loaded = await loadConfig(global.config ?? (process.env.AKICTL_CONFIG || undefined));
   await registerKubeconfigSecrets(loaded.config, redactor);
+  if (loaded.config.notify.webhooks.length > 0) (await import('../notify/webhooks.js')).registerWebhookSecrets(loaded.config.notify, redactor);
+  for (const value of otlpHeaderValues()) redactor.add(value);
   const stateDir = resolveStateDir(global);
   const stateTarget = chooseState(loaded.config, global.state);
   return { ...loaded, stateDir, stateTarget, paths: pathsFor(stateDir), global };

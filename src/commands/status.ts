@@ -78,7 +78,7 @@ export async function statusCommand(global: GlobalOptions, flags: { drift?: bool
   const out: string[] = [];
   out.push(`state: ${store.file}${store.existed ? ` (serial ${store.data.serial}, lineage ${store.data.lineage})` : ' (no runs yet)'}`);
   if (lock) out.push(`lock:  ${lock.summary}${lock.holder.id && backend.kind === 's3' ? ` (lock id ${lock.holder.id}, pid ${lock.holder.pid}, \`${lock.holder.command}\`${lock.probablyDead ? `; if it is gone for good: \`akictl unlock --force ${lock.holder.id}\`` : ''})` : ''}`);
-  if (last) out.push(`last run: ${last.id} (${last.command} day ${last.day}${last.user ? ` by ${last.user}@${last.host}` : ''}) ${last.result}${last.failedAt ? ` at ${last.failedAt}` : ''}${last.result !== 'done' && last.command !== 'validate' ? ' — continue with `akictl resume`' : ''}`);
+  if (last) out.push(`last run: ${last.id} (${last.command} day ${last.day}${last.user ? ` by ${last.user}@${last.host}` : ''}) ${last.result}${last.failedAt ? ` at ${last.failedAt}` : ''}${last.result !== 'done' && last.command !== 'validate' ? ' — continue with `akictl resume`' : ''}${last.traceId ? `; trace ${last.traceId}` : ''}`);
   for (const pending of store.data.pendingRestores) out.push(`PENDING RESTORE: ${pending.step}${pending.target ? `@${pending.target}` : ''} (after ${pending.since}): \`akictl resume\` runs it first`);
   for (const day of days) {
     const all = day.steps.flatMap((step) => step.instances);

@@ -6,7 +6,9 @@ import { planDay } from '../plan/plan.js';
 import { RunServices, runGates } from '../run/execute.js';
 import { RunLogs, newRunId } from '../run/logs.js';
 import { redactor } from '../run/redact.js';
-import { MARK, SilentReporter } from '../run/reporter.js';
+import { commandObservers } from '../run/observers.js';
+import { MARK } from '../run/reporter.js';
+import { runFigures } from '../run/summary.js';
 import { installSignalHandlers } from '../run/signals.js';
 import { StateStore, type GateState } from '../run/state.js';
 import { hostName, userName } from '../state/identity.js';
@@ -35,6 +37,8 @@ export async function validateCommand(words: string[], flags: { all?: boolean; w
   const controller = new AbortController();
   const removeHandlers = installSignalHandlers(controller, (line) => process.stderr.write(`${line}\n`));
   const results: Array<{ day: number; key: string; title: string; gate: GateState }> = [];
+  // Gates are followed like a run's (JSON events, traces); the results print at the end, as a table or the summary.
+  const observers = await commandObservers(session, 'validate', { 'akictl.days': days.join(','), 'akictl.wait': Boolean(flags.wait) }, redactor, { progressLines: false });
   try {
     const state = await StateStore.openBackend(backend);
     store = state;
@@ -43,22 +47,27 @@ export async function validateCommand(words: string[], flags: { all?: boolean; w
       const day = await loadDay(dayNumber);
       const runId = newRunId(dayNumber);
       const startedAt = new Date().toISOString();
-      const rc = { day, config: session.config, store: state, paths: session.paths, redactor, reporter: new SilentReporter(), signal: controller.signal, confirmDestructive: async () => false };
+      observers.events.emit({ type: 'run.started', runId, day: dayNumber, command: 'validate', selection: {}, traceId: observers.traceId });
+      const rc = { day, config: session.config, store: state, paths: session.paths, redactor, events: observers.events, signal: controller.signal, confirmDestructive: async () => false };
       const services = new RunServices(rc, runId, new RunLogs(session.stateDir, runId, redactor));
       for (const planned of planDay(day, session.config, (key) => state.data.instances[key]?.outputs, session.paths)) {
         const states = await runGates(planned, rc, services.io.bind(services), runId, { wait: Boolean(flags.wait) });
         planned.gates.forEach((gate, i) => results.push({ day: dayNumber, key: gate.key, title: gate.gate.title, gate: states[i]! }));
       }
       const failed = results.some((result) => result.day === dayNumber && result.gate.status === 'fail');
-      state.data.runs.push({ id: runId, day: dayNumber, command: 'validate', selection: {}, yes: false, startedAt, endedAt: new Date().toISOString(), result: failed ? 'gate-failed' : 'done', pid: process.pid, host: hostName(), user: userName() });
+      const endedAt = new Date().toISOString();
+      const result = failed ? 'gate-failed' : 'done';
+      state.data.runs.push({ id: runId, day: dayNumber, command: 'validate', selection: {}, yes: false, startedAt, endedAt, result, pid: process.pid, host: hostName(), user: userName(), ...(observers.traceId ? { traceId: observers.traceId } : {}) });
       await state.save();
+      observers.events.emit({ type: 'run.finished', runId, day: dayNumber, command: 'validate', result, durationMs: Date.parse(endedAt) - Date.parse(startedAt), figures: runFigures(state, runId, redactor.count), traceId: observers.traceId });
     }
   } finally {
     removeHandlers();
+    await observers.close();
     await lock.release();
   }
   if (controller.signal.aborted) return ExitCode.interrupted;
-  print(results, global);
+  print(results, global, observers.traceId);
   return results.some((result) => result.gate.status === 'fail') ? ExitCode.gateFailed : ExitCode.ok;
 }
 
@@ -72,9 +81,11 @@ function parseTarget(words: string[], all: boolean): number[] {
   return [parseDayNumber(rest[0], 'akictl validate day <n>')];
 }
 
-function print(results: Array<{ day: number; key: string; title: string; gate: GateState }>, global: GlobalOptions): void {
+function print(results: Array<{ day: number; key: string; title: string; gate: GateState }>, global: GlobalOptions, traceId: string | undefined): void {
   if (global.output === 'json') {
-    process.stdout.write(`${JSON.stringify(redactor.redactDeep(results.map((r) => ({ id: r.key, title: r.title, ...r.gate }))), null, 2)}\n`);
+    // The last line of the event stream: every gate with what it measured.
+    const gates = results.map((r) => ({ id: r.key, title: r.title, ...r.gate }));
+    process.stdout.write(`${JSON.stringify(redactor.redactDeep({ type: 'summary', command: 'validate', traceId: traceId ?? null, failed: gates.filter((gate) => gate.status === 'fail').length, gates }))}\n`);
     return;
   }
   const color = global.color && Boolean(process.stdout.isTTY);
@@ -94,6 +105,7 @@ function print(results: Array<{ day: number; key: string; title: string; gate: G
   }
   const failed = results.filter((r) => r.gate.status === 'fail').length;
   const warned = results.filter((r) => r.gate.status === 'warn').length;
+  if (traceId) lines.push('', `Trace: ${traceId}`);
   lines.push('', `Status check results are ${failed ? paint('red', `${MARK.fail} ${failed} failed`) : paint('green', MARK.pass)}${warned ? `, ${warned} warning(s)` : ''} (${results.length} gates)`);
   process.stdout.write(`${lines.filter((line, i) => i > 0 || line !== '').join('\n')}\n`);
 }

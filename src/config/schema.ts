@@ -502,6 +502,26 @@ const Days45Shape = z.object({
 });
 // ── end of days 4 and 5 ─────────────────────────────────────────────────────────────────────────────
 
+// ── notifications ───────────────────────────────────────────────────────────────────────────────────────
+const webhookUrl = z
+  .string()
+  .regex(/^https?:\/\/[^\s/?#]+[^\s]*$/, 'must be an http:// or https:// URL')
+  .describe('Receives a JSON POST (Slack incoming-webhook compatible: a "text" field, plus an "akictl" object).');
+
+const WebhookSchema = z.union([
+  webhookUrl,
+  z.strictObject({
+    url: webhookUrl,
+    headers: headerMap.default({}).describe('Extra request headers (an Authorization token): their values are treated as secrets.'),
+  }),
+]);
+
+const NotifySchema = z.strictObject({
+  webhooks: z.array(WebhookSchema).default([]).describe('Webhooks told when an apply or resume finishes, fails, is interrupted or pauses at a manual step.'),
+  timeoutSeconds: z.number().positive().max(300).default(10).describe('Bound of one delivery, retries included: a receiver that never answers delays the end of a run by at most this.'),
+  retries: z.number().int().min(0).max(10).default(2).describe('Retries of a transient failure (connection error, timeout, HTTP 5xx or 429) within timeoutSeconds.'),
+});
+
 export const ConfigSchema = z
   .strictObject({
     version: z.literal(1).describe('Configuration format version.'),
@@ -518,6 +538,7 @@ export const ConfigSchema = z
     replication: ReplicationSchema.prefault({}),
     modelSync: ModelSyncSchema.prefault({}),
     ...Days45Shape.shape,
+    notify: NotifySchema.prefault({}),
   })
   .superRefine((config, ctx) => {
     const seen = new Map<string, number>();

@@ -111,6 +111,23 @@ export interface ActionIO {
   registerSecret(value: string): void;
   /** Persist a measured value (seconds, ms, req/s...) for gates and the report. */
   measure(name: string, value: number, unit: string): void;
+  /**
+   * A series of timed observations for the report's charts (failover probes, chaos samples). The first point
+   * added through the returned recorder replaces what an earlier attempt recorded under that name.
+   */
+  series(name: string, unit: string): SeriesRecorder;
+}
+
+/** One timed observation: when, what (a label: the region that answered, an event), and a value when numeric. */
+export interface SeriesPoint {
+  at: string;
+  label: string;
+  value?: number;
+  ok?: boolean;
+}
+
+export interface SeriesRecorder {
+  add(point: Omit<SeriesPoint, 'at'> & { at?: string }): void;
 }
 
 export interface BuiltinResult {

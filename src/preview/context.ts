@@ -70,6 +70,7 @@ export class PreviewContext {
       kube: (cluster) => this.reader(cluster),
       registerSecret: (value) => this.redactor.addDocument(value),
       measure: () => undefined,
+      series: () => ({ add: () => undefined }),
     };
   }
 }

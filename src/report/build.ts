@@ -1,7 +1,7 @@
 import type { Config } from '../config/schema.js';
 import { instanceKeyOf, targetsFor } from '../plan/compile.js';
 import type { DayDef } from '../plan/types.js';
-import type { GateState, InstanceStatus, Measurement, StateData } from '../run/state.js';
+import type { GateState, InstanceStatus, Measurement, Series, StateData } from '../run/state.js';
 
 /**
  * The completion report as data, built from state alone: every status, gate result and number in it was
@@ -27,6 +27,8 @@ export interface InstanceRow {
   status: InstanceStatus;
   attempts: number;
   durationMs: number | null;
+  /** When the latest attempt started (end minus duration when it was skipped as already done). */
+  startedAt: string | null;
   endedAt: string | null;
   error: string | null;
 }
@@ -66,6 +68,10 @@ export interface CompletionReport {
   targets: TargetRow[];
   days: DayReport[];
   measurements: MeasurementRow[];
+  /** Timed observations the drills recorded (failover probes, chaos samples), by name. */
+  series: Record<string, Series>;
+  /** Limits from the configuration the charts draw besides the targets. */
+  thresholds: { replicationLagSeconds: number };
   pendingRestores: StateData['pendingRestores'];
 }
 
@@ -128,6 +134,7 @@ export function buildReport(options: { config: Config; days: DayDef[]; state: St
           status: instance?.status ?? 'pending',
           attempts: instance?.attempts ?? 0,
           durationMs: instance?.durationMs ?? null,
+          startedAt: startOf(instance),
           endedAt: instance?.endedAt ?? null,
           error: instance?.error ?? null,
         };
@@ -177,6 +184,13 @@ export function buildReport(options: { config: Config; days: DayDef[]; state: St
     measurements: Object.entries(state.measurements)
       .map(([name, measurement]) => ({ name, ...measurement }))
       .sort((a, b) => a.name.localeCompare(b.name)),
+    series: state.series ?? {},
+    thresholds: { replicationLagSeconds: config.replication.lagThresholdSeconds },
     pendingRestores: state.pendingRestores,
   };
+}
+
+function startOf(instance: StateData['instances'][string] | undefined): string | null {
+  if (!instance?.endedAt || instance.durationMs === undefined) return instance?.startedAt ?? null;
+  return new Date(Date.parse(instance.endedAt) - instance.durationMs).toISOString();
 }

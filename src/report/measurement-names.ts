@@ -33,3 +33,14 @@ export function replicationLagMeasurement(from: string, to: string): string {
 export function crossClusterMeasurement(from: string, to: string, stat: string): string {
   return `mesh.request.${from}->${to}.${stat}`;
 }
+/** Series (timed observations, see ActionIO.series) the report charts. */
+export const SERIES = {
+  /** Every failover probe request: the region that answered (or the error), its HTTP status, whether it counted. */
+  failoverProbes: 'failover.probes',
+  /** Moments of the failover drill: drained, no replica left, a full round served elsewhere. */
+  failoverEvents: 'failover.events',
+  /** The restore of the primary's replica count. */
+  failoverRestore: 'failover.restore',
+  /** Every p95 sample taken from Thanos during the network chaos, in ms. */
+  chaosSamples: 'chaos.p95.samples',
+} as const;

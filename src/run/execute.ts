@@ -16,8 +16,11 @@ import { missingLocalMaterial } from './local-material.js';
 import { withDeadline } from './deadline.js';
 import { doneCheck, probeOnce, type CheckResult } from './probes.js';
 import { RunLogs, newRunId } from './logs.js';
+import { seriesRecorder } from './series.js';
 import type { Redactor } from './redact.js';
-import type { InstanceOutcome, Reporter } from './reporter.js';
+import { inCallScope } from './calls.js';
+import type { InstanceOutcome, RunEvents } from './events.js';
+import { runFigures, stoppedAt } from './summary.js';
 import { instanceKey, type GateState, type InstanceState, type RunRecord, type StateStore } from './state.js';
 
 export interface RunContext {
@@ -26,7 +29,8 @@ export interface RunContext {
   store: StateStore;
   paths: Paths;
   redactor: Redactor;
-  reporter: Reporter;
+  /** Everything that happens in the run, for progress, the JSON stream, traces and notifications. */
+  events: RunEvents;
   /** Aborted on the first SIGINT/SIGTERM. */
   signal: AbortSignal;
   manifestsDir?: string;
@@ -48,6 +52,8 @@ export interface ExecuteOptions {
   forceConflicts?: boolean;
   /** The run's id when the caller made it already (it names the run in the lock); a new one otherwise. */
   runId?: string;
+  /** OpenTelemetry trace id of the command, when it is traced: kept in the run record. */
+  traceId?: string;
 }
 
 export interface RunSummary {
@@ -107,6 +113,7 @@ class RunServices {
         store.data.measurements[name] = { value, unit, step: stepId, day: this.rc.day.day, at: new Date().toISOString(), runId: this.runId };
         store.queueSave();
       },
+      series: (name, unit) => seriesRecorder(store, name, { unit, step: stepId, day: this.rc.day.day, runId: this.runId }),
     };
   }
 }
@@ -134,10 +141,12 @@ export async function execute(rc: RunContext, options: ExecuteOptions): Promise<
     pid: process.pid,
     host: os.hostname(),
     user: userName(),
+    ...(options.traceId ? { traceId: options.traceId } : {}),
   };
   for (const step of options.confirmed) if (!store.data.confirmations.includes(step)) store.data.confirmations.push(step);
   store.data.runs.push(run);
   await store.save();
+  rc.events.emit({ type: 'run.started', runId, day: day.day, command: run.command, selection: run.selection, traceId: run.traceId });
 
   const runner = new StepRunner(rc, services, run, options);
   try {
@@ -155,13 +164,15 @@ export async function execute(rc: RunContext, options: ExecuteOptions): Promise<
     run.result = outcomeOf(error);
     // Restores must run even after an interrupt: they get a signal of their own (a second Ctrl-C exits at once).
     await runner.runPendingRestores(new AbortController().signal).catch((restoreError: unknown) => {
-      rc.reporter.notice(`akictl: a restore step failed too: ${rc.redactor.redact((restoreError as Error).message)}`);
+      rc.events.emit({ type: 'notice', runId, message: `akictl: a restore step failed too: ${rc.redactor.redact((restoreError as Error).message)}` });
     });
     throw error;
   } finally {
     run.endedAt = new Date().toISOString();
     await store.save();
     logs.close();
+    const durationMs = Date.parse(run.endedAt) - Date.parse(run.startedAt);
+    rc.events.emit({ type: 'run.finished', runId, day: day.day, command: run.command, result: run.result, ...stoppedAt(store, run), durationMs, figures: runFigures(store, runId, rc.redactor.count), traceId: run.traceId });
   }
   return { run, logsDir: logs.dir };
 }
@@ -202,14 +213,15 @@ class StepRunner {
       this.run.failedAt = step.id;
       throw new StepFailedError(`stale plan: ${stale}; nothing of ${step.id} ran.`, 'Something changed while the plan was applied. Run `akictl plan` again and apply the new plan; `akictl resume` continues without a plan.');
     }
-    rc.reporter.stepStart(planned);
+    const { step: def } = planned;
+    rc.events.emit({ type: 'step.started', runId: this.run.id, step: def.id, title: def.title, index: planned.index, total: planned.total, scope: def.scope, instances: planned.instances.map((i) => i.key), gates: planned.gates.map((g) => g.key) });
     const concurrency = step.scope === 'per-pair' ? rc.config.execution.pairConcurrency : rc.config.execution.clusterConcurrency;
     const limit = pLimit(concurrency);
     // The first wave starts together and shares one write; instances starting later, as slots free up, or after a
     // done check, start at scattered moments: they gather their writes where writes are round trips (S3).
     const results = await Promise.all(planned.instances.map((instance, index) => limit(() => this.runInstance(planned, instance, false, index >= concurrency || instance.done !== undefined))));
     const failures = results.filter((result): result is InstanceFailure => result !== undefined);
-    rc.reporter.stepEnd(planned, failures.length === 0);
+    rc.events.emit({ type: 'step.finished', runId: this.run.id, step: step.id, ok: failures.length === 0 });
     if (failures.length > 0) throw this.failureError(failures);
     if (rc.signal.aborted) throw interruption(rc.signal);
     if (step.gates?.length) {
@@ -234,7 +246,21 @@ class StepRunner {
     );
   }
 
-  async runInstance(planned: PlannedStep, instance: PlannedInstance, force: boolean, scattered = false): Promise<InstanceFailure | undefined> {
+  /** Runs one instance; every command and AWS call it makes is attributed to it (see calls.ts). */
+  runInstance(planned: PlannedStep, instance: PlannedInstance, force: boolean, scattered = false): Promise<InstanceFailure | undefined> {
+    return inCallScope(instance.key, () => this.attemptInstance(planned, instance, force, scattered));
+  }
+
+  private finished(instance: PlannedInstance, outcome: InstanceOutcome, detail: string, durationMs?: number): void {
+    const state = this.rc.store.data.instances[instance.key];
+    this.rc.events.emit({ type: 'instance.finished', runId: this.run.id, key: instance.key, step: instance.step.id, target: instance.targetName, outcome, detail, durationMs, attempt: state?.attempts ?? 0 });
+  }
+
+  private notice(message: string): void {
+    this.rc.events.emit({ type: 'notice', runId: this.run.id, message });
+  }
+
+  private async attemptInstance(planned: PlannedStep, instance: PlannedInstance, force: boolean, scattered: boolean): Promise<InstanceFailure | undefined> {
     const { rc, services, options } = this;
     const { store } = rc;
     const { key, step } = instance;
@@ -249,13 +275,13 @@ class StepRunner {
 
     if (!force && options.mode === 'resume' && previous && (previous.status === 'done' || previous.status === 'skipped')) {
       if (previous.inputsHash && previous.inputsHash !== instance.inputsHash) {
-        rc.reporter.notice(`akictl: warning: ${key} finished in an earlier run, but its inputs changed since (configuration or templates): it is not run again; use \`akictl day ${rc.day.day} --apply --only ${step.id}\` to re-apply it.`);
+        this.notice(`akictl: warning: ${key} finished in an earlier run, but its inputs changed since (configuration or templates): it is not run again; use \`akictl day ${rc.day.day} --apply --only ${step.id}\` to re-apply it.`);
       }
-      rc.reporter.instanceEnd(key, 'skipped', 'finished in an earlier run');
+      this.finished(instance, 'skipped', 'finished in an earlier run');
       return undefined;
     }
 
-    rc.reporter.instanceStart(key);
+    rc.events.emit({ type: 'instance.started', runId: this.run.id, key, step: step.id, target: instance.targetName, attempt: (previous?.attempts ?? 0) + 1 });
     const crashed = previous?.status === 'running';
     if (crashed) services.logs.append(key, 'was running when akictl stopped last time: its state is unknown');
     const done = force ? undefined : instance.compileDone?.(services.outputs);
@@ -271,7 +297,7 @@ class StepRunner {
         services.logs.append(key, `done check: ${done.probe.describe}: ${check.measured} (unknown: not run)`);
         this.record(key, instance, { status: 'failed', error: message, endedAt: new Date().toISOString(), durationMs: Date.now() - started });
         await store.save();
-        rc.reporter.instanceEnd(key, 'failed', message, Date.now() - started);
+        this.finished(instance, 'failed', message, Date.now() - started);
         return { key, outcome: 'failed', message, detail: '', error: new Error(message) };
       }
       services.logs.append(key, `done check: ${done.probe.describe}: ${check.measured} (${check.ok === true ? 'already done' : 'needs to run'})`);
@@ -280,11 +306,11 @@ class StepRunner {
         this.record(key, instance, { status: 'skipped', note: `already done: ${check.measured}`, error: undefined, outputs, endedAt: new Date().toISOString(), durationMs: Date.now() - started });
         // Nothing ran: a skip the state has not stored yet is checked again after a crash.
         store.queueSave();
-        rc.reporter.instanceEnd(key, 'skipped', `already done (${check.measured})`);
+        this.finished(instance, 'skipped', `already done (${check.measured})`);
         return undefined;
       }
     } else if (crashed) {
-      rc.reporter.notice(`akictl: ${key} was interrupted by a crash and has no done check: running it again.`);
+      this.notice(`akictl: ${key} was interrupted by a crash and has no done check: running it again.`);
     }
 
     // The instance's record is left as it is: a `done` maker must stay done, or a later run would make a new root CA.
@@ -292,7 +318,7 @@ class StepRunner {
     if (missing) {
       const message = rc.redactor.redact(missing);
       services.logs.append(key, `failed: ${message}`);
-      rc.reporter.instanceEnd(key, 'failed', message, Date.now() - started);
+      this.finished(instance, 'failed', message, Date.now() - started);
       return { key, outcome: 'failed', message, detail: '', error: new Error(message) };
     }
 
@@ -353,7 +379,7 @@ class StepRunner {
       // resume, which would run it again when it has no done check): every later move flushes first, and the
       // next instance's `running` save carries this one when it starts at once.
       store.queueSave();
-      rc.reporter.instanceEnd(key, 'done', '', Date.now() - started);
+      this.finished(instance, 'done', '', Date.now() - started);
       return undefined;
     } catch (error) {
       const outcome: InstanceOutcome = rc.signal.aborted && !force ? 'interrupted' : error instanceof AwaitingConfirmationError ? 'waiting' : 'failed';
@@ -362,7 +388,8 @@ class StepRunner {
       this.record(key, instance, { status: outcome, error: message, endedAt: new Date().toISOString(), durationMs: Date.now() - started });
       services.logs.append(key, `${outcome}: ${message}${detail ? `\n${detail}` : ''}`);
       await store.save();
-      rc.reporter.instanceEnd(key, outcome, outcome === 'interrupted' ? 'interrupted' : message.split('\n')[0]!, Date.now() - started);
+      this.finished(instance, outcome, outcome === 'interrupted' ? 'interrupted' : message.split('\n')[0]!, Date.now() - started);
+      if (outcome === 'waiting') rc.events.emit({ type: 'manual.paused', runId: this.run.id, key, step: step.id, instructions: message, resume: `akictl resume --confirm ${step.id}` });
       return { key, outcome, message, detail, error };
     }
   }
@@ -412,7 +439,7 @@ class StepRunner {
       const planned = planStep(rc.day, step, rc.config, (key) => rc.store.data.instances[key]?.outputs, rc.paths, { clusters });
       const instance = planned.instances.find((candidate) => candidate.targetName === entry.target);
       if (!instance) continue;
-      rc.reporter.notice(`akictl: restoring after ${entry.since}: running ${instance.key} first`);
+      this.notice(`akictl: restoring after ${entry.since}: running ${instance.key} first`);
       const restoreRunner = new StepRunner({ ...rc, signal }, this.services, this.run, this.options);
       const failure = await restoreRunner.runInstance(planned, instance, true);
       if (failure) throw new StepFailedError(`restore ${instance.key} failed: ${failure.message}`, 'Undo the destructive step by hand (see its log), then run `akictl resume`.');
@@ -448,7 +475,7 @@ export type IoFactory = (target: Target, logKey: string, signal: AbortSignal, ti
  */
 export async function runGates(
   planned: PlannedStep,
-  rc: Pick<RunContext, 'config' | 'store' | 'reporter' | 'signal' | 'day' | 'redactor'>,
+  rc: Pick<RunContext, 'config' | 'store' | 'events' | 'signal' | 'day' | 'redactor'>,
   ioFor: IoFactory,
   runId: string,
   options: { wait: boolean },
@@ -461,10 +488,13 @@ export async function runGates(
       const checkTimeoutMs = rc.config.execution.stepTimeoutSeconds * 1000;
       // Waiting cannot make a value appear that no running step will publish: such a gate fails at once.
       const unknown: CheckResult | undefined = gate.unknownOutputs.length > 0 ? { ok: false, measured: `not checked: it needs ${describeUnknown(gate.unknownOutputs)}, not published yet (run ${gate.unknownOutputs[0]!.instance.split('@')[0]} first)` } : undefined;
-      let result = unknown ?? (await probeOnce(gate.probe, io, checkTimeoutMs));
+      const where = { runId, key: gate.key, gate: gate.gate.id, step: planned.step.id, target: gate.targetName, title: gate.gate.title };
+      rc.events.emit({ type: 'gate.started', ...where });
+      const probe = () => inCallScope(gate.key, () => probeOnce(gate.probe, io, checkTimeoutMs));
+      let result = unknown ?? (await probe());
       while (!unknown && result.ok === false && Date.now() + poll <= deadline && !rc.signal.aborted) {
         await sleep(poll, undefined, { signal: rc.signal }).catch(() => undefined);
-        result = await probeOnce(gate.probe, io, checkTimeoutMs);
+        result = await probe();
       }
       const state: GateState = {
         gate: gate.gate.id,
@@ -481,7 +511,7 @@ export async function runGates(
         runId,
       };
       rc.store.data.gates[gate.key] = state;
-      rc.reporter.gateEnd(gate.key, gate.gate.title, state);
+      rc.events.emit({ type: 'gate.measured', ...where, status: state.status, measured: state.measured, expected: state.expected, value: state.value, unit: state.unit });
       return state;
     }),
   );

@@ -1,6 +1,6 @@
 import { Listr, ProcessOutput } from 'listr2';
-import type { PlannedStep } from '../plan/plan.js';
-import { gateLine, seconds, type InstanceOutcome, type Reporter } from './reporter.js';
+import type { InstanceOutcome, RunEvent, RunObserver, StepStarted } from './events.js';
+import { gateLine, seconds } from './reporter.js';
 import type { GateState } from './state.js';
 
 interface Settled {
@@ -20,18 +20,37 @@ class Deferred {
  * akictl's executor stays the scheduler; listr2 only mirrors its events (its signal handler is off: akictl
  * owns Ctrl-C).
  */
-export class ListrReporter implements Reporter {
+export class ListrReporter implements RunObserver {
   private running: Promise<unknown> = Promise.resolve();
   private pending = new Map<string, Deferred>();
   private readonly output = new ProcessOutput(process.stderr, process.stderr);
 
   constructor(private readonly color: boolean) {}
 
-  stepStart(planned: PlannedStep): void {
-    const subtasks = [
-      ...planned.instances.map((instance) => instance.key),
-      ...planned.gates.map((gate) => `gate ${gate.key}`),
-    ].map((key) => {
+  onEvent(event: RunEvent): void {
+    switch (event.type) {
+      case 'step.started':
+        return this.stepStart(event);
+      case 'instance.finished':
+        return this.settle(event.key, { outcome: event.outcome, title: `${event.key}${event.detail ? `: ${event.detail}` : ''}${seconds(event.durationMs)}` });
+      case 'gate.measured':
+        return this.settle(`gate ${event.key}`, { outcome: event.status, title: gateLine(event.key, event.title, event).replace(/^\S+ /, '') });
+      case 'step.finished':
+        // A failed step runs no gates: close their rows.
+        if (!event.ok) for (const key of this.gatesOf.get(event.step) ?? []) this.settle(`gate ${key}`, { outcome: 'skipped', title: `gate ${key}: not run (the step failed)` });
+        return;
+      case 'notice':
+        this.output.toStderr(event.message);
+        return;
+      default:
+    }
+  }
+
+  private readonly gatesOf = new Map<string, string[]>();
+
+  private stepStart(planned: StepStarted): void {
+    this.gatesOf.set(planned.step, planned.gates);
+    const subtasks = [...planned.instances, ...planned.gates.map((gate) => `gate ${gate}`)].map((key) => {
       const deferred = new Deferred();
       this.pending.set(key, deferred);
       return {
@@ -44,11 +63,11 @@ export class ListrReporter implements Reporter {
         },
       };
     });
-    const scope = planned.step.scope === 'once' ? '' : ` [${planned.instances.length}× ${planned.step.scope}]`;
+    const scope = planned.scope === 'once' ? '' : ` [${planned.instances.length}× ${planned.scope}]`;
     const list = new Listr(
       [
         {
-          title: `${planned.index}/${planned.total} ${planned.step.id}: ${planned.step.title}${scope}`,
+          title: `${planned.index}/${planned.total} ${planned.step}: ${planned.title}${scope}`,
           task: (_ctx, task) => task.newListr(subtasks, { concurrent: true, exitOnError: false }),
         },
       ],
@@ -60,26 +79,6 @@ export class ListrReporter implements Reporter {
       },
     );
     this.running = this.running.then(() => list.run().catch(() => undefined));
-  }
-
-  instanceStart(): void {}
-
-  instanceEnd(key: string, outcome: InstanceOutcome, detail: string, durationMs?: number): void {
-    this.settle(key, { outcome, title: `${key}${detail ? `: ${detail}` : ''}${seconds(durationMs)}` });
-  }
-
-  gateEnd(key: string, title: string, gate: GateState): void {
-    this.settle(`gate ${key}`, { outcome: gate.status, title: gateLine(key, title, gate).replace(/^\S+ /, '') });
-  }
-
-  stepEnd(planned: PlannedStep, ok: boolean): void {
-    if (ok) return;
-    // A failed step runs no gates: close their rows.
-    for (const gate of planned.gates) this.settle(`gate ${gate.key}`, { outcome: 'skipped', title: `gate ${gate.key}: not run (the step failed)` });
-  }
-
-  notice(line: string): void {
-    this.output.toStderr(line);
   }
 
   async close(): Promise<void> {

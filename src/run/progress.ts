@@ -1,13 +1,24 @@
 import type { GlobalOptions } from '../commands/common.js';
-import { LineReporter, type Reporter } from './reporter.js';
+import type { RunObserver } from './events.js';
+import { JsonEventStream } from './json-events.js';
+import type { Redactor } from './redact.js';
+import { LineReporter } from './reporter.js';
 
-/** listr2 on an interactive terminal; plain lines for CI (CI=true), pipes and log files. */
-export async function createReporter(global: GlobalOptions): Promise<Reporter> {
+/**
+ * Who shows a run's progress: listr2 on an interactive terminal; plain lines for CI (CI=true), pipes and log
+ * files; with --output json, the event stream on stdout besides the lines on stderr.
+ */
+export async function progressObservers(global: GlobalOptions, redactor: Redactor, lines = true): Promise<RunObserver[]> {
   const write = (line: string) => process.stderr.write(`${line}\n`);
+  const observers: RunObserver[] = global.output === 'json' ? [new JsonEventStream(redactor)] : [];
+  // `validate` prints its table at the end: it follows gates only through the JSON stream.
+  if (!lines) return observers;
   // Plain lines whenever output is captured (stdout piped to a file, JSON for a script) or CI=true.
-  if (process.stdout.isTTY && process.stderr.isTTY && !process.env.CI) {
+  if (process.stdout.isTTY && process.stderr.isTTY && !process.env.CI && global.output !== 'json') {
     const { ListrReporter } = await import('./listr-reporter.js');
-    return new ListrReporter(global.color);
+    observers.push(new ListrReporter(global.color));
+  } else {
+    observers.push(new LineReporter(write, global.color && Boolean(process.stderr.isTTY)));
   }
-  return new LineReporter(write, global.color && Boolean(process.stderr.isTTY));
+  return observers;
 }

@@ -1,19 +1,8 @@
 import { styleText } from 'node:util';
-import type { PlannedStep } from '../plan/plan.js';
+import type { RunEvent, RunObserver } from './events.js';
 import type { GateState } from './state.js';
 
-export type InstanceOutcome = 'done' | 'skipped' | 'failed' | 'interrupted' | 'waiting';
-
-/** Progress events of a run. Renderers turn them into lines, a listr2 tree, or nothing (JSON output). */
-export interface Reporter {
-  stepStart(planned: PlannedStep): void;
-  instanceStart(key: string): void;
-  instanceEnd(key: string, outcome: InstanceOutcome, detail: string, durationMs?: number): void;
-  gateEnd(key: string, title: string, gate: GateState): void;
-  stepEnd(planned: PlannedStep, ok: boolean): void;
-  notice(line: string): void;
-  close(): Promise<void>;
-}
+export type { InstanceOutcome } from './events.js';
 
 export const MARK = { done: '✔', skipped: '↷', failed: '✘', interrupted: '■', waiting: '⏸', pass: '✔', warn: '‼', fail: '✘' } as const;
 
@@ -21,12 +10,12 @@ export function seconds(ms: number | undefined): string {
   return ms === undefined ? '' : ` (${(ms / 1000).toFixed(1)}s)`;
 }
 
-export function gateLine(key: string, title: string, gate: GateState): string {
+export function gateLine(key: string, title: string, gate: Pick<GateState, 'status' | 'measured' | 'expected'>): string {
   return `${MARK[gate.status]} gate ${key}: ${title}: measured ${gate.measured}, expected ${gate.expected}`;
 }
 
-/** Plain lines on stderr: for CI logs, pipes and `CI=true`. */
-export class LineReporter implements Reporter {
+/** Plain progress lines on stderr: for CI logs, pipes and `CI=true`. */
+export class LineReporter implements RunObserver {
   constructor(
     private readonly write: (line: string) => void,
     private readonly color: boolean,
@@ -36,37 +25,25 @@ export class LineReporter implements Reporter {
     return this.color ? styleText(style, text) : text;
   }
 
-  stepStart(planned: PlannedStep): void {
-    const scope = planned.step.scope === 'once' ? '' : ` [${planned.instances.length}× ${planned.step.scope}]`;
-    this.write(this.paint('bold', `▶ ${planned.index}/${planned.total} ${planned.step.id}: ${planned.step.title}${scope}`));
+  onEvent(event: RunEvent): void {
+    switch (event.type) {
+      case 'step.started': {
+        const scope = event.scope === 'once' ? '' : ` [${event.instances.length}× ${event.scope}]`;
+        this.write(this.paint('bold', `▶ ${event.index}/${event.total} ${event.step}: ${event.title}${scope}`));
+        return;
+      }
+      case 'instance.finished': {
+        const color = event.outcome === 'done' ? 'green' : event.outcome === 'skipped' ? 'gray' : event.outcome === 'waiting' ? 'yellow' : 'red';
+        this.write(`  ${this.paint(color, MARK[event.outcome])} ${event.key}${event.detail ? `: ${event.detail}` : ''}${seconds(event.durationMs)}`);
+        return;
+      }
+      case 'gate.measured':
+        this.write(`  ${gateLine(event.key, event.title, event)}`);
+        return;
+      case 'notice':
+        this.write(this.paint('yellow', event.message));
+        return;
+      default:
+    }
   }
-
-  instanceStart(): void {}
-
-  instanceEnd(key: string, outcome: InstanceOutcome, detail: string, durationMs?: number): void {
-    const color = outcome === 'done' ? 'green' : outcome === 'skipped' ? 'gray' : outcome === 'waiting' ? 'yellow' : 'red';
-    this.write(`  ${this.paint(color, MARK[outcome])} ${key}${detail ? `: ${detail}` : ''}${seconds(durationMs)}`);
-  }
-
-  gateEnd(key: string, title: string, gate: GateState): void {
-    this.write(`  ${gateLine(key, title, gate)}`);
-  }
-
-  stepEnd(): void {}
-
-  notice(line: string): void {
-    this.write(this.paint('yellow', line));
-  }
-
-  async close(): Promise<void> {}
-}
-
-export class SilentReporter implements Reporter {
-  stepStart(): void {}
-  instanceStart(): void {}
-  instanceEnd(): void {}
-  gateEnd(): void {}
-  stepEnd(): void {}
-  notice(): void {}
-  async close(): Promise<void> {}
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { StateConflictError, UsageError } from '../errors.js';
+import type { SeriesPoint } from '../plan/types.js';
 import { crashDuringStateWrite } from './crash-points.js';
 import type { StateBackend } from '../state/backend.js';
 import { LocalBackend } from '../state/local-backend.js';
@@ -24,6 +25,8 @@ export interface RunRecord {
   endedAt?: string;
   result: RunResult;
   failedAt?: string;
+  /** OpenTelemetry trace id of the run, when it was traced: find the run in Jaeger with it. */
+  traceId?: string;
   pid: number;
   host: string;
   /** Who ran it (older states have none): with a shared state, runs come from several operators and machines. */
@@ -72,6 +75,15 @@ export interface Measurement {
   runId: string;
 }
 
+/** Timed observations a step recorded for the report's charts (see ActionIO.series). */
+export interface Series {
+  unit: string;
+  step: string;
+  day: number;
+  runId: string;
+  points: SeriesPoint[];
+}
+
 export interface PendingRestore {
   /** Step id of the restore step. */
   step: string;
@@ -92,6 +104,8 @@ export interface StateData {
   instances: Record<string, InstanceState>;
   gates: Record<string, GateState>;
   measurements: Record<string, Measurement>;
+  /** Absent in states written before series were recorded. */
+  series?: Record<string, Series>;
   pendingRestores: PendingRestore[];
   confirmations: string[];
 }

@@ -85,7 +85,8 @@ export async function main(tool) {
     if (logged || !env.AKICTL_FAKE_LOG) return;
     logged = true;
     // step: the akictl step instance (or gate) that made the call; ppid: the akictl process that made it.
-    const line = { tool, argv, stdin, pid: process.pid, ppid: process.ppid, step: env.AKICTL_STEP ?? null, ts, seq: decision.seq, exit, rule: decision.index, ...extra };
+    // traceparent: the W3C trace context akictl handed the call when it traces its runs.
+    const line = { tool, argv, stdin, pid: process.pid, ppid: process.ppid, step: env.AKICTL_STEP ?? null, ...(env.TRACEPARENT ? { traceparent: env.TRACEPARENT } : {}), ts, seq: decision.seq, exit, rule: decision.index, ...extra };
     // One appendFileSync per invocation: O_APPEND keeps concurrent lines whole.
     fs.appendFileSync(env.AKICTL_FAKE_LOG, JSON.stringify(line) + '\n');
   };

@@ -12,6 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import type { CliResult } from '../support/cli.js';
 import { BACKENDS, selectedBackends, useS3Peer } from './support/backends.js';
+import { startOtlpReceiver, startWebhookReceiver } from '../support/receivers.js';
 import { DAYS, describeTarget, isAwsTarget, ruleFor, type DayRow } from './support/days.js';
 import { recordFigures } from './support/figures.js';
 import { planOf } from './support/plan.js';
@@ -191,10 +192,23 @@ for (const backend of selectedBackends(BACKENDS)) for (const row of backend === 
     it('never shows a secret after a run and on every failure path, and the summary counts what it masked', async () => {
       const token = `sa-token-${randomBytes(20).toString('hex')}`;
       const awsSecret = randomBytes(30).toString('base64').replace(/[^A-Za-z0-9]/g, 'x');
-      const scenario = await Scenario.start(row, { token, env: { AWS_SECRET_ACCESS_KEY: awsSecret, AWS_ACCESS_KEY_ID: 'AKIAFAKEFAKEFAKE' }, backend, peer: backend === 's3' ? peer() : undefined });
+      // Every run is traced and notifies a webhook: no secret may reach a span attribute or a notification either.
+      const collector = await startOtlpReceiver();
+      const webhook = await startWebhookReceiver();
+      const hookToken = `hook-token-${randomBytes(16).toString('hex')}`;
+      const collectorKey = `collector-key-${randomBytes(16).toString('hex')}`;
+      const scenario = await Scenario.start(row, {
+        token,
+        env: { AWS_SECRET_ACCESS_KEY: awsSecret, AWS_ACCESS_KEY_ID: 'AKIAFAKEFAKEFAKE', OTEL_EXPORTER_OTLP_ENDPOINT: collector.url, OTEL_EXPORTER_OTLP_HEADERS: `x-api-key=${collectorKey}` },
+        configure: (raw) => (raw.notify = { webhooks: [{ url: `${webhook.url}/hooks/${hookToken}`, headers: { Authorization: `Bearer ${hookToken}` } }] }),
+        backend,
+        peer: backend === 's3' ? peer() : undefined,
+      });
       const fixed = {
         'remote-secret token': token,
         'AWS secret key': awsSecret,
+        'webhook token': hookToken,
+        'collector API key': collectorKey,
         ...Object.fromEntries(scenario.kube.clusters.map((c) => [`bearer token of ${c}`, scenario.kube.tokenFor(c)])),
         ...row.secrets?.(scenario),
       };
@@ -215,17 +229,22 @@ for (const backend of selectedBackends(BACKENDS)) for (const row of backend === 
             { where: `${label}: stderr ${i}`, text: result.stderr },
           ]),
           ...stateFiles(scenario).map(({ file, text }) => ({ where: `${label}: ${path.relative(scenario.dir, file)}`, text })),
+          ...collector.bodies.map((text, i) => ({ where: `${label}: OTLP export ${i}`, text })),
+          ...webhook.posts.map((post, i) => ({ where: `${label}: webhook POST ${i}`, text: post.text })),
         ];
         const found = leaks(texts, secretsOf(scenario, fixed));
         leaked += found.length;
         problems.push(...found);
         for (const result of runs) {
-          if (!/secret value\(s\) redacted/.test(result.stderr) || !/"redactions": \d+/.test(result.stdout)) problems.push(`${label}: the run summary does not say how many values were redacted`);
+          if (!/secret value\(s\) redacted/.test(result.stderr) || !/"redactions":\s*\d+/.test(result.stdout)) problems.push(`${label}: the run summary does not say how many values were redacted`);
         }
       };
       try {
         const first = await scenario.apply(['--output', 'json']);
         expect(first.code, first.stderr).toBe(0);
+        // Tracing and notifications really were on.
+        expect(collector.spans().length, 'spans exported').toBeGreaterThan(0);
+        expect(webhook.posts.length, 'notifications sent').toBeGreaterThan(0);
         // The secrets really went through: the pipes delivered them to the tools, each command some of them.
         const known = Object.values(secretsOf(scenario, fixed));
         for (const target of row.secretCommands) {
@@ -251,6 +270,8 @@ for (const backend of selectedBackends(BACKENDS)) for (const row of backend === 
         expect(problems).toEqual([]);
       } finally {
         recordFigures('secrets', { scenarios, secretsLeaked: leaked, orphanProcesses: (await scenario.close()).length }, backend);
+        await collector.close();
+        await webhook.close();
       }
     }, 600_000);
   });

@@ -47,6 +47,8 @@ export interface FakeLogEntry {
   ppid: number;
   /** $AKICTL_STEP: the step instance or gate that made the call, null when not started by akictl's executor. */
   step: string | null;
+  /** $TRACEPARENT, when akictl traced the run that made the call. */
+  traceparent?: string;
   ts: number;
   seq: number | null;
   /** null when killed by a signal or still hanging. */

@@ -19,6 +19,7 @@ export const TEST_PROGRAMS: TestProgram[] = [
   { name: 'wrk', probe: ['wrk', '--version'], aptPackage: 'wrk', usedBy: 'the real load test', skipped: true },
   { name: 'openssl', probe: ['openssl', 'version'], aptPackage: 'openssl', usedBy: "Day 1's CA generation in most Day 1 runs", skipped: false },
   { name: 'git', probe: ['git', '--version'], aptPackage: 'git', usedBy: "Day 4's GitOps bump", skipped: true },
+  { name: 'chromium', probe: ['/usr/bin/chromium', '--version'], aptPackage: 'chromium chromium-driver', usedBy: 'the HTML report opened in a browser', skipped: true },
 ];
 
 export type ProgramName = (typeof TEST_PROGRAMS)[number]['name'];

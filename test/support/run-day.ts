@@ -10,7 +10,7 @@ import { pathsFor, type Selection } from '../../src/plan/compile.js';
 import type { DayDef } from '../../src/plan/types.js';
 import { execute } from '../../src/run/execute.js';
 import { Redactor } from '../../src/run/redact.js';
-import { SilentReporter } from '../../src/run/reporter.js';
+import { RunEvents } from '../../src/run/events.js';
 import { StateStore } from '../../src/run/state.js';
 
 const defaultRaw = parse(readFileSync(new URL('../../defaults/akictl.yaml', import.meta.url), 'utf8')) as Record<string, any>;
@@ -57,7 +57,7 @@ export async function runDay(
   const timer = setTimeout(() => controller.abort('SIGTERM'), options.abortAfterMs ?? 20_000);
   try {
     await execute(
-      { day, config, store, paths: pathsFor(stateDir), redactor: new Redactor(), reporter: new SilentReporter(), signal: controller.signal, confirmDestructive: async () => false },
+      { day, config, store, paths: pathsFor(stateDir), redactor: new Redactor(), events: new RunEvents(), signal: controller.signal, confirmDestructive: async () => false },
       { mode: options.mode ?? 'apply', selection: options.selection ?? {}, yes: false, confirmed: options.confirmed ?? [] },
     );
     return { ok: true, store };

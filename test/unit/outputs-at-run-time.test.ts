@@ -13,7 +13,7 @@ import { runAction } from '../../src/run/actions.js';
 import { RunServices, runGates } from '../../src/run/execute.js';
 import { RunLogs } from '../../src/run/logs.js';
 import { Redactor } from '../../src/run/redact.js';
-import { SilentReporter } from '../../src/run/reporter.js';
+import { RunEvents } from '../../src/run/events.js';
 import { StateStore } from '../../src/run/state.js';
 
 // Values a step publishes are read when a gate, done check or action runs; a `<known after …>` placeholder can
@@ -73,7 +73,7 @@ describe('outputs at run time', () => {
   it('a gate that needs a value no step has published fails at once, even when told to wait for its timeout', async () => {
     const store = await StateStore.open(paths.stateDir);
     const redactor = new Redactor();
-    const rc = { day: day5, config, store, paths, redactor, reporter: new SilentReporter(), signal: new AbortController().signal, confirmDestructive: async () => false };
+    const rc = { day: day5, config, store, paths, redactor, events: new RunEvents(), signal: new AbortController().signal, confirmDestructive: async () => false };
     const services = new RunServices(rc, 'run-1', new RunLogs(paths.stateDir, 'run-1', redactor));
     const planned = planStep(day5, thanosStep, config, () => undefined, paths, {});
     expect(planned.gates[0]!.timeoutSeconds).toBeGreaterThanOrEqual(60);
