@@ -4,14 +4,15 @@ import { ExitCode, UsageError } from '../errors.js';
 import { checkClusterSelection, type Selection } from '../plan/compile.js';
 import type { DayDef } from '../plan/types.js';
 import { PreviewContext } from '../preview/context.js';
-import { configHash, hasChanges, planDayLive, summarise, type PlanRun } from '../preview/engine.js';
+import { configHash, hasChanges, planDayLive, summarise, type PlanOptions, type PlanRun } from '../preview/engine.js';
 import { planTextOf, type PlanDocument } from '../preview/render.js';
 import { writeDriftReport } from '../preview/drift-report.js';
 import { writePlanFile } from '../preview/saved.js';
 import { actionJson } from '../run/print.js';
+import { commandTraceOnly } from '../run/observers.js';
 import { redactor } from '../run/redact.js';
 import { StateStore } from '../run/state.js';
-import { loadDay, openSession, parseDayNumber, type GlobalOptions, type Session } from './common.js';
+import { loadDay, openSession, parseDayNumber, stateBackend, type GlobalOptions, type Session } from './common.js';
 
 export interface PlanFlags {
   all?: boolean;
@@ -48,13 +49,16 @@ export async function planCommand(words: string[], flags: PlanFlags, global: Glo
   // Step ids are checked before anything is read.
   if (target !== 'all') (await import('../plan/compile.js')).selectSteps(days[0]!, selection);
   await checkContexts(session.config);
-  const store = await StateStore.open(session.stateDir);
+  // The state of the backend in use (lineage, serial, finished days), never a stale local copy.
+  const store = await StateStore.openBackend(await stateBackend(session));
   const controller = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => controller.abort(signal);
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  const observers = await commandTraceOnly('plan', { 'akictl.days': days.map((day) => day.day).join(','), 'akictl.mode': target === 'all' ? 'drift' : 'plan' }, redactor);
   try {
-    const document = await buildPlan(session, store, days, target === 'all' ? 'drift' : 'plan', selection, Boolean(flags.forceConflicts), controller.signal);
+    const document = await buildPlan(session, store, days, target === 'all' ? 'drift' : 'plan', selection, Boolean(flags.forceConflicts), controller.signal, { emit: (event) => observers.events.emit(event), runId: `plan-${Date.now()}` });
+    if (observers.traceId) process.stderr.write(`akictl: trace ${observers.traceId}\n`);
     if (controller.signal.aborted) return controller.signal.reason === 'SIGTERM' ? ExitCode.terminated : ExitCode.interrupted;
     if (document.mode === 'drift') await writeDriftReport(session.stateDir, document);
     if (flags.out) await writePlanFile(flags.out, document);
@@ -64,6 +68,7 @@ export async function planCommand(words: string[], flags: PlanFlags, global: Glo
     if (document.summary.errors > 0) return ExitCode.planIncomplete;
     return flags.detailedExitcode && document.changes ? ExitCode.changesPending : ExitCode.ok;
   } finally {
+    await observers.close();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
@@ -75,12 +80,12 @@ function stripActions(document: PlanDocument): PlanDocument {
 }
 
 /** Reads the live state for these days and assembles the plan document (also used by `akictl status --drift`). */
-export async function buildPlan(session: Session, store: StateStore, days: DayDef[], mode: 'plan' | 'drift', selection: Selection, forceConflicts: boolean, signal: AbortSignal): Promise<PlanDocument> {
+export async function buildPlan(session: Session, store: StateStore, days: DayDef[], mode: 'plan' | 'drift', selection: Selection, forceConflicts: boolean, signal: AbortSignal, events?: PlanOptions['events']): Promise<PlanDocument> {
   const ctx = new PreviewContext(session.config, redactor, signal, forceConflicts);
   const runs: Array<{ day: DayDef; run: PlanRun }> = [];
   for (const day of days) {
     if (mode === 'drift' && !Object.values(store.data.instances).some((instance) => instance.day === day.day && (instance.status === 'done' || instance.status === 'skipped'))) continue;
-    runs.push({ day, run: await planDayLive(day, store.data, session.paths, ctx, { selection: mode === 'drift' ? {} : selection, onlyFinished: mode === 'drift' }) });
+    runs.push({ day, run: await planDayLive(day, store.data, session.paths, ctx, { selection: mode === 'drift' ? {} : selection, onlyFinished: mode === 'drift', events }) });
   }
   const instances = runs.flatMap(({ run }) => run.instances);
   const summary = summarise(instances);

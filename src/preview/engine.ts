@@ -1,3 +1,5 @@
+import { inCallScope } from '../run/calls.js';
+import type { RunEvents } from '../run/events.js';
 import { createHash } from 'node:crypto';
 import pLimit from 'p-limit';
 import type { Config } from '../config/schema.js';
@@ -31,6 +33,8 @@ export interface PlanOptions {
   selection: Selection;
   /** Drift: only instances a finished run applied (done or already done in state). */
   onlyFinished?: boolean;
+  /** Followers of the plan's reads (the tracer): a step and an instance each, the reads attributed to them. */
+  events?: { emit: RunEvents['emit']; runId: string };
 }
 
 /** The configuration's fingerprint: a hash of the validated configuration (comments and layout aside). */
@@ -135,7 +139,20 @@ export async function planDayLive(day: DayDef, state: StateData, paths: Paths, c
       return { plan, outputs, prints };
     };
 
-    const results = await Promise.all(planned.instances.map((instance) => limit(() => previewInstance(instance))));
+    const { events } = options;
+    events?.emit({ type: 'step.started', runId: events.runId, step: step.id, title: step.title, index: planned.index, total: planned.total, scope: step.scope, instances: planned.instances.map((i) => i.key), gates: [] });
+    // Every read an instance makes (API requests, AWS calls, commands) is attributed to it, as in an apply.
+    const followed = (instance: PlannedInstance) =>
+      inCallScope(instance.key, async () => {
+        events?.emit({ type: 'instance.started', runId: events.runId, key: instance.key, step: step.id, target: instance.targetName, attempt: 0 });
+        const started = Date.now();
+        const result = await previewInstance(instance);
+        const status = result?.plan.status ?? 'not applied';
+        events?.emit({ type: 'instance.finished', runId: events.runId, key: instance.key, step: step.id, target: instance.targetName, outcome: status === 'error' ? 'failed' : 'done', detail: `plan: ${status}`, durationMs: Date.now() - started, attempt: 0 });
+        return result;
+      });
+    const results = await Promise.all(planned.instances.map((instance) => limit(() => followed(instance))));
+    events?.emit({ type: 'step.finished', runId: events.runId, step: step.id, ok: results.every((result) => result?.plan.status !== 'error') });
     planned.instances.forEach((instance, index) => {
       const result = results[index];
       if (!result) {

@@ -31,6 +31,18 @@ export async function commandObservers(
     const { WebhookNotifier } = await import('../notify/webhooks.js');
     observers.push(new WebhookNotifier(session.config.notify, redactor, log, os.hostname()));
   }
+  return withTracer(observers, command, attributes, redactor, log);
+}
+
+/**
+ * A command that is no run (`akictl plan`: nothing to notify, its own output on stdout) is only traced, and only
+ * when the OpenTelemetry variables ask for it.
+ */
+export function commandTraceOnly(command: string, attributes: Record<string, string | number | boolean>, redactor: Redactor): Promise<CommandObservers> {
+  return withTracer([], command, attributes, redactor, (line) => process.stderr.write(`${line}\n`));
+}
+
+async function withTracer(observers: RunObserver[], command: string, attributes: Record<string, string | number | boolean>, redactor: Redactor, log: (line: string) => void): Promise<CommandObservers> {
   let traceId: string | undefined;
   const { tracingRequested } = await import('../telemetry/requested.js');
   if (tracingRequested()) {

@@ -120,6 +120,30 @@ describe('OpenTelemetry traces of akictl\'s own runs', () => {
     }
   });
 
+  it('plan is one trace: a span per step and per previewed instance, with what the plan found', async () => {
+    const collector = await startOtlpReceiver();
+    const scenario = await Scenario.start(day1Row, { env: { OTEL_EXPORTER_OTLP_ENDPOINT: collector.url } });
+    try {
+      const plan = await scenario.run(['plan', 'day', '1', '--only', 'istio-system-namespace']);
+      expect(plan.code, plan.stderr).toBe(0);
+      const spans = await waitFor(() => (collector.spans().length > 0 ? collector.spans() : undefined));
+      expect(new Set(spans.map((span) => span.traceId)).size).toBe(1);
+      const root = spans.find((span) => !span.parentSpanId)!;
+      expect(root.name).toBe('akictl plan');
+      expect(plan.stderr).toContain(`akictl: trace ${root.traceId}`);
+      const step = spans.find((span) => span.name === 'day1.istio-system-namespace')!;
+      expect(step.parentSpanId).toBe(root.spanId);
+      const instances = spans.filter((span) => span.parentSpanId === step.spanId);
+      expect(instances.map((span) => span.name).sort()).toEqual(['day1.istio-system-namespace@eu-central', 'day1.istio-system-namespace@us-west']);
+      for (const instance of instances) expect(instance.attributes).toMatchObject({ 'akictl.step': 'day1.istio-system-namespace', 'akictl.detail': 'plan: create' });
+      // The plan changed nothing: no state was written.
+      expect(scenario.state()).toBeUndefined();
+    } finally {
+      await scenario.close();
+      await collector.close();
+    }
+  });
+
   it('an unreachable collector is reported in one line and changes nothing in the run', async () => {
     const collector = await startOtlpReceiver();
     const url = collector.url;
