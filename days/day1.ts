@@ -1,6 +1,5 @@
 import path from 'node:path';
-import type { Config } from '../src/config/schema.js';
-import { crossClusterRequest, probePodName } from '../src/actions/cross-cluster-request.js';
+import { crossClusterRequest, probeLifetimeSeconds, probePodName } from '../src/actions/cross-cluster-request.js';
 import { installedIstioMatches } from '../src/actions/installed-istio.js';
 import { contextsReachable, parseIstioctlVersion, parseKubectlVersion, toolVersion } from '../src/actions/preflight.js';
 import { crossClusterAnswered, probePodsRemoved } from '../src/gates/cross-cluster.js';
@@ -11,58 +10,16 @@ import { deploymentAvailable, peerAuthenticationMode, podsHaveContainer, rollout
 import { remoteClustersSynced } from '../src/gates/remote-clusters.js';
 import { remoteEndpoints } from '../src/gates/remote-endpoints.js';
 import { ROOT_CONFIGMAP, sharedRoot } from '../src/gates/shared-root.js';
+import { CA_FILES, intermediateMaterial, openssl, opensslSubject, pkiDir, rootMaterial } from '../src/istio/pki.js';
 import { changeNotes, istioRelease, planNotes } from '../src/istio/releases.js';
 import { meshTracing, TRACING_PROVIDER, tracesThroughTelemetryApi } from '../src/istio/tracing.js';
+import { RESTART_ANNOTATION, restartPatch } from '../src/istio/workload-restart.js';
 import { applyManifest, istioctl, kubectl, kubectlApply, manifest, pipe, readOnly } from '../src/plan/builders.js';
-import type { Action, DayDef, ExecAction, LocalMaterial, StepContext } from '../src/plan/types.js';
-
-const CA_FILES = ['ca-cert.pem', 'ca-key.pem', 'root-cert.pem', 'cert-chain.pem'];
-
-function pkiDir(ctx: StepContext): string {
-  return ctx.config.mesh.pki.dir ?? ctx.paths.pkiDir;
-}
-
-/** The root CA: its key never leaves the machine that made it (or the folder mesh.pki.dir names). */
-function rootMaterial(ctx: StepContext): LocalMaterial[] {
-  return [
-    { path: path.join(pkiDir(ctx), 'root-key.pem'), what: 'the root CA key', madeBy: 'day1.root-ca' },
-    { path: path.join(pkiDir(ctx), 'root-cert.pem'), what: 'the root CA certificate', madeBy: 'day1.root-ca' },
-  ];
-}
-
-/** A cluster's intermediate CA, signed by the root on the machine that holds it. */
-function intermediateMaterial(ctx: StepContext): LocalMaterial[] {
-  return CA_FILES.map((file) => ({ path: path.join(pkiDir(ctx), ctx.cluster.name, file), what: `${ctx.cluster.name}'s intermediate CA file ${file}`, madeBy: `day1.intermediate-ca@${ctx.cluster.name}` }));
-}
-
-/**
- * An openssl `-subj` value. "/" separates attributes and "\\" escapes, so both are escaped in values: an
- * organization such as "Evil Corp/CN=attacker" stays one O= attribute instead of adding a CN. (`-utf8` makes
- * openssl read the value as UTF-8 rather than Latin-1.)
- */
-function subject(attributes: Array<[string, string]>): string {
-  return attributes.map(([type, value]) => `/${type}=${value.replace(/[\\/]/g, (c) => `\\${c}`)}`).join('');
-}
-
-function openssl(config: Config, args: string[]): ExecAction {
-  return { kind: 'exec', argv: [config.tools.openssl, ...args] };
-}
+import type { Action, DayDef, ExecAction } from '../src/plan/types.js';
 
 const REMOTE_SECRET_LABEL = 'istio/multiCluster=true';
 
-// Restarting by setting a pod-template annotation is idempotent: the same value twice is no change, no rollout.
-const RESTART_ANNOTATION = 'akidb.io/sidecars-for-istio';
-
-function restartPatch(istioVersion: string): string {
-  return JSON.stringify({ spec: { template: { metadata: { annotations: { [RESTART_ANNOTATION]: istioVersion } } } } });
-}
-
 const CROSS_CLUSTER_REQUEST = 'day1.cross-cluster-request';
-
-/** The client pod lives at most this long, even if nothing deletes it (a run killed and never resumed). */
-function probeLifetimeSeconds(config: Config): number {
-  return config.mesh.crossCluster.request.timeoutSeconds + config.execution.stepTimeoutSeconds;
-}
 
 const day1: DayDef = {
   day: 1,
@@ -141,7 +98,7 @@ const day1: DayDef = {
           { kind: 'exec', argv: ['mkdir', '-p', '-m', '700', dir] },
           openssl(ctx.config, [
             'req', '-x509', '-newkey', `rsa:${pki.keyBits}`, '-sha256', '-nodes', '-days', String(pki.rootDays), '-utf8',
-            '-subj', subject([['O', pki.organization], ['CN', `${pki.organization} Root CA`]]),
+            '-subj', opensslSubject([['O', pki.organization], ['CN', `${pki.organization} Root CA`]]),
             '-addext', 'basicConstraints=critical,CA:true',
             '-addext', 'keyUsage=critical,digitalSignature,nonRepudiation,keyEncipherment,keyCertSign',
             '-keyout', path.join(dir, 'root-key.pem'), '-out', path.join(dir, 'root-cert.pem'),
@@ -166,15 +123,15 @@ const day1: DayDef = {
           { kind: 'exec', argv: ['mkdir', '-p', '-m', '700', dir] },
           openssl(ctx.config, [
             'req', '-new', '-newkey', `rsa:${pki.keyBits}`, '-sha256', '-nodes', '-utf8',
-            '-subj', subject([['O', pki.organization], ['CN', 'Intermediate CA'], ['L', ctx.cluster.name]]),
+            '-subj', opensslSubject([['O', pki.organization], ['CN', 'Intermediate CA'], ['L', ctx.cluster.name]]),
             '-addext', 'basicConstraints=critical,CA:true,pathlen:0',
             '-addext', 'keyUsage=critical,digitalSignature,nonRepudiation,keyEncipherment,keyCertSign',
             '-addext', `subjectAltName=DNS:istiod.istio-system.svc`,
             '-keyout', path.join(dir, 'ca-key.pem'), '-out', path.join(dir, 'cluster-ca.csr'),
           ]),
-          // A serial file per cluster, made afresh (openssl then picks a random serial): with the root's shared
-          // root-cert.srl, the clusters' signings ran side by side on one file, and a signing stopped mid-write left
-          // it unreadable ("Unable to load number") for every later attempt.
+          // Each cluster signs with a serial file of its own, removed first so that -CAcreateserial starts it with a
+          // random serial: the clusters sign side by side, and a shared file, or one an interrupted signing left
+          // half-written, makes openssl fail with "Unable to load number".
           { kind: 'exec', argv: ['rm', '-f', path.join(dir, 'ca-cert.srl')] },
           openssl(ctx.config, [
             'x509', '-req', '-in', path.join(dir, 'cluster-ca.csr'), '-CA', path.join(root, 'root-cert.pem'), '-CAkey', path.join(root, 'root-key.pem'),
@@ -353,13 +310,13 @@ const day1: DayDef = {
       done: (ctx) => podsHaveContainer(ctx.cluster, ctx.config.app.namespace, 'istio-proxy'),
       actions: (ctx) =>
         ctx.config.app.deployments.map((name) =>
-          kubectl(ctx.config, ctx.cluster, ['patch', `deployment/${name}`, '-n', ctx.config.app.namespace, '--type=merge', `--patch=${restartPatch(ctx.config.mesh.istioVersion)}`], {
+          kubectl(ctx.config, ctx.cluster, ['patch', `deployment/${name}`, '-n', ctx.config.app.namespace, '--type=merge', `--patch=${JSON.stringify(restartPatch(ctx.config.mesh.istioVersion))}`], {
             note: `restarts ${name} once for Istio ${ctx.config.mesh.istioVersion}; repeating it changes nothing`,
             effect: {
               kind: 'kube-merge-patch',
               cluster: ctx.cluster.name,
               target: { apiVersion: 'apps/v1', kind: 'Deployment', namespace: ctx.config.app.namespace, name },
-              patch: JSON.parse(restartPatch(ctx.config.mesh.istioVersion)) as Record<string, unknown>,
+              patch: restartPatch(ctx.config.mesh.istioVersion),
             },
           }),
         ),

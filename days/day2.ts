@@ -1,49 +1,17 @@
 import { discoverIngress } from '../src/actions/ingress.js';
 import { ensureHealthCheck, hostedZoneCheck, waitInsync } from '../src/actions/route53.js';
-import type { Config } from '../src/config/schema.js';
-import { DISCOVER_STEP, HEALTH_CHECK_STEP, callerReference, geoRecordSets, healthCheckConfig, regionAddress } from '../src/dns/records.js';
+import { gatewayCredential } from '../src/actions/tls-credential.js';
+import { callerReference, geoRecordSets, healthCheckConfig, regionAddress } from '../src/dns/records.js';
 import { regionHealth } from '../src/gates/http.js';
 import { objectsExist, tlsSecretPresent } from '../src/gates/objects.js';
-import { dnsAnswerFor, healthCheckByReference, recordsMatch } from '../src/gates/route53.js';
-import { changeNotes, istioRelease, planNotes } from '../src/istio/releases.js';
-import { applyManifest, kubectlApply, pipe } from '../src/plan/builders.js';
-import type { Action, DayDef, ExecAction, StepContext } from '../src/plan/types.js';
+import { continentAnswer, defaultAnswer, healthCheckByReference, recordsMatch } from '../src/gates/route53.js';
+import { changeNotes, planNotes } from '../src/istio/releases.js';
+import { trafficPolicyObjects, trafficPolicyValues } from '../src/istio/traffic-policy.js';
+import { applyManifest } from '../src/plan/builders.js';
+import { DISCOVER_STEP, HEALTH_CHECK_STEP } from '../src/plan/step-ids.js';
+import type { DayDef } from '../src/plan/types.js';
 
-/** Names the templates and the gates share. */
-const NAMES = { virtualService: 'akidb-routes', destinationRule: 'akidb-rest-dr' };
 const GEO_RECORDS_STEP = 'day2.geo-records';
-
-/** Gateway, VirtualService and DestinationRule are read at the version the configured Istio release serves. */
-function networkingApi(config: Config): string {
-  return istioRelease(config.mesh.istioVersion).apis.networking;
-}
-
-/** Values the Day 2 templates use besides the configuration and the cluster. */
-function trafficValues(config: Config) {
-  return { names: NAMES, destinationHost: `${config.routing.destination.service}.${config.app.namespace}.svc.cluster.local` };
-}
-
-function credentialActions(ctx: StepContext): Action[] {
-  const { config, cluster } = ctx;
-  const { credentialName, certFile, keyFile } = config.routing.gateway;
-  const namespace = config.ingress.namespace;
-  if (certFile && keyFile) {
-    const create: ExecAction = {
-      kind: 'exec',
-      argv: [config.tools.kubectl, 'create', 'secret', 'tls', credentialName, `--cert=${certFile}`, `--key=${keyFile}`, '-n', namespace, '--dry-run=client', '-o', 'yaml'],
-    };
-    return [pipe(create, kubectlApply(config, cluster), 'the Secret holds the private key: kept in memory, never printed', { kind: 'local' })];
-  }
-  return [
-    {
-      kind: 'manual',
-      instructions:
-        `Create the Gateway's TLS Secret in ${cluster.name}:\n` +
-        `  kubectl create secret tls ${credentialName} --cert=<cert.pem> --key=<key.pem> -n ${namespace} --context=${cluster.context}\n` +
-        `(or set routing.gateway.certFile and keyFile, and akictl creates it).`,
-    },
-  ];
-}
 
 const day2: DayDef = {
   day: 2,
@@ -72,7 +40,7 @@ const day2: DayDef = {
       why: 'The Gateway\'s credentialName must name a Secret in the ingress gateway\'s namespace (istio-system); the seed never created it, so HTTPS would fail. Skipped when it exists; created from routing.gateway.certFile/keyFile when set, otherwise the run pauses for an operator.',
       scope: 'per-cluster',
       done: (ctx) => tlsSecretPresent(ctx.cluster, ctx.config.ingress.namespace, ctx.config.routing.gateway.credentialName),
-      actions: credentialActions,
+      actions: gatewayCredential,
       gates: [
         {
           id: 'day2.tls-credential-present',
@@ -88,7 +56,7 @@ const day2: DayDef = {
       why: 'The seed\'s Gateway and routes (retries, per-try timeout, timeout), applied to every cluster with --context, plus a route for the health path the seed curled but never routed.',
       notes: (config) => changeNotes(config.mesh.istioVersion, ['api-versions']),
       scope: 'per-cluster',
-      actions: (ctx) => [applyManifest(ctx, 'day2.gateway-routes', ['day2/gateway.yaml', 'day2/virtual-service.yaml'], trafficValues(ctx.config))],
+      actions: (ctx) => [applyManifest(ctx, 'day2.gateway-routes', ['day2/gateway.yaml', 'day2/virtual-service.yaml'], trafficPolicyValues(ctx.config))],
     },
     {
       id: 'day2.destination-rule',
@@ -96,20 +64,13 @@ const day2: DayDef = {
       why: 'The seed\'s outlierDetection.consecutiveErrors is deprecated since Istio 1.5 and ignored by istiod 1.20, so it had no circuit breaker: consecutive5xxErrors is used.',
       notes: (config) => changeNotes(config.mesh.istioVersion, ['api-versions']),
       scope: 'per-cluster',
-      actions: (ctx) => [applyManifest(ctx, 'day2.destination-rule', ['day2/destination-rule.yaml'], trafficValues(ctx.config))],
+      actions: (ctx) => [applyManifest(ctx, 'day2.destination-rule', ['day2/destination-rule.yaml'], trafficPolicyValues(ctx.config))],
       gates: [
         {
           id: 'day2.istio-objects',
           title: 'Gateway, VirtualService and DestinationRule exist',
           hint: 'kubectl get gateway,virtualservice,destinationrule -n <namespace> --context=<context>; istioctl analyze -n <namespace> --context=<context>',
-          probe: (ctx) => {
-            const apiVersion = networkingApi(ctx.config);
-            return objectsExist(ctx.cluster, [
-              { apiVersion, kind: 'Gateway', namespace: ctx.config.app.namespace, name: ctx.config.routing.gateway.name },
-              { apiVersion, kind: 'VirtualService', namespace: ctx.config.app.namespace, name: NAMES.virtualService },
-              { apiVersion, kind: 'DestinationRule', namespace: ctx.config.app.namespace, name: NAMES.destinationRule },
-            ]);
-          },
+          probe: (ctx) => objectsExist(ctx.cluster, trafficPolicyObjects(ctx.config)),
         },
         {
           id: 'day2.region-health',
@@ -130,9 +91,7 @@ const day2: DayDef = {
       },
       actions: (ctx) => {
         const check = healthCheckConfig(ctx.config, regionAddress(ctx.outputs, ctx.cluster));
-        return [
-          ensureHealthCheck(ctx.config, ctx.cluster, callerReference(ctx.config, ctx.cluster, check), check),
-        ];
+        return [ensureHealthCheck(ctx.config, ctx.cluster, callerReference(ctx.config, ctx.cluster, check), check)];
       },
     },
     {
@@ -176,24 +135,13 @@ const day2: DayDef = {
           title: 'clients of each continent get their region\'s address',
           scope: 'per-cluster',
           hint: 'aws route53 test-dns-answer --hosted-zone-id <zone> --record-name <host> --record-type A --edns0-client-subnet-ip <ip>; an unhealthy health check sends clients to the default record.',
-          probe: (ctx) =>
-            dnsAnswerFor(
-              ctx.config,
-              ctx.cluster.continents.map((continent) => ({ continent, subnet: ctx.config.dns.clientSubnets[continent] })),
-              regionAddress(ctx.outputs, ctx.cluster),
-              ctx.cluster.name,
-            ),
+          probe: (ctx) => continentAnswer(ctx.config, ctx.outputs, ctx.cluster),
         },
         {
           id: 'day2.default-answer',
           title: 'clients elsewhere get the primary region (default record)',
           hint: 'The default record is GeoLocation CountryCode "*"; check it with aws route53 test-dns-answer and a client subnet from another continent.',
-          probe: (ctx) => {
-            const served = new Set(ctx.config.clusters.flatMap((cluster) => cluster.continents));
-            const elsewhere = Object.entries(ctx.config.dns.clientSubnets).filter(([continent]) => !served.has(continent as never));
-            const primary = ctx.config.clusters.find((cluster) => cluster.name === ctx.config.primary)!;
-            return dnsAnswerFor(ctx.config, elsewhere.slice(0, 1).map(([continent, subnet]) => ({ continent, subnet })), regionAddress(ctx.outputs, primary), `${primary.name} (primary)`);
-          },
+          probe: (ctx) => defaultAnswer(ctx.config, ctx.outputs),
         },
       ],
     },

@@ -1,8 +1,8 @@
-import { lagMeasurement, replicationCanary } from '../src/actions/canary.js';
+import { replicationCanary } from '../src/actions/canary.js';
 import { bucketsReachable, noForeignReplicationRules } from '../src/actions/s3.js';
 import { latestJobSucceeded } from '../src/gates/cronjob.js';
 import { objectsExist } from '../src/gates/objects.js';
-import { replicationMatches, versioningEnabled } from '../src/gates/s3.js';
+import { replicationLagWithin, replicationMatches, versioningEnabled } from '../src/gates/s3.js';
 import { applyManifest } from '../src/plan/builders.js';
 import type { DayDef } from '../src/plan/types.js';
 import { peersOf, replicationConfiguration } from '../src/replication/configuration.js';
@@ -91,21 +91,7 @@ const day3: DayDef = {
           id: 'day3.replication-lag',
           title: 'canary replication lag within the threshold',
           hint: 'replication.lagThresholdSeconds (default 900 s, S3 RTC\'s promise); see the S3 console\'s replication metrics of the rule.',
-          probe: (ctx) => {
-            const source = ctx.target.cluster!;
-            const destination = ctx.target.peer!;
-            const threshold = ctx.config.replication.lagThresholdSeconds;
-            return {
-              describe: `${lagMeasurement(source, destination)} is at most ${threshold}s`,
-              expected: `≤ ${threshold}s`,
-              // Read when the gate runs: the gate is compiled with its step, before the canary measured anything.
-              async run(io) {
-                if (!io.outputs.known(CANARY_STEP, 'lagSeconds')) return { ok: false, measured: 'no canary measured yet (akictl day 3 --apply --only canary)' };
-                const lag = Number(io.outputs.get(CANARY_STEP, 'lagSeconds'));
-                return { ok: lag <= threshold, measured: `${lag}s`, value: lag, unit: 's' };
-              },
-            };
-          },
+          probe: (ctx) => replicationLagWithin(ctx.config, ctx.target.cluster!, ctx.target.peer!, CANARY_STEP),
         },
       ],
     },

@@ -1,130 +1,16 @@
-import { createHash } from 'node:crypto';
-import { stringify } from 'yaml';
 import { discoverLoadBalancer } from '../src/actions/discover.js';
-import { bumpValuesTag, commitIfChanged } from '../src/actions/gitops.js';
-import { curlEquivalent, globalUrl, regionalTarget, sendTrafficRequest } from '../src/actions/traffic.js';
-import type { Config } from '../src/config/schema.js';
+import { gitopsBump } from '../src/actions/gitops.js';
+import { rebuildImage } from '../src/actions/rebuild.js';
+import { testTraffic } from '../src/actions/traffic.js';
 import { deploymentAvailable } from '../src/gates/kube.js';
 import { jaegerListsService, serviceNames, tracesCoverClusters } from '../src/gates/observability.js';
 import { changeNotes, planNotes } from '../src/istio/releases.js';
-import { collectorReceivers } from '../src/istio/tracing.js';
-import { applyManifest, templateValues } from '../src/plan/builders.js';
+import { applyManifest } from '../src/plan/builders.js';
 import { onCluster, tracingCluster } from '../src/plan/roles.js';
-import type { Action, BuiltinAction, DayDef, OutputReader, StepContext } from '../src/plan/types.js';
-import { shellLine } from '../src/render/shell.js';
-import { renderTemplate } from '../src/render/template.js';
-
-/** In the tracing cluster Jaeger has an in-cluster name; everywhere else only its load-balancer address works. */
-export const JAEGER_ADDRESS_STEP = 'day4.jaeger-address';
-
-function jaegerAddress(outputs: OutputReader): string {
-  return outputs.get(JAEGER_ADDRESS_STEP, 'address', {});
-}
-
-/** Jaeger's query API as akictl reaches it: configured, or the discovered load-balancer address. */
-export function jaegerQueryUrl(config: Config, outputs: OutputReader): string {
-  return config.tracing.jaeger.queryUrl ?? `http://${jaegerAddress(outputs)}:16686`;
-}
-
-function jaegerValues(config: Config) {
-  const { jaeger } = config.tracing;
-  const env = [
-    // Default since Jaeger 1.46; explicit for older images.
-    { name: 'COLLECTOR_OTLP_ENABLED', value: 'true' },
-    { name: 'SPAN_STORAGE_TYPE', value: jaeger.storage },
-  ];
-  if (jaeger.storage !== 'badger') return { image: `${jaeger.image}:${jaeger.version}`, env, volumeMounts: undefined, volumes: undefined };
-  env.push({ name: 'BADGER_EPHEMERAL', value: 'false' }, { name: 'BADGER_DIRECTORY_KEY', value: '/badger/key' }, { name: 'BADGER_DIRECTORY_VALUE', value: '/badger/data' });
-  const volume = jaeger.claimName ? { name: 'badger', persistentVolumeClaim: { claimName: jaeger.claimName } } : { name: 'badger', emptyDir: {} };
-  return { image: `${jaeger.image}:${jaeger.version}`, env, volumeMounts: [{ name: 'badger', mountPath: '/badger' }], volumes: [volume] };
-}
-
-/**
- * The collector configuration as a document (rendered from its own template on the document model), then
- * serialised once into the ConfigMap value: never YAML pasted together as text.
- */
-export function collectorConfig(ctx: StepContext): string {
-  const inTracingCluster = ctx.cluster.name === tracingCluster(ctx.config).name;
-  const exporterEndpoint = inTracingCluster ? `jaeger.${ctx.config.tracing.namespace}.svc.cluster.local:4317` : `${jaegerAddress(ctx.outputs)}:4317`;
-  const { receivers, names } = collectorReceivers(ctx.config);
-  const [doc] = renderTemplate('day4/otel-collector-config.yaml', templateValues(ctx, { exporterEndpoint, receivers, receiverNames: names }));
-  return stringify(doc, { lineWidth: 0 });
-}
-
-function testTraffic(config: Config): BuiltinAction {
-  const { count } = config.tracing.testRequests;
-  return {
-    kind: 'builtin',
-    name: 'test-traffic',
-    describe: `send ${count} ${config.traffic.method} ${config.traffic.path} request(s) to each region (${config.clusters.map((c) => c.name).join(', ')}), each through its own ingress gateway`,
-    equivalent: config.clusters.map((cluster) => {
-      const url = config.traffic.regional.urls[cluster.name];
-      return `for i in $(seq ${count}); do ${shellLine(curlEquivalent(config, url ?? globalUrl(config), url ? undefined : `<${config.ingress.service} address of ${cluster.name}>`))}; done`;
-    }),
-    params: { count, clusters: config.clusters.map((c) => c.name), urls: config.traffic.regional.urls },
-    async run(io) {
-      const unreachable: string[] = [];
-      for (const cluster of config.clusters) {
-        const target = await regionalTarget(config, cluster, io);
-        const statuses: string[] = [];
-        for (let n = 0; n < count && !io.signal.aborted; n += 1) {
-          try {
-            statuses.push(String((await sendTrafficRequest(config, target, io.signal)).status));
-          } catch (error) {
-            statuses.push(`error (${(error as Error).message})`);
-          }
-        }
-        io.log(`${cluster.name}: ${target.describe}: ${statuses.join(', ')}`);
-        if (!statuses.some((status) => /^\d+$/.test(status))) unreachable.push(`${cluster.name} (${target.describe}: ${statuses[0] ?? 'no request sent'})`);
-      }
-      if (io.signal.aborted) throw new Error('interrupted');
-      // Error answers still make traces; a region that never answered cannot.
-      if (unreachable.length > 0) throw new Error(`no answer from ${unreachable.join('; ')}`);
-    },
-  };
-}
-
-function rebuildActions(config: Config): Action[] {
-  const { rebuild, image, tag } = config.build;
-  if (!rebuild) {
-    return [
-      {
-        kind: 'manual',
-        instructions: [
-          'Instrument the Rust services (Cargo.toml and main.rs, see the PRD), then rebuild and push the image:',
-          '  cargo build --release --target aarch64-unknown-linux-gnu',
-          `  docker build -t ${image}:${tag} .`,
-          `  docker push ${image}:${tag}`,
-          'Or set build.rebuild in the configuration to let akictl run these commands.',
-        ].join('\n'),
-      },
-    ];
-  }
-  return rebuild.commands.map((argv) => ({ kind: 'exec', argv, cwd: rebuild.dir }));
-}
-
-function gitopsActions(config: Config): Action[] {
-  const { gitops, tag, git } = config.build;
-  if (!gitops) {
-    return [
-      {
-        kind: 'manual',
-        instructions: [
-          `In the GitOps repository (akidb-deploy), set the image tag to ${tag} in envs/prod/values.yaml, commit and push:`,
-          `  git commit -m "Enable OpenTelemetry tracing" -- envs/prod/values.yaml && git push`,
-          'Then let the GitOps controller roll out the new image. Or set build.gitops in the configuration.',
-        ].join('\n'),
-      },
-    ];
-  }
-  const actions: Action[] = [
-    bumpValuesTag({ dir: gitops.dir, valuesFile: gitops.valuesFile, tagKey: gitops.tagKey, tag }),
-    commitIfChanged({ git, dir: gitops.dir, file: gitops.valuesFile, message: gitops.commitMessage }),
-  ];
-  // Pushing an up-to-date branch succeeds ("Everything up-to-date"): safe to repeat.
-  if (gitops.push) actions.push({ kind: 'exec', argv: [git, '-C', gitops.dir, 'push'] });
-  return actions;
-}
+import { JAEGER_ADDRESS_STEP } from '../src/plan/step-ids.js';
+import type { DayDef } from '../src/plan/types.js';
+import { collectorValues } from '../src/tracing/collector.js';
+import { jaegerQueryUrl, jaegerValues } from '../src/tracing/jaeger.js';
 
 const day4: DayDef = {
   day: 4,
@@ -180,20 +66,7 @@ const day4: DayDef = {
       why: 'With the seed\'s Istio 1.20, Istio\'s tracer sends Zipkin spans to otel-collector.observability:9411, but the seed\'s collector had only an OTLP receiver and its Service only 4317: every mesh span was dropped. For that release akictl adds the zipkin receiver (endpoint 0.0.0.0:9411, explicit because newer collectors listen on localhost) and port 9411 on the Service. In every case: a resource processor stamping k8s.cluster.name, and exports to Jaeger by in-cluster name in the tracing cluster and by load-balancer address elsewhere. The configuration\'s hash rolls the pods when it changes.',
       notes: (config) => changeNotes(config.mesh.istioVersion, ['collector']),
       scope: 'per-cluster',
-      actions: (ctx) => {
-        const config = collectorConfig(ctx);
-        const { image, version } = ctx.config.tracing.collector;
-        const ports = collectorReceivers(ctx.config).ports;
-        return [
-          applyManifest(ctx, 'day4.otel-collector', ['day4/otel-collector.yaml'], {
-            collectorConfig: config,
-            collectorConfigHash: createHash('sha256').update(config).digest('hex').slice(0, 16),
-            collectorImage: `${image}:${version}`,
-            collectorContainerPorts: ports.map((port) => ({ name: port.name, containerPort: port.port })),
-            collectorServicePorts: ports.map((port) => ({ name: port.name, port: port.port, targetPort: port.port })),
-          }),
-        ];
-      },
+      actions: (ctx) => [applyManifest(ctx, 'day4.otel-collector', ['day4/otel-collector.yaml'], collectorValues(ctx))],
       gates: [
         {
           id: 'day4.collector-available',
@@ -209,14 +82,14 @@ const day4: DayDef = {
       why: 'The seed\'s cargo build and docker build/push. Commands come from build.rebuild (argument lists, no shell); without them this is a manual step: the run pauses until `akictl resume --confirm day4.rebuild-service`.',
       scope: 'once',
       timeoutSeconds: 3600,
-      actions: (ctx) => rebuildActions(ctx.config),
+      actions: (ctx) => rebuildImage(ctx.config),
     },
     {
       id: 'day4.gitops-bump',
       title: 'Bump the image tag in the GitOps repository',
       why: 'The seed\'s sed + `git commit -am` + push. The tag is set on the YAML document model (the seed\'s sed rewrote every `tag:` line), the commit happens only when the file changed (`git commit` exits 1 with nothing to commit), and the push is safe to repeat. Without build.gitops this is a manual step.',
       scope: 'once',
-      actions: (ctx) => gitopsActions(ctx.config),
+      actions: (ctx) => gitopsBump(ctx.config),
     },
     {
       id: 'day4.test-traffic',

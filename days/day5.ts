@@ -1,91 +1,18 @@
-import { stringify } from 'yaml';
 import { discoverLoadBalancer } from '../src/actions/discover.js';
-import { awaitChaosInjected, awaitFailover, confirmDeleted, loadTest, recordReplicas, sampleP95 } from '../src/actions/drills.js';
-import { crdExists, prometheusExternalLabel, thanosEndpoints, thanosEndpointsConfigured } from '../src/actions/prerequisites.js';
+import { awaitChaosInjected, awaitFailover, confirmDeleted, loadTest, recordReplicas, restoreReplicas, sampleP95 } from '../src/actions/drills.js';
+import { crdExists, prometheusExternalLabel, thanosEndpointsConfigured } from '../src/actions/prerequisites.js';
 import { globalUrl } from '../src/actions/traffic.js';
-import type { Config } from '../src/config/schema.js';
 import { deploymentAvailable } from '../src/gates/kube.js';
-import { thanosLabelValues } from '../src/gates/observability.js';
-import { applyManifest, kubectl, readOnly, templateValues } from '../src/plan/builders.js';
-import { chaosCluster, observabilityCluster, onCluster, primaryCluster, tracingCluster } from '../src/plan/roles.js';
-import type { Action, DayDef, OutputReader, Probe, StepContext } from '../src/plan/types.js';
-import { shellLine } from '../src/render/shell.js';
-import { renderTemplate } from '../src/render/template.js';
-import { FAILOVER_LOAD_TARGET, SERIES } from '../src/report/measurement-names.js';
-import { JAEGER_ADDRESS_STEP } from './day4.js';
+import { grafanaPresent, thanosLabelValues } from '../src/gates/observability.js';
+import { grafanaDatasources } from '../src/observability/grafana.js';
+import { thanosArgs, thanosQueryUrl } from '../src/observability/thanos.js';
+import { applyManifest, kubectl, readOnly } from '../src/plan/builders.js';
+import { chaosCluster, observabilityCluster, onCluster, primaryCluster } from '../src/plan/roles.js';
+import { THANOS_ADDRESS_STEP } from '../src/plan/step-ids.js';
+import type { DayDef } from '../src/plan/types.js';
+import { FAILOVER_LOAD_TARGET } from '../src/report/measurement-names.js';
 
-const THANOS_ADDRESS_STEP = 'day5.thanos-address';
 const FAILOVER_DRILL_STEP = 'day5.failover-drill';
-
-/** Thanos query's HTTP API as akictl reaches it: configured, or the discovered load-balancer address. */
-function thanosQueryUrl(config: Config, outputs: OutputReader): string {
-  return config.observability.thanos.queryUrl ?? `http://${outputs.get(THANOS_ADDRESS_STEP, 'address', {})}:9090`;
-}
-
-function thanosArgs(config: Config): string[] {
-  return [
-    'query',
-    '--http-address=0.0.0.0:9090',
-    // An address left out of the configuration is shown as such; day5.thanos-endpoints stops the run before this applies.
-    ...thanosEndpoints(config).map((endpoint) => `--endpoint=${endpoint.address ?? `<observability.thanos.endpoints.${endpoint.cluster}>`}`),
-  ];
-}
-
-/** Grafana's datasources, rendered on the document model and serialised into the ConfigMap value. */
-function datasources(ctx: StepContext): string {
-  const { config } = ctx;
-  const home = observabilityCluster(config);
-  const sameCluster = tracingCluster(config).name === home.name;
-  const jaegerUrl = sameCluster ? `http://jaeger.${config.tracing.namespace}:16686` : `http://${ctx.outputs.get(JAEGER_ADDRESS_STEP, 'address', {})}:16686`;
-  const [doc] = renderTemplate('day5/grafana-datasources-provisioning.yaml', templateValues(ctx, { thanosUrl: `http://thanos-query.${config.observability.namespace}:9090`, jaegerUrl }));
-  return stringify(doc, { lineWidth: 0 });
-}
-
-function restoreActions(ctx: StepContext): Action[] {
-  const { config } = ctx;
-  const primary = primaryCluster(config);
-  const { namespace } = config.app;
-  const { deployment, rolloutTimeoutSeconds } = config.failover;
-  const scale = (replicas: string) => kubectl(config, primary, ['scale', `deployment/${deployment}`, `--replicas=${replicas}`, '-n', namespace]).argv;
-  const recorded = ctx.outputs.get(FAILOVER_DRILL_STEP, 'replicas', {});
-  return [
-    {
-      kind: 'builtin',
-      name: 'restore-replicas',
-      describe: `scale ${namespace}/${deployment} in ${primary.name} back to the replica count ${FAILOVER_DRILL_STEP} recorded before its scale-down (the seed hard-coded 2); with no recorded count the scale-down never ran and nothing is scaled`,
-      equivalent: [shellLine(scale(recorded))],
-      params: { cluster: primary.name, namespace, deployment },
-      async run(io) {
-        // Read at run time: the count is known only once the drill has recorded it (saved before it scales down).
-        if (!io.outputs.known(FAILOVER_DRILL_STEP, 'replicas', {})) {
-          io.log(`no recorded replica count: ${FAILOVER_DRILL_STEP} stopped before its scale-down; nothing to restore`);
-          return;
-        }
-        const replicas = io.outputs.get(FAILOVER_DRILL_STEP, 'replicas', {});
-        const argv = scale(replicas);
-        const result = await io.exec(argv);
-        if (result.exitCode !== 0) throw new Error(`\`${shellLine(argv)}\` exited ${result.exitCode}: ${result.stderr.trim().split('\n').at(-1) ?? ''}`);
-        io.series(SERIES.failoverRestore, 'event').add({ label: `${primary.name} scaled back to ${replicas}`, value: Number(replicas) });
-      },
-    },
-    readOnly(kubectl(config, primary, ['rollout', 'status', `deployment/${deployment}`, '-n', namespace, `--timeout=${rolloutTimeoutSeconds}s`])),
-  ];
-}
-
-/** Grafana is referenced by the seed but never deployed: its absence is a warning, the datasources wait for it. */
-function grafanaPresent(ctx: StepContext): Probe {
-  const home = observabilityCluster(ctx.config);
-  const { namespace, grafana } = ctx.config.observability;
-  return {
-    describe: `Deployment ${namespace}/${grafana.deployment} exists in ${home.name}`,
-    expected: 'present',
-    async run(io) {
-      const kube = await io.kube(home);
-      const found = await kube.get('apps/v1', 'Deployment', namespace, grafana.deployment);
-      return found ? { ok: true, measured: 'present' } : { ok: 'warn', measured: 'not found: the datasources wait for a Grafana to read them' };
-    },
-  };
-}
 
 const CHAOS_CRD = 'networkchaos.chaos-mesh.org';
 
@@ -164,8 +91,8 @@ const day5: DayDef = {
       title: 'Grafana datasources: Thanos and Jaeger',
       why: 'The seed\'s datasources ConfigMap, rendered on the document model. Grafana itself is never deployed by the seed: a gate warns when it is missing. Jaeger is addressed by its load-balancer address when it lives in another cluster.',
       scope: 'once',
-      actions: (ctx) => [applyManifest(onCluster(ctx, observabilityCluster(ctx.config)), 'day5.grafana-datasources', ['day5/grafana-datasources.yaml'], { datasources: datasources(ctx) })],
-      gates: [{ id: 'day5.grafana-present', title: 'Grafana is deployed', hint: 'Deploy Grafana (e.g. the grafana Helm chart with its datasource sidecar) in the observability namespace, or set observability.grafana.deployment.', probe: grafanaPresent }],
+      actions: (ctx) => [applyManifest(onCluster(ctx, observabilityCluster(ctx.config)), 'day5.grafana-datasources', ['day5/grafana-datasources.yaml'], { datasources: grafanaDatasources(ctx) })],
+      gates: [{ id: 'day5.grafana-present', title: 'Grafana is deployed', hint: 'Deploy Grafana (e.g. the grafana Helm chart with its datasource sidecar) in the observability namespace, or set observability.grafana.deployment.', probe: (ctx) => grafanaPresent(ctx.config) }],
     },
     {
       id: 'day5.load-test',
@@ -199,7 +126,15 @@ const day5: DayDef = {
       title: 'Restore the primary region\'s replicas',
       why: 'Scales back to the count recorded before the drill (not the seed\'s hard-coded 2) and waits for the rollout. Runs even when the drill fails or is interrupted.',
       scope: 'once',
-      actions: restoreActions,
+      actions: (ctx) => {
+        const { config } = ctx;
+        const primary = primaryCluster(config);
+        const { deployment, rolloutTimeoutSeconds } = config.failover;
+        return [
+          restoreReplicas({ kubectl: config.tools.kubectl, cluster: primary, namespace: config.app.namespace, deployment, drillStep: FAILOVER_DRILL_STEP, recorded: ctx.outputs.get(FAILOVER_DRILL_STEP, 'replicas', {}) }),
+          readOnly(kubectl(config, primary, ['rollout', 'status', `deployment/${deployment}`, '-n', config.app.namespace, `--timeout=${rolloutTimeoutSeconds}s`])),
+        ];
+      },
       gates: [
         {
           id: 'day5.primary-available',

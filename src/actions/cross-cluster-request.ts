@@ -17,6 +17,11 @@ export function probePodName(peer: ClusterConfig): string {
   return `akictl-mesh-probe-${peer.name.slice(0, 36).replace(/-+$/, '')}-${createHash('sha256').update(peer.name).digest('hex').slice(0, 8)}`;
 }
 
+/** The client pod lives at most this long, even if nothing deletes it (a run killed and never resumed). */
+export function probeLifetimeSeconds(config: Config): number {
+  return config.mesh.crossCluster.request.timeoutSeconds + config.execution.stepTimeoutSeconds;
+}
+
 export function curlArgv(config: Config, from: ClusterConfig, pod: string): string[] {
   const service = meshService(config);
   const { path, count } = config.mesh.crossCluster.request;

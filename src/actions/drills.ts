@@ -40,6 +40,34 @@ export function recordReplicas(options: { kubectl: string; cluster: ClusterConfi
 }
 
 /**
+ * Scale the drained Deployment back to the replica count the drill recorded before its scale-down (the seed
+ * hard-coded 2). The count is read at run time: it is known only once the drill has recorded it, and with no
+ * recorded count the scale-down never ran and nothing is scaled.
+ */
+export function restoreReplicas(options: { kubectl: string; cluster: ClusterConfig; namespace: string; deployment: string; drillStep: string; recorded: string }): BuiltinAction {
+  const { cluster, namespace, deployment, drillStep } = options;
+  const scale = (replicas: string) => [options.kubectl, 'scale', `deployment/${deployment}`, `--replicas=${replicas}`, '-n', namespace, `--context=${cluster.context}`];
+  return {
+    kind: 'builtin',
+    name: 'restore-replicas',
+    describe: `scale ${namespace}/${deployment} in ${cluster.name} back to the replica count ${drillStep} recorded before its scale-down (the seed hard-coded 2); with no recorded count the scale-down never ran and nothing is scaled`,
+    equivalent: [shellLine(scale(options.recorded))],
+    params: { cluster: cluster.name, namespace, deployment },
+    async run(io) {
+      if (!io.outputs.known(drillStep, 'replicas', {})) {
+        io.log(`no recorded replica count: ${drillStep} stopped before its scale-down; nothing to restore`);
+        return;
+      }
+      const replicas = io.outputs.get(drillStep, 'replicas', {});
+      const argv = scale(replicas);
+      const result = await io.exec(argv);
+      if (result.exitCode !== 0) throw new Error(`\`${shellLine(argv)}\` exited ${result.exitCode}: ${result.stderr.trim().split('\n').at(-1) ?? ''}`);
+      io.series(SERIES.failoverRestore, 'event').add({ label: `${cluster.name} scaled back to ${replicas}`, value: Number(replicas) });
+    },
+  };
+}
+
+/**
  * After the primary was scaled to 0: poll until its Deployment reports no replicas left and a whole round
  * of requests to the global URL succeeds (from another cluster, when failover.regionHeader says which).
  * The time from the start of this wait, right after the scale-down, is stored as failover.time.

@@ -1,7 +1,8 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
-import type { BuiltinAction } from '../plan/types.js';
+import type { Config } from '../config/schema.js';
+import type { Action, BuiltinAction } from '../plan/types.js';
 import { shellLine } from '../render/shell.js';
 
 /**
@@ -53,4 +54,31 @@ export function commitIfChanged(options: { git: string; dir: string; file: strin
       if (result.exitCode !== 0) throw new Error(`\`${shellLine(commit)}\` exited ${result.exitCode}: ${result.stderr.trim().split('\n').at(-1) ?? ''}`);
     },
   };
+}
+
+/**
+ * The image tag bump in the GitOps repository: set the tag, commit when the file changed, push (build.gitops), or,
+ * without build.gitops, a manual step for an operator.
+ */
+export function gitopsBump(config: Config): Action[] {
+  const { gitops, tag, git } = config.build;
+  if (!gitops) {
+    return [
+      {
+        kind: 'manual',
+        instructions: [
+          `In the GitOps repository (akidb-deploy), set the image tag to ${tag} in envs/prod/values.yaml, commit and push:`,
+          `  git commit -m "Enable OpenTelemetry tracing" -- envs/prod/values.yaml && git push`,
+          'Then let the GitOps controller roll out the new image. Or set build.gitops in the configuration.',
+        ].join('\n'),
+      },
+    ];
+  }
+  const actions: Action[] = [
+    bumpValuesTag({ dir: gitops.dir, valuesFile: gitops.valuesFile, tagKey: gitops.tagKey, tag }),
+    commitIfChanged({ git, dir: gitops.dir, file: gitops.valuesFile, message: gitops.commitMessage }),
+  ];
+  // Pushing an up-to-date branch succeeds ("Everything up-to-date"): safe to repeat.
+  if (gitops.push) actions.push({ kind: 'exec', argv: [git, '-C', gitops.dir, 'push'] });
+  return actions;
 }

@@ -1,5 +1,6 @@
 import type { ClusterConfig, Config } from '../config/schema.js';
-import type { ActionIO } from '../plan/types.js';
+import type { ActionIO, BuiltinAction } from '../plan/types.js';
+import { shellLine } from '../render/shell.js';
 import { readLoadBalancerAddress } from './discover.js';
 import { httpRequest, type HttpResponse } from './http.js';
 
@@ -48,4 +49,41 @@ export function curlEquivalent(config: Config, url: string, connectTo?: string):
   if (config.traffic.method !== 'GET' && config.traffic.body) argv.push('-d', config.traffic.body);
   argv.push(url);
   return argv;
+}
+
+/**
+ * tracing.testRequests.count requests to each region, each through its own ingress gateway (or its configured URL),
+ * so that every cluster makes traces.
+ */
+export function testTraffic(config: Config): BuiltinAction {
+  const { count } = config.tracing.testRequests;
+  return {
+    kind: 'builtin',
+    name: 'test-traffic',
+    describe: `send ${count} ${config.traffic.method} ${config.traffic.path} request(s) to each region (${config.clusters.map((c) => c.name).join(', ')}), each through its own ingress gateway`,
+    equivalent: config.clusters.map((cluster) => {
+      const url = config.traffic.regional.urls[cluster.name];
+      return `for i in $(seq ${count}); do ${shellLine(curlEquivalent(config, url ?? globalUrl(config), url ? undefined : `<${config.ingress.service} address of ${cluster.name}>`))}; done`;
+    }),
+    params: { count, clusters: config.clusters.map((c) => c.name), urls: config.traffic.regional.urls },
+    async run(io) {
+      const unreachable: string[] = [];
+      for (const cluster of config.clusters) {
+        const target = await regionalTarget(config, cluster, io);
+        const statuses: string[] = [];
+        for (let n = 0; n < count && !io.signal.aborted; n += 1) {
+          try {
+            statuses.push(String((await sendTrafficRequest(config, target, io.signal)).status));
+          } catch (error) {
+            statuses.push(`error (${(error as Error).message})`);
+          }
+        }
+        io.log(`${cluster.name}: ${target.describe}: ${statuses.join(', ')}`);
+        if (!statuses.some((status) => /^\d+$/.test(status))) unreachable.push(`${cluster.name} (${target.describe}: ${statuses[0] ?? 'no request sent'})`);
+      }
+      if (io.signal.aborted) throw new Error('interrupted');
+      // Error answers still make traces; a region that never answered cannot.
+      if (unreachable.length > 0) throw new Error(`no answer from ${unreachable.join('; ')}`);
+    },
+  };
 }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ClusterConfig, Config } from '../config/schema.js';
+import { DISCOVER_STEP, HEALTH_CHECK_STEP } from '../plan/step-ids.js';
 import type { OutputReader } from '../plan/types.js';
 
 /**
@@ -7,9 +8,6 @@ import type { OutputReader } from '../plan/types.js';
  * per continent a region serves, plus the default record. The step that builds them and the gates that check
  * them share these functions, so what is checked is what was applied.
  */
-
-export const DISCOVER_STEP = 'day2.discover-ingress';
-export const HEALTH_CHECK_STEP = 'day2.health-checks';
 
 /** A region's ingress address as published by the discovery step (placeholders in a dry-run). */
 export interface RegionAddress {

@@ -1,5 +1,7 @@
 import { parse } from 'yaml';
 import { getJson } from '../actions/http.js';
+import type { Config } from '../config/schema.js';
+import { observabilityCluster } from '../plan/roles.js';
 import type { Probe } from '../plan/types.js';
 
 /** Checks of Jaeger, Thanos and Prometheus through their HTTP APIs. Each says what it saw, not only pass/fail. */
@@ -111,4 +113,19 @@ export function externalLabelsOf(statusConfig: string): Record<string, string> {
   if (typeof document.data?.yaml !== 'string') throw new Error('the answer has no data.yaml');
   const config = parse(document.data.yaml) as { global?: { external_labels?: Record<string, unknown> } } | null;
   return Object.fromEntries(Object.entries(config?.global?.external_labels ?? {}).map(([key, value]) => [key, String(value)]));
+}
+
+/** Grafana is referenced by the seed but never deployed: its absence is a warning, the datasources wait for it. */
+export function grafanaPresent(config: Config): Probe {
+  const home = observabilityCluster(config);
+  const { namespace, grafana } = config.observability;
+  return {
+    describe: `Deployment ${namespace}/${grafana.deployment} exists in ${home.name}`,
+    expected: 'present',
+    async run(io) {
+      const kube = await io.kube(home);
+      const found = await kube.get('apps/v1', 'Deployment', namespace, grafana.deployment);
+      return found ? { ok: true, measured: 'present' } : { ok: 'warn', measured: 'not found: the datasources wait for a Grafana to read them' };
+    },
+  };
 }

@@ -1,8 +1,8 @@
 import { lookup } from 'node:dns/promises';
 import type { ClusterConfig, Config } from '../config/schema.js';
 import { callAws, describeAwsError } from '../actions/aws.js';
-import { callerReferencePrefix, compareRecordSets, normalName, type ListedRecordSet, type RecordSet, type RegionAddress } from '../dns/records.js';
-import type { ActionIO, Probe } from '../plan/types.js';
+import { callerReferencePrefix, compareRecordSets, normalName, regionAddress, type ListedRecordSet, type RecordSet, type RegionAddress } from '../dns/records.js';
+import type { ActionIO, OutputReader, Probe } from '../plan/types.js';
 
 /** Read-only Route 53 checks: done checks of the Day 2 steps and its gates. */
 
@@ -144,4 +144,18 @@ export function dnsAnswerFor(config: Config, checks: Array<{ continent: string; 
       return { ok, measured: results.join('; ') };
     },
   };
+}
+
+/** Clients of each continent the cluster serves get its address. */
+export function continentAnswer(config: Config, outputs: OutputReader, cluster: ClusterConfig): Probe {
+  const checks = cluster.continents.map((continent) => ({ continent, subnet: config.dns.clientSubnets[continent] }));
+  return dnsAnswerFor(config, checks, regionAddress(outputs, cluster), cluster.name);
+}
+
+/** Clients of a continent no cluster serves (the first with a client subnet) get the primary's address: the default record. */
+export function defaultAnswer(config: Config, outputs: OutputReader): Probe {
+  const served = new Set(config.clusters.flatMap((cluster) => cluster.continents));
+  const elsewhere = Object.entries(config.dns.clientSubnets).filter(([continent]) => !served.has(continent as never));
+  const primary = config.clusters.find((cluster) => cluster.name === config.primary)!;
+  return dnsAnswerFor(config, elsewhere.slice(0, 1).map(([continent, subnet]) => ({ continent, subnet })), regionAddress(outputs, primary), `${primary.name} (primary)`);
 }

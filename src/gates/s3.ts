@@ -1,5 +1,6 @@
 import type { ClusterConfig, Config } from '../config/schema.js';
 import { awsErrorName, callAws, describeAwsError } from '../actions/aws.js';
+import { lagMeasurement } from '../actions/canary.js';
 import { differences, foreignRules, replicationConfiguration } from '../replication/configuration.js';
 import type { Probe } from '../plan/types.js';
 
@@ -35,6 +36,23 @@ export function replicationMatches(config: Config, cluster: ClusterConfig): Prob
       const note = foreign.length ? `; other rules (replaced when akictl puts its configuration): ${foreign.join(', ')}` : '';
       if (found.length > 0) return { ok: false, measured: `${found.slice(0, 4).join('; ')}${found.length > 4 ? `; and ${found.length - 4} more` : ''}${note}` };
       return { ok: true, measured: `matches (${wanted.Rules.length} rule(s))${note}` };
+    },
+  };
+}
+
+/**
+ * The replication lag the canary step measured for this direction is within replication.lagThresholdSeconds. The
+ * value is read when the gate runs: the gate is compiled with its step, before the canary measured anything.
+ */
+export function replicationLagWithin(config: Config, source: ClusterConfig, destination: ClusterConfig, canaryStep: string): Probe {
+  const threshold = config.replication.lagThresholdSeconds;
+  return {
+    describe: `${lagMeasurement(source, destination)} is at most ${threshold}s`,
+    expected: `≤ ${threshold}s`,
+    async run(io) {
+      if (!io.outputs.known(canaryStep, 'lagSeconds')) return { ok: false, measured: `no canary measured yet (akictl day 3 --apply --only ${canaryStep.replace(/^day\d+\./, '')})` };
+      const lag = Number(io.outputs.get(canaryStep, 'lagSeconds'));
+      return { ok: lag <= threshold, measured: `${lag}s`, value: lag, unit: 's' };
     },
   };
 }
