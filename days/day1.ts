@@ -31,7 +31,8 @@ const day1: DayDef = {
     {
       id: 'day1.preflight',
       title: 'Preflight: tools and clusters',
-      why: 'Fail before changing anything when istioctl is missing or of another version than the mesh, kubectl is missing, a context cannot be reached, or a cluster already runs another Istio version (installing over it would be an upgrade, a procedure of its own). Then `istioctl x precheck` of the release reports its findings per cluster as a gate. Replaces the seed\'s "download Istio" step: akictl never installs tools itself.',
+      why: 'Stops before anything changes when istioctl is missing or not the mesh\'s version, kubectl is missing, a context cannot be reached, or a cluster already runs another Istio version (installing over it would be an upgrade, a procedure of its own). `istioctl x precheck` of the release then reports its findings per cluster as a gate.',
+      correction: 'Replaces the seed\'s "download Istio" step (curl https://istio.io/downloadIstio | sh -): akictl never installs tools itself, it checks the ones it is given.',
       notes: (config) => changeNotes(config.mesh.istioVersion, ['precheck']),
       scope: 'once',
       actions: (ctx) => {
@@ -79,14 +80,16 @@ const day1: DayDef = {
     {
       id: 'day1.istio-system-namespace',
       title: 'Namespace istio-system labelled with the cluster network',
-      why: 'Multi-network meshes need topology.istio.io/network on istio-system before istiod starts (missing from the seed). Applied as a manifest, so it is created when absent and relabelled when present.',
+      why: 'Multi-network meshes need the label topology.istio.io/network on istio-system before istiod starts. Applied as a manifest, so it is created when absent and relabelled when present.',
+      correction: 'Missing from the seed, which never labels istio-system with its network. Source: istio.io, "Install Multi-Primary on different networks".',
       scope: 'per-cluster',
       actions: (ctx) => [applyManifest(ctx, 'day1.istio-system-namespace', ['day1/istio-system-namespace.yaml'])],
     },
     {
       id: 'day1.root-ca',
       title: 'Shared root CA',
-      why: 'Without one root of trust every istiod signs with its own self-signed root and cross-cluster mTLS fails (missing from the seed). The root key stays on this machine (0600); with mesh.pki.dir set, the existing CA is used instead.',
+      why: 'One root of trust for every cluster, so that their workloads complete mTLS with each other. The root key stays on this machine (0600); with mesh.pki.dir set, the existing CA is used instead.',
+      correction: 'Missing from the seed, which lets every istiod sign with its own self-signed root: cross-cluster mTLS then fails. Source: istio.io, "Plug in CA certificates".',
       scope: 'once',
       done: (ctx) => filesExist(['root-cert.pem', 'root-key.pem'].map((file) => path.join(pkiDir(ctx), file))),
       localMaterial: rootMaterial,
@@ -110,7 +113,8 @@ const day1: DayDef = {
     {
       id: 'day1.intermediate-ca',
       title: 'Intermediate CA per cluster, signed by the root',
-      why: 'Each istiod signs workload certificates with its own intermediate, all chaining to the shared root (Istio "Plug in CA certificates"). Keys are written 0600 and never printed.',
+      why: 'Each istiod signs workload certificates with an intermediate of its own, chaining to the shared root. Keys are written 0600 and never printed.',
+      correction: 'Missing from the seed, which has no CA of its own; the files (ca-cert, ca-key, root-cert, cert-chain per cluster) are those of istio.io, "Plug in CA certificates".',
       scope: 'per-cluster',
       done: (ctx) => filesExist(CA_FILES.map((file) => path.join(pkiDir(ctx), ctx.cluster.name, file))),
       localMaterial: (ctx) => [...rootMaterial(ctx), ...intermediateMaterial(ctx)],
@@ -146,7 +150,8 @@ const day1: DayDef = {
     {
       id: 'day1.cacerts-secret',
       title: 'Install the intermediate CA as secret cacerts',
-      why: 'istiod picks up istio-system/cacerts at start-up, so it must exist before `istioctl install` (if it changes later, restart istiod). The Secret manifest holds the CA key: it is piped from `kubectl create --dry-run=client` into `kubectl apply`, in memory only.',
+      why: 'istiod reads istio-system/cacerts at start-up, so it must exist before `istioctl install` (if it changes later, restart istiod). The Secret manifest holds the CA key: it is piped from `kubectl create --dry-run=client` into `kubectl apply`, in memory only.',
+      correction: 'Missing from the seed, whose istiod starts without cacerts and signs with a root of its own. Source: istio.io, "Plug in CA certificates".',
       scope: 'per-cluster',
       localMaterial: intermediateMaterial,
       actions: (ctx) => {
@@ -165,7 +170,8 @@ const day1: DayDef = {
     {
       id: 'day1.install-istio',
       title: 'Install the Istio control plane',
-      why: 'The seed\'s IstioOperator, rendered per cluster (meshID, clusterName, network, tracing), after checking that the cluster runs no other Istio version (istioctl install would only warn and overwrite it). `-y` is required: without it a non-interactive istioctl answers "Cancelled." and exits 1. istioctl prints an end-of-life warning on stdout for a release past its support date, so akictl never parses install output: gates read the Deployments instead, and the istio-ca-root-cert istiod writes into the app namespace.',
+      why: 'The Istio control plane from an IstioOperator rendered per cluster (meshID, clusterName, network, tracing), installed with `-y` (a non-interactive istioctl otherwise answers "Cancelled." and exits 1). istioctl may print an end-of-life warning on stdout, so the gates read the Deployments and the istio-ca-root-cert istiod writes, never install\'s output.',
+      correction: 'The seed switched KUBECONFIG between two files and installed without --context; akictl passes --context to every call (one kubeconfig holds every context) and first checks that the cluster runs no other Istio version, which `istioctl install` would only warn about and overwrite.',
       notes: (config) => changeNotes(config.mesh.istioVersion, ['install', 'tracing']),
       scope: 'per-cluster',
       timeoutSeconds: 1200,
@@ -209,7 +215,8 @@ const day1: DayDef = {
     {
       id: 'day1.eastwest-gateway',
       title: 'East-west gateway',
-      why: 'Clusters on different networks reach each other only through an east-west gateway on 15443 (missing from the seed). Same IstioOperator as Istio\'s `samples/multicluster/gen-eastwest-gateway.sh --network <network>`, plus meshID and clusterName; without ISTIO_META_ROUTER_MODE=sni-dnat, which AUTO_PASSTHROUGH has not needed since Istio 1.11 (dropped from the script by istio/istio#34670). Its Service must get an external address: the gate waits for it.',
+      why: 'Clusters on different networks reach each other only through an east-west gateway on 15443. Its Service must get an external address: the gate waits for it.',
+      correction: 'Missing from the seed. The IstioOperator is that of Istio\'s `samples/multicluster/gen-eastwest-gateway.sh --network <network>`, plus meshID and clusterName, without ISTIO_META_ROUTER_MODE=sni-dnat, which AUTO_PASSTHROUGH has not needed since Istio 1.11 (dropped from the script by istio/istio#34670).',
       notes: (config) => changeNotes(config.mesh.istioVersion, ['east-west-gateway']),
       scope: 'per-cluster',
       timeoutSeconds: 1200,
@@ -237,7 +244,8 @@ const day1: DayDef = {
     {
       id: 'day1.expose-services',
       title: 'Expose *.local services on the east-west gateway',
-      why: 'Gateway cross-network-gateway (TLS 15443, AUTO_PASSTHROUGH, hosts *.local) lets the other networks reach this cluster\'s services (Istio\'s samples/multicluster/expose-services.yaml; missing from the seed).',
+      why: 'Gateway cross-network-gateway (TLS 15443, AUTO_PASSTHROUGH, hosts *.local) on the east-west gateway lets the other networks reach this cluster\'s services.',
+      correction: 'Missing from the seed, which exposes no service across networks; the Gateway is Istio\'s samples/multicluster/expose-services.yaml.',
       notes: (config) => changeNotes(config.mesh.istioVersion, ['expose-services']),
       scope: 'per-cluster',
       actions: (ctx) => [applyManifest(ctx, 'day1.expose-services', ['day1/cross-network-gateway.yaml'])],
@@ -245,7 +253,8 @@ const day1: DayDef = {
     {
       id: 'day1.remote-secrets',
       title: 'Remote secrets for every ordered pair of clusters',
-      why: 'Each istiod watches the API servers of the other clusters through a remote secret. The seed\'s `istioctl x create-remote-secret` was removed in Istio 1.19: `istioctl create-remote-secret` is used, for every ordered pair (N×(N−1)), piped in memory into `kubectl apply` with both exit codes checked.',
+      why: 'Each istiod watches the API servers of the other clusters through a remote secret: one for every ordered pair (N×(N−1)), piped in memory into `kubectl apply` with both exit codes checked.',
+      correction: 'The seed\'s `istioctl x create-remote-secret` was removed in Istio 1.19 (istio/istio#46051): `istioctl create-remote-secret` replaces it. The seed\'s pipe also hid a failure of its first command.',
       notes: (config) => changeNotes(config.mesh.istioVersion, ['remote-clusters']),
       scope: 'per-pair',
       actions: (ctx) => {
@@ -294,7 +303,8 @@ const day1: DayDef = {
     {
       id: 'day1.injection-label',
       title: 'Enable sidecar injection in the app namespace',
-      why: '`--overwrite` makes the label idempotent: the seed\'s plain `kubectl label` fails on a second run even with the same value.',
+      why: 'Turns on sidecar injection in the app namespace: label istio-injection=enabled, with `--overwrite` so that a second run with the same value succeeds.',
+      correction: 'The seed\'s plain `kubectl label` fails on a second run even with the same value: kubectl refuses to change an existing label without --overwrite.',
       scope: 'per-cluster',
       actions: (ctx) => [
         kubectl(ctx.config, ctx.cluster, ['label', 'namespace', ctx.config.app.namespace, 'istio-injection=enabled', '--overwrite'], {
@@ -305,7 +315,8 @@ const day1: DayDef = {
     {
       id: 'day1.restart-workloads',
       title: 'Restart the workloads so they get sidecars',
-      why: `Pods get a sidecar only when created. The seed ran \`kubectl rollout restart\`, which restarts every time it runs: a run resumed after a crash that had restarted some Deployments restarted them again. akictl instead sets the pod-template annotation ${RESTART_ANNOTATION} to the Istio version: Kubernetes rolls out only when the template changes, so repeating the step never restarts twice, and a new Istio version restarts once more. Skipped while every pod already has istio-proxy.`,
+      why: `Pods get a sidecar only when created. The pod-template annotation ${RESTART_ANNOTATION} is set to the Istio version: Kubernetes rolls out only when the template changes, so repeating the step restarts nothing, and a new Istio version restarts once more. Skipped while every pod already has istio-proxy.`,
+      correction: 'The seed ran `kubectl rollout restart`, which restarts every time it runs: a run resumed after a crash would restart again the Deployments it had already restarted.',
       scope: 'per-cluster',
       done: (ctx) => podsHaveContainer(ctx.cluster, ctx.config.app.namespace, 'istio-proxy'),
       actions: (ctx) =>
@@ -324,7 +335,8 @@ const day1: DayDef = {
     {
       id: 'day1.wait-rollout',
       title: 'Wait for the restarted workloads to roll out',
-      why: 'The seed never waited for its restart. `kubectl rollout status` only watches, so it is safe to repeat on resume without restarting anything again.',
+      why: 'Waits until the restarted workloads have rolled out. `kubectl rollout status` only watches, so it is safe to repeat on resume.',
+      correction: 'The seed never waited for its restart.',
       scope: 'per-cluster',
       timeoutSeconds: 900,
       actions: (ctx) =>
@@ -355,7 +367,8 @@ const day1: DayDef = {
     {
       id: 'day1.mtls-strict',
       title: 'mTLS STRICT mesh-wide',
-      why: 'PeerAuthentication default in istio-system. The seed verified it with `istioctl authn tls-check`, removed in Istio 1.6: the gate reads the policy instead.',
+      why: 'PeerAuthentication default in istio-system with mode STRICT: every workload of the mesh accepts mTLS only. The gate reads the policy.',
+      correction: 'The seed verified it with `istioctl authn tls-check`, which was removed in Istio 1.6: the gate reads the PeerAuthentication instead.',
       notes: (config) => changeNotes(config.mesh.istioVersion, ['api-versions']),
       scope: 'per-cluster',
       actions: (ctx) => [applyManifest(ctx, 'day1.mtls-strict', ['day1/peer-authentication.yaml'])],
@@ -371,7 +384,8 @@ const day1: DayDef = {
     {
       id: CROSS_CLUSTER_REQUEST,
       title: 'Requests across clusters from a short-lived client pod',
-      why: 'The gates above read configuration; this sends real traffic. For each ordered pair, a client pod in the first cluster (sidecar injected, so over mTLS with the shared root) requests the app\'s service mesh.crossCluster.request.count times, one connection each, and the client sidecar\'s own per-endpoint counters say which cluster answered (an endpoint at a cluster\'s east-west gateway is that cluster). Counts are recorded as measurements for the report. The pod is removed by day1.cross-cluster-cleanup whatever happens (failure, Ctrl-C, or a crash: `akictl resume` removes it first), like the drills\' restores, and ends itself after activeDeadlineSeconds anyway. Missing from the seed, which never proved traffic crosses clusters.',
+      why: 'Sends real traffic across clusters, where the gates above read configuration. Per ordered pair, a client pod with a sidecar (so over mTLS with the shared root) calls the app\'s service mesh.crossCluster.request.count times, one connection each; its sidecar\'s per-endpoint counters say which cluster answered, and the counts are kept for the report. day1.cross-cluster-cleanup removes the pod whatever happens; activeDeadlineSeconds ends it anyway.',
+      correction: 'Missing from the seed, whose validation (`kubectl get secret | grep istio-remote-secret`) never proved that traffic crosses clusters.',
       notes: (config) => (config.mesh.crossCluster.request.enabled ? [] : ['switched off (mesh.crossCluster.request.enabled: false): no client pod is started and the answer gate passes with a mark.']),
       scope: 'per-pair',
       restoredBy: 'day1.cross-cluster-cleanup',

@@ -23,21 +23,24 @@ const day2: DayDef = {
     {
       id: 'day2.preflight',
       title: 'Preflight: the Route 53 hosted zone',
-      why: 'Checks credentials and dns.hostedZoneId before anything changes: the seed\'s Z123456 is a placeholder, and TestDNSAnswer only answers for a public zone that holds the host.',
+      why: 'Checks the AWS credentials and dns.hostedZoneId before anything changes: TestDNSAnswer only answers for a public zone that holds the host.',
+      correction: 'The seed sent its records to Z123456, a placeholder zone id, unchecked.',
       scope: 'once',
       actions: (ctx) => [hostedZoneCheck(ctx.config)],
     },
     {
       id: DISCOVER_STEP,
       title: 'Discover each region\'s ingress address',
-      why: 'The seed hard-coded 1.2.3.4 and 5.6.7.8. The address is read from the ingress gateway Service (status.loadBalancer.ingress[0]): an IP gives an A record, an AWS load balancer host name gives an alias record.',
+      why: 'Reads each region\'s address from its ingress gateway Service (status.loadBalancer.ingress[0]) and publishes it: an IP gives an A record, an AWS load balancer host name an alias record.',
+      correction: 'The seed hard-coded 1.2.3.4 and 5.6.7.8 as the regions\' addresses.',
       scope: 'per-cluster',
       actions: (ctx) => [discoverIngress(ctx.config, ctx.cluster)],
     },
     {
       id: 'day2.tls-credential',
       title: 'TLS credential of the Gateway',
-      why: 'The Gateway\'s credentialName must name a Secret in the ingress gateway\'s namespace (istio-system); the seed never created it, so HTTPS would fail. Skipped when it exists; created from routing.gateway.certFile/keyFile when set, otherwise the run pauses for an operator.',
+      why: 'The Gateway\'s credentialName must name a Secret in the ingress gateway\'s namespace (istio-system), or HTTPS fails. Skipped when it exists; created from routing.gateway.certFile/keyFile when set, otherwise the run pauses for an operator.',
+      correction: 'The seed\'s Gateway names credentialName akidb-tls-cert, but the seed never creates that Secret.',
       scope: 'per-cluster',
       done: (ctx) => tlsSecretPresent(ctx.cluster, ctx.config.ingress.namespace, ctx.config.routing.gateway.credentialName),
       actions: gatewayCredential,
@@ -53,7 +56,8 @@ const day2: DayDef = {
     {
       id: 'day2.gateway-routes',
       title: 'Gateway and VirtualService',
-      why: 'The seed\'s Gateway and routes (retries, per-try timeout, timeout), applied to every cluster with --context, plus a route for the health path the seed curled but never routed.',
+      why: 'The Gateway and the VirtualService routes (retries, per-try timeout, timeout) in every cluster, with a route for the health path the gates and the health checks request.',
+      correction: 'The seed curled /health, a path its VirtualService never routed: akictl adds that route.',
       notes: (config) => changeNotes(config.mesh.istioVersion, ['api-versions']),
       scope: 'per-cluster',
       actions: (ctx) => [applyManifest(ctx, 'day2.gateway-routes', ['day2/gateway.yaml', 'day2/virtual-service.yaml'], trafficPolicyValues(ctx.config))],
@@ -61,7 +65,8 @@ const day2: DayDef = {
     {
       id: 'day2.destination-rule',
       title: 'DestinationRule: least request, locality, circuit breaking',
-      why: 'The seed\'s outlierDetection.consecutiveErrors is deprecated since Istio 1.5 and ignored by istiod 1.20, so it had no circuit breaker: consecutive5xxErrors is used.',
+      why: 'Least-request load balancing with locality, a connection pool and outlier detection (circuit breaking) for the app\'s service, in every cluster.',
+      correction: 'The seed\'s outlierDetection.consecutiveErrors is deprecated since Istio 1.5 and ignored by istiod 1.20, so the seed had no circuit breaker: consecutive5xxErrors replaces it. Source: Istio\'s DestinationRule reference (OutlierDetection).',
       notes: (config) => changeNotes(config.mesh.istioVersion, ['api-versions']),
       scope: 'per-cluster',
       actions: (ctx) => [applyManifest(ctx, 'day2.destination-rule', ['day2/destination-rule.yaml'], trafficPolicyValues(ctx.config))],
@@ -83,7 +88,8 @@ const day2: DayDef = {
     {
       id: HEALTH_CHECK_STEP,
       title: 'Route 53 health check per region',
-      why: 'The seed put names (us-west-health) where Route 53 needs the id CreateHealthCheck returns. The check is found by its CallerReference (derived from the record and its settings) and reused, otherwise created with it; Route 53 returns the real id. An IP is checked over HTTPS with Host and SNI app.host; a load balancer host name on the gateway\'s status port, since Route 53 would send the LB\'s own name, which the Gateway refuses.',
+      why: 'One Route 53 health check per region, found by its CallerReference (derived from the record and its settings) and reused, otherwise created with it. An IP is checked over HTTPS with Host and SNI app.host; a load balancer host name on the gateway\'s status port, since Route 53 would send the load balancer\'s own name, which the Gateway refuses.',
+      correction: 'The seed put names (us-west-health) where Route 53 needs the id CreateHealthCheck returns. Source: Route 53 API reference, ResourceRecordSet.HealthCheckId.',
       scope: 'per-cluster',
       done: (ctx) => {
         const check = healthCheckConfig(ctx.config, regionAddress(ctx.outputs, ctx.cluster));
@@ -97,7 +103,8 @@ const day2: DayDef = {
     {
       id: GEO_RECORDS_STEP,
       title: 'Geolocation records (UPSERT) and wait until INSYNC',
-      why: 'UPSERT instead of the seed\'s CREATE (which fails with InvalidChangeBatch on a re-run); the default record is CountryCode "*" (the seed\'s ContinentCode "*" is invalid); real health check ids; alias records for load balancer host names; then a bounded wait for INSYNC.',
+      why: 'The geolocation records of app.host, one per continent a region serves plus a default record for everyone else, each with its region\'s health check (alias records for load balancer host names); then a bounded wait until the change is INSYNC.',
+      correction: 'UPSERT instead of the seed\'s CREATE, which fails with InvalidChangeBatch on a second run; the default record is CountryCode "*", since the seed\'s ContinentCode "*" is invalid (a continent code has two letters); real health check ids instead of the seed\'s names. Source: Route 53 API reference, ChangeResourceRecordSets and GeoLocation.',
       scope: 'once',
       done: (ctx) => recordsMatch(ctx.config, geoRecordSets(ctx.config, ctx.outputs)),
       actions: (ctx) => {

@@ -25,7 +25,8 @@ const day3: DayDef = {
     {
       id: 'day3.versioning',
       title: 'Versioning on every bucket',
-      why: 'Replication needs versioning on the source and the destination, or PutBucketReplication fails with InvalidRequest; the seed never turned it on. Checked first and skipped when already Enabled.',
+      why: 'Replication needs versioning on the source and on the destination. Checked first and skipped when already Enabled.',
+      correction: 'The seed never turned versioning on, so its PutBucketReplication failed with InvalidRequest. Source: Amazon S3 API reference, PutBucketReplication.',
       scope: 'per-cluster',
       done: (ctx) => versioningEnabled(ctx.cluster),
       actions: (ctx) => [
@@ -49,7 +50,8 @@ const day3: DayDef = {
     {
       id: 'day3.replication',
       title: 'Replication from each bucket to every other bucket',
-      why: 'The seed configured EU→US only and assumed US→EU existed; each bucket gets a rule per other bucket. Its ReplicationTime lacked Metrics (S3 answers InvalidRequest); DeleteMarkerReplication, Priority and Filter are kept, ReplicaModifications is added so metadata edits flow both ways. Roles come from replication.roleArns. PutBucketReplication replaces the bucket\'s whole configuration: skipped when it already matches, and refused while the bucket holds rules akictl does not manage (unless replication.replaceForeignRules).',
+      why: 'Each bucket replicates to every other bucket, one rule per destination, with Replication Time Control, delete markers and replica modifications (metadata edits flow both ways); roles come from replication.roleArns. PutBucketReplication replaces the bucket\'s whole configuration: skipped when it already matches, and refused while the bucket holds rules akictl does not manage (unless replication.replaceForeignRules).',
+      correction: 'The seed configured EU→US only and assumed US→EU existed. Its ReplicationTime lacked Metrics, which S3 refuses with InvalidRequest; its DeleteMarkerReplication, Priority and Filter are kept, and ReplicaModifications is added. Source: Amazon S3 user guide, S3 Replication Time Control.',
       scope: 'per-cluster',
       done: (ctx) => replicationMatches(ctx.config, ctx.cluster),
       actions: (ctx) =>
@@ -82,7 +84,8 @@ const day3: DayDef = {
     {
       id: CANARY_STEP,
       title: 'Canary object each way: measure the replication lag',
-      why: 'The seed\'s `sleep 30` and `aws s3 ls` prove nothing about lag, and its "<5 s" is a wish: S3 Replication Time Control promises 99.99% of objects within 15 minutes. A unique object per direction is timed until HeadObject reports REPLICA; the lag is kept as a measurement for the gate and the report, and the canaries are deleted.',
+      why: 'Measures the replication lag: a unique object per direction is timed until HeadObject reports REPLICA, the lag is kept as a measurement for the gate and the report, and the canaries are deleted.',
+      correction: 'The seed\'s `sleep 30` and `aws s3 ls` prove nothing about lag, and its "<5 s" is a wish: S3 Replication Time Control promises 99.99% of objects within 15 minutes. Source: Amazon S3 user guide, S3 Replication Time Control.',
       scope: 'per-pair',
       timeoutSeconds: 1200,
       actions: (ctx) => [replicationCanary(ctx.config, ctx.target.cluster!, ctx.target.peer!)],
@@ -98,7 +101,8 @@ const day3: DayDef = {
     {
       id: 'day3.model-cache-sync',
       title: 'model-cache-sync CronJob in every cluster',
-      why: 'The seed applied one manifest with us-west\'s bucket and region to both clusters: each cluster gets its own. Its pods opt out of sidecar injection, because a Job never completes while istio-proxy runs; concurrencyPolicy Forbid keeps syncs from piling up.',
+      why: 'A CronJob per cluster syncs the model cache from that cluster\'s own bucket and region. Its pods opt out of sidecar injection, because a Job never completes while istio-proxy runs; concurrencyPolicy Forbid keeps syncs from piling up.',
+      correction: 'The seed applied one manifest, with us-west\'s bucket and region, to both clusters, and its pods got a sidecar that kept every Job from completing.',
       scope: 'per-cluster',
       actions: (ctx) => [applyManifest(ctx, 'day3.model-cache-sync', ['day3/model-cache-sync-cronjob.yaml'], { serviceAccountName: ctx.config.modelSync.serviceAccountName ?? undefined })],
       gates: [

@@ -22,14 +22,16 @@ const day4: DayDef = {
     {
       id: 'day4.observability-namespace',
       title: 'Namespace for Jaeger and the collectors',
-      why: 'The seed created `observability` only in us-west with `kubectl create namespace` (fails when it exists), then applied the collector to eu-central too. A Namespace manifest is applied in every cluster.',
+      why: 'The namespace of Jaeger and the collectors, in every cluster, applied as a Namespace manifest (safe to repeat).',
+      correction: 'The seed created `observability` only in us-west, with `kubectl create namespace`, which fails when it exists, then applied the collector to eu-central too.',
       scope: 'per-cluster',
       actions: (ctx) => [applyManifest(ctx, 'day4.observability-namespace', ['day4/observability-namespace.yaml'], { namespace: ctx.config.tracing.namespace })],
     },
     {
       id: 'day4.jaeger',
       title: 'Jaeger all-in-one in the tracing cluster',
-      why: 'The seed\'s Jaeger (version from tracing.jaeger.version), with a LoadBalancer for the other clusters\' collectors and for the query API. Badger keeps spans on a volume (emptyDir unless tracing.jaeger.claimName names a claim): the seed\'s badger without a volume lost every span on restart.',
+      why: 'Jaeger all-in-one (version from tracing.jaeger.version) in the tracing cluster, with a LoadBalancer for the other clusters\' collectors and for the query API. Badger keeps spans on a volume (emptyDir unless tracing.jaeger.claimName names a claim).',
+      correction: 'The seed\'s badger storage had no volume and lost every span on restart.',
       scope: 'once',
       actions: (ctx) => {
         const cluster = tracingCluster(ctx.config);
@@ -47,7 +49,8 @@ const day4: DayDef = {
     {
       id: JAEGER_ADDRESS_STEP,
       title: 'Discover Jaeger\'s load-balancer address',
-      why: 'The seed\'s eu-central collector exported to jaeger.observability.svc.cluster.local, a name that exists only in us-west. The address the cloud assigns to Jaeger\'s LoadBalancer is read (client-node, status.loadBalancer.ingress[0]) and published for the collectors and the gates.',
+      why: 'Reads the address the cloud assigns to Jaeger\'s LoadBalancer (client-node, status.loadBalancer.ingress[0]) and publishes it for the collectors of the other clusters and for the gates.',
+      correction: 'The seed\'s eu-central collector exported to jaeger.observability.svc.cluster.local, a name that exists only in us-west.',
       scope: 'once',
       actions: (ctx) => [
         discoverLoadBalancer({
@@ -63,7 +66,8 @@ const day4: DayDef = {
     {
       id: 'day4.otel-collector',
       title: 'OpenTelemetry collector in every cluster',
-      why: 'With the seed\'s Istio 1.20, Istio\'s tracer sends Zipkin spans to otel-collector.observability:9411, but the seed\'s collector had only an OTLP receiver and its Service only 4317: every mesh span was dropped. For that release akictl adds the zipkin receiver (endpoint 0.0.0.0:9411, explicit because newer collectors listen on localhost) and port 9411 on the Service. In every case: a resource processor stamping k8s.cluster.name, and exports to Jaeger by in-cluster name in the tracing cluster and by load-balancer address elsewhere. The configuration\'s hash rolls the pods when it changes.',
+      why: 'An OpenTelemetry collector in every cluster: a resource processor stamps k8s.cluster.name, and spans go to Jaeger by its in-cluster name in the tracing cluster and by its load-balancer address elsewhere. The configuration\'s hash rolls the pods when it changes.',
+      correction: 'With the seed\'s Istio 1.20, Istio\'s tracer sends Zipkin spans to otel-collector.observability:9411, but the seed\'s collector had only an OTLP receiver and its Service only 4317: every mesh span was dropped. For that release akictl adds the zipkin receiver (endpoint 0.0.0.0:9411, explicit because newer collectors listen on localhost) and port 9411 on the Service.',
       notes: (config) => changeNotes(config.mesh.istioVersion, ['collector']),
       scope: 'per-cluster',
       actions: (ctx) => [applyManifest(ctx, 'day4.otel-collector', ['day4/otel-collector.yaml'], collectorValues(ctx))],
@@ -79,7 +83,7 @@ const day4: DayDef = {
     {
       id: 'day4.rebuild-service',
       title: 'Rebuild and push the instrumented service',
-      why: 'The seed\'s cargo build and docker build/push. Commands come from build.rebuild (argument lists, no shell); without them this is a manual step: the run pauses until `akictl resume --confirm day4.rebuild-service`.',
+      why: 'Rebuilds and pushes the instrumented service\'s image. Commands come from build.rebuild (argument lists, no shell); without them this is a manual step: the run pauses until `akictl resume --confirm day4.rebuild-service`.',
       scope: 'once',
       timeoutSeconds: 3600,
       actions: (ctx) => rebuildImage(ctx.config),
@@ -87,14 +91,16 @@ const day4: DayDef = {
     {
       id: 'day4.gitops-bump',
       title: 'Bump the image tag in the GitOps repository',
-      why: 'The seed\'s sed + `git commit -am` + push. The tag is set on the YAML document model (the seed\'s sed rewrote every `tag:` line), the commit happens only when the file changed (`git commit` exits 1 with nothing to commit), and the push is safe to repeat. Without build.gitops this is a manual step.',
+      why: 'Sets the image tag in the GitOps repository on the YAML document model, commits only when the file changed, and pushes (safe to repeat). Without build.gitops this is a manual step.',
+      correction: 'The seed\'s sed rewrote every `tag:` line of the file, and its `git commit -am` exits 1 when there is nothing to commit.',
       scope: 'once',
       actions: (ctx) => gitopsBump(ctx.config),
     },
     {
       id: 'day4.test-traffic',
       title: 'Send test requests to every region and check the traces',
-      why: 'The seed sent one curl to the geo-routed name, which reaches one region only, and checked the UI by eye. akictl sends tracing.testRequests.count requests to each region, then reads Jaeger\'s API: the service is listed, and traces carry the k8s.cluster.name of every cluster.',
+      why: 'Sends tracing.testRequests.count requests to each region, each through its own ingress gateway, then reads Jaeger\'s API: the service is listed, and traces carry the k8s.cluster.name of every cluster.',
+      correction: 'The seed sent one curl to the geo-routed name, which reaches one region only, and checked the Jaeger UI by eye.',
       scope: 'once',
       actions: (ctx) => [testTraffic(ctx.config)],
       gates: [

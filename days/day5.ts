@@ -25,28 +25,31 @@ const day5: DayDef = {
     {
       id: 'day5.prometheus-external-labels',
       title: 'Prerequisite: every Prometheus carries external label cluster',
-      why: 'Thanos\' `cluster` label values exist only if each Prometheus sets external_labels {cluster: <name>} (the Thanos sidecar refuses to start without external labels). The seed assumed it; akictl reads each Prometheus\' configuration through the API server\'s service proxy and stops here when it is missing.',
+      why: 'Thanos\' `cluster` label values exist only if each Prometheus sets external_labels {cluster: <name>} (the Thanos sidecar refuses to start without external labels). Each Prometheus\' configuration is read through the API server\'s service proxy; the run stops here when the label is missing.',
+      correction: 'The seed assumed the label was there.',
       scope: 'per-cluster',
       actions: (ctx) => [prometheusExternalLabel(ctx.config, ctx.cluster)],
     },
     {
       id: 'day5.thanos-endpoints',
       title: 'Prerequisite: a reachable StoreAPI address for every cluster',
-      why: 'The seed\'s --store=prometheus-eu-central.observability:10901 cannot resolve from us-west. Every cluster other than the Thanos cluster needs an address from observability.thanos.endpoints.',
+      why: 'Every cluster other than the Thanos cluster needs a StoreAPI address reachable from the Thanos cluster, from observability.thanos.endpoints: the run stops here until each is set.',
+      correction: 'The seed\'s --store=prometheus-eu-central.observability:10901 cannot resolve from us-west.',
       scope: 'once',
       actions: (ctx) => [thanosEndpointsConfigured(ctx.config)],
     },
     {
       id: 'day5.observability-namespace',
       title: 'Observability namespace in the Thanos cluster',
-      why: 'Idempotent (a Namespace manifest): day 4 created it when tracing and observability share a namespace.',
+      why: 'The observability namespace in the Thanos cluster, applied as a Namespace manifest (safe to repeat): Day 4 created it already when tracing and observability share a namespace.',
       scope: 'once',
       actions: (ctx) => [applyManifest(onCluster(ctx, observabilityCluster(ctx.config)), 'day5.observability-namespace', ['day4/observability-namespace.yaml'], { namespace: ctx.config.observability.namespace })],
     },
     {
       id: 'day5.thanos-query',
       title: 'Thanos query over every cluster\'s Prometheus',
-      why: 'The seed\'s Thanos query with --endpoint (the seed\'s --store is deprecated since Thanos 0.24) to the addresses from configuration.',
+      why: 'Thanos query in the observability cluster, over every cluster\'s Prometheus through the StoreAPI addresses from the configuration.',
+      correction: 'The seed\'s --store is deprecated since Thanos 0.24: --endpoint replaces it.',
       scope: 'once',
       actions: (ctx) => {
         const home = observabilityCluster(ctx.config);
@@ -65,7 +68,8 @@ const day5: DayDef = {
     {
       id: THANOS_ADDRESS_STEP,
       title: 'Discover Thanos query\'s address and check it sees every cluster',
-      why: 'The seed curled http://thanos-query:9090, a name that resolves only inside the cluster. The LoadBalancer address is read and published (or observability.thanos.queryUrl is used), and the gate reads /api/v1/label/cluster/values.',
+      why: 'Reads and publishes Thanos query\'s LoadBalancer address (or uses observability.thanos.queryUrl); the gate reads /api/v1/label/cluster/values.',
+      correction: 'The seed curled http://thanos-query:9090, a name that resolves only inside the cluster.',
       scope: 'once',
       actions: (ctx) => [
         discoverLoadBalancer({
@@ -89,7 +93,8 @@ const day5: DayDef = {
     {
       id: 'day5.grafana-datasources',
       title: 'Grafana datasources: Thanos and Jaeger',
-      why: 'The seed\'s datasources ConfigMap, rendered on the document model. Grafana itself is never deployed by the seed: a gate warns when it is missing. Jaeger is addressed by its load-balancer address when it lives in another cluster.',
+      why: 'Grafana\'s datasources, Thanos (the default) and Jaeger, as a ConfigMap rendered on the document model; Jaeger is addressed by its load-balancer address when it lives in another cluster.',
+      correction: 'The seed updates the datasources of a Grafana it never deploys: akictl checks for one, and a gate warns when it is missing.',
       scope: 'once',
       actions: (ctx) => [applyManifest(onCluster(ctx, observabilityCluster(ctx.config)), 'day5.grafana-datasources', ['day5/grafana-datasources.yaml'], { datasources: grafanaDatasources(ctx) })],
       gates: [{ id: 'day5.grafana-present', title: 'Grafana is deployed', hint: 'Deploy Grafana (e.g. the grafana Helm chart with its datasource sidecar) in the observability namespace, or set observability.grafana.deployment.', probe: (ctx) => grafanaPresent(ctx.config) }],
@@ -97,7 +102,8 @@ const day5: DayDef = {
     {
       id: 'day5.load-test',
       title: 'Load test',
-      why: 'The seed ran wrk without --latency and reported a P95 wrk never prints. akictl runs wrk with a generated Lua script whose done() hook prints p50/p95/p99 and requests/s as numbers (autocannon when wrk is missing), and stores them as measurements.',
+      why: 'Runs wrk with a generated Lua script whose done() hook prints p50/p95/p99 and requests/s as numbers (autocannon when wrk is missing), and stores them as measurements.',
+      correction: 'The seed ran wrk without --latency and reported a P95 that wrk never prints (with --latency it prints 50/75/90/99%).',
       scope: 'once',
       timeoutSeconds: 3600,
       actions: (ctx) => ctx.config.load.targets.map((target) => loadTest(ctx.config, target.name, target.url ?? globalUrl(ctx.config), ctx.config.load.run)),
@@ -105,7 +111,8 @@ const day5: DayDef = {
     {
       id: FAILOVER_DRILL_STEP,
       title: 'Failover drill: drain the primary region',
-      why: 'The seed scaled the primary to 0, slept 45 s, and restored a hard-coded 2 replicas only if nothing failed in between. akictl records the replica count first (saved before the scale-down), measures the time until the other regions serve every request (bounded probe loop), runs the reduced load test, and day5.failover-restore puts the recorded count back whatever happens: failure, failed gate or Ctrl-C; `akictl resume` after a crash restores first.',
+      why: 'Drains the primary region: records its replica count first (saved before the scale-down), scales it to 0, measures the time until the other regions serve every request (bounded probe loop) and runs the reduced load test. day5.failover-restore puts the recorded count back whatever happens: failure, failed gate or Ctrl-C; `akictl resume` after a crash restores first.',
+      correction: 'The seed scaled the primary to 0, slept 45 s, and restored a hard-coded 2 replicas only if nothing failed in between.',
       scope: 'once',
       destructive: true,
       restoredBy: 'day5.failover-restore',
@@ -124,7 +131,8 @@ const day5: DayDef = {
     {
       id: 'day5.failover-restore',
       title: 'Restore the primary region\'s replicas',
-      why: 'Scales back to the count recorded before the drill (not the seed\'s hard-coded 2) and waits for the rollout. Runs even when the drill fails or is interrupted.',
+      why: 'Scales the primary back to the count recorded before the drill and waits for the rollout. Runs even when the drill fails or is interrupted.',
+      correction: 'The seed restored a hard-coded 2 replicas, and only when nothing had failed.',
       scope: 'once',
       actions: (ctx) => {
         const { config } = ctx;
@@ -147,14 +155,16 @@ const day5: DayDef = {
     {
       id: 'day5.chaos-precheck',
       title: 'Prerequisite: Chaos Mesh is installed',
-      why: 'The seed applied a NetworkChaos without Chaos Mesh: without its CRD the apply fails. Checked first, in the chaos cluster.',
+      why: 'Checks first, in the chaos cluster, that Chaos Mesh is installed (CRD networkchaos.chaos-mesh.org).',
+      correction: 'The seed applied a NetworkChaos without Chaos Mesh: without its CRD the apply fails.',
       scope: 'once',
       actions: (ctx) => [crdExists(ctx.config, chaosCluster(ctx.config), CHAOS_CRD, 'Install Chaos Mesh (helm install chaos-mesh chaos-mesh/chaos-mesh -n chaos-mesh), or skip the chaos steps with --only/--from.')],
     },
     {
       id: 'day5.chaos-inject',
       title: 'Network chaos: delay the app\'s traffic and sample p95',
-      why: 'The seed applied the NetworkChaos without --context, never checked it took effect, and watched a query forever. akictl applies it with --context, waits for AllInjected=True (bounded), samples p95 from Thanos a bounded number of times, and day5.chaos-cleanup deletes it and confirms it is gone, also on failure.',
+      why: 'Delays the app\'s traffic with a NetworkChaos in the chaos cluster, waits for AllInjected=True (bounded) and samples p95 from Thanos a bounded number of times; day5.chaos-cleanup deletes it and confirms it is gone, also on failure.',
+      correction: 'The seed applied the NetworkChaos without --context, never checked that it took effect, and watched a query forever.',
       scope: 'once',
       destructive: true,
       restoredBy: 'day5.chaos-cleanup',
@@ -177,7 +187,8 @@ const day5: DayDef = {
     {
       id: 'day5.chaos-cleanup',
       title: 'Delete the NetworkChaos and confirm it is gone',
-      why: 'The seed left the fault running (duration 5m) and never checked. Deleting with --ignore-not-found makes this safe to repeat; the object must then disappear (Chaos Mesh removes the delay before its finalizer lets go).',
+      why: 'Deletes the NetworkChaos with --ignore-not-found (safe to repeat); the object must then disappear (Chaos Mesh removes the delay before its finalizer lets go).',
+      correction: 'The seed left the fault running (duration 5m) and never checked it ended.',
       scope: 'once',
       actions: (ctx) => {
         const { config } = ctx;

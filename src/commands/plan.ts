@@ -103,6 +103,9 @@ export async function buildPlan(session: Session, store: StateStore, days: DayDe
     clusters: session.config.clusters.map((cluster) => cluster.name),
     summary,
     changes,
+    steps: runs.flatMap(({ day, run }) =>
+      day.steps.filter((step) => run.instances.some((instance) => instance.step === step.id)).map((step) => ({ id: step.id, day: day.day, title: step.title, why: step.why, correction: step.correction ?? null })),
+    ),
     instances,
     ...(mode === 'drift' ? { notApplied: runs.reduce((n, { run }) => n + run.notApplied, 0) } : {}),
     fingerprints: runs.flatMap(({ run }) => run.fingerprints),

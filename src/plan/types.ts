@@ -229,11 +229,16 @@ export interface LocalMaterial {
 export interface StepDef {
   id: string;
   title: string;
-  /** Why the step exists, including how and why it differs from the seed plan. */
+  /** What the step is for and how it goes about it. */
   why: string;
   /**
+   * How the step differs from the seed plan and why: what the seed did, what akictl does instead, and the source
+   * that shows it (Istio release notes, AWS documentation). Absent when the step has nothing of the seed's to correct.
+   */
+  correction?: string;
+  /**
    * What this configuration makes the step do differently (another Istio release than the seed's, a switch
-   * turned off), each with its source: printed with the step's why.
+   * turned off), each with its source: printed after the step's why and correction.
    */
   notes?(config: Config): string[];
   scope: Scope;

@@ -18,12 +18,22 @@ export interface PlanDocument {
   clusters: string[];
   summary: PlanSummary;
   changes: boolean;
+  /** The steps of `instances`: what each is for, and how it differs from the seed plan. */
+  steps?: PlanStep[];
   instances: InstancePlan[];
   /** Drift: instances of the configuration that no finished run applied. */
   notApplied?: number;
   fingerprints: Fingerprint[];
   /** Saved plans only: each instance's compiled actions, secrets masked (their hash is the instance's inputsHash). */
   actions?: Record<string, unknown[]>;
+}
+
+export interface PlanStep {
+  id: string;
+  day: number;
+  title: string;
+  why: string;
+  correction: string | null;
 }
 
 const MARK: Record<InstancePlan['status'] | ItemAction, string> = {
@@ -121,14 +131,23 @@ export function planTextOf(document: PlanDocument, options: RenderOptions): stri
     ),
   );
   if (document.mode === 'plan') out.push(paint('dim', 'nothing was changed: --apply would do what follows'));
+  // Drift lists differences only (a nightly job's log should show what moved); --verbose shows the rest.
+  const shown = (instance: InstancePlan) => options.verbose || document.mode === 'plan' || !['no-change', 'will-run', 'known-after'].includes(instance.status);
+  // A step's why and correction head its instances when one of them has something to do (always with --verbose).
+  const steps = new Map((document.steps ?? []).map((step) => [step.id, step]));
+  const explain = new Set(document.instances.filter((instance) => shown(instance) && (options.verbose || instance.status !== 'no-change')).map((instance) => instance.step));
   let currentDay = -1;
   for (const instance of document.instances) {
     if (document.days.length > 1 && instance.day !== currentDay) {
       currentDay = instance.day;
       out.push('', paint('bold', `Day ${instance.day}`));
     }
-    // Drift lists differences only (a nightly job's log should show what moved); --verbose shows the rest.
-    if (document.mode === 'drift' && !options.verbose && ['no-change', 'will-run', 'known-after'].includes(instance.status)) continue;
+    if (!shown(instance)) continue;
+    const step = steps.get(instance.step);
+    if (step && explain.delete(step.id)) {
+      out.push(paint('bold', `${step.id}: ${step.title}`), paint('dim', `    why: ${step.why}`));
+      if (step.correction) out.push(paint('dim', `    correction: ${step.correction}`));
+    }
     const quiet = instance.status === 'no-change' && instance.items.every((item) => item.action === 'no-change');
     const done = instance.status === 'no-change' && instance.reasons[0]?.startsWith('already done') ? instance.reasons[0] : undefined;
     out.push(paint(STYLE[instance.status], `${MARK[instance.status].padEnd(3)} ${instance.key}: ${statusWord(instance)}${done ? ` (${done})` : ''}${instance.destructive ? ' [DESTRUCTIVE: needs --yes]' : ''}`));

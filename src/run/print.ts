@@ -40,6 +40,7 @@ export function planText(day: DayDef, steps: PlannedStep[], config: Config, opti
     const scope = step.scope === 'once' ? 'once' : `${step.scope} ×${planned.instances.length}`;
     out.push(bold(`# ── ${planned.index}/${planned.total} ${step.id}: ${step.title} [${scope}]${step.destructive ? ' [DESTRUCTIVE: needs --yes]' : ''}`));
     comment(`why: ${step.why}`);
+    if (step.correction) comment(`correction: ${step.correction}`);
     for (const note of step.notes?.(config) ?? []) comment(`note: ${note}`);
     if (step.restoredBy) comment(`undone by ${step.restoredBy}, which runs even if a step in between fails or is interrupted`);
     for (const instance of planned.instances) {
@@ -129,6 +130,7 @@ export function planJson(day: DayDef, steps: PlannedStep[], config: Config, opti
       id: planned.step.id,
       title: planned.step.title,
       why: planned.step.why,
+      correction: planned.step.correction ?? null,
       notes: planned.step.notes?.(config) ?? [],
       scope: planned.step.scope,
       destructive: planned.step.destructive ?? false,
