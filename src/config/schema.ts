@@ -150,7 +150,7 @@ const ToolsSchema = z.strictObject({
   openssl: z.string().min(1).default('openssl'),
 });
 
-// ── Days 2 and 3: Route 53 geo-routing, Istio traffic policy, S3 replication, model cache sync ──────────────
+// ── Routing and replication: Route 53 geo-routing, Istio traffic policy, S3 replication, model cache sync ──────
 const ipv4 = z.string().regex(/^((25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(25[0-5]|2[0-4]\d|1?\d?\d)$/, 'must be an IPv4 address such as 3.120.0.10');
 // AWS's own ids start with Z, but the API only promises upper-case letters and digits (at most 32): emulators
 // such as moto hand out others.
@@ -159,8 +159,8 @@ const istioDuration = z.string().regex(/^\d+(\.\d+)?(ms|s|m|h)$/, 'must be a dur
 const iamRoleArn = z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\/-]+$/, 'must be an IAM role ARN such as arn:aws:iam::123456789012:role/name');
 const port = z.number().int().min(1).max(65535);
 
-// Where each region's public address comes from: Day 2 publishes it to Route 53, Days 4 and 5 send test
-// traffic to it.
+// Where each region's public address comes from: Day 2 publishes it to Route 53; Day 4's test requests and Day 5's
+// drills are sent to it.
 const IngressSchema = z.strictObject({
   namespace: dnsLabel.default('istio-system'),
   service: dnsLabel.default('istio-ingressgateway').describe('LoadBalancer Service whose status.loadBalancer.ingress[0] is the region\'s address.'),
@@ -277,8 +277,8 @@ const ModelSyncSchema = z.strictObject({
   concurrencyPolicy: z.enum(['Allow', 'Forbid', 'Replace']).default('Forbid'),
 });
 
-/** Cross-field checks of the Days 2-3 sections. */
-function checkDays23(
+/** Cross-field checks of the routing sections: one cluster per continent, the Gateway's certificate with its key. */
+function checkRouting(
   config: { clusters: Array<{ name: string; continents: string[] }>; routing: { gateway: { certFile: string | null; keyFile: string | null } } },
   ctx: z.RefinementCtx,
 ): void {
@@ -296,11 +296,9 @@ function checkDays23(
     ctx.addIssue({ code: 'custom', path: ['routing', 'gateway', certFile === null ? 'certFile' : 'keyFile'], message: 'certFile and keyFile go together: set both, or neither' });
   }
 }
-// ── end of Days 2 and 3 ─────────────────────────────────────────────────────────────────────────────────────
-
-// ── Days 4 and 5: tracing, observability, load, failover, chaos, report ─────────────────────────────
-// Every name, version, address, bound and target of days 4 and 5 lives here; the defaults reproduce the
-// seed plan. Maps keyed by cluster name are checked against `clusters` (checkDays45References).
+// ── Tracing, observability and drills: Jaeger and collectors, Thanos and Grafana, load, failover, chaos, report ──
+// Every name, version, address, bound and target of these lives here; the defaults reproduce the seed plan.
+// Maps keyed by cluster name are checked against `clusters` (checkClusterReferences).
 
 const duration = z.string().regex(/^\d+(ms|s|m|h)$/, 'must be a duration such as 30s, 5m or 100ms');
 const httpUrl = z.string().regex(/^https?:\/\/[^\s/]+(\/\S*)?$/, 'must be an http:// or https:// URL');
@@ -473,8 +471,11 @@ const ReportSchema = z.strictObject({
   ]),
 });
 
-/** Cluster names used as keys or references in the days 4-5 sections must be configured clusters. */
-function checkDays45References(config: z.output<typeof Days45Shape>, clusterNames: Set<string>, ctx: z.core.$RefinementCtx): void {
+/**
+ * Cluster names used as keys or references in the tracing, observability and drill sections must be configured
+ * clusters; load targets have distinct names.
+ */
+function checkClusterReferences(config: z.output<typeof TracingObservabilityDrillsShape>, clusterNames: Set<string>, ctx: z.core.$RefinementCtx): void {
   const check = (path: (string | number)[], name: string | null) => {
     if (name !== null && !clusterNames.has(name)) ctx.addIssue({ code: 'custom', path, message: `"${name}" is not one of the clusters (${[...clusterNames].join(', ')})` });
   };
@@ -490,7 +491,7 @@ function checkDays45References(config: z.output<typeof Days45Shape>, clusterName
   });
 }
 
-const Days45Shape = z.object({
+const TracingObservabilityDrillsShape = z.object({
   tracing: TracingSchema.prefault({}),
   traffic: TrafficSchema.prefault({}),
   observability: ObservabilitySchema.prefault({}),
@@ -500,8 +501,6 @@ const Days45Shape = z.object({
   chaos: ChaosSchema.prefault({}),
   report: ReportSchema.prefault({}),
 });
-// ── end of days 4 and 5 ─────────────────────────────────────────────────────────────────────────────
-
 // ── notifications ───────────────────────────────────────────────────────────────────────────────────────
 const webhookUrl = z
   .string()
@@ -537,7 +536,7 @@ export const ConfigSchema = z
     routing: RoutingSchema.prefault({}),
     replication: ReplicationSchema.prefault({}),
     modelSync: ModelSyncSchema.prefault({}),
-    ...Days45Shape.shape,
+    ...TracingObservabilityDrillsShape.shape,
     notify: NotifySchema.prefault({}),
   })
   .superRefine((config, ctx) => {
@@ -559,9 +558,9 @@ export const ConfigSchema = z
         message: `"${config.primary}" is not one of the clusters (${[...seen.keys()].join(', ')})`,
       });
     }
-    checkDays45References(config, new Set(seen.keys()), ctx);
+    checkClusterReferences(config, new Set(seen.keys()), ctx);
   })
-  .superRefine(checkDays23);
+  .superRefine(checkRouting);
 
 export type Config = z.output<typeof ConfigSchema>;
 export type ClusterConfig = z.output<typeof ClusterSchema>;

@@ -2,7 +2,7 @@ import type { ClusterConfig, Config } from '../config/schema.js';
 import { contextFor } from './compile.js';
 import type { StepContext } from './types.js';
 
-/** Clusters that play a role in days 4 and 5; a role left null in the configuration falls to the primary. */
+/** Clusters that play a role in tracing, observability and the drills; a role left null in the configuration falls to the primary. */
 
 export function clusterNamed(config: Config, name: string): ClusterConfig {
   const cluster = config.clusters.find((candidate) => candidate.name === name);
