@@ -1,4 +1,4 @@
-// Plan, apply and drift for Days 2 and 3 against moto (python3 -m moto.server on 127.0.0.1), a third-party AWS
+// Plan, apply and drift of routing and replication against moto (python3 -m moto.server on 127.0.0.1), a third-party AWS
 // emulator, instead of akictl's own loopback models: what akictl reads back is what another implementation of
 // the Route 53 and S3 APIs answers.
 //

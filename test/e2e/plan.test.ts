@@ -62,7 +62,7 @@ describe('akictl plan day N', () => {
     expect(data.actions).toBeUndefined();
   });
 
-  it('after Days 2 and 3, no change everywhere; an edited object is an update with a unified diff of live against desired', async () => {
+  it('after Day 2 and Day 3, no change everywhere; an edited object is an update with a unified diff of live against desired', async () => {
     for (const day of [2, 3]) {
       const scenario = await applied(day);
       const plan = await scenario.run(['plan', 'day', String(day), '--detailed-exitcode']);

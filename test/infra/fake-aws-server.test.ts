@@ -1,4 +1,4 @@
-// The loopback AWS (test/support/fake-aws-server.ts) as the real SDK sees it: Days 2 and 3's Route 53 and S3
+// The loopback AWS (test/support/fake-aws-server.ts) as the real SDK sees it: the routing and replication
 // steps run in-process against it through AWS_ENDPOINT_URL_ROUTE_53 / AWS_ENDPOINT_URL_S3, its faults fail,
 // delay or hang the requests they match, and akictl's retries wait execution.retryBackoffMs, doubled each time.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';

@@ -12,7 +12,7 @@ symlinkSync(process.execPath, path.join(bin, 'node'));
 afterAll(() => rmSync(bin, { recursive: true, force: true }));
 
 function vitestWithoutWrk(ci: boolean) {
-  const result = spawnSync(process.execPath, [path.join(root, 'node_modules/vitest/vitest.mjs'), 'run', 'test/days45/load.test.ts'], {
+  const result = spawnSync(process.execPath, [path.join(root, 'node_modules/vitest/vitest.mjs'), 'run', 'test/drills/load.test.ts'], {
     cwd: root,
     env: { HOME: process.env.HOME, PATH: bin, CI: ci ? 'true' : '', NO_COLOR: '1' },
     encoding: 'utf8',

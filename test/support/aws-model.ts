@@ -1,4 +1,4 @@
-// Stateful in-memory models of the parts of Route 53 and S3 that Days 2 and 3 use, one method per API
+// Stateful in-memory models of the parts of Route 53 and S3 that routing and replication use, one method per API
 // operation (SDK-shaped input in, SDK-shaped output out, the SDK's exception classes thrown). They enforce
 // the rules the seed plan broke (CREATE on an existing record, ContinentCode "*", health check names instead of
 // ids, replication without versioning or without Metrics), so a test fails the way AWS would. Two front ends

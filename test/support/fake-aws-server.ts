@@ -1,5 +1,5 @@
 // A loopback AWS for akictl run as a child process: one node:http server on 127.0.0.1 answering the Route 53
-// (/2013-04-01/...) and S3 (path-style /<bucket>[/<key>]) REST-XML operations Days 2 and 3 call, from the
+// (/2013-04-01/...) and S3 (path-style /<bucket>[/<key>]) REST-XML operations routing and replication call, from the
 // stateful models of aws-model.ts (the same rules the in-process fakes enforce). akictl reaches it through
 // AWS_ENDPOINT_URL_ROUTE_53 / AWS_ENDPOINT_URL_S3 (awsEnv() gives the variables, with fake credentials).
 // Faults make the Nth (or first k) matching requests fail with an AWS error, answer late, or never answer;

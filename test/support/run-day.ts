@@ -35,7 +35,7 @@ function merge(base: any, extra: any): any {
 }
 
 export function tempStateDir(): string {
-  return mkdtempSync(path.join(os.tmpdir(), 'akictl-days23-'));
+  return mkdtempSync(path.join(os.tmpdir(), 'akictl-run-day-'));
 }
 
 export interface DayRun {

@@ -1,7 +1,7 @@
 // The days the reliability suites cover, one row each. A row says how to run its day fast on the fakes
 // (configuration, fake cluster objects, loopback servers), which of its commands or AWS calls the interrupt,
 // timeout, retry and secret suites aim at, and what its end state must look like. Covering a new day is a new
-// row (Days 2 and 3, which call AWS through a loopback server, have theirs in rows/).
+// row (Day 2 and Day 3, which call AWS through a loopback server, have theirs in rows/).
 import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';

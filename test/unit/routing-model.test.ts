@@ -5,7 +5,6 @@ import { parseConfigText } from '../../src/config/load.js';
 import { aliasHostedZoneId, parseLoadBalancerName } from '../../src/dns/elb-zones.js';
 import { callerReference, compareRecordSets, geoRecordSets, healthCheckConfig, regionAddress, type RecordSet } from '../../src/dns/records.js';
 import { outputReader } from '../../src/plan/outputs.js';
-import { differences, replicationConfiguration } from '../../src/replication/configuration.js';
 
 const defaultRaw = parse(readFileSync(new URL('../../defaults/akictl.yaml', import.meta.url), 'utf8'));
 const parseWith = (change: (raw: any) => void) => {
@@ -83,46 +82,5 @@ describe('geolocation records and health checks', () => {
     const drifted = listed.map((record) => (record.SetIdentifier === 'us-west-NA' ? { ...record, ResourceRecords: [{ Value: '192.0.2.1' }], HealthCheckId: undefined } : record));
     expect(compareRecordSets(wanted, drifted).problems).toEqual(['us-west-NA: 192.0.2.1 ttl 60 instead of 203.0.113.10 ttl 60, health check none instead of hc-us']);
     expect(compareRecordSets(wanted, listed.slice(1)).problems).toEqual(['us-west-NA: missing']);
-  });
-});
-
-describe('replication configuration', () => {
-  it('compares field by field, ignoring what S3 adds and an empty prefix S3 drops', () => {
-    const wanted = replicationConfiguration(config, config.clusters[0]!);
-    const fromS3 = structuredClone(wanted) as any;
-    fromS3.Rules[0].Filter = {};
-    fromS3.Rules[0].Destination.StorageClass = 'STANDARD';
-    fromS3.Rules[0].ExistingObjectReplication = { Status: 'Disabled' };
-    expect(differences(wanted, fromS3)).toEqual([]);
-    fromS3.Rules[0].Destination.Metrics.Status = 'Disabled';
-    delete fromS3.Rules[0].SourceSelectionCriteria;
-    expect(differences(wanted, fromS3)).toEqual([
-      'Rules[akictl-us-west-to-eu-central].SourceSelectionCriteria: missing',
-      'Rules[akictl-us-west-to-eu-central].Destination.Metrics.Status: "Disabled" instead of "Enabled"',
-    ]);
-    expect(differences(wanted, { Role: wanted.Role, Rules: [] })).toEqual(['Rules[akictl-us-west-to-eu-central]: missing']);
-  });
-
-  it('a missing role shows as a placeholder in the plan rather than an empty string', () => {
-    const three = parseWith((raw) => raw.clusters.push({ name: 'ap-south', context: 'ap-south', network: 'n', region: 'ap-south-1', continents: [], bucket: 'akidb-models-ap-south' }));
-    expect(replicationConfiguration(three, three.clusters[2]!).Role).toBe('<replication.roleArns.ap-south is not set>');
-    expect(replicationConfiguration(three, three.clusters[0]!).Rules.map((rule) => rule.Priority)).toEqual([1, 2]);
-  });
-});
-
-describe('configuration checks of days 2 and 3', () => {
-  it('refuses a continent served by two clusters', () => {
-    expect(() => parseWith((raw) => (raw.clusters[1].continents = ['EU', 'NA']))).toThrow(
-      'field clusters[1].continents serves NA, which cluster "us-west" serves already: one cluster per continent',
-    );
-  });
-
-  it('refuses a certificate without its key', () => {
-    expect(() => parseWith((raw) => (raw.routing.gateway.certFile = '/tmp/tls.crt'))).toThrow('field routing.gateway.keyFile certFile and keyFile go together');
-  });
-
-  it('refuses a bad role ARN and an Istio duration without a unit', () => {
-    expect(() => parseWith((raw) => (raw.replication.roleArns['us-west'] = 'arn:aws:iam::ACCOUNT:role/x'))).toThrow(/field replication\.roleArns\.us-west must be an IAM role ARN/);
-    expect(() => parseWith((raw) => (raw.routing.routes.timeout = '10'))).toThrow(/field routing\.routes\.timeout must be a duration/);
   });
 });

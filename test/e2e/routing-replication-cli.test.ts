@@ -1,4 +1,4 @@
-// Days 2 and 3 through bin/akictl: the dry-run printout and JSON, and `render` writing manifests and AWS
+// Day 2's routing and Day 3's replication through bin/akictl: the dry-run printout and JSON, and `render` writing manifests and AWS
 // request bodies. Nothing here talks to AWS: AWS_ENDPOINT_URL points at a closed loopback port, so an
 // accidental call would fail loudly instead of leaving the machine.
 import { readdirSync, readFileSync } from 'node:fs';
@@ -11,7 +11,7 @@ let ws: { dir: string; cleanup: () => void };
 const env = { AWS_ENDPOINT_URL: 'http://127.0.0.1:9', AWS_ACCESS_KEY_ID: 'AKIDNOTUSED000000000', AWS_SECRET_ACCESS_KEY: 'not-used-not-used-not-used' };
 
 beforeEach(() => {
-  ws = tmpWorkspace('akictl-days23-cli-');
+  ws = tmpWorkspace('akictl-routing-replication-cli-');
 });
 afterEach(() => ws.cleanup());
 

@@ -11,15 +11,41 @@ import { planJson, planText } from '../../src/run/print.js';
 
 const defaultText = readFileSync(new URL('../../defaults/akictl.yaml', import.meta.url), 'utf8');
 const raw = () => parse(defaultText);
+const parseWithChange = (change: (raw: any) => void) => {
+  const changed = raw();
+  change(changed);
+  return parseConfigText(stringify(changed), 'akictl.yaml');
+};
 
-describe('days 4-5 configuration', () => {
+describe('defaults/akictl.yaml', () => {
   it('the commented default file and the schema defaults are the same configuration', () => {
     const fromFile = ConfigSchema.parse(raw());
     const { clusters, primary } = raw();
     const fromSchema = ConfigSchema.parse({ version: 1, clusters, primary });
     expect(fromFile).toEqual(fromSchema);
   });
+});
 
+// Cross-field checks of the configuration's sections: each names the field and says what is wrong.
+
+describe('routing and replication sections', () => {
+  it('refuses a continent served by two clusters', () => {
+    expect(() => parseWithChange((raw) => (raw.clusters[1].continents = ['EU', 'NA']))).toThrow(
+      'field clusters[1].continents serves NA, which cluster "us-west" serves already: one cluster per continent',
+    );
+  });
+
+  it('refuses a certificate without its key', () => {
+    expect(() => parseWithChange((raw) => (raw.routing.gateway.certFile = '/tmp/tls.crt'))).toThrow('field routing.gateway.keyFile certFile and keyFile go together');
+  });
+
+  it('refuses a bad role ARN and an Istio duration without a unit', () => {
+    expect(() => parseWithChange((raw) => (raw.replication.roleArns['us-west'] = 'arn:aws:iam::ACCOUNT:role/x'))).toThrow(/field replication\.roleArns\.us-west must be an IAM role ARN/);
+    expect(() => parseWithChange((raw) => (raw.routing.routes.timeout = '10'))).toThrow(/field routing\.routes\.timeout must be a duration/);
+  });
+});
+
+describe('tracing, observability and drill sections', () => {
   it.each([
     ['tracing.cluster', (r: any) => (r.tracing.cluster = 'ap-south'), /field tracing\.cluster "ap-south" is not one of the clusters/],
     ['a regional URL key', (r: any) => (r.traffic.regional.urls = { 'eu-centrall': 'https://eu.example.com/x' }), /traffic\.regional\.urls\.eu-centrall/],
