@@ -1,17 +1,17 @@
 // The real kubectl (/usr/bin/kubectl, 1.32 on the machines this project is built and tested on) against the
 // fake API over TLS: akictl's server-side applies go through it, `kubectl diff --server-side` agrees with
 // `akictl plan` about what would change, and a field another manager owns stops both until --force-conflicts.
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fakeEnv, runCli, tmpWorkspace } from '../support/cli.js';
 import { startFakeKubeApi, type FakeKubeApi } from '../support/fake-kube-api.js';
 import { writeTestConfig } from './config.js';
+import { lacks } from '../support/programs.js';
 
 const KUBECTL = '/usr/bin/kubectl';
-const haveKubectl = existsSync(KUBECTL);
-if (!haveKubectl) console.warn(`skipping the real-kubectl tests: ${KUBECTL} is not installed on this machine`);
+const haveKubectl = !lacks('kubectl');
 
 let ws: { dir: string; cleanup: () => void };
 let kube: FakeKubeApi;

@@ -6,7 +6,7 @@
 // are given no client subnets, so they check nothing), and GetBucketReplication drops SourceSelectionCriteria and
 // answers DeleteMarkerReplication Disabled whatever was put, so a replication rule never reads back as applied:
 // the plan shows exactly those two fields, rule by rule.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 import { readFileSync } from 'node:fs';
@@ -16,18 +16,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { DAYS } from '../reliability/support/days.js';
 import { Scenario } from '../reliability/support/scenario.js';
+import { lacks } from '../support/programs.js';
 
-function motoInstalled(): boolean {
-  try {
-    execFileSync('python3', ['-c', 'import moto.server'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const haveMoto = motoInstalled();
-if (!haveMoto) console.warn('skipping the moto tests: python3 cannot import moto.server (pip install "moto[server]==5.2.1")');
+// Skipped with the one-line notice of the programs check where moto is missing (never under CI).
+const haveMoto = !lacks('moto');
 
 let moto: ChildProcess | undefined;
 let endpoint = '';
