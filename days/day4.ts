@@ -4,6 +4,7 @@ import { discoverLoadBalancer } from '../src/actions/discover.js';
 import { bumpValuesTag, commitIfChanged } from '../src/actions/gitops.js';
 import { curlEquivalent, globalUrl, regionalTarget, sendTrafficRequest } from '../src/actions/traffic.js';
 import type { Config } from '../src/config/schema.js';
+import { throwIfAborted } from '../src/errors.js';
 import { deploymentAvailable } from '../src/gates/kube.js';
 import { jaegerListsService, serviceNames, tracesCoverClusters } from '../src/gates/observability.js';
 import { changeNotes, planNotes } from '../src/istio/releases.js';
@@ -77,7 +78,7 @@ function testTraffic(config: Config): BuiltinAction {
         io.log(`${cluster.name}: ${target.describe}: ${statuses.join(', ')}`);
         if (!statuses.some((status) => /^\d+$/.test(status))) unreachable.push(`${cluster.name} (${target.describe}: ${statuses[0] ?? 'no request sent'})`);
       }
-      if (io.signal.aborted) throw new Error('interrupted');
+      throwIfAborted(io.signal);
       // Error answers still make traces; a region that never answered cannot.
       if (unreachable.length > 0) throw new Error(`no answer from ${unreachable.join('; ')}`);
     },

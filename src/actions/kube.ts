@@ -1,4 +1,5 @@
 import type { ClusterConfig } from '../config/schema.js';
+import { ActionFailedError } from '../errors.js';
 import type { KubeObject, KubeReader } from '../plan/types.js';
 import { redactor } from '../run/redact.js';
 
@@ -35,12 +36,9 @@ export function pluralOf(kind: string): string {
 }
 
 /** A read of the API failed; `transient` when retrying may help (5xx, 429, timeouts, refused connections). */
-export class KubeAccessError extends Error {
-  constructor(
-    message: string,
-    readonly transient = false,
-  ) {
-    super(message);
+export class KubeAccessError extends ActionFailedError {
+  constructor(message: string, transient = false) {
+    super(message, { transient });
   }
 }
 

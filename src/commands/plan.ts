@@ -1,6 +1,6 @@
 import { knownDays } from '../../days/index.js';
 import { checkContexts } from '../config/contexts.js';
-import { ExitCode, UsageError } from '../errors.js';
+import { ExitCode, UsageError, throwIfAborted } from '../errors.js';
 import { checkClusterSelection, type Selection } from '../plan/compile.js';
 import type { DayDef } from '../plan/types.js';
 import { PreviewContext } from '../preview/context.js';
@@ -59,7 +59,7 @@ export async function planCommand(words: string[], flags: PlanFlags, global: Glo
   try {
     const document = await buildPlan(session, store, days, target === 'all' ? 'drift' : 'plan', selection, Boolean(flags.forceConflicts), controller.signal, { emit: (event) => observers.events.emit(event), runId: `plan-${Date.now()}` });
     if (observers.traceId) process.stderr.write(`akictl: trace ${observers.traceId}\n`);
-    if (controller.signal.aborted) return controller.signal.reason === 'SIGTERM' ? ExitCode.terminated : ExitCode.interrupted;
+    throwIfAborted(controller.signal);
     if (document.mode === 'drift') await writeDriftReport(session.stateDir, document);
     if (flags.out) await writePlanFile(flags.out, document);
     if (global.output === 'json') process.stdout.write(`${JSON.stringify(redactor.redactDeep(stripActions(document)), null, 2)}\n`);

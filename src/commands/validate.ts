@@ -1,7 +1,7 @@
 import { styleText } from 'node:util';
 import { knownDays } from '../../days/index.js';
 import { checkContexts } from '../config/contexts.js';
-import { ExitCode, StateConflictError, UsageError } from '../errors.js';
+import { ExitCode, StateConflictError, UsageError, throwIfAborted } from '../errors.js';
 import { planDay } from '../plan/plan.js';
 import { RunServices, runGates } from '../run/execute.js';
 import { RunLogs, newRunId } from '../run/logs.js';
@@ -66,7 +66,7 @@ export async function validateCommand(words: string[], flags: { all?: boolean; w
     await observers.close();
     await lock.release();
   }
-  if (controller.signal.aborted) return ExitCode.interrupted;
+  throwIfAborted(controller.signal);
   print(results, global, observers.traceId);
   return results.some((result) => result.gate.status === 'fail') ? ExitCode.gateFailed : ExitCode.ok;
 }

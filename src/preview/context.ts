@@ -1,6 +1,7 @@
 import { DEFAULT_REQUEST_TIMEOUT_MS, createKubeReader } from '../actions/kube.js';
 import { runCommand } from '../actions/exec.js';
 import type { ClusterConfig, Config } from '../config/schema.js';
+import { abortError } from '../errors.js';
 import { outputReader, type OutputSource } from '../plan/outputs.js';
 import type { ActionIO, KubeReader, Target } from '../plan/types.js';
 import type { Redactor } from '../run/redact.js';
@@ -64,7 +65,7 @@ export class PreviewContext {
       exec: async (argv, options = {}) => {
         const result = await runCommand(argv, { input: options.stdin, signal: this.signal, timeoutMs, env: { ...options.env, AKICTL_STEP: label } });
         if (result.spawnError) throw new Error(result.spawnError);
-        if (result.aborted) throw new Error('interrupted');
+        if (result.aborted) throw abortError(this.signal);
         return { exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr };
       },
       kube: (cluster) => this.reader(cluster),

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { awsRetryOptions, describeAwsError, sendAws } from '../actions/aws.js';
 import { runCommand, type CommandResult } from '../actions/exec.js';
 import type { Config } from '../config/schema.js';
-import { AwaitingConfirmationError, UnknownOutputError } from '../errors.js';
+import { ActionFailedError, AwaitingConfirmationError, InterruptedError, UnknownOutputError } from '../errors.js';
 import { findPlaceholder } from '../plan/outputs.js';
 import type { Action, ActionIO, AwsAction, ExecAction } from '../plan/types.js';
 import { manifestYaml } from '../render/manifest.js';
@@ -12,16 +12,6 @@ import { withDeadline } from './deadline.js';
 import { materialize, withForceConflicts } from './materialize.js';
 import type { Redactor } from './redact.js';
 import { isTransientError, isTransientOutput, retryDelayMs } from './transient.js';
-
-/** A command or call failed: message names it, detail holds its trimmed, redacted error output. */
-export class ActionFailedError extends Error {
-  constructor(
-    message: string,
-    readonly detail: string,
-  ) {
-    super(message);
-  }
-}
 
 export interface ActionContext {
   config: Config;
@@ -96,7 +86,7 @@ async function runExec(action: ExecAction, ctx: ActionContext, logOutput = true)
 
 function checkResult(result: CommandResult, argv: string[], ok: Set<number>, ctx: ActionContext, cwd?: string): void {
   const line = shellLine(argv, cwd);
-  if (result.aborted) throw new ActionFailedError(`\`${line}\` was interrupted`, '');
+  if (result.aborted) throw InterruptedError.of(ctx.signal, `\`${line}\``);
   if (result.spawnError) throw new ActionFailedError(result.spawnError, `is ${argv[0]} installed? Set tools.* in the configuration to its path.`);
   if (result.timedOut) throw new ActionFailedError(`\`${line}\` did not finish within ${Math.round(ctx.timeoutMs / 1000)}s and was killed`, trimOutput(result.stderr, ctx.redactor));
   if (!ok.has(result.exitCode)) throw new ActionFailedError(`\`${line}\` exited ${result.exitCode}`, trimOutput(result.stderr || result.stdout, ctx.redactor));
@@ -147,7 +137,7 @@ async function runAwsAction(action: AwsAction, ctx: ActionContext): Promise<void
   ctx.log(`response\n${JSON.stringify(body, null, 2)}`);
   for (const [name, dotted] of Object.entries(action.capture ?? {})) {
     const value = dotted.split('.').reduce<unknown>((current, key) => (current as Record<string, unknown> | undefined)?.[key], body);
-    if (value === undefined || value === null) throw new ActionFailedError(`AWS ${action.operation}: response has no ${dotted} to save as ${name}`, '');
+    if (value === undefined || value === null) throw new ActionFailedError(`AWS ${action.operation}: response has no ${dotted} to save as ${name}`);
     await ctx.setOutput(name, String(value));
   }
 }

@@ -1,7 +1,7 @@
-/** An action or check that did not finish in time. */
-export class DeadlineError extends Error {
-  readonly transient = false;
-}
+import { ActionFailedError } from '../errors.js';
+
+/** An action or check that did not finish in time (never retried: the step timeout is spent). */
+export class DeadlineError extends ActionFailedError {}
 
 /**
  * Runs `work` with a signal that aborts when `outer` does or after `ms`, and gives up on it at the deadline even

@@ -4,13 +4,13 @@ import pLimit from 'p-limit';
 import { DEFAULT_REQUEST_TIMEOUT_MS, createKubeReader } from '../actions/kube.js';
 import { runCommand } from '../actions/exec.js';
 import type { ClusterConfig, Config } from '../config/schema.js';
-import { AkictlError, AwaitingConfirmationError, GateFailedError, InterruptedError, StepFailedError } from '../errors.js';
+import { AkictlError, AwaitingConfirmationError, GateFailedError, InterruptedError, StepFailedError, abortError, hintOf } from '../errors.js';
 import { selectSteps, type Paths, type Selection } from '../plan/compile.js';
 import { describeUnknown, runtimeOutputReader, type OutputSource } from '../plan/outputs.js';
 import { compileGates, planStep, type PlannedInstance, type PlannedStep } from '../plan/plan.js';
 import type { Action, ActionIO, DayDef, KubeReader, StepDef, Target } from '../plan/types.js';
 import { userName } from '../state/identity.js';
-import { ActionFailedError, runAction } from './actions.js';
+import { runAction } from './actions.js';
 import { crashPoint } from './crash-points.js';
 import { missingLocalMaterial } from './local-material.js';
 import { withDeadline } from './deadline.js';
@@ -104,7 +104,7 @@ class RunServices {
         const result = await runCommand(argv, { input: options.stdin, signal, timeoutMs, env: { ...options.env, ...this.childEnv(logKey) } });
         this.logs.append(logKey, `$ ${argv.join(' ')}\nexit ${result.exitCode}${result.stdout ? `\n[stdout]\n${result.stdout}` : ''}${result.stderr ? `\n[stderr]\n${result.stderr}` : ''}`);
         if (result.spawnError) throw new Error(result.spawnError);
-        if (result.aborted) throw new Error('interrupted');
+        if (result.aborted) throw abortError(signal);
         return { exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr };
       },
       kube: (cluster) => this.kube(cluster),
@@ -152,7 +152,7 @@ export async function execute(rc: RunContext, options: ExecuteOptions): Promise<
   try {
     if (options.mode === 'resume') await runner.runPendingRestores(rc.signal);
     for (const step of selectSteps(day, options.selection)) {
-      if (rc.signal.aborted) throw interruption(rc.signal);
+      if (rc.signal.aborted) throw InterruptedError.of(rc.signal);
       crashPoint(`before:${step.id}`);
       await runner.runStep(step);
     }
@@ -182,10 +182,6 @@ function outcomeOf(error: unknown): RunRecord['result'] {
   if (error instanceof GateFailedError) return 'gate-failed';
   if (error instanceof AwaitingConfirmationError) return 'awaiting-confirmation';
   return 'failed';
-}
-
-function interruption(signal: AbortSignal): InterruptedError {
-  return new InterruptedError(signal.reason === 'SIGTERM' ? 'SIGTERM' : 'SIGINT');
 }
 
 class StepRunner {
@@ -223,7 +219,7 @@ class StepRunner {
     const failures = results.filter((result): result is InstanceFailure => result !== undefined);
     rc.events.emit({ type: 'step.finished', runId: this.run.id, step: step.id, ok: failures.length === 0 });
     if (failures.length > 0) throw this.failureError(failures);
-    if (rc.signal.aborted) throw interruption(rc.signal);
+    if (rc.signal.aborted) throw InterruptedError.of(rc.signal);
     if (step.gates?.length) {
       await rc.store.flush();
       crashPoint(`before-gates:${step.id}`);
@@ -233,7 +229,7 @@ class StepRunner {
   }
 
   private failureError(failures: InstanceFailure[]): AkictlError {
-    if (this.rc.signal.aborted || failures.some((failure) => failure.outcome === 'interrupted')) return interruption(this.rc.signal);
+    if (this.rc.signal.aborted || failures.some((failure) => failure.outcome === 'interrupted')) return InterruptedError.of(this.rc.signal);
     const waiting = failures.find((failure) => failure.error instanceof AwaitingConfirmationError);
     if (waiting) return waiting.error as AwaitingConfirmationError;
     const first = failures[0]!;
@@ -338,7 +334,7 @@ class StepRunner {
 
     try {
       for (const [index, action] of instance.actions.entries()) {
-        if (rc.signal.aborted) throw interruption(rc.signal);
+        if (rc.signal.aborted) throw InterruptedError.of(rc.signal);
         const during = `during-action:${step.id}:${index + 1}`;
         const spawns = action.kind === 'exec' || action.kind === 'pipe';
         if (!spawns) crashPoint(during);
@@ -368,7 +364,7 @@ class StepRunner {
         }));
         crashPoint(`after-action:${step.id}:${index + 1}`);
       }
-      if (rc.signal.aborted) throw interruption(rc.signal);
+      if (rc.signal.aborted) throw InterruptedError.of(rc.signal);
       this.record(key, instance, { status: 'done', endedAt: new Date().toISOString(), durationMs: Date.now() - started });
       const restoring = store.data.pendingRestores.findIndex((p) => p.step === step.id && p.target === instance.targetName);
       if (restoring >= 0) store.data.pendingRestores.splice(restoring, 1);
@@ -384,7 +380,7 @@ class StepRunner {
     } catch (error) {
       const outcome: InstanceOutcome = rc.signal.aborted && !force ? 'interrupted' : error instanceof AwaitingConfirmationError ? 'waiting' : 'failed';
       const message = rc.redactor.redact(error instanceof Error ? error.message : String(error));
-      const detail = error instanceof ActionFailedError ? error.detail : ((error as { hint?: string }).hint ?? '');
+      const detail = hintOf(error);
       this.record(key, instance, { status: outcome, error: message, endedAt: new Date().toISOString(), durationMs: Date.now() - started });
       services.logs.append(key, `${outcome}: ${message}${detail ? `\n${detail}` : ''}`);
       await store.save();
@@ -419,7 +415,7 @@ class StepRunner {
     const results = await runGates(planned, this.rc, this.services.io.bind(this.services), this.run.id, { wait: true });
     const failed = results.filter((gate) => gate.status === 'fail');
     if (failed.length > 0) {
-      if (this.rc.signal.aborted) throw interruption(this.rc.signal);
+      if (this.rc.signal.aborted) throw InterruptedError.of(this.rc.signal);
       this.run.failedAt = failed[0]!.gate;
       throw new GateFailedError(
         `gate${failed.length > 1 ? 's' : ''} failed after ${planned.step.id}: ${failed.map((gate) => `${gate.gate}${gate.target ? `@${gate.target}` : ''} (measured ${gate.measured}, expected ${gate.expected})`).join('; ')}`,
