@@ -3,7 +3,8 @@ import { knownDays } from '../../days/index.js';
 import { checkContexts } from '../config/contexts.js';
 import { ExitCode, StateConflictError, UsageError, throwIfAborted } from '../errors.js';
 import { planDay } from '../plan/plan.js';
-import { RunServices, runGates } from '../run/execute.js';
+import { runGates } from '../run/gates.js';
+import { RunServices } from '../run/services.js';
 import { RunLogs, newRunId } from '../run/logs.js';
 import { redactor } from '../run/redact.js';
 import { commandObservers } from '../run/observers.js';
@@ -51,7 +52,7 @@ export async function validateCommand(words: string[], flags: { all?: boolean; w
       const rc = { day, config: session.config, store: state, paths: session.paths, redactor, events: observers.events, signal: controller.signal, confirmDestructive: async () => false };
       const services = new RunServices(rc, runId, new RunLogs(session.stateDir, runId, redactor));
       for (const planned of planDay(day, session.config, (key) => state.data.instances[key]?.outputs, session.paths)) {
-        const states = await runGates(planned, rc, services.io.bind(services), runId, { wait: Boolean(flags.wait) });
+        const states = await runGates(planned, rc, services.io, runId, { wait: Boolean(flags.wait) });
         planned.gates.forEach((gate, i) => results.push({ day: dayNumber, key: gate.key, title: gate.gate.title, gate: states[i]! }));
       }
       const failed = results.some((result) => result.day === dayNumber && result.gate.status === 'fail');

@@ -1,7 +1,7 @@
 import { readFile, writeFile, chmod } from 'node:fs/promises';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { awsRetryOptions, describeAwsError, sendAws } from '../actions/aws.js';
 import { runCommand, type CommandResult } from '../actions/exec.js';
+import { waitUnlessAborted } from '../actions/poll.js';
 import type { Config } from '../config/schema.js';
 import { ActionFailedError, AwaitingConfirmationError, InterruptedError, UnknownOutputError } from '../errors.js';
 import { findPlaceholder } from '../plan/outputs.js';
@@ -19,7 +19,6 @@ export interface ActionContext {
   timeoutMs: number;
   manifestsDir?: string;
   redactor: Redactor;
-  io: ActionIO;
   log(text: string): void;
   /** Resolves once the output is saved: a crash right after cannot lose it (a replica count to restore). */
   setOutput(name: string, value: string): Promise<void>;
@@ -29,8 +28,8 @@ export interface ActionContext {
   env?: Record<string, string>;
   /** Called when a command of the action is running. */
   onSpawn?: () => void;
-  /** The action's I/O bound to another signal (one that also fires at a deadline). */
-  ioFor?: (signal: AbortSignal) => ActionIO;
+  /** The action's I/O bound to a signal (the run's, or one that also fires at a deadline). */
+  ioFor(signal: AbortSignal): ActionIO;
   /** Server-side applies take over fields other managers own (--force-conflicts). */
   forceConflicts?: boolean;
 }
@@ -51,12 +50,12 @@ async function withRetries<T>(ctx: ActionContext, what: string, attempt: () => P
     } catch (error) {
       if (n >= retries || ctx.signal.aborted || !transient(error, true)) throw error;
       ctx.log(`transient failure of ${what} (${(error as Error).message}); retry ${n + 1}/${retries}`);
-      await sleep(retryDelayMs(retryBackoffMs, n), undefined, { signal: ctx.signal }).catch(() => undefined);
+      await waitUnlessAborted(retryDelayMs(retryBackoffMs, n), ctx.signal);
       continue;
     }
     if (n >= retries || ctx.signal.aborted || !transient(value, false)) return value;
     ctx.log(`transient failure of ${what}; retry ${n + 1}/${retries}`);
-    await sleep(retryDelayMs(retryBackoffMs, n), undefined, { signal: ctx.signal }).catch(() => undefined);
+    await waitUnlessAborted(retryDelayMs(retryBackoffMs, n), ctx.signal);
   }
 }
 
@@ -180,7 +179,7 @@ export async function runAction(action: Action, ctx: ActionContext): Promise<voi
       ctx.log(`builtin ${action.name}: ${action.describe}`);
       // Builtins are safe to repeat like every action; one whose failure is transient (an API 5xx) runs again.
       // Each attempt is bounded by the step timeout, like a command: a check that never answers cannot hang the run.
-      const attempt = () => withDeadline(ctx.timeoutMs, ctx.signal, `builtin ${action.name} (${action.describe})`, (signal) => action.run(ctx.ioFor?.(signal) ?? ctx.io));
+      const attempt = () => withDeadline(ctx.timeoutMs, ctx.signal, `builtin ${action.name} (${action.describe})`, (signal) => action.run(ctx.ioFor(signal)));
       const result = await withRetries(ctx, `builtin ${action.name}`, attempt, (error, threw) => threw && isTransientError(error));
       for (const [name, value] of Object.entries(result?.outputs ?? {})) await ctx.setOutput(name, value);
       return;
