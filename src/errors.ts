@@ -46,45 +46,37 @@ export class AkictlError extends Error {
   }
 }
 
+/** The base of the errors that always end a command with `exitCode`. */
+function endingWith(exitCode: number) {
+  return class extends AkictlError {
+    constructor(message: string, hintOrOptions?: string | AkictlErrorOptions) {
+      super(message, exitCode, hintOrOptions);
+    }
+  };
+}
+
 /** The hint an error carries, or '' (an error from outside akictl carries none). */
 export function hintOf(error: unknown): string {
   return error instanceof AkictlError ? (error.hint ?? '') : '';
 }
 
 /** Bad config, flags, day number or state file: nothing has been executed. */
-export class UsageError extends AkictlError {
-  constructor(message: string, hint?: string) {
-    super(message, ExitCode.badInput, hint);
-  }
-}
+export class UsageError extends endingWith(ExitCode.badInput) {}
 
-export class LockedError extends AkictlError {
-  constructor(message: string, hint?: string) {
-    super(message, ExitCode.locked, hint);
-  }
-}
+/** The state is locked by another run (its holder is named). */
+export class LockedError extends endingWith(ExitCode.locked) {}
 
-export class StepFailedError extends AkictlError {
-  constructor(message: string, hint?: string) {
-    super(message, ExitCode.stepFailed, hint);
-  }
-}
+/** A step of the run failed (the message names it, its error output and its log). */
+export class StepFailedError extends endingWith(ExitCode.stepFailed) {}
 
 /**
  * An action, check or call failed (a command's exit code, an API's refusal, a builtin's finding); its hint says
  * what to do. When it stops a step, the run ends with exit 1.
  */
-export class ActionFailedError extends AkictlError {
-  constructor(message: string, hintOrOptions?: string | AkictlErrorOptions) {
-    super(message, ExitCode.stepFailed, hintOrOptions);
-  }
-}
+export class ActionFailedError extends endingWith(ExitCode.stepFailed) {}
 
-export class GateFailedError extends AkictlError {
-  constructor(message: string, hint?: string) {
-    super(message, ExitCode.gateFailed, hint);
-  }
-}
+/** A validation gate measured something else than it expects. */
+export class GateFailedError extends endingWith(ExitCode.gateFailed) {}
 
 /** SIGINT or SIGTERM stopped the work: a run records where, and akictl exits 130 or 143. */
 export class InterruptedError extends AkictlError {
@@ -115,21 +107,14 @@ export function throwIfAborted(signal: AbortSignal): void {
   if (signal.aborted) throw abortError(signal);
 }
 
-export class AwaitingConfirmationError extends AkictlError {
-  constructor(message: string, hint?: string) {
-    super(message, ExitCode.awaitingConfirmation, hint);
-  }
-}
+/** A manual step waits for a person: `akictl resume --confirm STEP` once it is done. */
+export class AwaitingConfirmationError extends endingWith(ExitCode.awaitingConfirmation) {}
 
 /**
  * The shared state changed underneath this run (a compare-and-swap write was refused, or the lock was taken
  * away): the run stops before it overwrites anyone's progress.
  */
-export class StateConflictError extends AkictlError {
-  constructor(message: string, hint?: string) {
-    super(message, ExitCode.stateConflict, hint);
-  }
-}
+export class StateConflictError extends endingWith(ExitCode.stateConflict) {}
 
 /**
  * A value a step publishes (`<known after STEP>` in the dry-run) was needed while running before that step had

@@ -39,9 +39,9 @@ interface RetryToken {
 /**
  * The SDK's retry decisions with akictl's backoff. The SDK classifies each failure (throttling, transient: 5xx,
  * timeouts, connection resets; or not retryable) and this strategy retries the first two kinds until maxAttempts,
- * waiting backoffMs, then twice that, and so on, as commands and checks do. The SDK's default strategy ignored
- * execution.retryBackoffMs: it waits a random 0 to 50·2ⁿ ms (1 s·2ⁿ when throttled), so a throttled call could be
- * retried at once. The SDK's retry middleware does the waiting, so an interrupt still cuts it short.
+ * waiting backoffMs, then twice that, and so on, as commands and checks do (the SDK's default strategy waits a
+ * random 0 to 50·2ⁿ ms, 1 s·2ⁿ when throttled, whatever execution.retryBackoffMs says, so it may retry a throttled
+ * call at once). The SDK's retry middleware does the waiting, so an interrupt still cuts it short.
  */
 export function backoffRetryStrategy(maxAttempts: number, backoffMs: number) {
   const token = (count: number, delay: number): RetryToken => ({ getRetryCount: () => count, getRetryDelay: () => delay });

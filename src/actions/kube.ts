@@ -42,6 +42,20 @@ export class KubeAccessError extends ActionFailedError {
   }
 }
 
+/**
+ * The client of a cluster from `cache`, made on first use and shared after; one that failed to load (a bad
+ * kubeconfig) is forgotten, so that the next use tries again.
+ */
+export function sharedClient<T>(cache: Map<string, Promise<T>>, cluster: ClusterConfig, make: () => Promise<T>): Promise<T> {
+  let client = cache.get(cluster.name);
+  if (!client) {
+    client = make();
+    cache.set(cluster.name, client);
+    client.catch(() => cache.delete(cluster.name));
+  }
+  return client;
+}
+
 /** An API request that takes longer than this is abandoned: a server that accepts and never answers cannot hang a run. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 

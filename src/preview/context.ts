@@ -1,4 +1,4 @@
-import { DEFAULT_REQUEST_TIMEOUT_MS, createKubeReader } from '../actions/kube.js';
+import { DEFAULT_REQUEST_TIMEOUT_MS, createKubeReader, sharedClient } from '../actions/kube.js';
 import { runCommand } from '../actions/exec.js';
 import type { ClusterConfig, Config } from '../config/schema.js';
 import { abortError } from '../errors.js';
@@ -32,23 +32,11 @@ export class PreviewContext {
   }
 
   kube(cluster: ClusterConfig): Promise<KubePreviewClient> {
-    let client = this.clients.get(cluster.name);
-    if (!client) {
-      client = createKubePreviewClient(cluster, { requestTimeoutMs: this.requestTimeoutMs });
-      this.clients.set(cluster.name, client);
-      client.catch(() => this.clients.delete(cluster.name));
-    }
-    return client;
+    return sharedClient(this.clients, cluster, () => createKubePreviewClient(cluster, { requestTimeoutMs: this.requestTimeoutMs }));
   }
 
   private reader(cluster: ClusterConfig): Promise<KubeReader> {
-    let reader = this.readers.get(cluster.name);
-    if (!reader) {
-      reader = createKubeReader(cluster, { requestTimeoutMs: this.requestTimeoutMs });
-      this.readers.set(cluster.name, reader);
-      reader.catch(() => this.readers.delete(cluster.name));
-    }
-    return reader;
+    return sharedClient(this.readers, cluster, () => createKubeReader(cluster, { requestTimeoutMs: this.requestTimeoutMs }));
   }
 
   /**

@@ -178,11 +178,17 @@ class StepRunner {
     return inCallScope(instance.key, async () => {
       const previous = this.rc.store.data.instances[instance.key];
       const run: InstanceRun = { instance, siblings: planned.instances, previous, started: Date.now(), scattered: Boolean(how.scattered), confirmed: this.confirmations.cover(instance, previous) };
-      if (!how.restore && this.finishedEarlier(run)) return void (await this.hooks.tell('finishedEarlier', run));
+      if (!how.restore && this.finishedEarlier(run)) {
+        await this.hooks.tell('finishedEarlier', run);
+        return undefined;
+      }
       await this.hooks.tell('starting', run);
       const io = this.services.io(instance.target, instance.key, how.signal, this.timeoutMs(instance.step), instance.step.id);
       const verdict = await this.checkDone(run, io, Boolean(how.restore));
-      if (verdict.done === true) return void (await this.hooks.tell('alreadyDone', run, verdict.check));
+      if (verdict.done === true) {
+        await this.hooks.tell('alreadyDone', run, verdict.check);
+        return undefined;
+      }
       if (verdict.done === 'unknown') return this.stop(run, 'done-check', verdict.error, 'failed');
       const missing = missingLocalMaterial(instance, this.rc.store.data);
       if (missing) return this.stop(run, 'local-material', new ActionFailedError(missing), 'failed');
@@ -190,12 +196,17 @@ class StepRunner {
       try {
         await this.runActions(run, how.signal);
       } catch (error) {
-        const interrupted = how.signal.aborted && !how.restore;
-        return this.stop(run, 'actions', error, interrupted ? 'interrupted' : error instanceof AwaitingConfirmationError ? 'waiting' : 'failed');
+        return this.stop(run, 'actions', error, this.outcomeOf(error, how));
       }
       await this.hooks.tell('done', run);
       return undefined;
     });
+  }
+
+  /** An instance stopped by the run's interrupt was interrupted; a restore runs on, so it can only fail. */
+  private outcomeOf(error: unknown, how: RunHow): InstanceFailure['outcome'] {
+    if (how.signal.aborted && !how.restore) return 'interrupted';
+    return error instanceof AwaitingConfirmationError ? 'waiting' : 'failed';
   }
 
   private finishedEarlier({ previous }: InstanceRun): boolean {

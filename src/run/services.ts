@@ -1,4 +1,4 @@
-import { DEFAULT_REQUEST_TIMEOUT_MS, createKubeReader } from '../actions/kube.js';
+import { DEFAULT_REQUEST_TIMEOUT_MS, createKubeReader, sharedClient } from '../actions/kube.js';
 import { runCommand } from '../actions/exec.js';
 import type { ClusterConfig, Config } from '../config/schema.js';
 import { abortError } from '../errors.js';
@@ -42,14 +42,9 @@ export class RunServices {
   readonly outputs: OutputSource = (key) => this.rc.store.data.instances[key]?.outputs;
 
   kube(cluster: ClusterConfig): Promise<KubeReader> {
-    let reader = this.kubeReaders.get(cluster.name);
-    if (!reader) {
-      // No API request may outlive the step it serves.
-      reader = createKubeReader(cluster, { requestTimeoutMs: Math.min(DEFAULT_REQUEST_TIMEOUT_MS, this.rc.config.execution.stepTimeoutSeconds * 1000) });
-      this.kubeReaders.set(cluster.name, reader);
-      reader.catch(() => this.kubeReaders.delete(cluster.name));
-    }
-    return reader;
+    // No API request may outlive the step it serves.
+    const requestTimeoutMs = Math.min(DEFAULT_REQUEST_TIMEOUT_MS, this.rc.config.execution.stepTimeoutSeconds * 1000);
+    return sharedClient(this.kubeReaders, cluster, () => createKubeReader(cluster, { requestTimeoutMs }));
   }
 
   readonly io: IoFactory = (target, logKey, signal, timeoutMs, stepId) => {
