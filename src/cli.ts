@@ -41,6 +41,7 @@ function buildProgram(argv: string[], setExit: (code: number) => void): Command 
     .exitOverride()
     .configureOutput({ writeErr: (text) => process.stderr.write(text) });
 
+  // Flags that take a list accept repetition and commas: --cluster a --cluster b, --cluster a,b.
   const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), ...value.split(',').map((v) => v.trim()).filter(Boolean)];
 
   program

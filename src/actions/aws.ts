@@ -1,3 +1,4 @@
+import { ActionFailedError } from '../errors.js';
 import type { AwsAction } from '../plan/types.js';
 import { shellLine } from '../render/shell.js';
 import { callStarted } from '../run/calls.js';
@@ -38,9 +39,9 @@ interface RetryToken {
 /**
  * The SDK's retry decisions with akictl's backoff. The SDK classifies each failure (throttling, transient: 5xx,
  * timeouts, connection resets; or not retryable) and this strategy retries the first two kinds until maxAttempts,
- * waiting backoffMs, then twice that, and so on, as commands and checks do. The SDK's default strategy ignored
- * execution.retryBackoffMs: it waits a random 0 to 50·2ⁿ ms (1 s·2ⁿ when throttled), so a throttled call could be
- * retried at once. The SDK's retry middleware does the waiting, so an interrupt still cuts it short.
+ * waiting backoffMs, then twice that, and so on, as commands and checks do (the SDK's default strategy waits a
+ * random 0 to 50·2ⁿ ms, 1 s·2ⁿ when throttled, whatever execution.retryBackoffMs says, so it may retry a throttled
+ * call at once). The SDK's retry middleware does the waiting, so an interrupt still cuts it short.
  */
 export function backoffRetryStrategy(maxAttempts: number, backoffMs: number) {
   const token = (count: number, delay: number): RetryToken => ({ getRetryCount: () => count, getRetryDelay: () => delay });
@@ -142,18 +143,19 @@ export async function callAws<T = Record<string, unknown>>(
  * An SDK call that failed, named after its operation. It keeps the service's error name and HTTP metadata, so
  * callers still tell `NotFound` from a real failure; a throttled or 5xx call says it was retried.
  */
-export class AwsCallError extends Error {
+export class AwsCallError extends ActionFailedError {
   readonly $metadata?: { httpStatusCode?: number };
-  readonly hint: string;
 
   constructor(operation: string, cause: unknown, attempts: number) {
     const name = (cause as { name?: string })?.name ?? 'Error';
     const status = (cause as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
     const text = ((cause as { message?: string })?.message ?? String(cause)).split('\n')[0];
-    super(`${operation} failed: ${name}: ${text}${status ? ` (HTTP ${status})` : ''}`, { cause });
+    super(`${operation} failed: ${name}: ${text}${status ? ` (HTTP ${status})` : ''}`, {
+      cause,
+      hint: isTransientError(cause) ? `a transient error (throttling or a service fault) that persisted over ${attempts} attempt(s); run akictl resume` : undefined,
+    });
     this.name = name;
     this.$metadata = (cause as { $metadata?: { httpStatusCode?: number } })?.$metadata;
-    this.hint = isTransientError(cause) ? `a transient error (throttling or a service fault) that persisted over ${attempts} attempt(s); run akictl resume` : '';
   }
 }
 

@@ -4,7 +4,7 @@ import type { ActionIO, BuiltinAction } from '../plan/types.js';
 import { replicationLagMeasurement } from '../report/measurement-names.js';
 import { shellLine } from '../render/shell.js';
 import { awsErrorName, callAws, describeAwsError } from './aws.js';
-import { HintedError } from './hinted-error.js';
+import { ActionFailedError } from '../errors.js';
 import { pollUntil } from './poll.js';
 
 /** Measurement name the report reads: `replication.lag.<source>-><destination>` (seconds). */
@@ -69,7 +69,7 @@ export function replicationCanary(config: Config, source: ClusterConfig, destina
           if (found?.ReplicationStatus === 'REPLICA') return found;
           sourceStatus = (await head(io, source, key))?.ReplicationStatus;
           if (sourceStatus === 'FAILED') {
-            throw new HintedError(
+            throw new ActionFailedError(
               `replication of s3://${source.bucket}/${key} to ${destination.bucket} FAILED`,
               `S3 could not replicate with role ${config.replication.roleArns[source.name] ?? '?'}: check its trust policy (s3.amazonaws.com) and its permissions on both buckets (and KMS keys, if the buckets are encrypted with them).`,
             );
@@ -77,7 +77,7 @@ export function replicationCanary(config: Config, source: ClusterConfig, destina
           return undefined;
         });
         if (!replica) {
-          throw new HintedError(
+          throw new ActionFailedError(
             `no replica of s3://${source.bucket}/${key} in ${destination.bucket} after ${timeoutSeconds}s (source status ${sourceStatus ?? 'none'})`,
             `Check with: aws s3api get-bucket-replication --bucket ${source.bucket}; a status that stays PENDING usually means the role cannot write to ${destination.bucket}.`,
           );

@@ -5,7 +5,8 @@ import { EAST_WEST, meshService, readEastWestGateway, servicePodIps } from '../i
 import type { ActionIO, BuiltinAction } from '../plan/types.js';
 import { shellLine } from '../render/shell.js';
 import { crossClusterMeasurement } from '../report/measurement-names.js';
-import { HintedError } from './hinted-error.js';
+import { ActionFailedError } from '../errors.js';
+import { commandFailed } from './exec.js';
 
 /** Label every client pod carries: the cleanup gate finds leftovers by it. */
 export const PROBE_SELECTOR = 'app=akictl-mesh-probe';
@@ -80,8 +81,8 @@ export function crossClusterRequest(config: Config, from: ClusterConfig, to: Clu
       const result = await io.exec(curl);
       const statuses = [...result.stdout.matchAll(/^akictl-status=(\d{3})$/gm)].map((match) => match[1]!);
       if (statuses.length === 0) {
-        throw new HintedError(
-          `\`${shellLine(curl)}\` exited ${result.exitCode} and reported no request: ${result.stderr.trim().split('\n').at(-1) ?? ''}`,
+        throw new ActionFailedError(
+          `${commandFailed(curl, result)}; it reported no request`,
           `The client pod needs curl (mesh.crossCluster.request.image); check \`kubectl logs ${pod} -n ${service.namespace} -c istio-proxy --context=${from.context}\`.`,
         );
       }

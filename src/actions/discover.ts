@@ -1,7 +1,7 @@
 import type { ClusterConfig } from '../config/schema.js';
 import type { ActionIO, BuiltinAction, KubeObject } from '../plan/types.js';
 import { shellLine } from '../render/shell.js';
-import { HintedError } from './hinted-error.js';
+import { ActionFailedError } from '../errors.js';
 import { pollUntil } from './poll.js';
 
 /** One entry of status.loadBalancer.ingress: an IP, or a hostname (AWS load balancers). */
@@ -57,7 +57,7 @@ export function discoverLoadBalancer(options: DiscoverOptions): BuiltinAction {
       const point = await pollUntil(io, { timeoutMs: options.timeoutSeconds * 1000, intervalMs: options.pollMs }, async () => {
         const found = await kube.get('v1', 'Service', namespace, service);
         if (!found) {
-          throw new HintedError(
+          throw new ActionFailedError(
             `Service ${namespace}/${service} does not exist in ${cluster.name}`,
             options.missingHint ?? `kubectl get service -n ${namespace} --context=${cluster.context}`,
           );
@@ -70,7 +70,7 @@ export function discoverLoadBalancer(options: DiscoverOptions): BuiltinAction {
         io.log(`Service ${namespace}/${service} in ${cluster.name}: load-balancer address ${point.ip || point.hostname}`);
         return { outputs: publish(point) };
       }
-      throw new HintedError(
+      throw new ActionFailedError(
         `Service ${namespace}/${service} in ${cluster.name} got no load balancer address within ${options.timeoutSeconds}s`,
         `It must be of type LoadBalancer and the cloud's load-balancer controller must assign an address: kubectl describe service ${service} -n ${namespace} --context=${cluster.context} (see its events).`,
       );

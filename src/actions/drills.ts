@@ -3,10 +3,11 @@ import { promQueryScalar } from '../gates/observability.js';
 import type { ActionIO, BuiltinAction, SeriesRecorder } from '../plan/types.js';
 import { shellLine } from '../render/shell.js';
 import { CHAOS_P95, FAILOVER_TIME, LOAD_UNITS, SERIES, loadMeasurement, type LoadStat } from '../report/measurement-names.js';
+import { commandFailed } from './exec.js';
 import { durationSeconds, runLoadTest, type LoadResult } from './load.js';
 import { displayHeaders, globalUrl, sendTrafficRequest } from './traffic.js';
-import { HintedError } from './hinted-error.js';
-import { interrupted, pause, pollUntil } from './poll.js';
+import { ActionFailedError, throwIfAborted } from '../errors.js';
+import { pause, pollUntil } from './poll.js';
 
 /** Builtins of day 5's drills. Every loop is bounded by configuration and stops on Ctrl-C. */
 
@@ -25,10 +26,10 @@ export function recordReplicas(options: { kubectl: string; cluster: ClusterConfi
     async run(io) {
       const kube = await io.kube(cluster);
       const object = await kube.get('apps/v1', 'Deployment', namespace, deployment);
-      if (!object) throw new HintedError(`deployment ${namespace}/${deployment} not found in ${cluster.name}`, 'Check failover.deployment and app.namespace.');
+      if (!object) throw new ActionFailedError(`deployment ${namespace}/${deployment} not found in ${cluster.name}`, 'Check failover.deployment and app.namespace.');
       const replicas = Number(object.spec?.replicas ?? 1);
       if (replicas === 0) {
-        throw new HintedError(
+        throw new ActionFailedError(
           `deployment ${namespace}/${deployment} in ${cluster.name} already has 0 replicas: there is nothing to fail over, and recording 0 would make the restore keep it down`,
           'Scale it back to its usual count (an earlier drill may not have been restored), then run the drill again.',
         );
@@ -61,7 +62,7 @@ export function restoreReplicas(options: { kubectl: string; cluster: ClusterConf
       const replicas = io.outputs.get(drillStep, 'replicas', {});
       const argv = scale(replicas);
       const result = await io.exec(argv);
-      if (result.exitCode !== 0) throw new Error(`\`${shellLine(argv)}\` exited ${result.exitCode}: ${result.stderr.trim().split('\n').at(-1) ?? ''}`);
+      if (result.exitCode !== 0) throw new ActionFailedError(commandFailed(argv, result));
       io.series(SERIES.failoverRestore, 'event').add({ label: `${cluster.name} scaled back to ${replicas}`, value: Number(replicas) });
     },
   };
@@ -90,7 +91,7 @@ export function awaitFailover(config: Config, primary: ClusterConfig): BuiltinAc
       let emptied = false;
       let last = 'no probe yet';
       const done = await pollUntil(io, { timeoutMs: failover.timeoutSeconds * 1000, intervalMs: failover.probeIntervalMs, since: started }, async () => {
-        interrupted(io);
+        throwIfAborted(io.signal);
         const kube = await io.kube(primary);
         const deployment = await kube.get('apps/v1', 'Deployment', config.app.namespace, failover.deployment);
         const remaining = Number(deployment?.status?.replicas ?? 0);
@@ -113,7 +114,7 @@ export function awaitFailover(config: Config, primary: ClusterConfig): BuiltinAc
         return undefined;
       });
       if (done) return;
-      throw new HintedError(
+      throw new ActionFailedError(
         `the other regions did not serve every request within ${failover.timeoutSeconds}s of the scale-down (last: ${last})`,
         'Check outlier detection and locality failover (day 2), the secondary\'s capacity, and Route 53 health checks. The replicas are restored.',
       );
@@ -134,7 +135,7 @@ async function probeRound(config: Config, primary: ClusterConfig, io: ActionIO, 
       results.push(`${response.status}${servedBy ? ` from ${servedBy}` : ''}`);
       probes.add({ label: servedBy || `HTTP ${response.status}`, value: response.status, ok: fine });
     } catch (error) {
-      interrupted(io);
+      throwIfAborted(io.signal);
       ok = false;
       results.push(`error (${(error as Error).message})`);
       probes.add({ label: 'no answer', ok: false });
@@ -165,7 +166,7 @@ export function loadTest(config: Config, name: string, url: string, run: { threa
       const result = await runLoadTest({ tool: config.load.tool, wrk: config.load.wrk, spec }, io);
       storeLoadResult(io, name, result);
       if (result.requests === 0 || result.errors >= result.requests) {
-        throw new HintedError(`load test "${name}": ${result.requests} request(s), ${result.errors} error(s): nothing was served`, `Try the request by hand: curl -X ${spec.method} ${url}`);
+        throw new ActionFailedError(`load test "${name}": ${result.requests} request(s), ${result.errors} error(s): nothing was served`, `Try the request by hand: curl -X ${spec.method} ${url}`);
       }
     },
   };
@@ -190,7 +191,7 @@ export function awaitChaosInjected(options: { cluster: ClusterConfig; namespace:
     async run(io) {
       let seen = 'not found';
       const injected = await pollUntil(io, { timeoutMs: options.timeoutSeconds * 1000, intervalMs: options.pollMs }, async () => {
-        interrupted(io);
+        throwIfAborted(io.signal);
         const kube = await io.kube(cluster);
         const chaos = await kube.get('chaos-mesh.org/v1alpha1', 'NetworkChaos', namespace, name);
         const conditions = (chaos?.status?.conditions ?? []) as Array<{ type?: string; status?: string }>;
@@ -201,7 +202,7 @@ export function awaitChaosInjected(options: { cluster: ClusterConfig; namespace:
         io.log(`NetworkChaos ${namespace}/${name}: ${seen}`);
         return;
       }
-      throw new HintedError(
+      throw new ActionFailedError(
         `NetworkChaos ${namespace}/${name} in ${cluster.name} is not AllInjected after ${options.timeoutSeconds}s (${seen})`,
         `kubectl describe networkchaos ${name} -n ${namespace} --context=${cluster.context}: Selected=False means the selector matches no pod. It is deleted now.`,
       );
@@ -229,11 +230,11 @@ export function sampleP95(options: { queryUrl: string; query: string; samples: n
           recorded.add(seconds === undefined ? { label: `sample ${n + 1}: no data`, ok: false } : { label: `sample ${n + 1}`, value: Number((seconds * 1000).toFixed(3)), ok: true });
         } catch (error) {
           recorded.add({ label: `sample ${n + 1}: ${(error as Error).message}`, ok: false });
-          interrupted(io);
+          throwIfAborted(io.signal);
           io.log(`sample ${n + 1}/${options.samples}: ${(error as Error).message}`);
         }
       }
-      if (values.length === 0) throw new HintedError(`no p95 sample from Thanos during the fault (query: ${options.query})`, 'Check chaos.p95Query against the metrics the service exports, and Thanos query (day 5 gates).');
+      if (values.length === 0) throw new ActionFailedError(`no p95 sample from Thanos during the fault (query: ${options.query})`, 'Check chaos.p95Query against the metrics the service exports, and Thanos query (day 5 gates).');
       io.measure(CHAOS_P95, Number(Math.max(...values).toFixed(3)), 'ms');
     },
   };
@@ -258,7 +259,7 @@ export function confirmDeleted(options: { cluster: ClusterConfig; apiVersion: st
         io.log(`${kind} ${namespace}/${name}: gone`);
         return;
       }
-      throw new HintedError(`${kind} ${namespace}/${name} still exists in ${cluster.name} after ${options.timeoutSeconds}s`, `kubectl get ${kind.toLowerCase()} ${name} -n ${namespace} -o yaml --context=${cluster.context}: a finalizer may be stuck (Chaos Mesh's controller must be running to remove it).`);
+      throw new ActionFailedError(`${kind} ${namespace}/${name} still exists in ${cluster.name} after ${options.timeoutSeconds}s`, `kubectl get ${kind.toLowerCase()} ${name} -n ${namespace} -o yaml --context=${cluster.context}: a finalizer may be stuck (Chaos Mesh's controller must be running to remove it).`);
     },
   };
 }

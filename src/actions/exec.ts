@@ -25,6 +25,17 @@ export interface CommandOptions {
   onSpawn?: () => void;
 }
 
+/** The last line a command printed, stderr first: what an error message quotes of a failed command. */
+export function lastOutputLine(result: Pick<CommandResult, 'stdout' | 'stderr'>): string {
+  const last = (text: string) => text.trim().split('\n').at(-1) ?? '';
+  return last(result.stderr) || last(result.stdout);
+}
+
+/** "`argv` exited N: its last line": how an error message names a command that failed. */
+export function commandFailed(argv: string[], result: Pick<CommandResult, 'exitCode' | 'stdout' | 'stderr'>): string {
+  return `\`${shellLine(argv)}\` exited ${result.exitCode}: ${lastOutputLine(result) || 'no output'}`;
+}
+
 /** Between SIGTERM and SIGKILL when a command's process group is stopped. */
 export const KILL_GRACE_MS = 2_000;
 

@@ -3,7 +3,9 @@ import path from 'node:path';
 import { parseDocument } from 'yaml';
 import type { Config } from '../config/schema.js';
 import type { Action, BuiltinAction } from '../plan/types.js';
+import { ActionFailedError } from '../errors.js';
 import { shellLine } from '../render/shell.js';
+import { commandFailed } from './exec.js';
 
 /**
  * Set the image tag in the GitOps values file on the YAML document model: only that value changes, comments
@@ -45,13 +47,13 @@ export function commitIfChanged(options: { git: string; dir: string; file: strin
     params: { ...options },
     async run(io) {
       const changed = await io.exec(status);
-      if (changed.exitCode !== 0) throw new Error(`\`${shellLine(status)}\` exited ${changed.exitCode}: ${changed.stderr.trim()}`);
+      if (changed.exitCode !== 0) throw new ActionFailedError(commandFailed(status, changed));
       if (changed.stdout.trim() === '') {
         io.log(`${options.file}: nothing to commit`);
         return;
       }
       const result = await io.exec(commit);
-      if (result.exitCode !== 0) throw new Error(`\`${shellLine(commit)}\` exited ${result.exitCode}: ${result.stderr.trim().split('\n').at(-1) ?? ''}`);
+      if (result.exitCode !== 0) throw new ActionFailedError(commandFailed(commit, result));
     },
   };
 }

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+import { abortError } from '../errors.js';
 
 export interface HttpRequest {
   url: string;
@@ -31,7 +32,7 @@ export function httpRequest(request: HttpRequest): Promise<HttpResponse> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
     if (request.signal?.aborted) {
-      reject(new Error('interrupted'));
+      reject(abortError(request.signal));
       return;
     }
     const body = request.body === undefined ? undefined : Buffer.from(request.body);
@@ -63,7 +64,7 @@ export function httpRequest(request: HttpRequest): Promise<HttpResponse> {
       res.on('error', fail);
     });
     const timer = setTimeout(() => req.destroy(new Error(`no answer within ${request.timeoutMs} ms`)), request.timeoutMs);
-    const onAbort = () => req.destroy(new Error('interrupted'));
+    const onAbort = () => req.destroy(abortError(request.signal!));
     request.signal?.addEventListener('abort', onAbort, { once: true });
     function cleanup() {
       clearTimeout(timer);

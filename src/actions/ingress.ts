@@ -2,7 +2,7 @@ import type { ClusterConfig, Config } from '../config/schema.js';
 import { aliasHostedZoneId } from '../dns/elb-zones.js';
 import type { BuiltinAction } from '../plan/types.js';
 import { discoverLoadBalancer, type LoadBalancerPoint } from './discover.js';
-import { HintedError } from './hinted-error.js';
+import { ActionFailedError } from '../errors.js';
 
 /**
  * The region's public address, from the ingress gateway Service. Publishes `address`, `kind` (ip | hostname)
@@ -29,7 +29,7 @@ export function ingressOutputs(config: Config, cluster: ClusterConfig, point: Lo
   const hostname = point.hostname!;
   const zone = aliasHostedZoneId(hostname, cluster.region, config.dns.aliasHostedZoneIds);
   if (!zone.zoneId) {
-    throw new HintedError(
+    throw new ActionFailedError(
       `${cluster.name}: cannot tell the canonical hosted zone of load balancer ${hostname}: ${zone.why}`,
       `Look it up (aws elbv2 describe-load-balancers --query 'LoadBalancers[].CanonicalHostedZoneId') and set dns.aliasHostedZoneIds.${cluster.region}.`,
     );

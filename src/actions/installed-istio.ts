@@ -2,7 +2,7 @@ import type { ClusterConfig, Config } from '../config/schema.js';
 import { istioRelease } from '../istio/releases.js';
 import type { BuiltinAction, KubeObject } from '../plan/types.js';
 import { shellLine } from '../render/shell.js';
-import { HintedError } from './hinted-error.js';
+import { ActionFailedError } from '../errors.js';
 
 /** The Istio version an istiod Deployment runs, from its discovery image tag (docker.io/istio/pilot:1.20.0[-distroless]). */
 export function istiodVersion(deployment: KubeObject): string | undefined {
@@ -44,7 +44,7 @@ export function installedIstioMatches(config: Config, clusters: ClusterConfig[])
       io.log(found.join('\n'));
       if (other.length > 0) {
         const same = other.every((line) => line.includes(`Istio ${wanted.split('.').slice(0, 2).join('.')}.`));
-        throw new HintedError(
+        throw new ActionFailedError(
           `${other.join('; ')}, but mesh.istioVersion is ${wanted}: akictl installs Istio ${istioRelease(wanted).minor} on clusters without Istio or already at ${wanted}, and never upgrades one in place (istioctl install would overwrite the running control plane).`,
           same
             ? `A patch upgrade is a separate procedure (https://istio.io/latest/docs/setup/upgrade/in-place/); run it first, or set mesh.istioVersion to the installed version.`

@@ -1,4 +1,5 @@
 import type { ClusterConfig } from '../config/schema.js';
+import { ActionFailedError } from '../errors.js';
 import type { KubeObject, KubeReader } from '../plan/types.js';
 import { redactor } from '../run/redact.js';
 
@@ -35,13 +36,24 @@ export function pluralOf(kind: string): string {
 }
 
 /** A read of the API failed; `transient` when retrying may help (5xx, 429, timeouts, refused connections). */
-export class KubeAccessError extends Error {
-  constructor(
-    message: string,
-    readonly transient = false,
-  ) {
-    super(message);
+export class KubeAccessError extends ActionFailedError {
+  constructor(message: string, transient = false) {
+    super(message, { transient });
   }
+}
+
+/**
+ * The client of a cluster from `cache`, made on first use and shared after; one that failed to load (a bad
+ * kubeconfig) is forgotten, so that the next use tries again.
+ */
+export function sharedClient<T>(cache: Map<string, Promise<T>>, cluster: ClusterConfig, make: () => Promise<T>): Promise<T> {
+  let client = cache.get(cluster.name);
+  if (!client) {
+    client = make();
+    cache.set(cluster.name, client);
+    client.catch(() => cache.delete(cluster.name));
+  }
+  return client;
 }
 
 /** An API request that takes longer than this is abandoned: a server that accepts and never answers cannot hang a run. */

@@ -1,7 +1,9 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { ActionFailedError, throwIfAborted } from '../errors.js';
 import type { ActionIO } from '../plan/types.js';
+import { commandFailed } from './exec.js';
 
 /** What one load-test run sends. */
 export interface LoadSpec {
@@ -26,7 +28,8 @@ export interface LoadResult {
   errors: number;
 }
 
-export class LoadTestError extends Error {}
+/** The load generator ran but gave no usable result. */
+export class LoadTestError extends ActionFailedError {}
 
 /** "60s", "5m", "500ms" in seconds. */
 export function durationSeconds(text: string): number {
@@ -118,7 +121,7 @@ export async function runWrk(wrk: string, spec: LoadSpec, io: Pick<ActionIO, 'ex
     const { text, env } = wrkScript(spec);
     await writeFile(script, text, { mode: 0o600 });
     const result = await io.exec(wrkArgv(wrk, spec, script), { env });
-    if (result.exitCode !== 0) throw new LoadTestError(`wrk exited ${result.exitCode}: ${result.stderr.trim().split('\n').at(-1) ?? ''}`);
+    if (result.exitCode !== 0) throw new LoadTestError(commandFailed(wrkArgv(wrk, spec, script), result));
     return parseWrkResult(result.stdout);
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -188,7 +191,7 @@ export async function runAutocannon(spec: LoadSpec, signal: AbortSignal, log: (l
     });
     signal.addEventListener('abort', () => instance.stop(), { once: true });
   });
-  if (signal.aborted) throw new LoadTestError('interrupted');
+  throwIfAborted(signal);
   const seconds = result.duration > 0 ? result.duration : spec.durationSeconds;
   return {
     tool: 'autocannon',

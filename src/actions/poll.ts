@@ -1,15 +1,16 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { throwIfAborted } from '../errors.js';
 import type { ActionIO } from '../plan/types.js';
 
-/** Throws when the run was interrupted (Ctrl-C, SIGTERM): a wait must not outlive it. */
-export function interrupted(io: Pick<ActionIO, 'signal'>): void {
-  if (io.signal.aborted) throw new Error('interrupted');
+/** Waits `ms`, or until `signal` aborts, whichever comes first; never rejects: the caller looks at the signal. */
+export async function waitUnlessAborted(ms: number, signal: AbortSignal): Promise<void> {
+  await sleep(ms, undefined, { signal }).catch(() => undefined);
 }
 
-/** Sleeps `ms`, cut short by an interrupt, which it then throws. */
+/** Sleeps `ms`, cut short by an interrupt (or a deadline), which it then throws. */
 export async function pause(ms: number, io: Pick<ActionIO, 'signal'>): Promise<void> {
-  await sleep(ms, undefined, { signal: io.signal }).catch(() => undefined);
-  interrupted(io);
+  await waitUnlessAborted(ms, io.signal);
+  throwIfAborted(io.signal);
 }
 
 /**

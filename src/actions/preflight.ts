@@ -1,7 +1,8 @@
 import type { Config } from '../config/schema.js';
 import type { BuiltinAction } from '../plan/types.js';
 import { shellLine } from '../render/shell.js';
-import { HintedError } from './hinted-error.js';
+import { AkictlError, ActionFailedError } from '../errors.js';
+import { commandFailed } from './exec.js';
 
 /** A tool must be on PATH, and (when expected is given) report that version. */
 export function toolVersion(options: { tool: string; argv: string[]; expected?: string; parse: (stdout: string) => string | undefined; install: string }): BuiltinAction {
@@ -17,13 +18,13 @@ export function toolVersion(options: { tool: string; argv: string[]; expected?: 
       try {
         result = await io.exec(options.argv);
       } catch (error) {
-        throw new HintedError(`${options.tool}: ${(error as Error).message}`, options.install);
+        throw new ActionFailedError(`${options.tool}: ${(error as Error).message}`, options.install);
       }
-      if (result.exitCode !== 0) throw new HintedError(`\`${shellLine(options.argv)}\` exited ${result.exitCode}: ${result.stderr.trim().split('\n').at(-1) ?? ''}`, options.install);
+      if (result.exitCode !== 0) throw new ActionFailedError(commandFailed(options.argv, result), options.install);
       const version = options.parse(result.stdout);
       io.log(`${options.tool} version: ${version ?? 'unknown'}`);
       if (options.expected && version !== options.expected) {
-        throw new HintedError(`${options.tool} reports version ${version ?? 'unknown'}, the configuration expects ${options.expected}.`, options.install);
+        throw new ActionFailedError(`${options.tool} reports version ${version ?? 'unknown'}, the configuration expects ${options.expected}.`, options.install);
       }
     },
   };
@@ -48,15 +49,17 @@ export function contextsReachable(config: Config): BuiltinAction {
             io.log(`${cluster.name}: Kubernetes ${await kube.version()}`);
           } catch (error) {
             failures.push(`${cluster.name}: ${(error as Error).message}`);
-            transient &&= (error as { transient?: boolean }).transient === true;
+            transient &&= error instanceof AkictlError && error.transient;
           }
         }),
       );
       if (failures.length > 0) {
-        throw new HintedError(
+        throw new ActionFailedError(
           `cannot reach ${failures.length} cluster(s): ${failures.join('; ')}`,
-          'Check that each context exists in your kubeconfig (kubectl config get-contexts) and that its API server is reachable; the config field clusters[].context names it.',
-          transient,
+          {
+            hint: 'Check that each context exists in your kubeconfig (kubectl config get-contexts) and that its API server is reachable; the config field clusters[].context names it.',
+            transient,
+          },
         );
       }
     },

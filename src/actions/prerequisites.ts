@@ -3,7 +3,8 @@ import { externalLabelsOf } from '../gates/observability.js';
 import type { BuiltinAction } from '../plan/types.js';
 import { observabilityCluster, perCluster } from '../plan/roles.js';
 import { shellLine } from '../render/shell.js';
-import { HintedError } from './hinted-error.js';
+import { ActionFailedError } from '../errors.js';
+import { lastOutputLine } from './exec.js';
 
 /** Day 5's prerequisite checks: they change nothing and stop the run before anything is deployed. */
 
@@ -26,17 +27,17 @@ export function prometheusExternalLabel(config: Config, cluster: ClusterConfig):
     async run(io) {
       const result = await io.exec(argv);
       const hint = `Set global.external_labels.${prometheus.externalLabel}: ${cluster.name} in that Prometheus (prometheus-operator: spec.externalLabels), or point observability.prometheus.service at it.`;
-      if (result.exitCode !== 0) throw new HintedError(`cannot read the configuration of Prometheus ${namespace}/${service} in ${cluster.name}: ${result.stderr.trim().split('\n').at(-1) ?? `exit ${result.exitCode}`}`, hint);
+      if (result.exitCode !== 0) throw new ActionFailedError(`cannot read the configuration of Prometheus ${namespace}/${service} in ${cluster.name}: ${lastOutputLine(result) || `exit ${result.exitCode}`}`, hint);
       let labels: Record<string, string>;
       try {
         labels = externalLabelsOf(result.stdout);
       } catch (error) {
-        throw new HintedError(`Prometheus ${namespace}/${service} in ${cluster.name}: unexpected /api/v1/status/config answer (${(error as Error).message})`, hint);
+        throw new ActionFailedError(`Prometheus ${namespace}/${service} in ${cluster.name}: unexpected /api/v1/status/config answer (${(error as Error).message})`, hint);
       }
       const value = labels[prometheus.externalLabel];
       io.log(`${cluster.name}: external_labels ${JSON.stringify(labels)}`);
       if (value !== cluster.name) {
-        throw new HintedError(`Prometheus ${namespace}/${service} in ${cluster.name} has external label ${prometheus.externalLabel}=${value ?? '(missing)'}, expected ${cluster.name}`, hint);
+        throw new ActionFailedError(`Prometheus ${namespace}/${service} in ${cluster.name} has external label ${prometheus.externalLabel}=${value ?? '(missing)'}, expected ${cluster.name}`, hint);
       }
     },
   };
@@ -65,7 +66,7 @@ export function thanosEndpointsConfigured(config: Config): BuiltinAction {
       const missing = endpoints.filter((endpoint) => endpoint.address === undefined).map((endpoint) => endpoint.cluster);
       io.log(endpoints.map((endpoint) => `${endpoint.cluster}: ${endpoint.address ?? '(not configured)'}`).join('\n'));
       if (missing.length > 0) {
-        throw new HintedError(
+        throw new ActionFailedError(
           `observability.thanos.endpoints has no address for ${missing.join(', ')}: Thanos query in ${home.name} cannot reach their Prometheus sidecars by in-cluster name (the seed's prometheus-<cluster>.observability:10901 does not resolve across clusters)`,
           `Expose each sidecar's gRPC port 10901 (a LoadBalancer Service, or the east-west gateway) and set observability.thanos.endpoints.<cluster>: <address>:10901.`,
         );
@@ -85,7 +86,7 @@ export function crdExists(config: Config, cluster: ClusterConfig, crd: string, i
     async run(io) {
       const kube = await io.kube(cluster);
       const found = await kube.get('apiextensions.k8s.io/v1', 'CustomResourceDefinition', undefined, crd);
-      if (!found) throw new HintedError(`CustomResourceDefinition ${crd} is not installed in ${cluster.name}`, install);
+      if (!found) throw new ActionFailedError(`CustomResourceDefinition ${crd} is not installed in ${cluster.name}`, install);
       io.log(`${crd}: present in ${cluster.name}`);
     },
   };

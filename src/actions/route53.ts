@@ -3,8 +3,8 @@ import type { HealthCheckConfig } from '../dns/records.js';
 import { findByReference, listHealthChecks } from '../gates/route53.js';
 import type { BuiltinAction } from '../plan/types.js';
 import { shellLine } from '../render/shell.js';
-import { AwsCallError, awsClient, awsErrorName, awsRetryOptions, callAws, describeAwsError } from './aws.js';
-import { HintedError } from './hinted-error.js';
+import { awsClient, awsErrorName, awsRetryOptions, callAws, describeAwsError } from './aws.js';
+import { ActionFailedError, hintOf } from '../errors.js';
 
 /**
  * The hosted zone must exist, be public (TestDNSAnswer and the internet only see public zones) and hold
@@ -25,7 +25,7 @@ export function hostedZoneCheck(config: Config): BuiltinAction {
       try {
         zone = await callAws(io, 'route53', 'GetHostedZone', { Id: hostedZoneId });
       } catch (error) {
-        throw new HintedError(
+        throw new ActionFailedError(
           `hosted zone ${hostedZoneId}: ${describeAwsError(error)}`,
           `Set dns.hostedZoneId to the public zone holding ${host} (aws route53 list-hosted-zones-by-name --dns-name ${host}); Z123456 in the built-in default is the seed's placeholder. Credentials come from AWS_PROFILE or the AWS_* variables.`,
         );
@@ -33,10 +33,10 @@ export function hostedZoneCheck(config: Config): BuiltinAction {
       const name = (zone.HostedZone?.Name ?? '').toLowerCase().replace(/\.$/, '');
       io.log(`hosted zone ${hostedZoneId}: ${name || '?'}${zone.HostedZone?.Config?.PrivateZone ? ' (private)' : ''}`);
       if (zone.HostedZone?.Config?.PrivateZone) {
-        throw new HintedError(`hosted zone ${hostedZoneId} (${name}) is private`, 'Geo-routing for internet clients needs the public zone: set dns.hostedZoneId to it.');
+        throw new ActionFailedError(`hosted zone ${hostedZoneId} (${name}) is private`, 'Geo-routing for internet clients needs the public zone: set dns.hostedZoneId to it.');
       }
       if (host !== name && !host.endsWith(`.${name}`)) {
-        throw new HintedError(`hosted zone ${hostedZoneId} is ${name}, which does not hold ${host}`, `Set dns.hostedZoneId to the zone of ${host}, or app.host to a name in ${name}.`);
+        throw new ActionFailedError(`hosted zone ${hostedZoneId} is ${name}, which does not hold ${host}`, `Set dns.hostedZoneId to the zone of ${host}, or app.host to a name in ${name}.`);
       }
     },
   };
@@ -70,7 +70,7 @@ export function waitInsync(config: Config, stepId: string, shownChangeId: string
       } catch (error) {
         if (io.signal.aborted) throw error;
         const name = (error as Error).name;
-        throw new HintedError(
+        throw new ActionFailedError(
           name === 'TimeoutError' ? `change ${id} was not INSYNC after ${maxWaitSeconds}s` : `waiting for change ${id}: ${describeAwsError(error)}`,
           `Route 53 usually propagates within 60 s. Check with: aws route53 get-change --id ${id}; then akictl resume (dns.insync.maxWaitSeconds bounds the wait).`,
         );
@@ -113,18 +113,17 @@ export function ensureHealthCheck(config: Config, cluster: ClusterConfig, refere
           return { outputs: { healthCheckId: id } };
         } catch (error) {
           if (awsErrorName(error) !== 'HealthCheckAlreadyExists' || io.signal.aborted) {
-            const transient = error instanceof AwsCallError ? error.hint : '';
-            throw new HintedError(
+            throw new ActionFailedError(
               `CreateHealthCheck for ${cluster.name}: ${describeAwsError(error)}`,
               awsErrorName(error) === 'TooManyHealthChecks'
                 ? 'The account reached its health check quota: delete unused checks (aws route53 list-health-checks) or ask AWS for more.'
-                : transient || 'Check the credentials (route53:CreateHealthCheck) and the discovered address (Route 53 refuses private and reserved IPs); then akictl resume.',
+                : hintOf(error) || 'Check the credentials (route53:CreateHealthCheck) and the discovered address (Route 53 refuses private and reserved IPs); then akictl resume.',
             );
           }
           io.log(`CallerReference ${attempt} belongs to a deleted health check; trying another`);
         }
       }
-      throw new HintedError(`no free CallerReference for ${cluster.name}'s health check after ${REFERENCE_RETRIES} tries`, 'Delete the stale health checks of this cluster (aws route53 list-health-checks) or change dns.healthCheck, then akictl resume.');
+      throw new ActionFailedError(`no free CallerReference for ${cluster.name}'s health check after ${REFERENCE_RETRIES} tries`, 'Delete the stale health checks of this cluster (aws route53 list-health-checks) or change dns.healthCheck, then akictl resume.');
     },
   };
 }

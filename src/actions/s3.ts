@@ -3,7 +3,7 @@ import type { BuiltinAction } from '../plan/types.js';
 import { shellLine } from '../render/shell.js';
 import { foreignRules, replicationConfiguration } from '../replication/configuration.js';
 import { awsErrorName, callAws, describeAwsError } from './aws.js';
-import { HintedError } from './hinted-error.js';
+import { ActionFailedError } from '../errors.js';
 
 /** Every cluster's bucket exists, is reachable with these credentials and lives in the cluster's region. */
 export function bucketsReachable(config: Config): BuiltinAction {
@@ -17,7 +17,7 @@ export function bucketsReachable(config: Config): BuiltinAction {
     async run(io) {
       const roleless = config.clusters.length > 1 ? config.clusters.filter((cluster) => !config.replication.roleArns[cluster.name]) : [];
       if (roleless.length > 0) {
-        throw new HintedError(
+        throw new ActionFailedError(
           `no replication role for ${roleless.map((cluster) => cluster.name).join(', ')}`,
           `Set replication.roleArns.<cluster> to the IAM role S3 assumes to replicate that cluster's bucket to the others (trusting s3.amazonaws.com).`,
         );
@@ -35,7 +35,7 @@ export function bucketsReachable(config: Config): BuiltinAction {
         }),
       );
       if (problems.length > 0) {
-        throw new HintedError(
+        throw new ActionFailedError(
           `model buckets: ${problems.join('; ')}`,
           'Check clusters[].bucket and clusters[].region, and that the credentials (AWS_PROFILE or AWS_* variables) may read them. The buckets exist since Week 7; akictl does not create them.',
         );
@@ -68,7 +68,7 @@ export function noForeignReplicationRules(config: Config, cluster: ClusterConfig
       }
       const foreign = foreignRules(wanted, actual.ReplicationConfiguration);
       if (foreign.length === 0) return;
-      throw new HintedError(
+      throw new ActionFailedError(
         `bucket ${cluster.bucket} has replication rules akictl does not manage (${foreign.join(', ')}): PutBucketReplication would delete them`,
         `Check who owns them (aws s3api get-bucket-replication --bucket ${cluster.bucket}). To let akictl replace the configuration, set replication.replaceForeignRules: true.`,
       );

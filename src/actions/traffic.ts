@@ -1,5 +1,6 @@
 import type { ClusterConfig, Config } from '../config/schema.js';
 import type { ActionIO, BuiltinAction } from '../plan/types.js';
+import { throwIfAborted } from '../errors.js';
 import { shellLine } from '../render/shell.js';
 import { readLoadBalancerAddress } from './discover.js';
 import { httpRequest, type HttpResponse } from './http.js';
@@ -81,7 +82,7 @@ export function testTraffic(config: Config): BuiltinAction {
         io.log(`${cluster.name}: ${target.describe}: ${statuses.join(', ')}`);
         if (!statuses.some((status) => /^\d+$/.test(status))) unreachable.push(`${cluster.name} (${target.describe}: ${statuses[0] ?? 'no request sent'})`);
       }
-      if (io.signal.aborted) throw new Error('interrupted');
+      throwIfAborted(io.signal);
       // Error answers still make traces; a region that never answered cannot.
       if (unreachable.length > 0) throw new Error(`no answer from ${unreachable.join('; ')}`);
     },

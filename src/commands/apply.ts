@@ -1,19 +1,18 @@
 import { existsSync, statSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
 import { checkContexts } from '../config/contexts.js';
-import { ExitCode, StateConflictError, UsageError } from '../errors.js';
+import { ExitCode, UsageError } from '../errors.js';
 import { selectSteps, checkClusterSelection, type Selection } from '../plan/compile.js';
 import type { PlannedStep } from '../plan/plan.js';
 import type { DayDef, StepDef } from '../plan/types.js';
-import { execute, type RunSummary } from '../run/execute.js';
-import { journalCommands, stopLeftoverCommands } from '../run/leftovers.js';
+import { execute } from '../run/execute.js';
 import { newRunId } from '../run/logs.js';
 import { redactor } from '../run/redact.js';
 import { commandObservers } from '../run/observers.js';
 import { runFigures } from '../run/summary.js';
-import { installSignalHandlers } from '../run/signals.js';
-import { StateStore } from '../run/state.js';
-import { stateBackend, type Session } from './common.js';
+import type { RunRecord, StateStore } from '../run/state.js';
+import type { Session } from './common.js';
+import { withState } from './state-access.js';
 
 export interface ApplyRequest {
   day: DayDef;
@@ -67,88 +66,60 @@ function checkManifestsDir(dir: string | undefined): void {
 
 export async function runApply(session: Session, request: ApplyRequest): Promise<number> {
   await checkRequest(session, request);
-  const write = (line: string) => process.stderr.write(`${line}\n`);
-  const backend = await stateBackend(session);
   const runId = newRunId(request.day.day);
-  let store: StateStore | undefined;
-  let lost: StateConflictError | undefined;
-  const lock = await backend.lock({
-    command: request.command,
-    runId,
-    notice: write,
-    // Another operator broke this run's lock: stop before the next state write instead of racing them.
-    onLost: (reason) => {
-      lost = new StateConflictError(`${reason}: this run stops before its next state write.`, 'See `akictl status`; resume once no other run holds the lock.');
-      write(`akictl: ${lost.message}`);
-      store?.fence(lost);
-    },
-  });
-  await stopLeftoverCommands(session.stateDir, write);
-  const stopJournal = journalCommands(session.stateDir);
-  const controller = new AbortController();
-  const removeHandlers = installSignalHandlers(controller, write);
-  const observers = await commandObservers(session, request.mode, { 'akictl.day': request.day.day, 'akictl.yes': request.yes, ...selectionAttributes(request) }, redactor);
   const started = Date.now();
-  let summary: RunSummary | undefined;
-  let failure: unknown;
+  let store: StateStore | undefined;
+  const access = {
+    lock: { command: request.command, runId, holder: 'this run', hint: 'See `akictl status`; resume once no other run holds the lock.', commands: true },
+    observe: () => commandObservers(session, request.mode, { 'akictl.day': request.day.day, 'akictl.yes': request.yes, ...selectionAttributes(request) }, redactor),
+  };
   try {
-    store = await StateStore.openBackend(backend);
-    if (lost) store.fence(lost);
-    // A saved plan is checked against the state under the lock: no other run can move it in between.
-    if (request.savedPlan) await request.savedPlan.checkFresh(store);
-    await store.backup();
-    summary = await execute(
-      {
-        day: request.day,
-        config: session.config,
-        store,
-        paths: session.paths,
-        redactor,
-        events: observers.events,
-        signal: controller.signal,
-        manifestsDir: request.manifestsDir,
-        confirmDestructive: (step) => askDestructive(step),
-        ...(request.savedPlan ? { checkPlanned: request.savedPlan.checkStep, planFile: request.savedPlan.file } : {}),
-      },
-      { mode: request.mode, selection: request.selection, yes: request.yes, confirmed: request.confirmed, forceConflicts: request.forceConflicts, runId, traceId: observers.traceId },
-    );
-    await observers.close();
-    printSummary(session, store, summary.run.id, 'done', started);
-    return ExitCode.ok;
-  } catch (error) {
-    failure = error;
-    await observers.close();
-    throw error;
+    await withState(session, access, async (held) => {
+      store = held.store;
+      // A saved plan is checked against the state under the lock: no other run can move it in between.
+      if (request.savedPlan) await request.savedPlan.checkFresh(held.store);
+      await held.store.backup();
+      await execute(
+        {
+          day: request.day,
+          config: session.config,
+          store: held.store,
+          paths: session.paths,
+          redactor,
+          events: held.observers.events,
+          signal: held.signal,
+          manifestsDir: request.manifestsDir,
+          confirmDestructive: (step) => askDestructive(step),
+          ...(request.savedPlan ? { checkPlanned: request.savedPlan.checkStep, planFile: request.savedPlan.file } : {}),
+        },
+        { mode: request.mode, selection: request.selection, yes: request.yes, confirmed: request.confirmed, forceConflicts: request.forceConflicts, runId, traceId: held.observers.traceId },
+      );
+    });
   } finally {
-    removeHandlers();
-    stopJournal();
-    await lock.release();
-    if (failure) {
-      // This run's own record (what it stored, or failed to store), not whatever another writer left; a refusal
-      // before the run was recorded (a stale saved plan) has none to summarise.
-      const stored = store ?? (await StateStore.openBackend(backend).catch(() => undefined));
-      const run = stored?.data.runs.find((candidate) => candidate.id === runId);
-      if (stored && run) printSummary(session, stored, run.id, run.result, started);
-    }
+    // This run's own record (what it stored, or failed to store); a refusal before the run was recorded (a stale
+    // saved plan, a lock held by another run) has none to summarise.
+    const run = store?.data.runs.find((candidate) => candidate.id === runId);
+    if (store && run) printSummary(session, store, run, started);
   }
+  return ExitCode.ok;
 }
 
 /** The run summary: one line on stderr; with --output json, the last line of the event stream on stdout too. */
-function printSummary(session: Session, store: StateStore, runId: string, result: string, started: number): void {
-  const run = store.data.runs.find((candidate) => candidate.id === runId);
+function printSummary(session: Session, store: StateStore, run: RunRecord, started: number): void {
+  const runId = run.id;
   const f = runFigures(store, runId, redactor.count);
   const line =
-    `akictl: run ${runId} ${result} in ${((Date.now() - started) / 1000).toFixed(1)}s: ` +
+    `akictl: run ${runId} ${run.result} in ${((Date.now() - started) / 1000).toFixed(1)}s: ` +
     `${f.ran} ran, ${f.alreadyDone} already done, ${f.failed} failed, ${f.interrupted} interrupted; ` +
     `${f.gatesPassed}/${f.gates} gates passed; ${f.redactions} secret value(s) redacted. ` +
-    `State: ${store.file}${run?.traceId ? `. Trace: ${run.traceId}` : ''}`;
+    `State: ${store.file}${run.traceId ? `. Trace: ${run.traceId}` : ''}`;
   if (session.global.output === 'json') {
     process.stdout.write(
       `${JSON.stringify(
         redactor.redactDeep({
           type: 'summary',
-          run: run ?? null,
-          traceId: run?.traceId ?? null,
+          run,
+          traceId: run.traceId ?? null,
           instances: Object.fromEntries(Object.entries(store.data.instances).filter(([, instance]) => instance.runId === runId)),
           gates: Object.fromEntries(Object.entries(store.data.gates).filter(([, gate]) => gate.runId === runId)),
           redactions: redactor.count,

@@ -85,8 +85,3 @@ export async function loadDay(day: number): Promise<DayDef> {
   if (!loader) throw new UsageError(`day ${day} does not exist.`, `The day is one of ${knownDays().join(', ')}.`);
   return loader();
 }
-
-/** Flags that take a list accept repetition and commas: --cluster a --cluster b, --cluster a,b. */
-export function collectList(value: string, previous: string[] | undefined): string[] {
-  return [...(previous ?? []), ...value.split(',').map((item) => item.trim()).filter(Boolean)];
-}

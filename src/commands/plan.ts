@@ -1,6 +1,6 @@
 import { knownDays } from '../../days/index.js';
 import { checkContexts } from '../config/contexts.js';
-import { ExitCode, UsageError } from '../errors.js';
+import { ExitCode, UsageError, throwIfAborted } from '../errors.js';
 import { checkClusterSelection, type Selection } from '../plan/compile.js';
 import type { DayDef } from '../plan/types.js';
 import { PreviewContext } from '../preview/context.js';
@@ -11,8 +11,9 @@ import { writePlanFile } from '../preview/saved.js';
 import { actionJson } from '../run/print.js';
 import { commandTraceOnly } from '../run/observers.js';
 import { redactor } from '../run/redact.js';
-import { StateStore } from '../run/state.js';
-import { loadDay, openSession, parseDayNumber, stateBackend, type GlobalOptions, type Session } from './common.js';
+import type { StateStore } from '../run/state.js';
+import { loadDay, openSession, parseDayNumber, type GlobalOptions, type Session } from './common.js';
+import { withState } from './state-access.js';
 
 export interface PlanFlags {
   all?: boolean;
@@ -49,17 +50,12 @@ export async function planCommand(words: string[], flags: PlanFlags, global: Glo
   // Step ids are checked before anything is read.
   if (target !== 'all') (await import('../plan/compile.js')).selectSteps(days[0]!, selection);
   await checkContexts(session.config);
-  // The state of the backend in use (lineage, serial, finished days), never a stale local copy.
-  const store = await StateStore.openBackend(await stateBackend(session));
-  const controller = new AbortController();
-  const onSignal = (signal: NodeJS.Signals) => controller.abort(signal);
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  const observers = await commandTraceOnly('plan', { 'akictl.days': days.map((day) => day.day).join(','), 'akictl.mode': target === 'all' ? 'drift' : 'plan' }, redactor);
-  try {
-    const document = await buildPlan(session, store, days, target === 'all' ? 'drift' : 'plan', selection, Boolean(flags.forceConflicts), controller.signal, { emit: (event) => observers.events.emit(event), runId: `plan-${Date.now()}` });
+  // Reads the state of the backend in use (lineage, serial, finished days), never a stale local copy; takes no lock.
+  const access = { observe: () => commandTraceOnly('plan', { 'akictl.days': days.map((day) => day.day).join(','), 'akictl.mode': target === 'all' ? 'drift' : 'plan' }, redactor) };
+  return withState(session, access, async ({ store, signal, observers }) => {
+    const document = await buildPlan(session, store, days, target === 'all' ? 'drift' : 'plan', selection, Boolean(flags.forceConflicts), signal, { emit: (event) => observers.events.emit(event), runId: `plan-${Date.now()}` });
     if (observers.traceId) process.stderr.write(`akictl: trace ${observers.traceId}\n`);
-    if (controller.signal.aborted) return controller.signal.reason === 'SIGTERM' ? ExitCode.terminated : ExitCode.interrupted;
+    throwIfAborted(signal);
     if (document.mode === 'drift') await writeDriftReport(session.stateDir, document);
     if (flags.out) await writePlanFile(flags.out, document);
     if (global.output === 'json') process.stdout.write(`${JSON.stringify(redactor.redactDeep(stripActions(document)), null, 2)}\n`);
@@ -67,11 +63,7 @@ export async function planCommand(words: string[], flags: PlanFlags, global: Glo
     if (flags.out) process.stderr.write(`akictl: plan saved to ${flags.out}; run exactly it with \`akictl apply ${flags.out}\`\n`);
     if (document.summary.errors > 0) return ExitCode.planIncomplete;
     return flags.detailedExitcode && document.changes ? ExitCode.changesPending : ExitCode.ok;
-  } finally {
-    await observers.close();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
+  });
 }
 
 function stripActions(document: PlanDocument): PlanDocument {

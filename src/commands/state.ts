@@ -1,9 +1,10 @@
 import { ExitCode, UsageError } from '../errors.js';
 import { parseState } from '../run/state.js';
-import type { HeldLock, StateBackend } from '../state/backend.js';
+import type { StateBackend } from '../state/backend.js';
 import { LocalBackend } from '../state/local-backend.js';
 import { openBackend } from '../state/open.js';
 import { openSession, stateBackend, type GlobalOptions, type Session } from './common.js';
+import { withLocks } from './state-access.js';
 
 const notice = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -16,17 +17,6 @@ async function remoteOf(session: Session, verb: string): Promise<StateBackend> {
     );
   }
   return openBackend(session.stateTarget, session.stateDir);
-}
-
-/** Both locks, so that no run writes either side while state moves: the source's, then the destination's. */
-async function withLocks<T>(backends: StateBackend[], command: string, work: () => Promise<T>): Promise<T> {
-  const held: HeldLock[] = [];
-  try {
-    for (const backend of backends) held.push(await backend.lock({ command, notice }));
-    return await work();
-  } finally {
-    for (const lock of held.reverse()) await lock.release();
-  }
 }
 
 /**
@@ -61,23 +51,24 @@ async function copyState(from: StateBackend, to: StateBackend, otherWay: string)
 }
 
 /** `akictl state push`: the local state to S3 (a migration: the local file is left as it is). */
-export async function statePushCommand(global: GlobalOptions): Promise<number> {
-  const session = await openSession(global);
-  const remote = await remoteOf(session, 'push');
-  const local = new LocalBackend(session.stateDir);
-  const done = await withLocks([local, remote], 'akictl state push', () => copyState(local, remote, 'pull'));
-  notice(`akictl: ${done}`);
-  notice(`akictl: the local ${local.location} is kept as it was; commands now read and write ${remote.location} wherever the state backend names it (state.backend: s3, or --state ${remote.location}).`);
-  return ExitCode.ok;
+export function statePushCommand(global: GlobalOptions): Promise<number> {
+  return moveState(global, 'push');
 }
 
 /** `akictl state pull`: the S3 state to the local folder (its previous state kept as state.json.bak). */
-export async function statePullCommand(global: GlobalOptions): Promise<number> {
+export function statePullCommand(global: GlobalOptions): Promise<number> {
+  return moveState(global, 'pull');
+}
+
+async function moveState(global: GlobalOptions, verb: 'push' | 'pull'): Promise<number> {
   const session = await openSession(global);
-  const remote = await remoteOf(session, 'pull');
+  const remote = await remoteOf(session, verb);
   const local = new LocalBackend(session.stateDir);
-  const done = await withLocks([remote, local], 'akictl state pull', () => copyState(remote, local, 'push'));
+  const [from, to] = verb === 'push' ? [local, remote] : [remote, local];
+  // Both locks, the source's first: no run writes either side while state moves.
+  const done = await withLocks([from, to], `akictl state ${verb}`, () => copyState(from, to, verb === 'push' ? 'pull' : 'push'));
   notice(`akictl: ${done}`);
+  if (verb === 'push') notice(`akictl: the local ${local.location} is kept as it was; commands now read and write ${remote.location} wherever the state backend names it (state.backend: s3, or --state ${remote.location}).`);
   return ExitCode.ok;
 }
 

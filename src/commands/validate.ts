@@ -1,18 +1,20 @@
 import { styleText } from 'node:util';
 import { knownDays } from '../../days/index.js';
 import { checkContexts } from '../config/contexts.js';
-import { ExitCode, StateConflictError, UsageError } from '../errors.js';
+import { ExitCode, UsageError, throwIfAborted } from '../errors.js';
 import { planDay } from '../plan/plan.js';
-import { RunServices, runGates } from '../run/execute.js';
+import type { DayDef } from '../plan/types.js';
+import { runGates } from '../run/gates.js';
 import { RunLogs, newRunId } from '../run/logs.js';
-import { redactor } from '../run/redact.js';
 import { commandObservers } from '../run/observers.js';
+import { redactor } from '../run/redact.js';
 import { MARK } from '../run/reporter.js';
+import { runRecord } from '../run/run-record.js';
+import { RunServices } from '../run/services.js';
+import type { GateState } from '../run/state.js';
 import { runFigures } from '../run/summary.js';
-import { installSignalHandlers } from '../run/signals.js';
-import { StateStore, type GateState } from '../run/state.js';
-import { hostName, userName } from '../state/identity.js';
-import { loadDay, openSession, parseDayNumber, stateBackend, type GlobalOptions } from './common.js';
+import { loadDay, openSession, parseDayNumber, type GlobalOptions, type Session } from './common.js';
+import { withState, type HeldState } from './state-access.js';
 
 /**
  * `akictl validate day N`: the day's gates alone, read-only against the clusters. Prints, linkerd-check
@@ -22,53 +24,48 @@ export async function validateCommand(words: string[], flags: { all?: boolean; w
   const days = parseTarget(words, Boolean(flags.all));
   const session = await openSession(global);
   await checkContexts(session.config);
-  const backend = await stateBackend(session);
-  let store: StateStore | undefined;
-  let lost: StateConflictError | undefined;
-  const lock = await backend.lock({
-    command: ['akictl', ...argv].join(' '),
-    notice: (line) => process.stderr.write(`${line}\n`),
-    onLost: (reason) => {
-      lost = new StateConflictError(`${reason}: validate stops before its next state write.`, 'See `akictl status`.');
-      process.stderr.write(`akictl: ${lost.message}\n`);
-      store?.fence(lost);
-    },
+  const access = {
+    lock: { command: ['akictl', ...argv].join(' '), holder: 'validate', hint: 'See `akictl status`.' },
+    // Gates are followed like a run's (JSON events, traces); the results print at the end, as a table or the summary.
+    observe: () => commandObservers(session, 'validate', { 'akictl.days': days.join(','), 'akictl.wait': Boolean(flags.wait) }, redactor, { progressLines: false }),
+  };
+  const { results, traceId } = await withState(session, access, async (held) => {
+    const all: GateResult[] = [];
+    for (const day of days) all.push(...(await validateDay(await loadDay(day), session, held, Boolean(flags.wait))));
+    throwIfAborted(held.signal);
+    return { results: all, traceId: held.observers.traceId };
   });
-  const controller = new AbortController();
-  const removeHandlers = installSignalHandlers(controller, (line) => process.stderr.write(`${line}\n`));
-  const results: Array<{ day: number; key: string; title: string; gate: GateState }> = [];
-  // Gates are followed like a run's (JSON events, traces); the results print at the end, as a table or the summary.
-  const observers = await commandObservers(session, 'validate', { 'akictl.days': days.join(','), 'akictl.wait': Boolean(flags.wait) }, redactor, { progressLines: false });
-  try {
-    const state = await StateStore.openBackend(backend);
-    store = state;
-    if (lost) state.fence(lost);
-    for (const dayNumber of days) {
-      const day = await loadDay(dayNumber);
-      const runId = newRunId(dayNumber);
-      const startedAt = new Date().toISOString();
-      observers.events.emit({ type: 'run.started', runId, day: dayNumber, command: 'validate', selection: {}, traceId: observers.traceId });
-      const rc = { day, config: session.config, store: state, paths: session.paths, redactor, events: observers.events, signal: controller.signal, confirmDestructive: async () => false };
-      const services = new RunServices(rc, runId, new RunLogs(session.stateDir, runId, redactor));
-      for (const planned of planDay(day, session.config, (key) => state.data.instances[key]?.outputs, session.paths)) {
-        const states = await runGates(planned, rc, services.io.bind(services), runId, { wait: Boolean(flags.wait) });
-        planned.gates.forEach((gate, i) => results.push({ day: dayNumber, key: gate.key, title: gate.gate.title, gate: states[i]! }));
-      }
-      const failed = results.some((result) => result.day === dayNumber && result.gate.status === 'fail');
-      const endedAt = new Date().toISOString();
-      const result = failed ? 'gate-failed' : 'done';
-      state.data.runs.push({ id: runId, day: dayNumber, command: 'validate', selection: {}, yes: false, startedAt, endedAt, result, pid: process.pid, host: hostName(), user: userName(), ...(observers.traceId ? { traceId: observers.traceId } : {}) });
-      await state.save();
-      observers.events.emit({ type: 'run.finished', runId, day: dayNumber, command: 'validate', result, durationMs: Date.parse(endedAt) - Date.parse(startedAt), figures: runFigures(state, runId, redactor.count), traceId: observers.traceId });
-    }
-  } finally {
-    removeHandlers();
-    await observers.close();
-    await lock.release();
-  }
-  if (controller.signal.aborted) return ExitCode.interrupted;
-  print(results, global, observers.traceId);
+  print(results, global, traceId);
   return results.some((result) => result.gate.status === 'fail') ? ExitCode.gateFailed : ExitCode.ok;
+}
+
+interface GateResult {
+  day: number;
+  key: string;
+  title: string;
+  gate: GateState;
+}
+
+/** One day's gates, recorded as a validate run of that day. */
+async function validateDay(day: DayDef, session: Session, { store, signal, observers }: HeldState, wait: boolean): Promise<GateResult[]> {
+  const run = runRecord({ id: newRunId(day.day), day: day.day, command: 'validate', selection: {}, yes: false, traceId: observers.traceId });
+  observers.events.emit({ type: 'run.started', runId: run.id, day: day.day, command: 'validate', selection: {}, traceId: observers.traceId });
+  const rc = { day, config: session.config, store, redactor, events: observers.events, signal };
+  const logs = new RunLogs(session.stateDir, run.id, redactor);
+  const services = new RunServices(rc, run.id, logs);
+  const results: GateResult[] = [];
+  for (const planned of planDay(day, session.config, services.outputs, session.paths)) {
+    const states = await runGates(planned, rc, services.io, run.id, { wait });
+    planned.gates.forEach((gate, i) => results.push({ day: day.day, key: gate.key, title: gate.gate.title, gate: states[i]! }));
+  }
+  logs.close();
+  run.endedAt = new Date().toISOString();
+  run.result = results.some((result) => result.gate.status === 'fail') ? 'gate-failed' : 'done';
+  store.data.runs.push(run);
+  await store.save();
+  const durationMs = Date.parse(run.endedAt) - Date.parse(run.startedAt);
+  observers.events.emit({ type: 'run.finished', runId: run.id, day: day.day, command: 'validate', result: run.result, durationMs, figures: runFigures(store, run.id, redactor.count), traceId: observers.traceId });
+  return results;
 }
 
 function parseTarget(words: string[], all: boolean): number[] {
@@ -81,7 +78,7 @@ function parseTarget(words: string[], all: boolean): number[] {
   return [parseDayNumber(rest[0], 'akictl validate day <n>')];
 }
 
-function print(results: Array<{ day: number; key: string; title: string; gate: GateState }>, global: GlobalOptions, traceId: string | undefined): void {
+function print(results: GateResult[], global: GlobalOptions, traceId: string | undefined): void {
   if (global.output === 'json') {
     // The last line of the event stream: every gate with what it measured.
     const gates = results.map((r) => ({ id: r.key, title: r.title, ...r.gate }));

@@ -1,6 +1,7 @@
 import type { ClusterConfig, Config } from '../config/schema.js';
+import { ActionFailedError } from '../errors.js';
 import type { ActionIO } from '../plan/types.js';
-import { shellLine } from '../render/shell.js';
+import { commandFailed } from '../actions/exec.js';
 
 /**
  * istiod's and Envoy's own views of the mesh. Both answer only on localhost: istiod's debug endpoints on
@@ -14,7 +15,7 @@ import { shellLine } from '../render/shell.js';
  */
 
 /** Thrown when a tool answers but its output cannot be used: the gate reports it as measured. */
-export class DebugViewError extends Error {}
+export class DebugViewError extends ActionFailedError {}
 
 function lastLine(text: string): string {
   return text.trim().split('\n').at(-1) ?? '';
@@ -23,7 +24,7 @@ function lastLine(text: string): string {
 async function run(io: ActionIO, argv: string[], okExitCodes: number[] = []): Promise<{ exitCode: number; stdout: string; stderr: string }> {
   const result = await io.exec(argv, { okExitCodes });
   if (result.exitCode !== 0 && !okExitCodes.includes(result.exitCode)) {
-    throw new DebugViewError(`\`${shellLine(argv)}\` exited ${result.exitCode}: ${lastLine(result.stderr) || lastLine(result.stdout) || 'no output'}`);
+    throw new DebugViewError(commandFailed(argv, result));
   }
   return result;
 }
@@ -178,7 +179,7 @@ export async function readPrecheck(io: ActionIO, argv: string[]): Promise<Preche
   } catch {
     // fall through: not the JSON findings list
   }
-  throw new DebugViewError(`\`${shellLine(argv)}\` exited ${result.exitCode}: ${lastLine(result.stderr) || lastLine(result.stdout) || 'no output'}`);
+  throw new DebugViewError(commandFailed(argv, result));
 }
 
 /**

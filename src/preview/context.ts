@@ -1,6 +1,7 @@
-import { DEFAULT_REQUEST_TIMEOUT_MS, createKubeReader } from '../actions/kube.js';
+import { DEFAULT_REQUEST_TIMEOUT_MS, createKubeReader, sharedClient } from '../actions/kube.js';
 import { runCommand } from '../actions/exec.js';
 import type { ClusterConfig, Config } from '../config/schema.js';
+import { abortError } from '../errors.js';
 import { outputReader, type OutputSource } from '../plan/outputs.js';
 import type { ActionIO, KubeReader, Target } from '../plan/types.js';
 import type { Redactor } from '../run/redact.js';
@@ -31,23 +32,11 @@ export class PreviewContext {
   }
 
   kube(cluster: ClusterConfig): Promise<KubePreviewClient> {
-    let client = this.clients.get(cluster.name);
-    if (!client) {
-      client = createKubePreviewClient(cluster, { requestTimeoutMs: this.requestTimeoutMs });
-      this.clients.set(cluster.name, client);
-      client.catch(() => this.clients.delete(cluster.name));
-    }
-    return client;
+    return sharedClient(this.clients, cluster, () => createKubePreviewClient(cluster, { requestTimeoutMs: this.requestTimeoutMs }));
   }
 
   private reader(cluster: ClusterConfig): Promise<KubeReader> {
-    let reader = this.readers.get(cluster.name);
-    if (!reader) {
-      reader = createKubeReader(cluster, { requestTimeoutMs: this.requestTimeoutMs });
-      this.readers.set(cluster.name, reader);
-      reader.catch(() => this.readers.delete(cluster.name));
-    }
-    return reader;
+    return sharedClient(this.readers, cluster, () => createKubeReader(cluster, { requestTimeoutMs: this.requestTimeoutMs }));
   }
 
   /**
@@ -64,7 +53,7 @@ export class PreviewContext {
       exec: async (argv, options = {}) => {
         const result = await runCommand(argv, { input: options.stdin, signal: this.signal, timeoutMs, env: { ...options.env, AKICTL_STEP: label } });
         if (result.spawnError) throw new Error(result.spawnError);
-        if (result.aborted) throw new Error('interrupted');
+        if (result.aborted) throw abortError(this.signal);
         return { exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr };
       },
       kube: (cluster) => this.reader(cluster),

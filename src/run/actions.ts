@@ -1,9 +1,9 @@
 import { readFile, writeFile, chmod } from 'node:fs/promises';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { awsRetryOptions, describeAwsError, sendAws } from '../actions/aws.js';
 import { runCommand, type CommandResult } from '../actions/exec.js';
+import { waitUnlessAborted } from '../actions/poll.js';
 import type { Config } from '../config/schema.js';
-import { AwaitingConfirmationError, UnknownOutputError } from '../errors.js';
+import { ActionFailedError, AwaitingConfirmationError, InterruptedError, UnknownOutputError } from '../errors.js';
 import { findPlaceholder } from '../plan/outputs.js';
 import type { Action, ActionIO, AwsAction, ExecAction } from '../plan/types.js';
 import { manifestYaml } from '../render/manifest.js';
@@ -13,23 +13,12 @@ import { materialize, withForceConflicts } from './materialize.js';
 import type { Redactor } from './redact.js';
 import { isTransientError, isTransientOutput, retryDelayMs } from './transient.js';
 
-/** A command or call failed: message names it, detail holds its trimmed, redacted error output. */
-export class ActionFailedError extends Error {
-  constructor(
-    message: string,
-    readonly detail: string,
-  ) {
-    super(message);
-  }
-}
-
 export interface ActionContext {
   config: Config;
   signal: AbortSignal;
   timeoutMs: number;
   manifestsDir?: string;
   redactor: Redactor;
-  io: ActionIO;
   log(text: string): void;
   /** Resolves once the output is saved: a crash right after cannot lose it (a replica count to restore). */
   setOutput(name: string, value: string): Promise<void>;
@@ -39,8 +28,8 @@ export interface ActionContext {
   env?: Record<string, string>;
   /** Called when a command of the action is running. */
   onSpawn?: () => void;
-  /** The action's I/O bound to another signal (one that also fires at a deadline). */
-  ioFor?: (signal: AbortSignal) => ActionIO;
+  /** The action's I/O bound to a signal (the run's, or one that also fires at a deadline). */
+  ioFor(signal: AbortSignal): ActionIO;
   /** Server-side applies take over fields other managers own (--force-conflicts). */
   forceConflicts?: boolean;
 }
@@ -61,12 +50,12 @@ async function withRetries<T>(ctx: ActionContext, what: string, attempt: () => P
     } catch (error) {
       if (n >= retries || ctx.signal.aborted || !transient(error, true)) throw error;
       ctx.log(`transient failure of ${what} (${(error as Error).message}); retry ${n + 1}/${retries}`);
-      await sleep(retryDelayMs(retryBackoffMs, n), undefined, { signal: ctx.signal }).catch(() => undefined);
+      await waitUnlessAborted(retryDelayMs(retryBackoffMs, n), ctx.signal);
       continue;
     }
     if (n >= retries || ctx.signal.aborted || !transient(value, false)) return value;
     ctx.log(`transient failure of ${what}; retry ${n + 1}/${retries}`);
-    await sleep(retryDelayMs(retryBackoffMs, n), undefined, { signal: ctx.signal }).catch(() => undefined);
+    await waitUnlessAborted(retryDelayMs(retryBackoffMs, n), ctx.signal);
   }
 }
 
@@ -96,7 +85,7 @@ async function runExec(action: ExecAction, ctx: ActionContext, logOutput = true)
 
 function checkResult(result: CommandResult, argv: string[], ok: Set<number>, ctx: ActionContext, cwd?: string): void {
   const line = shellLine(argv, cwd);
-  if (result.aborted) throw new ActionFailedError(`\`${line}\` was interrupted`, '');
+  if (result.aborted) throw InterruptedError.of(ctx.signal, `\`${line}\``);
   if (result.spawnError) throw new ActionFailedError(result.spawnError, `is ${argv[0]} installed? Set tools.* in the configuration to its path.`);
   if (result.timedOut) throw new ActionFailedError(`\`${line}\` did not finish within ${Math.round(ctx.timeoutMs / 1000)}s and was killed`, trimOutput(result.stderr, ctx.redactor));
   if (!ok.has(result.exitCode)) throw new ActionFailedError(`\`${line}\` exited ${result.exitCode}`, trimOutput(result.stderr || result.stdout, ctx.redactor));
@@ -147,7 +136,7 @@ async function runAwsAction(action: AwsAction, ctx: ActionContext): Promise<void
   ctx.log(`response\n${JSON.stringify(body, null, 2)}`);
   for (const [name, dotted] of Object.entries(action.capture ?? {})) {
     const value = dotted.split('.').reduce<unknown>((current, key) => (current as Record<string, unknown> | undefined)?.[key], body);
-    if (value === undefined || value === null) throw new ActionFailedError(`AWS ${action.operation}: response has no ${dotted} to save as ${name}`, '');
+    if (value === undefined || value === null) throw new ActionFailedError(`AWS ${action.operation}: response has no ${dotted} to save as ${name}`);
     await ctx.setOutput(name, String(value));
   }
 }
@@ -190,7 +179,7 @@ export async function runAction(action: Action, ctx: ActionContext): Promise<voi
       ctx.log(`builtin ${action.name}: ${action.describe}`);
       // Builtins are safe to repeat like every action; one whose failure is transient (an API 5xx) runs again.
       // Each attempt is bounded by the step timeout, like a command: a check that never answers cannot hang the run.
-      const attempt = () => withDeadline(ctx.timeoutMs, ctx.signal, `builtin ${action.name} (${action.describe})`, (signal) => action.run(ctx.ioFor?.(signal) ?? ctx.io));
+      const attempt = () => withDeadline(ctx.timeoutMs, ctx.signal, `builtin ${action.name} (${action.describe})`, (signal) => action.run(ctx.ioFor(signal)));
       const result = await withRetries(ctx, `builtin ${action.name}`, attempt, (error, threw) => threw && isTransientError(error));
       for (const [name, value] of Object.entries(result?.outputs ?? {})) await ctx.setOutput(name, value);
       return;

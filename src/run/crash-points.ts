@@ -21,6 +21,21 @@ export function crashPoint(name: string): void {
   if (target !== undefined && name === target) process.kill(process.pid, 'SIGKILL');
 }
 
+/**
+ * The points of the n-th action (1-based) of a step (see above): `during-action` as the action begins or, for one
+ * that starts commands, once its command runs; `after-action` once it finished.
+ */
+export function actionCrashPoints(stepId: string, n: number, startsCommands: boolean): { begins(): void; spawned?: () => void; finished(): void } {
+  const during = `during-action:${stepId}:${n}`;
+  return {
+    begins: () => {
+      if (!startsCommands) crashPoint(during);
+    },
+    spawned: startsCommands ? () => crashPoint(during) : undefined,
+    finished: () => crashPoint(`after-action:${stepId}:${n}`),
+  };
+}
+
 /** See `state-write:<n>:<ms>` above: called as each state write starts, with its number in this process. */
 export function crashDuringStateWrite(write: number): void {
   if (!target?.startsWith('state-write:')) return;

@@ -1,7 +1,8 @@
-/** An action or check that did not finish in time. */
-export class DeadlineError extends Error {
-  readonly transient = false;
-}
+import { ActionFailedError } from '../errors.js';
+import type { Action } from '../plan/types.js';
+
+/** An action or check that did not finish in time (never retried: the step timeout is spent). */
+export class DeadlineError extends ActionFailedError {}
 
 /**
  * Runs `work` with a signal that aborts when `outer` does or after `ms`, and gives up on it at the deadline even
@@ -27,5 +28,25 @@ export async function withDeadline<T>(ms: number, outer: AbortSignal, what: stri
   } finally {
     clearTimeout(timer);
     outer.removeEventListener('abort', forward);
+  }
+}
+
+/**
+ * Runs one action of a step under the step's timeout. Commands carry their own (their process group is killed)
+ * and a builtin bounds each of its attempts; any other action is bounded here.
+ */
+export function withActionDeadline<T>(action: Action, ms: number, outer: AbortSignal, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  if (action.kind === 'exec' || action.kind === 'pipe' || action.kind === 'builtin') return work(outer);
+  return withDeadline(ms, outer, actionLabel(action), work);
+}
+
+function actionLabel(action: Action): string {
+  switch (action.kind) {
+    case 'aws':
+      return `AWS ${action.service}.${action.operation}`;
+    case 'file':
+      return `writing ${action.path}`;
+    default:
+      return `a ${action.kind} action`;
   }
 }

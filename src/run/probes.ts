@@ -1,4 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import { waitUnlessAborted } from '../actions/poll.js';
 import type { Config } from '../config/schema.js';
 import type { ActionIO, Probe, ProbeResult } from '../plan/types.js';
 import { withDeadline } from './deadline.js';
@@ -31,7 +31,7 @@ export async function doneCheck(probe: Probe, io: ActionIO, config: Config, time
   let checks = 1;
   for (let n = 0; n < retries && result.failed && result.transient && !io.signal.aborted; n += 1) {
     io.log(`done check failed transiently (${result.measured}); retry ${n + 1}/${retries}`);
-    await sleep(retryDelayMs(retryBackoffMs, n), undefined, { signal: io.signal }).catch(() => undefined);
+    await waitUnlessAborted(retryDelayMs(retryBackoffMs, n), io.signal);
     result = await probeOnce(probe, io, timeoutMs);
     checks += 1;
   }

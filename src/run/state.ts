@@ -112,10 +112,6 @@ export interface StateData {
 
 const MAX_RUNS_KEPT = 50;
 
-export function instanceKey(step: string, target: string): string {
-  return target ? `${step}@${target}` : step;
-}
-
 function emptyState(): StateData {
   const now = new Date().toISOString();
   return {

@@ -80,7 +80,7 @@ export interface CliResult {
 
 /**
  * Environment for the child: the caller's variables minus colour forcing (vitest
- * workers may carry FORCE_COLOR, which beats NO_COLOR in chalk), plus CI, NO_COLOR
+ * workers may carry FORCE_COLOR, which beats NO_COLOR in Node's colour detection), plus CI, NO_COLOR
  * and the fake tools first on PATH. A value of undefined removes a variable.
  */
 export function cliEnv(extra: Record<string, string | undefined> = {}): Record<string, string> {

@@ -10,7 +10,8 @@ import { findPlaceholder, runtimeOutputReader } from '../../src/plan/outputs.js'
 import { compileGates, planStep } from '../../src/plan/plan.js';
 import type { ActionIO, ExecAction } from '../../src/plan/types.js';
 import { runAction } from '../../src/run/actions.js';
-import { RunServices, runGates } from '../../src/run/execute.js';
+import { runGates } from '../../src/run/gates.js';
+import { RunServices } from '../../src/run/services.js';
 import { RunLogs } from '../../src/run/logs.js';
 import { Redactor } from '../../src/run/redact.js';
 import { RunEvents } from '../../src/run/events.js';
@@ -33,7 +34,7 @@ describe('outputs at run time', () => {
       signal: new AbortController().signal,
       timeoutMs: 5000,
       redactor: new Redactor(),
-      io: {} as ActionIO,
+      ioFor: () => ({}) as ActionIO,
       log: () => undefined,
       setOutput: async () => undefined,
       confirmed: false,
@@ -78,7 +79,7 @@ describe('outputs at run time', () => {
     const planned = planStep(day5, thanosStep, config, () => undefined, paths, {});
     expect(planned.gates[0]!.timeoutSeconds).toBeGreaterThanOrEqual(60);
     const started = Date.now();
-    const [state] = await runGates(planned, rc, services.io.bind(services), 'run-1', { wait: true });
+    const [state] = await runGates(planned, rc, services.io, 'run-1', { wait: true });
     expect(Date.now() - started).toBeLessThan(2000);
     expect(state!.status).toBe('fail');
     expect(state!.measured).toBe('not checked: it needs address of day5.thanos-address, not published yet (run day5.thanos-address first)');
