@@ -11,7 +11,7 @@ import { remoteClustersSynced } from '../src/gates/remote-clusters.js';
 import { remoteEndpoints } from '../src/gates/remote-endpoints.js';
 import { ROOT_CONFIGMAP, sharedRoot } from '../src/gates/shared-root.js';
 import { CA_FILES, intermediateMaterial, openssl, opensslSubject, pkiDir, rootMaterial } from '../src/istio/pki.js';
-import { changeNotes, istioRelease, planNotes } from '../src/istio/releases.js';
+import { changeNotes, istioRelease, planNotes } from '../src/shared/istio-releases.js';
 import { meshTracing, TRACING_PROVIDER, tracesThroughTelemetryApi } from '../src/istio/tracing.js';
 import { RESTART_ANNOTATION, restartPatch } from '../src/istio/workload-restart.js';
 import { applyManifest, istioctl, kubectl, kubectlApply, manifest, pipe, readOnly } from '../src/plan/builders.js';

@@ -5,7 +5,7 @@ import { callerReference, geoRecordSets, healthCheckConfig, regionAddress } from
 import { regionHealth } from '../src/gates/http.js';
 import { objectsExist, tlsSecretPresent } from '../src/gates/objects.js';
 import { continentAnswer, defaultAnswer, healthCheckByReference, recordsMatch } from '../src/gates/route53.js';
-import { changeNotes, planNotes } from '../src/istio/releases.js';
+import { changeNotes, planNotes } from '../src/shared/istio-releases.js';
 import { trafficPolicyObjects, trafficPolicyValues } from '../src/istio/traffic-policy.js';
 import { applyManifest } from '../src/plan/builders.js';
 import { DISCOVER_STEP, HEALTH_CHECK_STEP } from '../src/plan/step-ids.js';

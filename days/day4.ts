@@ -4,7 +4,7 @@ import { rebuildImage } from '../src/actions/rebuild.js';
 import { testTraffic } from '../src/actions/traffic.js';
 import { deploymentAvailable } from '../src/gates/kube.js';
 import { jaegerListsService, serviceNames, tracesCoverClusters } from '../src/gates/observability.js';
-import { changeNotes, planNotes } from '../src/istio/releases.js';
+import { changeNotes, planNotes } from '../src/shared/istio-releases.js';
 import { applyManifest } from '../src/plan/builders.js';
 import { onCluster, tracingCluster } from '../src/plan/roles.js';
 import { JAEGER_ADDRESS_STEP } from '../src/plan/step-ids.js';

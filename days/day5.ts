@@ -10,7 +10,7 @@ import { applyManifest, kubectl, readOnly } from '../src/plan/builders.js';
 import { chaosCluster, observabilityCluster, onCluster, primaryCluster } from '../src/plan/roles.js';
 import { THANOS_ADDRESS_STEP } from '../src/plan/step-ids.js';
 import type { DayDef } from '../src/plan/types.js';
-import { FAILOVER_LOAD_TARGET } from '../src/report/measurement-names.js';
+import { FAILOVER_LOAD_TARGET } from '../src/plan/measurements.js';
 
 const FAILOVER_DRILL_STEP = 'day5.failover-drill';
 

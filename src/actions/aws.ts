@@ -1,8 +1,8 @@
 import { ActionFailedError } from '../errors.js';
 import type { AwsAction } from '../plan/types.js';
 import { shellLine } from '../render/shell.js';
-import { callStarted } from '../run/calls.js';
-import { isTransientError, retryDelayMs } from '../run/transient.js';
+import { callStarted } from '../shared/calls.js';
+import { isTransientError, retryDelayMs } from '../shared/transient.js';
 
 /** `aws` CLI service names; --cli-input-json takes the API's own member names, so any operation maps 1:1. */
 const CLI_SERVICE: Record<AwsAction['service'], string> = { route53: 'route53', s3: 's3api' };

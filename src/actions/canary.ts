@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ClusterConfig, Config } from '../config/schema.js';
 import type { ActionIO, BuiltinAction } from '../plan/types.js';
-import { replicationLagMeasurement } from '../report/measurement-names.js';
+import { replicationLagMeasurement } from '../plan/measurements.js';
 import { shellLine } from '../render/shell.js';
 import { awsErrorName, callAws, describeAwsError } from './aws.js';
 import { ActionFailedError } from '../errors.js';

@@ -4,7 +4,7 @@ import { gatewayAddresses, proxyEndpointArgv, readProxyEndpoints, type EnvoyHost
 import { EAST_WEST, meshService, readEastWestGateway, servicePodIps } from '../istio/mesh-service.js';
 import type { ActionIO, BuiltinAction } from '../plan/types.js';
 import { shellLine } from '../render/shell.js';
-import { crossClusterMeasurement } from '../report/measurement-names.js';
+import { crossClusterMeasurement } from '../plan/measurements.js';
 import { ActionFailedError } from '../errors.js';
 import { commandFailed } from './exec.js';
 

@@ -2,7 +2,7 @@ import type { ClusterConfig, Config } from '../config/schema.js';
 import { promQueryScalar } from '../gates/observability.js';
 import type { ActionIO, BuiltinAction, SeriesRecorder } from '../plan/types.js';
 import { shellLine } from '../render/shell.js';
-import { CHAOS_P95, FAILOVER_TIME, LOAD_UNITS, SERIES, loadMeasurement, type LoadStat } from '../report/measurement-names.js';
+import { CHAOS_P95, FAILOVER_TIME, LOAD_UNITS, SERIES, loadMeasurement, type LoadStat } from '../plan/measurements.js';
 import { commandFailed } from './exec.js';
 import { durationSeconds, runLoadTest, type LoadResult } from './load.js';
 import { displayHeaders, globalUrl, sendTrafficRequest } from './traffic.js';

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { shellLine } from '../render/shell.js';
-import { callStarted } from '../run/calls.js';
+import { callStarted } from '../shared/calls.js';
 
 export interface CommandResult {
   exitCode: number;

@@ -1,5 +1,5 @@
 import type { ClusterConfig, Config } from '../config/schema.js';
-import { istioRelease } from '../istio/releases.js';
+import { istioRelease } from '../shared/istio-releases.js';
 import type { BuiltinAction, KubeObject } from '../plan/types.js';
 import { shellLine } from '../render/shell.js';
 import { ActionFailedError } from '../errors.js';

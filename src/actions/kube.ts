@@ -1,7 +1,7 @@
 import type { ClusterConfig } from '../config/schema.js';
 import { ActionFailedError } from '../errors.js';
 import type { KubeObject, KubeReader } from '../plan/types.js';
-import { redactor } from '../run/redact.js';
+import { redactor } from '../shared/redact.js';
 
 type ClientNode = typeof import('@kubernetes/client-node');
 

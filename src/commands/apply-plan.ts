@@ -6,7 +6,7 @@ import { planStep } from '../plan/plan.js';
 import { PreviewContext } from '../preview/context.js';
 import { configHash } from '../preview/engine.js';
 import { checkFreshness, planChecker, readPlanFile } from '../preview/saved.js';
-import { redactor } from '../run/redact.js';
+import { redactor } from '../shared/redact.js';
 import { loadDay, openSession, type GlobalOptions } from './common.js';
 
 /**

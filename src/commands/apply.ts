@@ -2,15 +2,16 @@ import { existsSync, statSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
 import { checkContexts } from '../config/contexts.js';
 import { ExitCode, UsageError } from '../errors.js';
-import { selectSteps, checkClusterSelection, type Selection } from '../plan/compile.js';
+import { selectSteps, type Selection } from '../plan/compile.js';
+import { checkSelection } from './selection.js';
 import type { PlannedStep } from '../plan/plan.js';
 import type { DayDef, StepDef } from '../plan/types.js';
 import { execute } from '../run/execute.js';
 import { newRunId } from '../run/logs.js';
-import { redactor } from '../run/redact.js';
+import { redactor } from '../shared/redact.js';
 import { commandObservers } from '../run/observers.js';
 import { runFigures } from '../run/summary.js';
-import type { RunRecord, StateStore } from '../run/state.js';
+import type { RunRecord, StateStore } from '../state/store.js';
 import type { Session } from './common.js';
 import { withState } from './state-access.js';
 
@@ -40,7 +41,7 @@ export interface SavedPlanRun {
 
 /** Checks that need no cluster: done before the lock, so bad input never runs anything. */
 export async function checkRequest(session: Session, request: ApplyRequest): Promise<StepDef[]> {
-  checkClusterSelection(session.config, request.selection.clusters);
+  checkSelection(request.day, session.config, request.selection);
   checkManifestsDir(request.manifestsDir);
   const steps = selectSteps(request.day, request.selection);
   if (steps.length === 0) throw new UsageError('the selection leaves no step to run.', 'Check --from, --only and --cluster.');

@@ -1,5 +1,6 @@
 import { ExitCode, UsageError } from '../errors.js';
-import { checkClusterSelection, type Selection } from '../plan/compile.js';
+import type { Selection } from '../plan/compile.js';
+import { checkSelection } from './selection.js';
 import { planDay } from '../plan/plan.js';
 import { planJson, planText } from '../run/print.js';
 import { loadDay, openSession, parseDayNumber, readState, type GlobalOptions } from './common.js';
@@ -20,7 +21,7 @@ export async function dayCommand(rawDay: string | undefined, flags: DayFlags, gl
   const session = await openSession(global);
   const day = await loadDay(dayNumber);
   const selection: Selection = { from: flags.from, only: flags.only, clusters: flags.cluster };
-  checkClusterSelection(session.config, selection.clusters);
+  checkSelection(day, session.config, selection);
   if (flags.apply) {
     // The executor and its dependencies load only for a run, never for a dry-run.
     const { runApply } = await import('./apply.js');

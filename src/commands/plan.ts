@@ -1,7 +1,8 @@
 import { knownDays } from '../../days/index.js';
 import { checkContexts } from '../config/contexts.js';
 import { ExitCode, UsageError, throwIfAborted } from '../errors.js';
-import { checkClusterSelection, type Selection } from '../plan/compile.js';
+import type { Selection } from '../plan/compile.js';
+import { checkSelection } from './selection.js';
 import type { DayDef } from '../plan/types.js';
 import { PreviewContext } from '../preview/context.js';
 import { configHash, hasChanges, planDayLive, summarise, type PlanOptions, type PlanRun } from '../preview/engine.js';
@@ -10,8 +11,8 @@ import { writeDriftReport } from '../preview/drift-report.js';
 import { writePlanFile } from '../preview/saved.js';
 import { actionJson } from '../run/print.js';
 import { commandTraceOnly } from '../run/observers.js';
-import { redactor } from '../run/redact.js';
-import type { StateStore } from '../run/state.js';
+import { redactor } from '../shared/redact.js';
+import type { StateStore } from '../state/store.js';
 import { loadDay, openSession, parseDayNumber, type GlobalOptions, type Session } from './common.js';
 import { withState } from './state-access.js';
 
@@ -45,10 +46,10 @@ export async function planCommand(words: string[], flags: PlanFlags, global: Glo
   const target = parseTarget(words, flags);
   const session = await openSession(global);
   const selection: Selection = { from: flags.from, only: flags.only, clusters: flags.cluster };
-  checkClusterSelection(session.config, selection.clusters);
   const days = target === 'all' ? await Promise.all(knownDays().map((day) => loadDay(day))) : [await loadDay(target)];
   // Step ids are checked before anything is read.
-  if (target !== 'all') (await import('../plan/compile.js')).selectSteps(days[0]!, selection);
+  for (const day of target === 'all' ? [] : days) checkSelection(day, session.config, selection);
+  if (target === 'all') checkSelection(days[0]!, session.config, { clusters: selection.clusters });
   await checkContexts(session.config);
   // Reads the state of the backend in use (lineage, serial, finished days), never a stale local copy; takes no lock.
   const access = { observe: () => commandTraceOnly('plan', { 'akictl.days': days.map((day) => day.day).join(','), 'akictl.mode': target === 'all' ? 'drift' : 'plan' }, redactor) };

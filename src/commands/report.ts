@@ -4,7 +4,7 @@ import { dayLoaders, knownDays } from '../../days/index.js';
 import { ExitCode, UsageError } from '../errors.js';
 import { buildReport } from '../report/build.js';
 import { reportMarkdown } from '../report/markdown.js';
-import { redactor } from '../run/redact.js';
+import { redactor } from '../shared/redact.js';
 import { openSession, readState, type GlobalOptions } from './common.js';
 
 type Format = 'markdown' | 'html' | 'json';

@@ -1,7 +1,7 @@
 import { UsageError } from '../errors.js';
-import { resolveStepId } from '../plan/compile.js';
 import { runApply } from './apply.js';
 import { loadDay, openSession, readState, type GlobalOptions } from './common.js';
+import { resolveStepId } from './selection.js';
 
 export async function resumeCommand(flags: { confirm?: string[]; yes?: boolean; forceConflicts?: boolean }, global: GlobalOptions, argv: string[]): Promise<number> {
   const session = await openSession(global);

@@ -2,7 +2,7 @@ import { StateConflictError } from '../errors.js';
 import { journalCommands, stopLeftoverCommands } from '../run/leftovers.js';
 import type { CommandObservers } from '../run/observers.js';
 import { installSignalHandlers } from '../run/signals.js';
-import { StateStore } from '../run/state.js';
+import { StateStore } from '../state/store.js';
 import type { HeldLock, StateBackend } from '../state/backend.js';
 import { stateBackend, type Session } from './common.js';
 

@@ -1,5 +1,5 @@
 import { ExitCode, UsageError } from '../errors.js';
-import { parseState } from '../run/state.js';
+import { parseState } from '../state/store.js';
 import type { StateBackend } from '../state/backend.js';
 import { LocalBackend } from '../state/local-backend.js';
 import { openBackend } from '../state/open.js';

@@ -1,8 +1,9 @@
 import { dayLoaders, knownDays } from '../../days/index.js';
 import { ExitCode } from '../errors.js';
-import { instanceKeyOf, targetsFor } from '../plan/compile.js';
-import { redactor } from '../run/redact.js';
-import { StateStore } from '../run/state.js';
+import { targetsFor } from '../plan/compile.js';
+import { instanceKeyOf } from '../shared/instance-key.js';
+import { redactor } from '../shared/redact.js';
+import { StateStore } from '../state/store.js';
 import type { PlanDocument } from '../preview/render.js';
 import { readDriftReport, writeDriftReport } from '../preview/drift-report.js';
 import { openSession, stateBackend, type GlobalOptions } from './common.js';

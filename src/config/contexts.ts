@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { UsageError } from '../errors.js';
-import type { Redactor } from '../run/redact.js';
+import type { Redactor } from '../shared/redact.js';
 import type { ClusterConfig, Config } from './schema.js';
 
 /** Kubeconfig files kubectl reads for a cluster: its own `kubeconfig`, else every file of $KUBECONFIG, else ~/.kube/config. */

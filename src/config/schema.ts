@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { SUPPORTED_ISTIO_VERSION, supportedIstioText } from '../istio/releases.js';
+import { SUPPORTED_ISTIO_VERSION, supportedIstioText } from '../shared/istio-releases.js';
 
 // Names end up in Kubernetes object names (istio-remote-secret-<name>), step ids and file names: DNS-1123 labels.
 const dnsLabel = z

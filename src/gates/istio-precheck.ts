@@ -1,6 +1,6 @@
 import type { ClusterConfig, Config } from '../config/schema.js';
 import { readPrecheck } from '../istio/debug.js';
-import { istioRelease } from '../istio/releases.js';
+import { istioRelease } from '../shared/istio-releases.js';
 import type { Probe } from '../plan/types.js';
 import { shellLine } from '../render/shell.js';
 

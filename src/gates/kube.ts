@@ -40,7 +40,7 @@ export function podsHaveContainer(cluster: ClusterConfig, namespace: string, con
   };
 }
 
-/** `apiVersion`: the security.istio.io version the configured Istio release serves (src/istio/releases.ts). */
+/** `apiVersion`: the security.istio.io version the configured Istio release serves (src/shared/istio-releases.ts). */
 export function peerAuthenticationMode(cluster: ClusterConfig, namespace: string, name: string, mode: string, apiVersion: string): Probe {
   return {
     describe: `PeerAuthentication ${namespace}/${name} in ${cluster.name} sets mTLS ${mode} (read as ${apiVersion})`,

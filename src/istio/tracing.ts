@@ -1,5 +1,5 @@
 import type { Config } from '../config/schema.js';
-import { istioRelease } from './releases.js';
+import { istioRelease } from '../shared/istio-releases.js';
 
 /** Name of the opentelemetry extension provider declared in meshConfig and selected by the mesh-wide Telemetry. */
 export const TRACING_PROVIDER = 'otel-tracing';

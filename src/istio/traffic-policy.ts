@@ -1,6 +1,6 @@
 import type { Config } from '../config/schema.js';
 import type { ObjectRef } from '../plan/types.js';
-import { istioRelease } from './releases.js';
+import { istioRelease } from '../shared/istio-releases.js';
 
 /** Names of the VirtualService and DestinationRule that the routing templates render and the gate reads. */
 export const TRAFFIC_POLICY_NAMES = { virtualService: 'akidb-routes', destinationRule: 'akidb-rest-dr' };

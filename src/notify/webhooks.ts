@@ -2,7 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { Config } from '../config/schema.js';
 import type { RunEvent, RunFinished, RunObserver } from '../run/events.js';
-import type { Redactor } from '../run/redact.js';
+import type { Redactor } from '../shared/redact.js';
 
 /**
  * Webhook notifications (`notify.webhooks`): one JSON POST per webhook when an apply or resume finishes, fails,

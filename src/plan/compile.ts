@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { ClusterConfig, Config } from '../config/schema.js';
 import { UsageError } from '../errors.js';
+import { instanceKeyOf, targetName } from '../shared/instance-key.js';
 import type { Action, DayDef, OutputReader, Scope, StepContext, StepDef, Target } from './types.js';
 
 export interface Selection {
@@ -29,16 +30,6 @@ export interface Paths {
 
 export function pathsFor(stateDir: string): Paths {
   return { stateDir, pkiDir: path.join(stateDir, 'pki') };
-}
-
-export function targetName(target: Target): string {
-  if (target.cluster && target.peer) return `${target.cluster.name}->${target.peer.name}`;
-  return target.cluster?.name ?? '';
-}
-
-export function instanceKeyOf(stepId: string, target: Target): string {
-  const name = targetName(target);
-  return name ? `${stepId}@${name}` : stepId;
 }
 
 export function targetsFor(scope: Scope, config: Config, selection: Selection = {}): Target[] {
@@ -86,44 +77,29 @@ export function hashActions(actions: Action[]): string {
   return createHash('sha256').update(JSON.stringify(stable)).digest('hex').slice(0, 16);
 }
 
-/** Accept "install-istio" for "day1.install-istio". */
-export function resolveStepId(day: DayDef, id: string, flag: string): string {
-  const full = id.includes('.') ? id : `day${day.day}.${id}`;
-  if (!day.steps.some((step) => step.id === full)) {
-    throw new UsageError(
-      `${flag} ${id}: day ${day.day} has no step with that id.`,
-      `Valid step ids: ${day.steps.map((step) => step.id).join(', ')}.`,
-    );
-  }
-  return full;
+/** "install-istio" stands for "day1.install-istio". */
+export function fullStepId(day: DayDef, id: string): string {
+  return id.includes('.') ? id : `day${day.day}.${id}`;
 }
 
+/**
+ * The steps a selection keeps, in order. Commands check the selection's flags first (src/commands/selection.ts);
+ * a step the day no longer has (a run recorded by an older akictl, an edited saved plan) is refused here.
+ */
 export function selectSteps(day: DayDef, selection: Selection): StepDef[] {
-  // `--only ,` names no step: running every step instead would do the opposite of what was asked.
-  if (selection.only && selection.only.length === 0) throw new UsageError('--only: no step named.', `Valid step ids: ${day.steps.map((step) => step.id).join(', ')}.`);
+  const known = (id: string) => {
+    const full = fullStepId(day, id);
+    if (!day.steps.some((step) => step.id === full)) throw new UsageError(`day ${day.day} has no step ${id} (named by the run's selection).`, 'Start the run again without that step: `akictl day N --apply` with --from/--only naming existing steps.');
+    return full;
+  };
   let steps = day.steps;
   if (selection.from) {
-    const from = resolveStepId(day, selection.from, '--from');
+    const from = known(selection.from);
     steps = steps.slice(steps.findIndex((step) => step.id === from));
   }
-  if (selection.only && selection.only.length > 0) {
-    const only = new Set(selection.only.map((id) => resolveStepId(day, id, '--only')));
+  if (selection.only) {
+    const only = new Set(selection.only.map(known));
     steps = steps.filter((step) => only.has(step.id));
   }
   return steps;
-}
-
-export function checkClusterSelection(config: Config, clusters: string[] | undefined): void {
-  // `--cluster ,` names no cluster: every per-cluster step would silently do nothing.
-  if (clusters && clusters.length === 0) {
-    throw new UsageError('--cluster: no cluster named.', `Configured clusters: ${config.clusters.map((cluster) => cluster.name).join(', ')}.`);
-  }
-  for (const name of clusters ?? []) {
-    if (!config.clusters.some((cluster) => cluster.name === name)) {
-      throw new UsageError(
-        `--cluster ${name}: no cluster of that name in the configuration.`,
-        `Configured clusters: ${config.clusters.map((cluster) => cluster.name).join(', ')}.`,
-      );
-    }
-  }
 }

@@ -1,5 +1,6 @@
 import type { Config } from '../config/schema.js';
-import { compileInstance, contextFor, instanceKeyOf, targetName, targetsFor, type CompiledInstance, type Paths, type Selection, selectSteps } from './compile.js';
+import { instanceKeyOf, targetName } from '../shared/instance-key.js';
+import { compileInstance, contextFor, targetsFor, type CompiledInstance, type Paths, type Selection, selectSteps } from './compile.js';
 import { outputReader, type OutputSource, type UnknownOutput } from './outputs.js';
 import type { DayDef, GateDef, LocalMaterial, Probe, StepContext, StepDef, Target } from './types.js';
 

@@ -1,4 +1,5 @@
 import type { ClusterConfig, Config } from '../config/schema.js';
+import type { Manifest } from '../render/manifest.js';
 
 /**
  * The runbook model. A day is data: ordered step definitions. Compiling a step for a config and a target
@@ -12,13 +13,6 @@ export interface Target {
   cluster?: ClusterConfig;
   /** The destination of a per-pair instance. */
   peer?: ClusterConfig;
-}
-
-/** A rendered manifest: plain objects, serialised by the yaml library only when printed or applied. */
-export interface Manifest {
-  /** File name used with --manifests DIR and in logs, e.g. "day1.install-istio@us-west.yaml". */
-  name: string;
-  docs: unknown[];
 }
 
 export type Stdin = { kind: 'manifest'; manifest: Manifest } | { kind: 'text'; text: string };

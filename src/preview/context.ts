@@ -4,7 +4,7 @@ import type { ClusterConfig, Config } from '../config/schema.js';
 import { abortError } from '../errors.js';
 import { outputReader, type OutputSource } from '../plan/outputs.js';
 import type { ActionIO, KubeReader, Target } from '../plan/types.js';
-import type { Redactor } from '../run/redact.js';
+import type { Redactor } from '../shared/redact.js';
 import { createKubePreviewClient, type KubePreviewClient } from './kube-client.js';
 
 /** What every preview of one plan shares: the configuration, one client per cluster, the redactor. */

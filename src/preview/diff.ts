@@ -1,6 +1,6 @@
 import { stringify } from 'yaml';
 import type { KubeObject } from '../plan/types.js';
-import type { Redactor } from '../run/redact.js';
+import type { Redactor } from '../shared/redact.js';
 
 /**
  * Unified diffs of live against desired, as `kubectl diff` prints them: YAML with sorted keys, managedFields left

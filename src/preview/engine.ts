@@ -1,4 +1,4 @@
-import { inCallScope } from '../run/calls.js';
+import { inCallScope } from '../shared/calls.js';
 import type { RunEvents } from '../run/events.js';
 import { createHash } from 'node:crypto';
 import pLimit from 'p-limit';
@@ -9,7 +9,7 @@ import { planStep, type PlannedInstance } from '../plan/plan.js';
 import type { Action, DayDef } from '../plan/types.js';
 import { liveContent } from '../run/actions.js';
 import { doneCheck } from '../run/probes.js';
-import type { StateData } from '../run/state.js';
+import type { StateData } from '../state/store.js';
 import { previewAction } from './actions.js';
 import type { PreviewContext } from './context.js';
 import { fingerprintId, STATUS_ORDER, type CompiledFrom, type Fingerprint, type InstancePlan, type InstanceStatus, type PlanItem } from './model.js';

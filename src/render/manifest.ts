@@ -1,5 +1,11 @@
 import { stringify } from 'yaml';
-import type { Manifest } from '../plan/types.js';
+
+/** A rendered manifest: plain objects, serialised by the yaml library only when printed or applied. */
+export interface Manifest {
+  /** File name used with --manifests DIR and in logs, e.g. "day1.install-istio@us-west.yaml". */
+  name: string;
+  docs: unknown[];
+}
 
 /** Multi-document YAML for kubectl/istioctl stdin, a --manifests file or the plan printout. */
 export function manifestYaml(manifest: Manifest): string {

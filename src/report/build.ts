@@ -1,7 +1,8 @@
 import type { Config } from '../config/schema.js';
-import { instanceKeyOf, targetsFor } from '../plan/compile.js';
+import { targetsFor } from '../plan/compile.js';
+import { instanceKeyOf } from '../shared/instance-key.js';
 import type { DayDef } from '../plan/types.js';
-import type { GateState, InstanceStatus, Measurement, Series, StateData } from '../run/state.js';
+import type { GateState, InstanceStatus, Measurement, Series, StateData } from '../state/store.js';
 
 /**
  * The completion report as data, built from state alone: every status, gate result and number in it was

@@ -1,5 +1,5 @@
 import type { CompletionReport, DayReport } from './build.js';
-import { CHAOS_P95, SERIES } from './measurement-names.js';
+import { CHAOS_P95, SERIES } from '../plan/measurements.js';
 
 /**
  * The report's charts as data: Vega-Lite specifications with their data inline, built from the report alone.

@@ -10,8 +10,8 @@ import { manifestYaml } from '../render/manifest.js';
 import { shellLine } from '../render/shell.js';
 import { withDeadline } from './deadline.js';
 import { materialize, withForceConflicts } from './materialize.js';
-import type { Redactor } from './redact.js';
-import { isTransientError, isTransientOutput, retryDelayMs } from './transient.js';
+import type { Redactor } from '../shared/redact.js';
+import { isTransientError, isTransientOutput, retryDelayMs } from '../shared/transient.js';
 
 export interface ActionContext {
   config: Config;

@@ -1,5 +1,5 @@
 import type { Scope } from '../plan/types.js';
-import type { GateState, RunRecord } from './state.js';
+import type { GateState, RunRecord } from '../state/store.js';
 
 /**
  * What happens in a run, as it happens. The engine emits these; everything that follows a run subscribes: the

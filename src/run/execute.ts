@@ -6,8 +6,8 @@ import { describeUnknown } from '../plan/outputs.js';
 import { compileGates, planStep, type PlannedInstance, type PlannedStep } from '../plan/plan.js';
 import type { ActionIO, DayDef, StepDef } from '../plan/types.js';
 import { runAction } from './actions.js';
-import { inCallScope } from './calls.js';
-import { actionCrashPoints, crashPoint } from './crash-points.js';
+import { inCallScope } from '../shared/calls.js';
+import { actionCrashPoints, crashPoint } from '../shared/crash-points.js';
 import { withActionDeadline } from './deadline.js';
 import type { RunEvents } from './events.js';
 import { runGates } from './gates.js';
@@ -15,10 +15,10 @@ import { Confirmations, InstanceHooks, InstanceRecords, InstanceReport, PendingR
 import { missingLocalMaterial } from './local-material.js';
 import { RunLogs, newRunId } from './logs.js';
 import { doneCheck, type CheckResult } from './probes.js';
-import type { Redactor } from './redact.js';
+import type { Redactor } from '../shared/redact.js';
 import { runRecord } from './run-record.js';
 import { RunServices } from './services.js';
-import type { RunRecord, StateStore } from './state.js';
+import type { RunRecord, StateStore } from '../state/store.js';
 import { runFigures, stoppedAt } from './summary.js';
 
 export interface RunContext {

@@ -2,11 +2,11 @@ import { pollUntil } from '../actions/poll.js';
 import { InterruptedError } from '../errors.js';
 import { describeUnknown } from '../plan/outputs.js';
 import type { CompiledGate, PlannedStep } from '../plan/plan.js';
-import { inCallScope } from './calls.js';
+import { inCallScope } from '../shared/calls.js';
 import type { RunContext } from './execute.js';
 import { probeOnce, type CheckResult } from './probes.js';
 import type { IoFactory } from './services.js';
-import type { GateState } from './state.js';
+import type { GateState } from '../state/store.js';
 
 type GateContext = Pick<RunContext, 'config' | 'store' | 'events' | 'signal' | 'day' | 'redactor'>;
 

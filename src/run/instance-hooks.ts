@@ -1,9 +1,9 @@
-import { instanceKeyOf } from '../plan/compile.js';
+import { instanceKeyOf } from '../shared/instance-key.js';
 import type { PlannedInstance } from '../plan/plan.js';
 import type { InstanceOutcome, RunEvents } from './events.js';
 import type { RunLogs } from './logs.js';
 import type { CheckResult } from './probes.js';
-import type { InstanceState, PendingRestore, StateStore } from './state.js';
+import type { InstanceState, PendingRestore, StateStore } from '../state/store.js';
 
 /** One attempt at a step instance, as the hooks of its life see it. */
 export interface InstanceRun {

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { KILL_GRACE_MS, setSpawnJournal, signalGroup } from '../actions/exec.js';
-import { processStartTime } from './process-start.js';
+import { processStartTime } from '../shared/process-start.js';
 
 /**
  * The commands an apply has running, journalled beside the state: an akictl killed with SIGKILL (or a lost

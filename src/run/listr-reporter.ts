@@ -1,7 +1,7 @@
 import { Listr, ProcessOutput } from 'listr2';
 import type { InstanceOutcome, RunEvent, RunObserver, StepStarted } from './events.js';
 import { gateLine, seconds } from './reporter.js';
-import type { GateState } from './state.js';
+import type { GateState } from '../state/store.js';
 
 interface Settled {
   outcome: InstanceOutcome | GateState['status'];

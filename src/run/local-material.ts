@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import type { PlannedInstance } from '../plan/plan.js';
 import { hostName } from '../state/identity.js';
-import type { StateData } from './state.js';
+import type { StateData } from '../state/store.js';
 
 /**
  * Why the instance cannot run here, if it cannot: a local file it needs is missing, and the instance that makes it

@@ -1,7 +1,7 @@
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { safeFileName } from '../render/manifest.js';
-import type { Redactor } from './redact.js';
+import type { Redactor } from '../shared/redact.js';
 
 // Log files kept open at once: a step's instances log side by side, and opening a file per line cost
 // more than the rest of the engine's per-step work together.

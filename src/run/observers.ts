@@ -1,9 +1,15 @@
 import os from 'node:os';
-import type { Session } from '../commands/common.js';
-import { observeCalls } from './calls.js';
+import type { Config } from '../config/schema.js';
+import { observeCalls } from '../shared/calls.js';
 import { RunEvents, type RunObserver } from './events.js';
-import { progressObservers } from './progress.js';
-import type { Redactor } from './redact.js';
+import { progressObservers, type ProgressOptions } from './progress.js';
+import type { Redactor } from '../shared/redact.js';
+
+/** What the observers of a command need of its session. */
+export interface ObservedSession {
+  global: ProgressOptions;
+  config: Pick<Config, 'notify'>;
+}
 
 export interface CommandObservers {
   events: RunEvents;
@@ -19,7 +25,7 @@ export interface CommandObservers {
  * are imported only then, so neither costs anything otherwise.
  */
 export async function commandObservers(
-  session: Session,
+  session: ObservedSession,
   command: string,
   attributes: Record<string, string | number | boolean>,
   redactor: Redactor,

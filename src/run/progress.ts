@@ -1,14 +1,19 @@
-import type { GlobalOptions } from '../commands/common.js';
 import type { RunObserver } from './events.js';
 import { JsonEventStream } from './json-events.js';
-import type { Redactor } from './redact.js';
+import type { Redactor } from '../shared/redact.js';
 import { LineReporter } from './reporter.js';
+
+/** How the command was asked to show progress (--output, colours). */
+export interface ProgressOptions {
+  output: 'text' | 'json';
+  color: boolean;
+}
 
 /**
  * Who shows a run's progress: listr2 on an interactive terminal; plain lines for CI (CI=true), pipes and log
  * files; with --output json, the event stream on stdout besides the lines on stderr.
  */
-export async function progressObservers(global: GlobalOptions, redactor: Redactor, lines = true): Promise<RunObserver[]> {
+export async function progressObservers(global: ProgressOptions, redactor: Redactor, lines = true): Promise<RunObserver[]> {
   const write = (line: string) => process.stderr.write(`${line}\n`);
   const observers: RunObserver[] = global.output === 'json' ? [new JsonEventStream(redactor)] : [];
   // `validate` prints its table at the end: it follows gates only through the JSON stream.

@@ -1,5 +1,5 @@
 import { hostName, userName } from '../state/identity.js';
-import type { RunRecord } from './state.js';
+import type { RunRecord } from '../state/store.js';
 
 /** What a command says about its run; the rest (time, process, machine, operator) is filled in here. */
 export type RunRequest = Pick<RunRecord, 'id' | 'day' | 'command' | 'selection' | 'yes'> & Partial<Pick<RunRecord, 'forceConflicts' | 'plan' | 'traceId'>>;

@@ -1,5 +1,5 @@
 import type { SeriesRecorder } from '../plan/types.js';
-import type { Series, StateStore } from './state.js';
+import type { Series, StateStore } from '../state/store.js';
 
 /** A drill that probes every 100 ms for minutes must not grow the state without bound: the newest points stay. */
 export const MAX_SERIES_POINTS = 2_000;

@@ -5,9 +5,9 @@ import { abortError } from '../errors.js';
 import { runtimeOutputReader, type OutputSource } from '../plan/outputs.js';
 import type { ActionIO, DayDef, KubeReader, Target } from '../plan/types.js';
 import type { RunLogs } from './logs.js';
-import type { Redactor } from './redact.js';
+import type { Redactor } from '../shared/redact.js';
 import { seriesRecorder } from './series.js';
-import type { StateStore } from './state.js';
+import type { StateStore } from '../state/store.js';
 
 /** What the services of a run read: its day, configuration, state and redactor. */
 export interface ServicesContext {

@@ -1,6 +1,6 @@
 // Where akictl keeps its state and its lock. Every command that reads or writes state goes through one of
 // these (src/state/open.ts picks it): the local folder (default) or an S3 object shared by a team. The engine
-// only sees StateStore (src/run/state.ts), which folds transitions into few writes over whichever backend.
+// only sees StateStore (src/state/store.ts), which folds transitions into few writes over whichever backend.
 
 /** The state as stored, with the version a conditional write must replace. */
 export interface StateSnapshot {

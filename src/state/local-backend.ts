@@ -1,7 +1,7 @@
 import { access, copyFile, mkdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
-import { acquireLock, describeHolder, holderAlive, readLock, unlock } from '../run/lock.js';
+import { acquireLock, describeHolder, holderAlive, readLock, unlock } from './local-lock.js';
 import type { HeldLock, LockRequest, LockView, StateBackend, StateSnapshot, StateVersionInfo } from './backend.js';
 import { userName } from './identity.js';
 

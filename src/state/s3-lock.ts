@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LockedError, UsageError } from '../errors.js';
-import { holderAlive } from '../run/lock.js';
+import { holderAlive } from './local-lock.js';
 import type { HeldLock, LockHolder, LockRequest, LockView } from './backend.js';
 import { hostName, userName } from './identity.js';
 import { heartbeatView, holderWords, humanDuration } from './lock-view.js';

@@ -3,9 +3,9 @@ import { ExportResultCode, W3CTraceContextPropagator, setGlobalErrorHandler } fr
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor, TracerProvider, type SpanExporter } from '@opentelemetry/sdk-trace';
-import type { CallInfo, CallObserver, CallOutcome, CallWatch } from '../run/calls.js';
+import type { CallInfo, CallObserver, CallOutcome, CallWatch } from '../shared/calls.js';
 import type { RunEvent, RunObserver } from '../run/events.js';
-import type { Redactor } from '../run/redact.js';
+import type { Redactor } from '../shared/redact.js';
 
 /**
  * Traces of akictl's own runs, exported over OTLP/HTTP to where the standard variables say
@@ -28,7 +28,7 @@ export interface TraceOptions {
 }
 
 export class CommandTrace implements RunObserver {
-  /** Told of every command and AWS call (see run/calls.ts). */
+  /** Told of every command and AWS call (see shared/calls.ts). */
   readonly calls: CallObserver = { start: (call) => this.call(call) };
   readonly traceId: string;
   private readonly provider: TracerProvider;

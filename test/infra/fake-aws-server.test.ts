@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import day2 from '../../days/day2.js';
 import day3 from '../../days/day3.js';
 import { destroyAwsClients } from '../../src/actions/aws.js';
-import type { StateStore } from '../../src/run/state.js';
+import type { StateStore } from '../../src/state/store.js';
 import { startFakeAwsServer, type FakeAwsServer } from '../support/fake-aws-server.js';
 import { runDay, seedOutputs, tempStateDir, testConfig } from '../support/run-day.js';
 

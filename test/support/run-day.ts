@@ -9,9 +9,9 @@ import type { Config } from '../../src/config/schema.js';
 import { pathsFor, type Selection } from '../../src/plan/compile.js';
 import type { DayDef } from '../../src/plan/types.js';
 import { execute } from '../../src/run/execute.js';
-import { Redactor } from '../../src/run/redact.js';
+import { Redactor } from '../../src/shared/redact.js';
 import { RunEvents } from '../../src/run/events.js';
-import { StateStore } from '../../src/run/state.js';
+import { StateStore } from '../../src/state/store.js';
 
 const defaultRaw = parse(readFileSync(new URL('../../defaults/akictl.yaml', import.meta.url), 'utf8')) as Record<string, any>;
 

@@ -9,8 +9,8 @@ import day5 from '../../days/day5.js';
 import { ConfigSchema } from '../../src/config/schema.js';
 import { buildReport } from '../../src/report/build.js';
 import { reportMarkdown } from '../../src/report/markdown.js';
-import { FAILOVER_TIME, loadMeasurement, replicationLagMeasurement } from '../../src/report/measurement-names.js';
-import type { StateData } from '../../src/run/state.js';
+import { FAILOVER_TIME, loadMeasurement, replicationLagMeasurement } from '../../src/plan/measurements.js';
+import type { StateData } from '../../src/state/store.js';
 import { runCli } from '../support/cli.js';
 
 const config = ConfigSchema.parse(parse(readFileSync(new URL('../../defaults/akictl.yaml', import.meta.url), 'utf8')));

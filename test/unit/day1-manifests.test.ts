@@ -4,7 +4,8 @@ import day1 from '../../days/day1.js';
 import { loadConfig } from '../../src/config/load.js';
 import { pathsFor } from '../../src/plan/compile.js';
 import { planDay } from '../../src/plan/plan.js';
-import type { Action, Manifest } from '../../src/plan/types.js';
+import type { Action } from '../../src/plan/types.js';
+import type { Manifest } from '../../src/render/manifest.js';
 import { lintIstio, validateManifest } from '../support/schemas.js';
 
 function manifestsOf(actions: Action[]): Manifest[] {

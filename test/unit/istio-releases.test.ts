@@ -4,7 +4,7 @@ import { parse, stringify } from 'yaml';
 import { dayLoaders, knownDays } from '../../days/index.js';
 import { parseConfigText } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
-import { changeNotes, istioRelease, planNotes, supportedIstioMinors } from '../../src/istio/releases.js';
+import { changeNotes, istioRelease, planNotes, supportedIstioMinors } from '../../src/shared/istio-releases.js';
 import { pathsFor } from '../../src/plan/compile.js';
 import { planDay } from '../../src/plan/plan.js';
 import type { Action, DayDef } from '../../src/plan/types.js';

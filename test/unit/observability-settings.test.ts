@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { registerWebhookSecrets } from '../../src/notify/webhooks.js';
-import { Redactor } from '../../src/run/redact.js';
+import { Redactor } from '../../src/shared/redact.js';
 import { otlpHeaderValues, tracingRequested } from '../../src/telemetry/requested.js';
 
 describe('tracing is asked for by the standard OpenTelemetry variables only', () => {

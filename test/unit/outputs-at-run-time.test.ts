@@ -13,9 +13,9 @@ import { runAction } from '../../src/run/actions.js';
 import { runGates } from '../../src/run/gates.js';
 import { RunServices } from '../../src/run/services.js';
 import { RunLogs } from '../../src/run/logs.js';
-import { Redactor } from '../../src/run/redact.js';
+import { Redactor } from '../../src/shared/redact.js';
 import { RunEvents } from '../../src/run/events.js';
-import { StateStore } from '../../src/run/state.js';
+import { StateStore } from '../../src/state/store.js';
 
 // Values a step publishes are read when a gate, done check or action runs; a `<known after …>` placeholder can
 // never be what a live action sends or a gate probes.

@@ -11,8 +11,8 @@ import { defaultConfigPath, templatesDir } from '../../src/paths.js';
 import { precomputedDefaultConfig, precomputedPath, precomputedTemplate } from '../../src/precomputed.js';
 import { parseTemplateText, renderTemplate, renderTemplateText } from '../../src/render/template.js';
 import { RunLogs } from '../../src/run/logs.js';
-import { Redactor } from '../../src/run/redact.js';
-import { StateStore } from '../../src/run/state.js';
+import { Redactor } from '../../src/shared/redact.js';
+import { StateStore } from '../../src/state/store.js';
 
 let dir: string;
 beforeEach(() => {

@@ -10,8 +10,8 @@ import { PreviewContext } from '../../src/preview/context.js';
 import { planDayLive, summarise } from '../../src/preview/engine.js';
 import type { InstancePlan } from '../../src/preview/model.js';
 import { currentValue } from '../../src/preview/saved.js';
-import { Redactor } from '../../src/run/redact.js';
-import type { StateStore } from '../../src/run/state.js';
+import { Redactor } from '../../src/shared/redact.js';
+import type { StateStore } from '../../src/state/store.js';
 import { FakeRoute53, FakeS3 } from '../support/aws-fakes.js';
 import { runDay, seedOutputs, tempStateDir, testConfig } from '../support/run-day.js';
 

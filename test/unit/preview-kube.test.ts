@@ -5,8 +5,8 @@ import { pathsFor } from '../../src/plan/compile.js';
 import { PreviewContext } from '../../src/preview/context.js';
 import { maskSecrets, objectDiff } from '../../src/preview/diff.js';
 import { planDayLive } from '../../src/preview/engine.js';
-import { Redactor } from '../../src/run/redact.js';
-import type { StateData } from '../../src/run/state.js';
+import { Redactor } from '../../src/shared/redact.js';
+import type { StateData } from '../../src/state/store.js';
 import { startFakeKubeApi, type FakeKubeApi } from '../support/fake-kube-api.js';
 import { tempStateDir, testConfig } from '../support/run-day.js';
 

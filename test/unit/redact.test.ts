@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Redactor } from '../../src/run/redact.js';
+import { Redactor } from '../../src/shared/redact.js';
 
 const kubeconfig = `apiVersion: v1
 kind: Config

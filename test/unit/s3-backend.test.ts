@@ -7,7 +7,7 @@ import path from 'node:path';
 import { CopyObjectCommand, DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ExitCode, StateConflictError, UsageError } from '../../src/errors.js';
-import { StateStore } from '../../src/run/state.js';
+import { StateStore } from '../../src/state/store.js';
 import type { S3StateTarget } from '../../src/state/open.js';
 import { S3Backend } from '../../src/state/s3-backend.js';
 import { startFakeAwsServer } from '../support/fake-aws-server.js';

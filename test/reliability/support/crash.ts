@@ -14,7 +14,7 @@ import { killAll, waitForNone } from './processes.js';
 import { Scenario, type ScenarioOptions } from './scenario.js';
 
 export interface CrashPoint {
-  /** Value of AKICTL_TEST_CRASH_AT (see src/run/crash-points.ts). */
+  /** Value of AKICTL_TEST_CRASH_AT (see src/shared/crash-points.ts). */
   name: string;
   step: string | null;
   kind: 'boundary' | 'during-action' | 'after-action' | 'before-gates' | 'end' | 'state-write';

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { StateConflictError, UsageError } from '../errors.js';
 import type { SeriesPoint } from '../plan/types.js';
-import { crashDuringStateWrite } from './crash-points.js';
-import type { StateBackend } from '../state/backend.js';
-import { LocalBackend } from '../state/local-backend.js';
+import { crashDuringStateWrite } from '../shared/crash-points.js';
+import type { StateBackend } from './backend.js';
+import { LocalBackend } from './local-backend.js';
 
 export const STATE_VERSION = 1;
 

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LockedError, UsageError } from '../errors.js';
-import { processStartTime } from './process-start.js';
+import { processStartTime } from '../shared/process-start.js';
 
 export interface LockInfo {
   /** Names this holding, for `akictl unlock --force ID` (older lock files have none). */
