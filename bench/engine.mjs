@@ -12,7 +12,8 @@ export async function engine({ runs, warmup = 1 }) {
   // Beside the repository, i.e. on the disk where .akictl/ lives (os.tmpdir() may be a RAM disk).
   const dir = path.join(BENCH_DIR, 'tmp');
   mkdirSync(dir, { recursive: true });
-  const child = async (...args) => JSON.parse((await timeOk([process.execPath, harness, ...args.map(String), dir], { capture: true, timeoutMs: 300_000 })).stdout);
+  const child = async (...args) =>
+    JSON.parse((await timeOk([process.execPath, harness, ...args.map(String), dir], { capture: true, timeoutMs: 300_000 })).stdout);
   const samples = new Map(ENGINE_SIZES.map((n) => [n, []]));
   try {
     // Each run is followed by its baseline: one atomic fsync'd write of a state file of the size that run
@@ -61,8 +62,13 @@ export async function engineS3({ runs, peers }) {
       out[peer] = {};
       for (const n of S3_ENGINE_SIZES) {
         const list = [];
-        for (let round = 0; round < runs; round += 1) list.push(JSON.parse((await timeOk([process.execPath, harness, 's3', String(n), dir, peer], { capture: true, timeoutMs: 300_000 })).stdout));
-        out[peer][n] = { msPerStep: median(list.map((r) => r.ms / n)), writesPerStep: median(list.map((r) => r.saves / n)), msPerWrite: median(list.map((r) => r.savingMs / r.saves)) };
+        for (let round = 0; round < runs; round += 1)
+          list.push(JSON.parse((await timeOk([process.execPath, harness, 's3', String(n), dir, peer], { capture: true, timeoutMs: 300_000 })).stdout));
+        out[peer][n] = {
+          msPerStep: median(list.map((r) => r.ms / n)),
+          writesPerStep: median(list.map((r) => r.saves / n)),
+          msPerWrite: median(list.map((r) => r.savingMs / r.saves)),
+        };
       }
     }
     return out;

@@ -19,14 +19,65 @@ export function premadePki(names) {
   if (existsSync(path.join(dir, names.at(-1), 'cert-chain.pem'))) return dir;
   mkdirSync(dir, { recursive: true });
   const ssl = (...args) => execFileSync('openssl', args, { stdio: 'ignore' });
-  ssl('req', '-x509', '-newkey', 'rsa:2048', '-sha256', '-nodes', '-days', '30', '-subj', '/O=bench/CN=bench root', '-addext', 'basicConstraints=critical,CA:true', '-keyout', path.join(dir, 'root-key.pem'), '-out', path.join(dir, 'root-cert.pem'));
+  ssl(
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-sha256',
+    '-nodes',
+    '-days',
+    '30',
+    '-subj',
+    '/O=bench/CN=bench root',
+    '-addext',
+    'basicConstraints=critical,CA:true',
+    '-keyout',
+    path.join(dir, 'root-key.pem'),
+    '-out',
+    path.join(dir, 'root-cert.pem'),
+  );
   for (const name of names) {
     const sub = path.join(dir, name);
     mkdirSync(sub, { recursive: true });
-    ssl('req', '-new', '-newkey', 'rsa:2048', '-sha256', '-nodes', '-subj', `/O=bench/CN=${name}`, '-addext', 'basicConstraints=critical,CA:true,pathlen:0', '-keyout', path.join(sub, 'ca-key.pem'), '-out', path.join(sub, 'ca.csr'));
-    ssl('x509', '-req', '-in', path.join(sub, 'ca.csr'), '-CA', path.join(dir, 'root-cert.pem'), '-CAkey', path.join(dir, 'root-key.pem'), '-CAcreateserial', '-days', '30', '-copy_extensions', 'copyall', '-out', path.join(sub, 'ca-cert.pem'));
+    ssl(
+      'req',
+      '-new',
+      '-newkey',
+      'rsa:2048',
+      '-sha256',
+      '-nodes',
+      '-subj',
+      `/O=bench/CN=${name}`,
+      '-addext',
+      'basicConstraints=critical,CA:true,pathlen:0',
+      '-keyout',
+      path.join(sub, 'ca-key.pem'),
+      '-out',
+      path.join(sub, 'ca.csr'),
+    );
+    ssl(
+      'x509',
+      '-req',
+      '-in',
+      path.join(sub, 'ca.csr'),
+      '-CA',
+      path.join(dir, 'root-cert.pem'),
+      '-CAkey',
+      path.join(dir, 'root-key.pem'),
+      '-CAcreateserial',
+      '-days',
+      '30',
+      '-copy_extensions',
+      'copyall',
+      '-out',
+      path.join(sub, 'ca-cert.pem'),
+    );
     copyFileSync(path.join(dir, 'root-cert.pem'), path.join(sub, 'root-cert.pem'));
-    writeFileSync(path.join(sub, 'cert-chain.pem'), Buffer.concat([readFileSync(path.join(sub, 'ca-cert.pem')), readFileSync(path.join(dir, 'root-cert.pem'))]));
+    writeFileSync(
+      path.join(sub, 'cert-chain.pem'),
+      Buffer.concat([readFileSync(path.join(sub, 'ca-cert.pem')), readFileSync(path.join(dir, 'root-cert.pem'))]),
+    );
   }
   return dir;
 }
@@ -35,7 +86,14 @@ export function premadePki(names) {
 export function writeConfig(dir, names, pkiDir, state) {
   const raw = parse(readFileSync(path.join(ROOT, 'defaults', 'akictl.yaml'), 'utf8'));
   if (state) raw.state = state;
-  raw.clusters = names.map((name) => ({ name, context: name, network: `${name}-network`, region: 'us-east-1', continents: [], bucket: `akidb-models-${name}` }));
+  raw.clusters = names.map((name) => ({
+    name,
+    context: name,
+    network: `${name}-network`,
+    region: 'us-east-1',
+    continents: [],
+    bucket: `akidb-models-${name}`,
+  }));
   raw.primary = names[0];
   raw.mesh.pki.dir = pkiDir;
   // The cross-cluster request makes pods whose requests the light fakes cannot answer; the gates still run.
@@ -79,24 +137,81 @@ export async function installedMesh(kube, names, pkiDir, answers) {
   const root = readFileSync(path.join(pkiDir, 'root-cert.pem'));
   for (const cluster of names) {
     kube.ensureNamespace(cluster, 'istio-system', { 'topology.istio.io/network': `${cluster}-network` });
-    kube.put(cluster, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'cacerts', namespace: 'istio-system' }, data: { 'root-cert.pem': root.toString('base64') } });
+    kube.put(cluster, {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'cacerts', namespace: 'istio-system' },
+      data: { 'root-cert.pem': root.toString('base64') },
+    });
     const global = { meshID: 'akidb-mesh', multiCluster: { clusterName: cluster }, network: `${cluster}-network` };
-    kube.installIstio(cluster, { apiVersion: 'install.istio.io/v1alpha1', kind: 'IstioOperator', metadata: { name: `istio-${cluster}` }, spec: { values: { global } } });
-    const gateway = { name: 'istio-eastwestgateway', label: { istio: 'eastwestgateway', app: 'istio-eastwestgateway', 'topology.istio.io/network': `${cluster}-network` }, k8s: { service: { ports: [{ name: 'tls', port: 15443, targetPort: 15443 }] } } };
-    kube.installIstio(cluster, { apiVersion: 'install.istio.io/v1alpha1', kind: 'IstioOperator', metadata: { name: 'eastwest' }, spec: { profile: 'empty', components: { ingressGateways: [gateway] }, values: { global } } });
-    kube.put(cluster, { apiVersion: 'security.istio.io/v1beta1', kind: 'PeerAuthentication', metadata: { name: 'default', namespace: 'istio-system' }, spec: { mtls: { mode: 'STRICT' } } });
-    kube.put(cluster, { apiVersion: 'v1', kind: 'Service', metadata: { name: 'akidb-rest', namespace: 'akidb' }, spec: { selector: { app: 'akidb-rest' }, ports: [{ name: 'http', port: 8080, targetPort: 8080 }] } });
+    kube.installIstio(cluster, {
+      apiVersion: 'install.istio.io/v1alpha1',
+      kind: 'IstioOperator',
+      metadata: { name: `istio-${cluster}` },
+      spec: { values: { global } },
+    });
+    const gateway = {
+      name: 'istio-eastwestgateway',
+      label: { istio: 'eastwestgateway', app: 'istio-eastwestgateway', 'topology.istio.io/network': `${cluster}-network` },
+      k8s: { service: { ports: [{ name: 'tls', port: 15443, targetPort: 15443 }] } },
+    };
+    kube.installIstio(cluster, {
+      apiVersion: 'install.istio.io/v1alpha1',
+      kind: 'IstioOperator',
+      metadata: { name: 'eastwest' },
+      spec: { profile: 'empty', components: { ingressGateways: [gateway] }, values: { global } },
+    });
+    kube.put(cluster, {
+      apiVersion: 'security.istio.io/v1beta1',
+      kind: 'PeerAuthentication',
+      metadata: { name: 'default', namespace: 'istio-system' },
+      spec: { mtls: { mode: 'STRICT' } },
+    });
+    kube.put(cluster, {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'akidb-rest', namespace: 'akidb' },
+      spec: { selector: { app: 'akidb-rest' }, ports: [{ name: 'http', port: 8080, targetPort: 8080 }] },
+    });
     for (const other of names.filter((n) => n !== cluster)) {
-      kube.put(cluster, { apiVersion: 'v1', kind: 'Secret', metadata: { name: `istio-remote-secret-${other}`, namespace: 'istio-system', labels: { 'istio/multiCluster': 'true' } }, stringData: { [other]: 'kubeconfig' } });
+      kube.put(cluster, {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name: `istio-remote-secret-${other}`, namespace: 'istio-system', labels: { 'istio/multiCluster': 'true' } },
+        stringData: { [other]: 'kubeconfig' },
+      });
     }
   }
   mkdirSync(answers, { recursive: true });
   const write = (file, result) => writeFileSync(path.join(answers, file), result.stdout ?? '');
   for (const cluster of names) {
     write(`istioctl-remote-clusters-${cluster}`, await kube.exec({ tool: 'istioctl', argv: ['remote-clusters', `--context=${cluster}`], stdin: null }));
-    write(`istioctl-proxy-config-${cluster}`, await kube.exec({ tool: 'istioctl', argv: ['proxy-config', 'endpoint', 'deployment/akidb-rest.akidb', '--cluster', 'outbound|8080||akidb-rest.akidb.svc.cluster.local', '-o', 'json', `--context=${cluster}`], stdin: null }));
+    write(
+      `istioctl-proxy-config-${cluster}`,
+      await kube.exec({
+        tool: 'istioctl',
+        argv: [
+          'proxy-config',
+          'endpoint',
+          'deployment/akidb-rest.akidb',
+          '--cluster',
+          'outbound|8080||akidb-rest.akidb.svc.cluster.local',
+          '-o',
+          'json',
+          `--context=${cluster}`,
+        ],
+        stdin: null,
+      }),
+    );
     const istiod = kube.list(cluster, 'v1', 'Pod', 'istio-system', 'app=istiod')[0].metadata.name;
-    write(`kubectl-exec-${cluster}`, await kube.exec({ tool: 'kubectl', argv: ['exec', istiod, '-n', 'istio-system', '-c', 'discovery', `--context=${cluster}`, '--', 'pilot-discovery', 'request', 'GET', 'debug/networkz'], stdin: null }));
+    write(
+      `kubectl-exec-${cluster}`,
+      await kube.exec({
+        tool: 'kubectl',
+        argv: ['exec', istiod, '-n', 'istio-system', '-c', 'discovery', `--context=${cluster}`, '--', 'pilot-discovery', 'request', 'GET', 'debug/networkz'],
+        stdin: null,
+      }),
+    );
   }
 }
 
@@ -133,9 +248,20 @@ export async function applyOnce(startFakeKubeApi, names, pkiDir, fakesBin, extra
     // akictl's own CPU, reported by the process itself at exit.
     const ownCpuFile = path.join(ws, 'akictl-cpu.txt');
     const preload = ['--import', pathToFileURL(path.join(ROOT, 'bench', 'lib', 'cpu-report.mjs')).href];
-    const { ms } = await timeOk([...timer, process.execPath, ...preload, path.join(ROOT, 'bin', 'akictl.js'), 'day', '1', '--apply'], { cwd: ws, env: { ...env, AKICTL_BENCH_CPU: ownCpuFile }, timeoutMs: 300_000 });
+    const { ms } = await timeOk([...timer, process.execPath, ...preload, path.join(ROOT, 'bin', 'akictl.js'), 'day', '1', '--apply'], {
+      cwd: ws,
+      env: { ...env, AKICTL_BENCH_CPU: ownCpuFile },
+      timeoutMs: 300_000,
+    });
     const calls = readFileSync(log, 'utf8').split('\n').filter(Boolean).length;
-    const cpuMs = timer.length ? readFileSync(cpuFile, 'utf8').trim().split('\n').at(-1).split(' ').reduce((sum, s) => sum + Number(s) * 1000, 0) : undefined;
+    const cpuMs = timer.length
+      ? readFileSync(cpuFile, 'utf8')
+          .trim()
+          .split('\n')
+          .at(-1)
+          .split(' ')
+          .reduce((sum, s) => sum + Number(s) * 1000, 0)
+      : undefined;
     return { ms, calls, cpuMs, akictlCpuMs: Number(readFileSync(ownCpuFile, 'utf8')) };
   } finally {
     await kube.close();
@@ -163,7 +289,10 @@ export async function fanout({ runs, warmup = 1 }) {
   return Object.fromEntries(
     sizes.map((n) => {
       const r = results.get(n);
-      return [n, { median: median(r.times), runs: r.times.length, calls: r.calls, akictlCpuMs: median(r.own), cpuMs: r.cpu.length ? median(r.cpu) : undefined }];
+      return [
+        n,
+        { median: median(r.times), runs: r.times.length, calls: r.calls, akictlCpuMs: median(r.own), cpuMs: r.cpu.length ? median(r.cpu) : undefined },
+      ];
     }),
   );
 }

@@ -41,7 +41,8 @@ export async function gates({ runs }) {
       await akictl('validate', 'day', '1', '--wait');
       const state = JSON.parse(readFileSync(path.join(ws, '.akictl', 'state.json'), 'utf8'));
       const passedAt = Date.parse(state.gates[GATE].at);
-      if (state.gates[GATE].status !== 'pass' || passedAt < availableAt) throw new Error(`gate ${GATE}: ${JSON.stringify(state.gates[GATE])} (available at ${new Date(availableAt).toISOString()})`);
+      if (state.gates[GATE].status !== 'pass' || passedAt < availableAt)
+        throw new Error(`gate ${GATE}: ${JSON.stringify(state.gates[GATE])} (available at ${new Date(availableAt).toISOString()})`);
       delays.push(passedAt - availableAt);
     }
     return { median: median(delays), max: Math.max(...delays), runs: delays.length };

@@ -36,7 +36,10 @@ export async function startup({ runs }) {
 /** Module URLs a command loads, from the load hook of bench/lib/trace-register.mjs. */
 async function trace(args, { cwd, env }) {
   const file = path.join(cwd, `trace-${args.join('-').replace(/[^\w-]/g, '_')}.txt`);
-  await timeOk([process.execPath, '--import', pathToFileURL(path.join(ROOT, 'bench/lib/trace-register.mjs')).href, AKICTL, ...args], { cwd, env: { ...env, AKICTL_BENCH_TRACE: file } });
+  await timeOk([process.execPath, '--import', pathToFileURL(path.join(ROOT, 'bench/lib/trace-register.mjs')).href, AKICTL, ...args], {
+    cwd,
+    env: { ...env, AKICTL_BENCH_TRACE: file },
+  });
   return readFileSync(file, 'utf8').split('\n').filter(Boolean);
 }
 
@@ -86,7 +89,13 @@ async function importCosts({ runs, cwd, env, userConfig }) {
 
   // Incremental import times of the dry-run's own files, each file's time split over the packages in it by bytes.
   const samples = [];
-  for (let i = 0; i < runs; i += 1) samples.push(await importTimes(dryOrder.map((file) => pathToFileURL(path.join(DIST, file)).href), { cwd, env }));
+  for (let i = 0; i < runs; i += 1)
+    samples.push(
+      await importTimes(
+        dryOrder.map((file) => pathToFileURL(path.join(DIST, file)).href),
+        { cwd, env },
+      ),
+    );
   const perPackage = new Map();
   dryOrder.forEach((file, index) => {
     const ms = median(samples.map((times) => times[index]));
@@ -97,7 +106,16 @@ async function importCosts({ runs, cwd, env, userConfig }) {
       perPackage.set(key, (perPackage.get(key) ?? 0) + (ms * bytes) / total);
     }
   });
-  const rows = [...perPackage].sort((a, b) => b[1] - a[1]).map(([name, ms]) => ({ name, ms, help: loadedBy.help.has(name.startsWith('akictl') ? 'akictl' : name), dry: true, edited: loadedBy.edited.has(name.startsWith('akictl') ? 'akictl' : name), why: 'dry-run path' }));
+  const rows = [...perPackage]
+    .sort((a, b) => b[1] - a[1])
+    .map(([name, ms]) => ({
+      name,
+      ms,
+      help: loadedBy.help.has(name.startsWith('akictl') ? 'akictl' : name),
+      dry: true,
+      edited: loadedBy.edited.has(name.startsWith('akictl') ? 'akictl' : name),
+      why: 'dry-run path',
+    }));
 
   // Modules a dry-run does not load: what each would add on top of it.
   const prefix = dryOrder.map((file) => pathToFileURL(path.join(DIST, file)).href);
@@ -106,11 +124,15 @@ async function importCosts({ runs, cwd, env, userConfig }) {
     let loadedName = lazy.name;
     if (lazy.entry) {
       const file = Object.keys(map).find((candidate) => map[candidate].entryPoint === lazy.entry);
-      spec = postOrder([file], map).filter((f) => !dryOrder.includes(f)).map((f) => pathToFileURL(path.join(DIST, f)).href);
+      spec = postOrder([file], map)
+        .filter((f) => !dryOrder.includes(f))
+        .map((f) => pathToFileURL(path.join(DIST, f)).href);
       loadedName = 'akictl';
     } else if (lazy.name === 'zod') {
       const file = Object.keys(map).sort((a, b) => (map[b].packages.zod ?? 0) - (map[a].packages.zod ?? 0))[0];
-      spec = postOrder([file], map).filter((f) => !dryOrder.includes(f)).map((f) => pathToFileURL(path.join(DIST, f)).href);
+      spec = postOrder([file], map)
+        .filter((f) => !dryOrder.includes(f))
+        .map((f) => pathToFileURL(path.join(DIST, f)).href);
     } else {
       spec = [lazy.name];
     }
@@ -120,12 +142,19 @@ async function importCosts({ runs, cwd, env, userConfig }) {
       times.push(all.slice(prefix.length).reduce((a, b) => a + b, 0));
     }
     const dryLoads = lazy.entry ? distFiles(dryUrls).some((f) => map[f]?.entryPoint === lazy.entry) : loadedBy.dry.has(loadedName);
-    rows.push({ name: lazy.name, ms: median(times), help: lazy.entry ? false : loadedBy.help.has(loadedName), dry: dryLoads, edited: lazy.entry ? false : loadedBy.edited.has(loadedName), why: lazy.why });
+    rows.push({
+      name: lazy.name,
+      ms: median(times),
+      help: lazy.entry ? false : loadedBy.help.has(loadedName),
+      dry: dryLoads,
+      edited: lazy.entry ? false : loadedBy.edited.has(loadedName),
+      why: lazy.why,
+    });
   }
   return rows;
 }
 
-async function importTimes(specs, { cwd, env }) {
+async function importTimes(specs, { env }) {
   const { stdout } = await timeOk([process.execPath, path.join(ROOT, 'bench/lib/import-time.mjs'), JSON.stringify(specs)], { cwd: ROOT, env, capture: true });
   return JSON.parse(stdout);
 }

@@ -5,11 +5,11 @@ import { callerReference, geoRecordSets, healthCheckConfig, regionAddress } from
 import { regionHealth } from '../src/gates/http.js';
 import { objectsExist, tlsSecretPresent } from '../src/gates/objects.js';
 import { continentAnswer, defaultAnswer, healthCheckByReference, recordsMatch } from '../src/gates/route53.js';
-import { changeNotes, planNotes } from '../src/shared/istio-releases.js';
 import { trafficPolicyObjects, trafficPolicyValues } from '../src/istio/traffic-policy.js';
 import { applyManifest } from '../src/plan/builders.js';
 import { DISCOVER_STEP, HEALTH_CHECK_STEP } from '../src/plan/step-ids.js';
 import type { DayDef } from '../src/plan/types.js';
+import { changeNotes, planNotes } from '../src/shared/istio-releases.js';
 
 const GEO_RECORDS_STEP = 'day2.geo-records';
 
@@ -30,24 +30,24 @@ const day2: DayDef = {
     },
     {
       id: DISCOVER_STEP,
-      title: 'Discover each region\'s ingress address',
-      why: 'Reads each region\'s address from its ingress gateway Service (status.loadBalancer.ingress[0]) and publishes it: an IP gives an A record, an AWS load balancer host name an alias record.',
-      correction: 'The seed hard-coded 1.2.3.4 and 5.6.7.8 as the regions\' addresses.',
+      title: "Discover each region's ingress address",
+      why: "Reads each region's address from its ingress gateway Service (status.loadBalancer.ingress[0]) and publishes it: an IP gives an A record, an AWS load balancer host name an alias record.",
+      correction: "The seed hard-coded 1.2.3.4 and 5.6.7.8 as the regions' addresses.",
       scope: 'per-cluster',
       actions: (ctx) => [discoverIngress(ctx.config, ctx.cluster)],
     },
     {
       id: 'day2.tls-credential',
       title: 'TLS credential of the Gateway',
-      why: 'The Gateway\'s credentialName must name a Secret in the ingress gateway\'s namespace (istio-system), or HTTPS fails. Skipped when it exists; created from routing.gateway.certFile/keyFile when set, otherwise the run pauses for an operator.',
-      correction: 'The seed\'s Gateway names credentialName akidb-tls-cert, but the seed never creates that Secret.',
+      why: "The Gateway's credentialName must name a Secret in the ingress gateway's namespace (istio-system), or HTTPS fails. Skipped when it exists; created from routing.gateway.certFile/keyFile when set, otherwise the run pauses for an operator.",
+      correction: "The seed's Gateway names credentialName akidb-tls-cert, but the seed never creates that Secret.",
       scope: 'per-cluster',
       done: (ctx) => tlsSecretPresent(ctx.cluster, ctx.config.ingress.namespace, ctx.config.routing.gateway.credentialName),
       actions: gatewayCredential,
       gates: [
         {
           id: 'day2.tls-credential-present',
-          title: 'the Gateway\'s TLS Secret exists',
+          title: "the Gateway's TLS Secret exists",
           hint: 'kubectl get secret <credentialName> -n istio-system --context=<context>; it needs tls.crt and tls.key for app.host.',
           probe: (ctx) => tlsSecretPresent(ctx.cluster, ctx.config.ingress.namespace, ctx.config.routing.gateway.credentialName),
         },
@@ -65,8 +65,9 @@ const day2: DayDef = {
     {
       id: 'day2.destination-rule',
       title: 'DestinationRule: least request, locality, circuit breaking',
-      why: 'Least-request load balancing with locality, a connection pool and outlier detection (circuit breaking) for the app\'s service, in every cluster.',
-      correction: 'The seed\'s outlierDetection.consecutiveErrors is deprecated since Istio 1.5 and ignored by istiod 1.20, so the seed had no circuit breaker: consecutive5xxErrors replaces it. Source: Istio\'s DestinationRule reference (OutlierDetection).',
+      why: "Least-request load balancing with locality, a connection pool and outlier detection (circuit breaking) for the app's service, in every cluster.",
+      correction:
+        "The seed's outlierDetection.consecutiveErrors is deprecated since Istio 1.5 and ignored by istiod 1.20, so the seed had no circuit breaker: consecutive5xxErrors replaces it. Source: Istio's DestinationRule reference (OutlierDetection).",
       notes: (config) => changeNotes(config.mesh.istioVersion, ['api-versions']),
       scope: 'per-cluster',
       actions: (ctx) => [applyManifest(ctx, 'day2.destination-rule', ['day2/destination-rule.yaml'], trafficPolicyValues(ctx.config))],
@@ -79,7 +80,7 @@ const day2: DayDef = {
         },
         {
           id: 'day2.region-health',
-          title: 'the region\'s health endpoint answers 200 through its gateway',
+          title: "the region's health endpoint answers 200 through its gateway",
           hint: 'curl -v --resolve <host>:443:<address> https://<host>/health; check the TLS Secret, the VirtualService and the akidb-rest pods.',
           probe: (ctx) => regionHealth(ctx.config, regionAddress(ctx.outputs, ctx.cluster)),
         },
@@ -88,8 +89,9 @@ const day2: DayDef = {
     {
       id: HEALTH_CHECK_STEP,
       title: 'Route 53 health check per region',
-      why: 'One Route 53 health check per region, found by its CallerReference (derived from the record and its settings) and reused, otherwise created with it. An IP is checked over HTTPS with Host and SNI app.host; a load balancer host name on the gateway\'s status port, since Route 53 would send the load balancer\'s own name, which the Gateway refuses.',
-      correction: 'The seed put names (us-west-health) where Route 53 needs the id CreateHealthCheck returns. Source: Route 53 API reference, ResourceRecordSet.HealthCheckId.',
+      why: "One Route 53 health check per region, found by its CallerReference (derived from the record and its settings) and reused, otherwise created with it. An IP is checked over HTTPS with Host and SNI app.host; a load balancer host name on the gateway's status port, since Route 53 would send the load balancer's own name, which the Gateway refuses.",
+      correction:
+        'The seed put names (us-west-health) where Route 53 needs the id CreateHealthCheck returns. Source: Route 53 API reference, ResourceRecordSet.HealthCheckId.',
       scope: 'per-cluster',
       done: (ctx) => {
         const check = healthCheckConfig(ctx.config, regionAddress(ctx.outputs, ctx.cluster));
@@ -97,14 +99,15 @@ const day2: DayDef = {
       },
       actions: (ctx) => {
         const check = healthCheckConfig(ctx.config, regionAddress(ctx.outputs, ctx.cluster));
-        return [ensureHealthCheck(ctx.config, ctx.cluster, callerReference(ctx.config, ctx.cluster, check), check)];
+        return [ensureHealthCheck(ctx.cluster, callerReference(ctx.config, ctx.cluster, check), check)];
       },
     },
     {
       id: GEO_RECORDS_STEP,
       title: 'Geolocation records (UPSERT) and wait until INSYNC',
-      why: 'The geolocation records of app.host, one per continent a region serves plus a default record for everyone else, each with its region\'s health check (alias records for load balancer host names); then a bounded wait until the change is INSYNC.',
-      correction: 'UPSERT instead of the seed\'s CREATE, which fails with InvalidChangeBatch on a second run; the default record is CountryCode "*", since the seed\'s ContinentCode "*" is invalid (a continent code has two letters); real health check ids instead of the seed\'s names. Source: Route 53 API reference, ChangeResourceRecordSets and GeoLocation.',
+      why: "The geolocation records of app.host, one per continent a region serves plus a default record for everyone else, each with its region's health check (alias records for load balancer host names); then a bounded wait until the change is INSYNC.",
+      correction:
+        'UPSERT instead of the seed\'s CREATE, which fails with InvalidChangeBatch on a second run; the default record is CountryCode "*", since the seed\'s ContinentCode "*" is invalid (a continent code has two letters); real health check ids instead of the seed\'s names. Source: Route 53 API reference, ChangeResourceRecordSets and GeoLocation.',
       scope: 'once',
       done: (ctx) => recordsMatch(ctx.config, geoRecordSets(ctx.config, ctx.outputs)),
       actions: (ctx) => {
@@ -117,14 +120,18 @@ const day2: DayDef = {
             operation: 'ChangeResourceRecordSets',
             input: {
               HostedZoneId: config.dns.hostedZoneId,
-              ChangeBatch: { Comment: `akictl day 2: geolocation records of ${config.app.host}`, Changes: records.map((record) => ({ Action: 'UPSERT', ResourceRecordSet: record })) },
+              ChangeBatch: {
+                Comment: `akictl day 2: geolocation records of ${config.app.host}`,
+                Changes: records.map((record) => ({ Action: 'UPSERT', ResourceRecordSet: record })),
+              },
             },
             capture: { changeId: 'ChangeInfo.Id' },
             errorHints: {
-              NoSuchHealthCheck: 'A health check id from an earlier run no longer exists: run `akictl day 2 --apply --from health-checks`, whose done check finds or recreates it.',
+              NoSuchHealthCheck:
+                'A health check id from an earlier run no longer exists: run `akictl day 2 --apply --from health-checks`, whose done check finds or recreates it.',
               InvalidChangeBatch:
-                'Route 53 rejected the batch (see its message). Records made by hand for the same name and location (the seed\'s US-Geo, EU-Geo, Default) conflict with akictl\'s: delete them, then run akictl resume.',
-              NoSuchHostedZone: 'Set dns.hostedZoneId to the public zone of app.host (Z123456 is the seed\'s placeholder).',
+                "Route 53 rejected the batch (see its message). Records made by hand for the same name and location (the seed's US-Geo, EU-Geo, Default) conflict with akictl's: delete them, then run akictl resume.",
+              NoSuchHostedZone: "Set dns.hostedZoneId to the public zone of app.host (Z123456 is the seed's placeholder).",
             },
           },
           waitInsync(config, GEO_RECORDS_STEP, ctx.outputs.get(GEO_RECORDS_STEP, 'changeId')),
@@ -139,7 +146,7 @@ const day2: DayDef = {
         },
         {
           id: 'day2.geo-answer',
-          title: 'clients of each continent get their region\'s address',
+          title: "clients of each continent get their region's address",
           scope: 'per-cluster',
           hint: 'aws route53 test-dns-answer --hosted-zone-id <zone> --record-name <host> --record-type A --edns0-client-subnet-ip <ip>; an unhealthy health check sends clients to the default record.',
           probe: (ctx) => continentAnswer(ctx.config, ctx.outputs, ctx.cluster),

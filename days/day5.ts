@@ -7,10 +7,10 @@ import { grafanaPresent, thanosLabelValues } from '../src/gates/observability.js
 import { grafanaDatasources } from '../src/observability/grafana.js';
 import { thanosArgs, thanosQueryUrl } from '../src/observability/thanos.js';
 import { applyManifest, kubectl, readOnly } from '../src/plan/builders.js';
+import { FAILOVER_LOAD_TARGET } from '../src/plan/measurements.js';
 import { chaosCluster, observabilityCluster, onCluster, primaryCluster } from '../src/plan/roles.js';
 import { THANOS_ADDRESS_STEP } from '../src/plan/step-ids.js';
 import type { DayDef } from '../src/plan/types.js';
-import { FAILOVER_LOAD_TARGET } from '../src/plan/measurements.js';
 
 const FAILOVER_DRILL_STEP = 'day5.failover-drill';
 
@@ -19,13 +19,13 @@ const CHAOS_CRD = 'networkchaos.chaos-mesh.org';
 const day5: DayDef = {
   day: 5,
   title: 'Multi-cluster observability and drills',
-  objective: 'Query every cluster\'s metrics through Thanos, then measure load, failover and network chaos.',
+  objective: "Query every cluster's metrics through Thanos, then measure load, failover and network chaos.",
   success: 'Thanos sees every cluster; load, failover and chaos measured; `akictl report` writes the completion report from those measurements',
   steps: [
     {
       id: 'day5.prometheus-external-labels',
       title: 'Prerequisite: every Prometheus carries external label cluster',
-      why: 'Thanos\' `cluster` label values exist only if each Prometheus sets external_labels {cluster: <name>} (the Thanos sidecar refuses to start without external labels). Each Prometheus\' configuration is read through the API server\'s service proxy; the run stops here when the label is missing.',
+      why: "Thanos' `cluster` label values exist only if each Prometheus sets external_labels {cluster: <name>} (the Thanos sidecar refuses to start without external labels). Each Prometheus' configuration is read through the API server's service proxy; the run stops here when the label is missing.",
       correction: 'The seed assumed the label was there.',
       scope: 'per-cluster',
       actions: (ctx) => [prometheusExternalLabel(ctx.config, ctx.cluster)],
@@ -34,7 +34,7 @@ const day5: DayDef = {
       id: 'day5.thanos-endpoints',
       title: 'Prerequisite: a reachable StoreAPI address for every cluster',
       why: 'Every cluster other than the Thanos cluster needs a StoreAPI address reachable from the Thanos cluster, from observability.thanos.endpoints: the run stops here until each is set.',
-      correction: 'The seed\'s --store=prometheus-eu-central.observability:10901 cannot resolve from us-west.',
+      correction: "The seed's --store=prometheus-eu-central.observability:10901 cannot resolve from us-west.",
       scope: 'once',
       actions: (ctx) => [thanosEndpointsConfigured(ctx.config)],
     },
@@ -43,18 +43,30 @@ const day5: DayDef = {
       title: 'Observability namespace in the Thanos cluster',
       why: 'The observability namespace in the Thanos cluster, applied as a Namespace manifest (safe to repeat): Day 4 created it already when tracing and observability share a namespace.',
       scope: 'once',
-      actions: (ctx) => [applyManifest(onCluster(ctx, observabilityCluster(ctx.config)), 'day5.observability-namespace', ['day4/observability-namespace.yaml'], { namespace: ctx.config.observability.namespace })],
+      actions: (ctx) => [
+        applyManifest(onCluster(ctx, observabilityCluster(ctx.config)), 'day5.observability-namespace', ['day4/observability-namespace.yaml'], {
+          namespace: ctx.config.observability.namespace,
+        }),
+      ],
     },
     {
       id: 'day5.thanos-query',
-      title: 'Thanos query over every cluster\'s Prometheus',
-      why: 'Thanos query in the observability cluster, over every cluster\'s Prometheus through the StoreAPI addresses from the configuration.',
-      correction: 'The seed\'s --store is deprecated since Thanos 0.24: --endpoint replaces it.',
+      title: "Thanos query over every cluster's Prometheus",
+      why: "Thanos query in the observability cluster, over every cluster's Prometheus through the StoreAPI addresses from the configuration.",
+      correction: "The seed's --store is deprecated since Thanos 0.24: --endpoint replaces it.",
       scope: 'once',
       actions: (ctx) => {
         const home = observabilityCluster(ctx.config);
         const { image, version } = ctx.config.observability.thanos;
-        return [{ ...applyManifest(onCluster(ctx, home), 'day5.thanos-query', ['day5/thanos-query.yaml'], { thanosImage: `${image}:${version}`, thanosArgs: thanosArgs(ctx.config) }), note: `in the observability cluster ${home.name}` }];
+        return [
+          {
+            ...applyManifest(onCluster(ctx, home), 'day5.thanos-query', ['day5/thanos-query.yaml'], {
+              thanosImage: `${image}:${version}`,
+              thanosArgs: thanosArgs(ctx.config),
+            }),
+            note: `in the observability cluster ${home.name}`,
+          },
+        ];
       },
       gates: [
         {
@@ -67,8 +79,8 @@ const day5: DayDef = {
     },
     {
       id: THANOS_ADDRESS_STEP,
-      title: 'Discover Thanos query\'s address and check it sees every cluster',
-      why: 'Reads and publishes Thanos query\'s LoadBalancer address (or uses observability.thanos.queryUrl); the gate reads /api/v1/label/cluster/values.',
+      title: "Discover Thanos query's address and check it sees every cluster",
+      why: "Reads and publishes Thanos query's LoadBalancer address (or uses observability.thanos.queryUrl); the gate reads /api/v1/label/cluster/values.",
       correction: 'The seed curled http://thanos-query:9090, a name that resolves only inside the cluster.',
       scope: 'once',
       actions: (ctx) => [
@@ -85,19 +97,36 @@ const day5: DayDef = {
         {
           id: 'day5.thanos-sees-every-cluster',
           title: 'Thanos label cluster has every cluster',
-          hint: 'A missing cluster: its endpoint is unreachable from the Thanos cluster (see thanos-query logs and its /stores page), or its Prometheus lacks the external label. Thanos\' address comes from day5.thanos-address, or observability.thanos.queryUrl.',
-          probe: (ctx) => thanosLabelValues(thanosQueryUrl(ctx.config, ctx.outputs), ctx.config.observability.prometheus.externalLabel, ctx.config.clusters.map((c) => c.name), ctx.config.traffic.requestTimeoutMs),
+          hint: "A missing cluster: its endpoint is unreachable from the Thanos cluster (see thanos-query logs and its /stores page), or its Prometheus lacks the external label. Thanos' address comes from day5.thanos-address, or observability.thanos.queryUrl.",
+          probe: (ctx) =>
+            thanosLabelValues(
+              thanosQueryUrl(ctx.config, ctx.outputs),
+              ctx.config.observability.prometheus.externalLabel,
+              ctx.config.clusters.map((c) => c.name),
+              ctx.config.traffic.requestTimeoutMs,
+            ),
         },
       ],
     },
     {
       id: 'day5.grafana-datasources',
       title: 'Grafana datasources: Thanos and Jaeger',
-      why: 'Grafana\'s datasources, Thanos (the default) and Jaeger, as a ConfigMap rendered on the document model; Jaeger is addressed by its load-balancer address when it lives in another cluster.',
+      why: "Grafana's datasources, Thanos (the default) and Jaeger, as a ConfigMap rendered on the document model; Jaeger is addressed by its load-balancer address when it lives in another cluster.",
       correction: 'The seed updates the datasources of a Grafana it never deploys: akictl checks for one, and a gate warns when it is missing.',
       scope: 'once',
-      actions: (ctx) => [applyManifest(onCluster(ctx, observabilityCluster(ctx.config)), 'day5.grafana-datasources', ['day5/grafana-datasources.yaml'], { datasources: grafanaDatasources(ctx) })],
-      gates: [{ id: 'day5.grafana-present', title: 'Grafana is deployed', hint: 'Deploy Grafana (e.g. the grafana Helm chart with its datasource sidecar) in the observability namespace, or set observability.grafana.deployment.', probe: (ctx) => grafanaPresent(ctx.config) }],
+      actions: (ctx) => [
+        applyManifest(onCluster(ctx, observabilityCluster(ctx.config)), 'day5.grafana-datasources', ['day5/grafana-datasources.yaml'], {
+          datasources: grafanaDatasources(ctx),
+        }),
+      ],
+      gates: [
+        {
+          id: 'day5.grafana-present',
+          title: 'Grafana is deployed',
+          hint: 'Deploy Grafana (e.g. the grafana Helm chart with its datasource sidecar) in the observability namespace, or set observability.grafana.deployment.',
+          probe: (ctx) => grafanaPresent(ctx.config),
+        },
+      ],
     },
     {
       id: 'day5.load-test',
@@ -130,7 +159,7 @@ const day5: DayDef = {
     },
     {
       id: 'day5.failover-restore',
-      title: 'Restore the primary region\'s replicas',
+      title: "Restore the primary region's replicas",
       why: 'Scales the primary back to the count recorded before the drill and waits for the rollout. Runs even when the drill fails or is interrupted.',
       correction: 'The seed restored a hard-coded 2 replicas, and only when nothing had failed.',
       scope: 'once',
@@ -139,14 +168,23 @@ const day5: DayDef = {
         const primary = primaryCluster(config);
         const { deployment, rolloutTimeoutSeconds } = config.failover;
         return [
-          restoreReplicas({ kubectl: config.tools.kubectl, cluster: primary, namespace: config.app.namespace, deployment, drillStep: FAILOVER_DRILL_STEP, recorded: ctx.outputs.get(FAILOVER_DRILL_STEP, 'replicas', {}) }),
-          readOnly(kubectl(config, primary, ['rollout', 'status', `deployment/${deployment}`, '-n', config.app.namespace, `--timeout=${rolloutTimeoutSeconds}s`])),
+          restoreReplicas({
+            kubectl: config.tools.kubectl,
+            cluster: primary,
+            namespace: config.app.namespace,
+            deployment,
+            drillStep: FAILOVER_DRILL_STEP,
+            recorded: ctx.outputs.get(FAILOVER_DRILL_STEP, 'replicas', {}),
+          }),
+          readOnly(
+            kubectl(config, primary, ['rollout', 'status', `deployment/${deployment}`, '-n', config.app.namespace, `--timeout=${rolloutTimeoutSeconds}s`]),
+          ),
         ];
       },
       gates: [
         {
           id: 'day5.primary-available',
-          title: 'the primary\'s app is Available again',
+          title: "the primary's app is Available again",
           hint: 'kubectl rollout status deployment/<failover.deployment> -n <app namespace> --context=<primary context>',
           probe: (ctx) => deploymentAvailable(primaryCluster(ctx.config), ctx.config.app.namespace, ctx.config.failover.deployment),
         },
@@ -158,12 +196,19 @@ const day5: DayDef = {
       why: 'Checks first, in the chaos cluster, that Chaos Mesh is installed (CRD networkchaos.chaos-mesh.org).',
       correction: 'The seed applied a NetworkChaos without Chaos Mesh: without its CRD the apply fails.',
       scope: 'once',
-      actions: (ctx) => [crdExists(ctx.config, chaosCluster(ctx.config), CHAOS_CRD, 'Install Chaos Mesh (helm install chaos-mesh chaos-mesh/chaos-mesh -n chaos-mesh), or skip the chaos steps with --only/--from.')],
+      actions: (ctx) => [
+        crdExists(
+          ctx.config,
+          chaosCluster(ctx.config),
+          CHAOS_CRD,
+          'Install Chaos Mesh (helm install chaos-mesh chaos-mesh/chaos-mesh -n chaos-mesh), or skip the chaos steps with --only/--from.',
+        ),
+      ],
     },
     {
       id: 'day5.chaos-inject',
-      title: 'Network chaos: delay the app\'s traffic and sample p95',
-      why: 'Delays the app\'s traffic with a NetworkChaos in the chaos cluster, waits for AllInjected=True (bounded) and samples p95 from Thanos a bounded number of times; day5.chaos-cleanup deletes it and confirms it is gone, also on failure.',
+      title: "Network chaos: delay the app's traffic and sample p95",
+      why: "Delays the app's traffic with a NetworkChaos in the chaos cluster, waits for AllInjected=True (bounded) and samples p95 from Thanos a bounded number of times; day5.chaos-cleanup deletes it and confirms it is gone, also on failure.",
       correction: 'The seed applied the NetworkChaos without --context, never checked that it took effect, and watched a query forever.',
       scope: 'once',
       destructive: true,
@@ -173,7 +218,14 @@ const day5: DayDef = {
         const cluster = chaosCluster(config);
         return [
           { ...applyManifest(onCluster(ctx, cluster), 'day5.chaos-inject', ['day5/network-chaos.yaml']), note: `in the chaos cluster ${cluster.name}` },
-          awaitChaosInjected({ kubectl: config.tools.kubectl, cluster, namespace: config.app.namespace, name: config.chaos.name, timeoutSeconds: config.chaos.injectTimeoutSeconds, pollMs: config.execution.pollIntervalMs }),
+          awaitChaosInjected({
+            kubectl: config.tools.kubectl,
+            cluster,
+            namespace: config.app.namespace,
+            name: config.chaos.name,
+            timeoutSeconds: config.chaos.injectTimeoutSeconds,
+            pollMs: config.execution.pollIntervalMs,
+          }),
           sampleP95({
             queryUrl: thanosQueryUrl(config, ctx.outputs),
             query: config.chaos.p95Query,
@@ -195,9 +247,22 @@ const day5: DayDef = {
         const cluster = chaosCluster(config);
         return [
           kubectl(config, cluster, ['delete', 'networkchaos', config.chaos.name, '-n', config.app.namespace, '--ignore-not-found', '--wait=false'], {
-            effect: { kind: 'kube-delete', cluster: cluster.name, target: { apiVersion: 'chaos-mesh.org/v1alpha1', kind: 'NetworkChaos', namespace: config.app.namespace, name: config.chaos.name } },
+            effect: {
+              kind: 'kube-delete',
+              cluster: cluster.name,
+              target: { apiVersion: 'chaos-mesh.org/v1alpha1', kind: 'NetworkChaos', namespace: config.app.namespace, name: config.chaos.name },
+            },
           }),
-          confirmDeleted({ kubectl: config.tools.kubectl, cluster, apiVersion: 'chaos-mesh.org/v1alpha1', kind: 'NetworkChaos', namespace: config.app.namespace, name: config.chaos.name, timeoutSeconds: config.chaos.deleteTimeoutSeconds, pollMs: config.execution.pollIntervalMs }),
+          confirmDeleted({
+            kubectl: config.tools.kubectl,
+            cluster,
+            apiVersion: 'chaos-mesh.org/v1alpha1',
+            kind: 'NetworkChaos',
+            namespace: config.app.namespace,
+            name: config.chaos.name,
+            timeoutSeconds: config.chaos.deleteTimeoutSeconds,
+            pollMs: config.execution.pollIntervalMs,
+          }),
         ];
       },
     },

@@ -10,5 +10,7 @@ export const dayLoaders: Record<number, () => Promise<DayDef>> = {
 };
 
 export function knownDays(): number[] {
-  return Object.keys(dayLoaders).map(Number).sort((a, b) => a - b);
+  return Object.keys(dayLoaders)
+    .map(Number)
+    .sort((a, b) => a - b);
 }

@@ -58,7 +58,11 @@ function bundleMap(meta) {
       const name = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input)?.[1] ?? `akictl:${input}`;
       packages[name] = (packages[name] ?? 0) + bytesInOutput;
     }
-    files[path.relative(dist, path.join(root, output))] = { entryPoint: info.entryPoint ?? null, imports: info.imports.filter((i) => !i.external && i.kind === 'import-statement').map((i) => path.relative(dist, path.join(root, i.path))), packages };
+    files[path.relative(dist, path.join(root, output))] = {
+      entryPoint: info.entryPoint ?? null,
+      imports: info.imports.filter((i) => !i.external && i.kind === 'import-statement').map((i) => path.relative(dist, path.join(root, i.path))),
+      packages,
+    };
   }
   return files;
 }

@@ -2,7 +2,7 @@
 // The layers of akictl's code, lowest first (ARCHITECTURE.md draws them). A module may import from its own layer
 // or a lower one, never a higher one; a day file imports no other day. `npm run lint` and
 // test/unit/architecture.test.ts run this check; `node scripts/layers.mjs` prints each wrong-direction import.
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -10,7 +10,10 @@ export const LAYERS = [
   { name: 'foundation', holds: ['src/errors.ts', 'src/paths.ts', 'src/shared/', 'src/types/'] },
   { name: 'configuration', holds: ['src/config/', 'src/precomputed.ts', 'src/render/'] },
   { name: 'plan model', holds: ['src/plan/'] },
-  { name: 'building blocks', holds: ['src/actions/', 'src/gates/', 'src/istio/', 'src/dns/', 'src/replication/', 'src/tracing/', 'src/observability/', 'src/state/'] },
+  {
+    name: 'building blocks',
+    holds: ['src/actions/', 'src/gates/', 'src/istio/', 'src/dns/', 'src/replication/', 'src/tracing/', 'src/observability/', 'src/state/'],
+  },
   { name: 'days', holds: ['days/'] },
   { name: 'engine', holds: ['src/run/', 'src/preview/', 'src/report/', 'src/telemetry/', 'src/notify/'] },
   { name: 'commands', holds: ['src/commands/', 'src/completion/', 'src/cli.ts', 'src/build/'] },
@@ -54,7 +57,8 @@ export function layeringViolations(root) {
     for (const target of importsOf(root, file)) {
       const to = layerOf(target);
       if (to > from) problems.push(`${file} (${LAYERS[from].name}) imports ${target} (${LAYERS[to].name}): a lower layer may not import a higher one`);
-      if (file.startsWith('days/day') && target.startsWith('days/')) problems.push(`${file} imports ${target}: a day imports no other day (shared step ids live in src/plan/step-ids.ts)`);
+      if (file.startsWith('days/day') && target.startsWith('days/'))
+        problems.push(`${file} imports ${target}: a day imports no other day (shared step ids live in src/plan/step-ids.ts)`);
     }
   }
   return problems;

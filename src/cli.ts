@@ -1,6 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
-import { AkictlError, ExitCode } from './errors.js';
 import type { GlobalOptions } from './commands/common.js';
+import { AkictlError, ExitCode } from './errors.js';
 
 const HELP_FOOTER = `
 Dry-run is the default: \`akictl day 1\` prints the exact plan and changes nothing.
@@ -21,7 +21,14 @@ Examples:
 
 function globalsOf(program: Command): GlobalOptions {
   const opts = program.opts<{ config?: string; stateDir?: string; state?: string; output: string; color: boolean; verbose?: boolean }>();
-  return { config: opts.config, stateDir: opts.stateDir, state: opts.state, output: opts.output as GlobalOptions['output'], color: opts.color && !process.env.NO_COLOR, verbose: opts.verbose };
+  return {
+    config: opts.config,
+    stateDir: opts.stateDir,
+    state: opts.state,
+    output: opts.output as GlobalOptions['output'],
+    color: opts.color && !process.env.NO_COLOR,
+    verbose: opts.verbose,
+  };
 }
 
 function buildProgram(argv: string[], setExit: (code: number) => void): Command {
@@ -32,7 +39,7 @@ function buildProgram(argv: string[], setExit: (code: number) => void): Command 
     .version('0.1.0', '-V, --version')
     .option('-c, --config <file>', 'configuration file (default: $AKICTL_CONFIG, else the built-in default; see `akictl init`)')
     .option('--state-dir <dir>', 'state, logs and PKI folder (default: .akictl, or $AKICTL_STATE_DIR)')
-    .option('--state <where>', 'where state and its lock live: s3://BUCKET/KEY or local (default: the configuration\'s state section, or $AKICTL_STATE)')
+    .option('--state <where>', "where state and its lock live: s3://BUCKET/KEY or local (default: the configuration's state section, or $AKICTL_STATE)")
     .addOption(new Option('-o, --output <format>', 'text or json').default('text'))
     .option('--no-color', 'no colours (also NO_COLOR=1)')
     .option('-v, --verbose', 'more detail on errors')
@@ -42,7 +49,13 @@ function buildProgram(argv: string[], setExit: (code: number) => void): Command 
     .configureOutput({ writeErr: (text) => process.stderr.write(text) });
 
   // Flags that take a list accept repetition and commas: --cluster a --cluster b, --cluster a,b.
-  const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), ...value.split(',').map((v) => v.trim()).filter(Boolean)];
+  const collect = (value: string, previous: string[] | undefined) => [
+    ...(previous ?? []),
+    ...value
+      .split(',')
+      .map((v) => v.trim())
+      .filter(Boolean),
+  ];
 
   program
     .command('day')
@@ -63,7 +76,7 @@ function buildProgram(argv: string[], setExit: (code: number) => void): Command 
   program
     .command('plan')
     .argument('[words...]', '"day <n>" (or just <n>)')
-    .description("show what `day <n> --apply` would change, read from the live clusters and AWS (changes nothing); --all: drift of the finished days")
+    .description('show what `day <n> --apply` would change, read from the live clusters and AWS (changes nothing); --all: drift of the finished days')
     .option('--all', 'drift: every difference between what the finished days applied and the live state')
     .option('--out <file>', 'save the plan for `akictl apply FILE` (one day)')
     .option('--detailed-exitcode', 'exit 0 when nothing would change, 6 when changes are pending (7 when some state could not be read)')
@@ -129,7 +142,9 @@ function buildProgram(argv: string[], setExit: (code: number) => void): Command 
 
   program
     .command('report')
-    .description('write the completion report from state only: targets vs measurements, steps and gates per day (Markdown; HTML with charts; JSON with --output json)')
+    .description(
+      'write the completion report from state only: targets vs measurements, steps and gates per day (Markdown; HTML with charts; JSON with --output json)',
+    )
     .option('--out <file>', 'write it to FILE instead of stdout')
     .addOption(new Option('--format <format>', 'markdown, html (one self-contained page with charts) or json').choices(['markdown', 'html', 'json']))
     .action(async (flags) => {

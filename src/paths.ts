@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 // The same code runs compiled (dist/src/) and from source under vitest (src/): find the root by its package.json.
 function findPackageRoot(from: string): string {

@@ -10,12 +10,12 @@ import { parseConfigText } from '../../src/config/parse.js';
 import { defaultConfigPath } from '../../src/paths.js';
 import { pathsFor } from '../../src/plan/compile.js';
 import type { DayDef, StepDef } from '../../src/plan/types.js';
+import { RunEvents } from '../../src/run/events.js';
 import { execute } from '../../src/run/execute.js';
 import { Redactor } from '../../src/shared/redact.js';
-import { RunEvents } from '../../src/run/events.js';
-import { StateStore } from '../../src/state/store.js';
 import type { StateBackend } from '../../src/state/backend.js';
 import { S3Backend } from '../../src/state/s3-backend.js';
+import { StateStore } from '../../src/state/store.js';
 import { startFakeAwsServer } from '../../test/support/fake-aws-server.js';
 import { PEER_CREDENTIALS, PEER_REGION, startS3Peer } from '../../test/support/s3-peer.js';
 
@@ -84,7 +84,11 @@ async function runWrite(): Promise<void> {
 
 /** The engine with its state in S3: `moto`, or `loopback-<ms>` (the loopback S3, every PutObject answered that late). */
 async function runEngineOnS3(peer: string): Promise<void> {
-  Object.assign(process.env, { AWS_ACCESS_KEY_ID: PEER_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: PEER_CREDENTIALS.secretAccessKey, AWS_EC2_METADATA_DISABLED: 'true' });
+  Object.assign(process.env, {
+    AWS_ACCESS_KEY_ID: PEER_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: PEER_CREDENTIALS.secretAccessKey,
+    AWS_EC2_METADATA_DISABLED: 'true',
+  });
   const bucket = 'akictl-bench-state';
   let url: string;
   let close: () => Promise<void>;
@@ -101,7 +105,10 @@ async function runEngineOnS3(peer: string): Promise<void> {
     close = () => server.close();
   }
   try {
-    await runEngine((stateDir) => new S3Backend({ backend: 's3', bucket, key: `engine/${Date.now()}.json`, region: PEER_REGION, endpoint: url, heartbeatSeconds: 30 }, stateDir));
+    await runEngine(
+      (stateDir) =>
+        new S3Backend({ backend: 's3', bucket, key: `engine/${Date.now()}.json`, region: PEER_REGION, endpoint: url, heartbeatSeconds: 30 }, stateDir),
+    );
   } finally {
     await close();
   }

@@ -17,7 +17,9 @@ export async function bundleHarness(entry, name, { bundleDependencies = false } 
     format: 'esm',
     platform: 'node',
     target: 'node20',
-    ...(bundleDependencies ? { banner: { js: "import { createRequire as __benchCreateRequire } from 'node:module'; const require = __benchCreateRequire(import.meta.url);" } } : { packages: 'external' }),
+    ...(bundleDependencies
+      ? { banner: { js: "import { createRequire as __benchCreateRequire } from 'node:module'; const require = __benchCreateRequire(import.meta.url);" } }
+      : { packages: 'external' }),
     logLevel: 'warning',
   });
   return outfile;

@@ -152,7 +152,9 @@ export class AwsCallError extends ActionFailedError {
     const text = ((cause as { message?: string })?.message ?? String(cause)).split('\n')[0];
     super(`${operation} failed: ${name}: ${text}${status ? ` (HTTP ${status})` : ''}`, {
       cause,
-      hint: isTransientError(cause) ? `a transient error (throttling or a service fault) that persisted over ${attempts} attempt(s); run akictl resume` : undefined,
+      hint: isTransientError(cause)
+        ? `a transient error (throttling or a service fault) that persisted over ${attempts} attempt(s); run akictl resume`
+        : undefined,
     });
     this.name = name;
     this.$metadata = (cause as { $metadata?: { httpStatusCode?: number } })?.$metadata;

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { ClusterConfig, Config } from '../config/schema.js';
-import type { ActionIO, BuiltinAction } from '../plan/types.js';
+import { ActionFailedError } from '../errors.js';
 import { replicationLagMeasurement } from '../plan/measurements.js';
+import type { ActionIO, BuiltinAction } from '../plan/types.js';
 import { shellLine } from '../render/shell.js';
 import { awsErrorName, callAws, describeAwsError } from './aws.js';
-import { ActionFailedError } from '../errors.js';
 import { pollUntil } from './poll.js';
 
 /** Measurement name the report reads: `replication.lag.<source>-><destination>` (seconds). */
@@ -26,7 +26,8 @@ async function head(io: ActionIO, cluster: ClusterConfig, key: string): Promise<
     return await callAws<Head>(io, 's3', 'HeadObject', { Bucket: cluster.bucket, Key: key }, cluster.region);
   } catch (error) {
     // Not replicated yet: HeadObject answers 404 without a body, which the SDK names NotFound.
-    if (['NotFound', 'NoSuchKey'].includes(awsErrorName(error)) || (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) return undefined;
+    if (['NotFound', 'NoSuchKey'].includes(awsErrorName(error)) || (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404)
+      return undefined;
     throw error;
   }
 }
@@ -47,7 +48,19 @@ export function replicationCanary(config: Config, source: ClusterConfig, destina
     describe: `put s3://${source.bucket}/${shownKey}, poll HeadObject on ${destination.bucket} every ${pollIntervalMs}ms until ReplicationStatus=REPLICA (at most ${timeoutSeconds}s), record ${lagMeasurement(source, destination)}, delete both versions`,
     equivalent: [
       `${shellLine(['aws', 's3api', 'put-object', '--bucket', source.bucket, '--key', shownKey, '--region', source.region])} --body <file>`,
-      shellLine(['aws', 's3api', 'head-object', '--bucket', destination.bucket, '--key', shownKey, '--region', destination.region, '--query', 'ReplicationStatus']),
+      shellLine([
+        'aws',
+        's3api',
+        'head-object',
+        '--bucket',
+        destination.bucket,
+        '--key',
+        shownKey,
+        '--region',
+        destination.region,
+        '--query',
+        'ReplicationStatus',
+      ]),
     ],
     params: { source: source.bucket, destination: destination.bucket, prefix: config.replication.canary.prefix, pollIntervalMs, timeoutSeconds },
     async run(io) {

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { ClusterConfig, Config } from '../config/schema.js';
-import { gatewayAddresses, proxyEndpointArgv, readProxyEndpoints, type EnvoyHost } from '../istio/debug.js';
+import { ActionFailedError } from '../errors.js';
+import { type EnvoyHost, gatewayAddresses, proxyEndpointArgv, readProxyEndpoints } from '../istio/debug.js';
 import { EAST_WEST, meshService, readEastWestGateway, servicePodIps } from '../istio/mesh-service.js';
+import { crossClusterMeasurement } from '../plan/measurements.js';
 import type { ActionIO, BuiltinAction } from '../plan/types.js';
 import { shellLine } from '../render/shell.js';
-import { crossClusterMeasurement } from '../plan/measurements.js';
-import { ActionFailedError } from '../errors.js';
 import { commandFailed } from './exec.js';
 
 /** Label every client pod carries: the cleanup gate finds leftovers by it. */
@@ -27,10 +27,27 @@ export function curlArgv(config: Config, from: ClusterConfig, pod: string): stri
   const service = meshService(config);
   const { path, count } = config.mesh.crossCluster.request;
   return [
-    config.tools.kubectl, 'exec', pod, '-n', service.namespace, '-c', 'client', `--context=${from.context}`, '--',
+    config.tools.kubectl,
+    'exec',
+    pod,
+    '-n',
+    service.namespace,
+    '-c',
+    'client',
+    `--context=${from.context}`,
+    '--',
     // One connection per request (Connection: close), so that the sidecar balances every request, HTTP or
     // TCP; the URL glob makes `count` requests in one exec; -w marks each status so bodies cannot pass for one.
-    'curl', '-sS', '-o', '/dev/null', '--max-time', '10', '-H', 'Connection: close', '-w', 'akictl-status=%{http_code}\\n',
+    'curl',
+    '-sS',
+    '-o',
+    '/dev/null',
+    '--max-time',
+    '10',
+    '-H',
+    'Connection: close',
+    '-w',
+    'akictl-status=%{http_code}\\n',
     `http://${service.host}:${service.port}${path}${path.includes('?') ? '&' : '?'}akictl-probe=[1-${count}]`,
   ];
 }
@@ -108,7 +125,8 @@ export function crossClusterRequest(config: Config, from: ClusterConfig, to: Clu
       for (const status of statuses) byStatus.set(status, (byStatus.get(status) ?? 0) + 1);
       io.measure(crossClusterMeasurement(from.name, to.name, 'requests'), statuses.length, 'requests');
       io.measure(crossClusterMeasurement(from.name, to.name, 'succeeded'), succeeded, 'requests');
-      for (const cluster of config.clusters) io.measure(crossClusterMeasurement(from.name, to.name, `answeredBy.${cluster.name}`), answered.get(cluster.name)?.succeeded ?? 0, 'requests');
+      for (const cluster of config.clusters)
+        io.measure(crossClusterMeasurement(from.name, to.name, `answeredBy.${cluster.name}`), answered.get(cluster.name)?.succeeded ?? 0, 'requests');
       const summary = [...answered].map(([owner, entry]) => `${owner} ${entry.succeeded}/${entry.requests}`).join(', ') || 'no endpoint counted a request';
       io.log(`statuses: ${[...byStatus].map(([status, n]) => `${n}×${status}`).join(', ')}; answered (succeeded/requests): ${summary}`);
       return {

@@ -1,7 +1,7 @@
 import type { ClusterConfig } from '../config/schema.js';
+import { ActionFailedError } from '../errors.js';
 import type { ActionIO, BuiltinAction, KubeObject } from '../plan/types.js';
 import { shellLine } from '../render/shell.js';
-import { ActionFailedError } from '../errors.js';
 import { pollUntil } from './poll.js';
 
 /** One entry of status.loadBalancer.ingress: an IP, or a hostname (AWS load balancers). */
@@ -16,7 +16,12 @@ export function firstPoint(service: KubeObject | undefined): LoadBalancerPoint |
 }
 
 /** status.loadBalancer.ingress[0] as one string; undefined while the cloud has not assigned an address. */
-export async function readLoadBalancerAddress(io: Pick<ActionIO, 'kube'>, cluster: ClusterConfig, namespace: string, name: string): Promise<string | undefined> {
+export async function readLoadBalancerAddress(
+  io: Pick<ActionIO, 'kube'>,
+  cluster: ClusterConfig,
+  namespace: string,
+  name: string,
+): Promise<string | undefined> {
   const kube = await io.kube(cluster);
   const point = firstPoint(await kube.get('v1', 'Service', namespace, name));
   return point?.ip || point?.hostname;
@@ -50,7 +55,19 @@ export function discoverLoadBalancer(options: DiscoverOptions): BuiltinAction {
     name: options.name ?? 'discover-load-balancer',
     readOnly: true,
     describe: `wait up to ${options.timeoutSeconds}s for Service ${namespace}/${service} in ${cluster.name} to get a load-balancer address (status.loadBalancer.ingress[0]: an ip, or the hostname of an AWS load balancer) and publish it`,
-    equivalent: [shellLine([options.kubectl, 'get', 'service', service, '-n', namespace, '-o', 'jsonpath={.status.loadBalancer.ingress[0]}', `--context=${cluster.context}`])],
+    equivalent: [
+      shellLine([
+        options.kubectl,
+        'get',
+        'service',
+        service,
+        '-n',
+        namespace,
+        '-o',
+        'jsonpath={.status.loadBalancer.ingress[0]}',
+        `--context=${cluster.context}`,
+      ]),
+    ],
     params: { cluster: cluster.name, namespace, service, timeoutSeconds: options.timeoutSeconds },
     async run(io) {
       const kube = await io.kube(cluster);

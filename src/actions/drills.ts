@@ -1,13 +1,13 @@
 import type { ClusterConfig, Config } from '../config/schema.js';
+import { ActionFailedError, throwIfAborted } from '../errors.js';
 import { promQueryScalar } from '../gates/observability.js';
+import { CHAOS_P95, FAILOVER_TIME, LOAD_UNITS, type LoadStat, loadMeasurement, SERIES } from '../plan/measurements.js';
 import type { ActionIO, BuiltinAction, SeriesRecorder } from '../plan/types.js';
 import { shellLine } from '../render/shell.js';
-import { CHAOS_P95, FAILOVER_TIME, LOAD_UNITS, SERIES, loadMeasurement, type LoadStat } from '../plan/measurements.js';
 import { commandFailed } from './exec.js';
-import { durationSeconds, runLoadTest, type LoadResult } from './load.js';
-import { displayHeaders, globalUrl, sendTrafficRequest } from './traffic.js';
-import { ActionFailedError, throwIfAborted } from '../errors.js';
+import { durationSeconds, type LoadResult, runLoadTest } from './load.js';
 import { pause, pollUntil } from './poll.js';
+import { displayHeaders, globalUrl, sendTrafficRequest } from './traffic.js';
 
 /** Builtins of day 5's drills. Every loop is bounded by configuration and stops on Ctrl-C. */
 
@@ -21,12 +21,15 @@ export function recordReplicas(options: { kubectl: string; cluster: ClusterConfi
     kind: 'builtin',
     name: 'record-replicas',
     describe: `record .spec.replicas of deployment ${namespace}/${deployment} in ${cluster.name} as output "replicas" (the restore puts it back)`,
-    equivalent: [shellLine([options.kubectl, 'get', 'deployment', deployment, '-n', namespace, `--context=${cluster.context}`, '-o', 'jsonpath={.spec.replicas}'])],
+    equivalent: [
+      shellLine([options.kubectl, 'get', 'deployment', deployment, '-n', namespace, `--context=${cluster.context}`, '-o', 'jsonpath={.spec.replicas}']),
+    ],
     params: { cluster: cluster.name, namespace, deployment },
     async run(io) {
       const kube = await io.kube(cluster);
       const object = await kube.get('apps/v1', 'Deployment', namespace, deployment);
-      if (!object) throw new ActionFailedError(`deployment ${namespace}/${deployment} not found in ${cluster.name}`, 'Check failover.deployment and app.namespace.');
+      if (!object)
+        throw new ActionFailedError(`deployment ${namespace}/${deployment} not found in ${cluster.name}`, 'Check failover.deployment and app.namespace.');
       const replicas = Number(object.spec?.replicas ?? 1);
       if (replicas === 0) {
         throw new ActionFailedError(
@@ -45,9 +48,24 @@ export function recordReplicas(options: { kubectl: string; cluster: ClusterConfi
  * hard-coded 2). The count is read at run time: it is known only once the drill has recorded it, and with no
  * recorded count the scale-down never ran and nothing is scaled.
  */
-export function restoreReplicas(options: { kubectl: string; cluster: ClusterConfig; namespace: string; deployment: string; drillStep: string; recorded: string }): BuiltinAction {
+export function restoreReplicas(options: {
+  kubectl: string;
+  cluster: ClusterConfig;
+  namespace: string;
+  deployment: string;
+  drillStep: string;
+  recorded: string;
+}): BuiltinAction {
   const { cluster, namespace, deployment, drillStep } = options;
-  const scale = (replicas: string) => [options.kubectl, 'scale', `deployment/${deployment}`, `--replicas=${replicas}`, '-n', namespace, `--context=${cluster.context}`];
+  const scale = (replicas: string) => [
+    options.kubectl,
+    'scale',
+    `deployment/${deployment}`,
+    `--replicas=${replicas}`,
+    '-n',
+    namespace,
+    `--context=${cluster.context}`,
+  ];
   return {
     kind: 'builtin',
     name: 'restore-replicas',
@@ -116,7 +134,7 @@ export function awaitFailover(config: Config, primary: ClusterConfig): BuiltinAc
       if (done) return;
       throw new ActionFailedError(
         `the other regions did not serve every request within ${failover.timeoutSeconds}s of the scale-down (last: ${last})`,
-        'Check outlier detection and locality failover (day 2), the secondary\'s capacity, and Route 53 health checks. The replicas are restored.',
+        "Check outlier detection and locality failover (day 2), the secondary's capacity, and Route 53 health checks. The replicas are restored.",
       );
     },
   };
@@ -160,33 +178,73 @@ export function loadTest(config: Config, name: string, url: string, run: { threa
     kind: 'builtin',
     name: 'load-test',
     describe: `load test "${name}": ${run.threads} threads, ${run.connections} connections, ${run.duration} against ${url} with wrk and a generated Lua script (p50/p95/p99, requests/s), or autocannon when wrk is missing; stores ${loadMeasurement(name, 'p95')} and the rest`,
-    equivalent: [shellLine([config.load.wrk, `--threads=${run.threads}`, `--connections=${run.connections}`, `--duration=${run.duration}`, '--script=<generated load.lua>', url])],
+    equivalent: [
+      shellLine([
+        config.load.wrk,
+        `--threads=${run.threads}`,
+        `--connections=${run.connections}`,
+        `--duration=${run.duration}`,
+        '--script=<generated load.lua>',
+        url,
+      ]),
+    ],
     params: { name, ...spec, headers: displayHeaders(spec.headers), tool: config.load.tool },
     async run(io) {
       const result = await runLoadTest({ tool: config.load.tool, wrk: config.load.wrk, spec }, io);
       storeLoadResult(io, name, result);
       if (result.requests === 0 || result.errors >= result.requests) {
-        throw new ActionFailedError(`load test "${name}": ${result.requests} request(s), ${result.errors} error(s): nothing was served`, `Try the request by hand: curl -X ${spec.method} ${url}`);
+        throw new ActionFailedError(
+          `load test "${name}": ${result.requests} request(s), ${result.errors} error(s): nothing was served`,
+          `Try the request by hand: curl -X ${spec.method} ${url}`,
+        );
       }
     },
   };
 }
 
 function storeLoadResult(io: ActionIO, name: string, result: LoadResult): void {
-  const values: Record<LoadStat, number> = { p50: result.p50Ms, p95: result.p95Ms, p99: result.p99Ms, rps: result.rps, requests: result.requests, errors: result.errors };
-  for (const [stat, value] of Object.entries(values) as Array<[LoadStat, number]>) io.measure(loadMeasurement(name, stat), Number(value.toFixed(3)), LOAD_UNITS[stat]);
-  io.log(`${name} (${result.tool}): p50 ${result.p50Ms} ms, p95 ${result.p95Ms} ms, p99 ${result.p99Ms} ms, ${result.rps.toFixed(1)} req/s, ${result.requests} requests, ${result.errors} errors`);
+  const values: Record<LoadStat, number> = {
+    p50: result.p50Ms,
+    p95: result.p95Ms,
+    p99: result.p99Ms,
+    rps: result.rps,
+    requests: result.requests,
+    errors: result.errors,
+  };
+  for (const [stat, value] of Object.entries(values) as Array<[LoadStat, number]>)
+    io.measure(loadMeasurement(name, stat), Number(value.toFixed(3)), LOAD_UNITS[stat]);
+  io.log(
+    `${name} (${result.tool}): p50 ${result.p50Ms} ms, p95 ${result.p95Ms} ms, p99 ${result.p99Ms} ms, ${result.rps.toFixed(1)} req/s, ${result.requests} requests, ${result.errors} errors`,
+  );
 }
 
 /** Poll a Chaos Mesh object until condition AllInjected is True (the seed never checked the fault was in place). */
-export function awaitChaosInjected(options: { cluster: ClusterConfig; namespace: string; name: string; timeoutSeconds: number; pollMs: number; kubectl: string }): BuiltinAction {
+export function awaitChaosInjected(options: {
+  cluster: ClusterConfig;
+  namespace: string;
+  name: string;
+  timeoutSeconds: number;
+  pollMs: number;
+  kubectl: string;
+}): BuiltinAction {
   const { cluster, namespace, name } = options;
   return {
     kind: 'builtin',
     name: 'await-chaos-injected',
     readOnly: true,
     describe: `wait up to ${options.timeoutSeconds}s for NetworkChaos ${namespace}/${name} in ${cluster.name} to report AllInjected=True`,
-    equivalent: [shellLine([options.kubectl, 'wait', `networkchaos/${name}`, '-n', namespace, '--for=condition=AllInjected', `--timeout=${options.timeoutSeconds}s`, `--context=${cluster.context}`])],
+    equivalent: [
+      shellLine([
+        options.kubectl,
+        'wait',
+        `networkchaos/${name}`,
+        '-n',
+        namespace,
+        '--for=condition=AllInjected',
+        `--timeout=${options.timeoutSeconds}s`,
+        `--context=${cluster.context}`,
+      ]),
+    ],
     params: { cluster: cluster.name, namespace, name, timeoutSeconds: options.timeoutSeconds },
     async run(io) {
       let seen = 'not found';
@@ -216,7 +274,9 @@ export function sampleP95(options: { queryUrl: string; query: string; samples: n
     kind: 'builtin',
     name: 'sample-p95',
     describe: `sample p95 latency ${options.samples} time(s), ${options.intervalMs} ms apart, from Thanos (${options.queryUrl}); store the highest as ${CHAOS_P95} (ms)`,
-    equivalent: [`for i in $(seq ${options.samples}); do ${shellLine(['curl', '-sS', '--get', '--data-urlencode', `query=${options.query}`, `${options.queryUrl}/api/v1/query`])}; sleep ${Math.round(options.intervalMs / 1000)}; done`],
+    equivalent: [
+      `for i in $(seq ${options.samples}); do ${shellLine(['curl', '-sS', '--get', '--data-urlencode', `query=${options.query}`, `${options.queryUrl}/api/v1/query`])}; sleep ${Math.round(options.intervalMs / 1000)}; done`,
+    ],
     params: { ...options },
     async run(io) {
       const values: number[] = [];
@@ -227,28 +287,56 @@ export function sampleP95(options: { queryUrl: string; query: string; samples: n
           const seconds = await promQueryScalar(options.queryUrl, options.query, options.timeoutMs, io.signal);
           io.log(`sample ${n + 1}/${options.samples}: p95 ${seconds === undefined ? 'no data' : `${(seconds * 1000).toFixed(1)} ms`}`);
           if (seconds !== undefined) values.push(seconds * 1000);
-          recorded.add(seconds === undefined ? { label: `sample ${n + 1}: no data`, ok: false } : { label: `sample ${n + 1}`, value: Number((seconds * 1000).toFixed(3)), ok: true });
+          recorded.add(
+            seconds === undefined
+              ? { label: `sample ${n + 1}: no data`, ok: false }
+              : { label: `sample ${n + 1}`, value: Number((seconds * 1000).toFixed(3)), ok: true },
+          );
         } catch (error) {
           recorded.add({ label: `sample ${n + 1}: ${(error as Error).message}`, ok: false });
           throwIfAborted(io.signal);
           io.log(`sample ${n + 1}/${options.samples}: ${(error as Error).message}`);
         }
       }
-      if (values.length === 0) throw new ActionFailedError(`no p95 sample from Thanos during the fault (query: ${options.query})`, 'Check chaos.p95Query against the metrics the service exports, and Thanos query (day 5 gates).');
+      if (values.length === 0)
+        throw new ActionFailedError(
+          `no p95 sample from Thanos during the fault (query: ${options.query})`,
+          'Check chaos.p95Query against the metrics the service exports, and Thanos query (day 5 gates).',
+        );
       io.measure(CHAOS_P95, Number(Math.max(...values).toFixed(3)), 'ms');
     },
   };
 }
 
 /** Poll until an object is gone (bounded): a delete is only done when the API no longer returns it. */
-export function confirmDeleted(options: { cluster: ClusterConfig; apiVersion: string; kind: string; namespace: string; name: string; timeoutSeconds: number; pollMs: number; kubectl: string }): BuiltinAction {
+export function confirmDeleted(options: {
+  cluster: ClusterConfig;
+  apiVersion: string;
+  kind: string;
+  namespace: string;
+  name: string;
+  timeoutSeconds: number;
+  pollMs: number;
+  kubectl: string;
+}): BuiltinAction {
   const { cluster, kind, namespace, name } = options;
   return {
     kind: 'builtin',
     name: 'confirm-deleted',
     readOnly: true,
     describe: `wait up to ${options.timeoutSeconds}s until ${kind} ${namespace}/${name} is gone from ${cluster.name}`,
-    equivalent: [shellLine([options.kubectl, 'wait', `${kind.toLowerCase()}/${name}`, '-n', namespace, '--for=delete', `--timeout=${options.timeoutSeconds}s`, `--context=${cluster.context}`])],
+    equivalent: [
+      shellLine([
+        options.kubectl,
+        'wait',
+        `${kind.toLowerCase()}/${name}`,
+        '-n',
+        namespace,
+        '--for=delete',
+        `--timeout=${options.timeoutSeconds}s`,
+        `--context=${cluster.context}`,
+      ]),
+    ],
     params: { cluster: cluster.name, kind, namespace, name, timeoutSeconds: options.timeoutSeconds },
     async run(io) {
       const gone = await pollUntil(io, { timeoutMs: options.timeoutSeconds * 1000, intervalMs: options.pollMs }, async () => {
@@ -259,7 +347,10 @@ export function confirmDeleted(options: { cluster: ClusterConfig; apiVersion: st
         io.log(`${kind} ${namespace}/${name}: gone`);
         return;
       }
-      throw new ActionFailedError(`${kind} ${namespace}/${name} still exists in ${cluster.name} after ${options.timeoutSeconds}s`, `kubectl get ${kind.toLowerCase()} ${name} -n ${namespace} -o yaml --context=${cluster.context}: a finalizer may be stuck (Chaos Mesh's controller must be running to remove it).`);
+      throw new ActionFailedError(
+        `${kind} ${namespace}/${name} still exists in ${cluster.name} after ${options.timeoutSeconds}s`,
+        `kubectl get ${kind.toLowerCase()} ${name} -n ${namespace} -o yaml --context=${cluster.context}: a finalizer may be stuck (Chaos Mesh's controller must be running to remove it).`,
+      );
     },
   };
 }

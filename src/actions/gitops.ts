@@ -2,8 +2,8 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
 import type { Config } from '../config/schema.js';
-import type { Action, BuiltinAction } from '../plan/types.js';
 import { ActionFailedError } from '../errors.js';
+import type { Action, BuiltinAction } from '../plan/types.js';
 import { shellLine } from '../render/shell.js';
 import { commandFailed } from './exec.js';
 

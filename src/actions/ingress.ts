@@ -1,8 +1,8 @@
 import type { ClusterConfig, Config } from '../config/schema.js';
 import { aliasHostedZoneId } from '../dns/elb-zones.js';
+import { ActionFailedError } from '../errors.js';
 import type { BuiltinAction } from '../plan/types.js';
 import { discoverLoadBalancer, type LoadBalancerPoint } from './discover.js';
-import { ActionFailedError } from '../errors.js';
 
 /**
  * The region's public address, from the ingress gateway Service. Publishes `address`, `kind` (ip | hostname)

@@ -1,8 +1,8 @@
 import type { ClusterConfig, Config } from '../config/schema.js';
-import { istioRelease } from '../shared/istio-releases.js';
+import { ActionFailedError } from '../errors.js';
 import type { BuiltinAction, KubeObject } from '../plan/types.js';
 import { shellLine } from '../render/shell.js';
-import { ActionFailedError } from '../errors.js';
+import { istioRelease } from '../shared/istio-releases.js';
 
 /** The Istio version an istiod Deployment runs, from its discovery image tag (docker.io/istio/pilot:1.20.0[-distroless]). */
 export function istiodVersion(deployment: KubeObject): string | undefined {
@@ -24,7 +24,20 @@ export function installedIstioMatches(config: Config, clusters: ClusterConfig[])
     name: 'installed-istio',
     readOnly: true,
     describe: `no cluster already runs another Istio version than ${wanted} (istiod Deployments in istio-system of ${clusters.map((c) => c.name).join(', ')})`,
-    equivalent: clusters.map((cluster) => shellLine([config.tools.kubectl, 'get', 'deployments', '-n', 'istio-system', '-l', 'app=istiod', '-o', 'jsonpath={.items[*].spec.template.spec.containers[*].image}', `--context=${cluster.context}`])),
+    equivalent: clusters.map((cluster) =>
+      shellLine([
+        config.tools.kubectl,
+        'get',
+        'deployments',
+        '-n',
+        'istio-system',
+        '-l',
+        'app=istiod',
+        '-o',
+        'jsonpath={.items[*].spec.template.spec.containers[*].image}',
+        `--context=${cluster.context}`,
+      ]),
+    ),
     params: { wanted, clusters: clusters.map((cluster) => cluster.name) },
     async run(io) {
       const found: string[] = [];
@@ -38,7 +51,10 @@ export function installedIstioMatches(config: Config, clusters: ClusterConfig[])
         for (const deployment of deployments) {
           const version = istiodVersion(deployment);
           found.push(`${cluster.name}: ${deployment.metadata?.name} ${version ?? 'version unknown'}`);
-          if (version !== wanted) other.push(`${cluster.name} runs ${version ? `Istio ${version}` : 'an Istio whose version akictl cannot read'} (Deployment istio-system/${deployment.metadata?.name})`);
+          if (version !== wanted)
+            other.push(
+              `${cluster.name} runs ${version ? `Istio ${version}` : 'an Istio whose version akictl cannot read'} (Deployment istio-system/${deployment.metadata?.name})`,
+            );
         }
       }
       io.log(found.join('\n'));

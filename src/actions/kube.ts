@@ -133,7 +133,10 @@ export async function createKubeReader(cluster: ClusterConfig, options: { reques
     } catch (error) {
       const code = (error as { code?: number }).code;
       if (code === 404) return undefined;
-      throw new KubeAccessError(`${what} in context ${cluster.context} (${server}): ${describeKubeError(error, requestTimeoutMs)}`, isTransientKubeError(error));
+      throw new KubeAccessError(
+        `${what} in context ${cluster.context} (${server}): ${describeKubeError(error, requestTimeoutMs)}`,
+        isTransientKubeError(error),
+      );
     }
   };
 

@@ -205,7 +205,10 @@ export async function runAutocannon(spec: LoadSpec, signal: AbortSignal, log: (l
 }
 
 /** wrk when configured or found on PATH; autocannon otherwise (load.tool: auto). */
-export async function runLoadTest(options: { tool: 'auto' | 'wrk' | 'autocannon'; wrk: string; spec: LoadSpec }, io: Pick<ActionIO, 'exec' | 'log' | 'signal'>): Promise<LoadResult> {
+export async function runLoadTest(
+  options: { tool: 'auto' | 'wrk' | 'autocannon'; wrk: string; spec: LoadSpec },
+  io: Pick<ActionIO, 'exec' | 'log' | 'signal'>,
+): Promise<LoadResult> {
   if (options.tool !== 'autocannon') {
     try {
       return await runWrk(options.wrk, options.spec, io);

@@ -1,11 +1,17 @@
 import type { Config } from '../config/schema.js';
-import type { BuiltinAction } from '../plan/types.js';
+import { ActionFailedError, AkictlError } from '../errors.js';
+import type { ActionIO, BuiltinAction } from '../plan/types.js';
 import { shellLine } from '../render/shell.js';
-import { AkictlError, ActionFailedError } from '../errors.js';
 import { commandFailed } from './exec.js';
 
 /** A tool must be on PATH, and (when expected is given) report that version. */
-export function toolVersion(options: { tool: string; argv: string[]; expected?: string; parse: (stdout: string) => string | undefined; install: string }): BuiltinAction {
+export function toolVersion(options: {
+  tool: string;
+  argv: string[];
+  expected?: string;
+  parse: (stdout: string) => string | undefined;
+  install: string;
+}): BuiltinAction {
   return {
     kind: 'builtin',
     name: 'tool-version',
@@ -14,7 +20,7 @@ export function toolVersion(options: { tool: string; argv: string[]; expected?: 
     equivalent: [shellLine(options.argv)],
     params: { argv: options.argv, expected: options.expected ?? null },
     async run(io) {
-      let result;
+      let result: Awaited<ReturnType<ActionIO['exec']>>;
       try {
         result = await io.exec(options.argv);
       } catch (error) {
@@ -54,13 +60,10 @@ export function contextsReachable(config: Config): BuiltinAction {
         }),
       );
       if (failures.length > 0) {
-        throw new ActionFailedError(
-          `cannot reach ${failures.length} cluster(s): ${failures.join('; ')}`,
-          {
-            hint: 'Check that each context exists in your kubeconfig (kubectl config get-contexts) and that its API server is reachable; the config field clusters[].context names it.',
-            transient,
-          },
-        );
+        throw new ActionFailedError(`cannot reach ${failures.length} cluster(s): ${failures.join('; ')}`, {
+          hint: 'Check that each context exists in your kubeconfig (kubectl config get-contexts) and that its API server is reachable; the config field clusters[].context names it.',
+          transient,
+        });
       }
     },
   };

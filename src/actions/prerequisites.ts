@@ -1,9 +1,9 @@
 import type { ClusterConfig, Config } from '../config/schema.js';
-import { externalLabelsOf } from '../gates/observability.js';
-import type { BuiltinAction } from '../plan/types.js';
-import { observabilityCluster, perCluster } from '../plan/roles.js';
-import { shellLine } from '../render/shell.js';
 import { ActionFailedError } from '../errors.js';
+import { externalLabelsOf } from '../gates/observability.js';
+import { observabilityCluster, perCluster } from '../plan/roles.js';
+import type { BuiltinAction } from '../plan/types.js';
+import { shellLine } from '../render/shell.js';
 import { lastOutputLine } from './exec.js';
 
 /** Day 5's prerequisite checks: they change nothing and stop the run before anything is deployed. */
@@ -16,7 +16,13 @@ import { lastOutputLine } from './exec.js';
 export function prometheusExternalLabel(config: Config, cluster: ClusterConfig): BuiltinAction {
   const { namespace, prometheus } = config.observability;
   const service = perCluster(prometheus.service, cluster);
-  const argv = [config.tools.kubectl, 'get', '--raw', `/api/v1/namespaces/${namespace}/services/${service}:${prometheus.port}/proxy/api/v1/status/config`, `--context=${cluster.context}`];
+  const argv = [
+    config.tools.kubectl,
+    'get',
+    '--raw',
+    `/api/v1/namespaces/${namespace}/services/${service}:${prometheus.port}/proxy/api/v1/status/config`,
+    `--context=${cluster.context}`,
+  ];
   return {
     kind: 'builtin',
     name: 'prometheus-external-label',
@@ -27,17 +33,27 @@ export function prometheusExternalLabel(config: Config, cluster: ClusterConfig):
     async run(io) {
       const result = await io.exec(argv);
       const hint = `Set global.external_labels.${prometheus.externalLabel}: ${cluster.name} in that Prometheus (prometheus-operator: spec.externalLabels), or point observability.prometheus.service at it.`;
-      if (result.exitCode !== 0) throw new ActionFailedError(`cannot read the configuration of Prometheus ${namespace}/${service} in ${cluster.name}: ${lastOutputLine(result) || `exit ${result.exitCode}`}`, hint);
+      if (result.exitCode !== 0)
+        throw new ActionFailedError(
+          `cannot read the configuration of Prometheus ${namespace}/${service} in ${cluster.name}: ${lastOutputLine(result) || `exit ${result.exitCode}`}`,
+          hint,
+        );
       let labels: Record<string, string>;
       try {
         labels = externalLabelsOf(result.stdout);
       } catch (error) {
-        throw new ActionFailedError(`Prometheus ${namespace}/${service} in ${cluster.name}: unexpected /api/v1/status/config answer (${(error as Error).message})`, hint);
+        throw new ActionFailedError(
+          `Prometheus ${namespace}/${service} in ${cluster.name}: unexpected /api/v1/status/config answer (${(error as Error).message})`,
+          hint,
+        );
       }
       const value = labels[prometheus.externalLabel];
       io.log(`${cluster.name}: external_labels ${JSON.stringify(labels)}`);
       if (value !== cluster.name) {
-        throw new ActionFailedError(`Prometheus ${namespace}/${service} in ${cluster.name} has external label ${prometheus.externalLabel}=${value ?? '(missing)'}, expected ${cluster.name}`, hint);
+        throw new ActionFailedError(
+          `Prometheus ${namespace}/${service} in ${cluster.name} has external label ${prometheus.externalLabel}=${value ?? '(missing)'}, expected ${cluster.name}`,
+          hint,
+        );
       }
     },
   };
@@ -48,7 +64,10 @@ export function thanosEndpoints(config: Config): Array<{ cluster: string; addres
   const home = observabilityCluster(config);
   return config.clusters.map((cluster) => ({
     cluster: cluster.name,
-    address: cluster.name === home.name ? (config.observability.thanos.endpoints[cluster.name] ?? perCluster(config.observability.thanos.localEndpoint, cluster)) : config.observability.thanos.endpoints[cluster.name],
+    address:
+      cluster.name === home.name
+        ? (config.observability.thanos.endpoints[cluster.name] ?? perCluster(config.observability.thanos.localEndpoint, cluster))
+        : config.observability.thanos.endpoints[cluster.name],
   }));
 }
 

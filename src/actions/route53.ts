@@ -1,10 +1,10 @@
 import type { ClusterConfig, Config } from '../config/schema.js';
 import type { HealthCheckConfig } from '../dns/records.js';
+import { ActionFailedError, hintOf } from '../errors.js';
 import { findByReference, listHealthChecks } from '../gates/route53.js';
 import type { BuiltinAction } from '../plan/types.js';
 import { shellLine } from '../render/shell.js';
 import { awsClient, awsErrorName, awsRetryOptions, callAws, describeAwsError } from './aws.js';
-import { ActionFailedError, hintOf } from '../errors.js';
 
 /**
  * The hosted zone must exist, be public (TestDNSAnswer and the internet only see public zones) and hold
@@ -33,10 +33,16 @@ export function hostedZoneCheck(config: Config): BuiltinAction {
       const name = (zone.HostedZone?.Name ?? '').toLowerCase().replace(/\.$/, '');
       io.log(`hosted zone ${hostedZoneId}: ${name || '?'}${zone.HostedZone?.Config?.PrivateZone ? ' (private)' : ''}`);
       if (zone.HostedZone?.Config?.PrivateZone) {
-        throw new ActionFailedError(`hosted zone ${hostedZoneId} (${name}) is private`, 'Geo-routing for internet clients needs the public zone: set dns.hostedZoneId to it.');
+        throw new ActionFailedError(
+          `hosted zone ${hostedZoneId} (${name}) is private`,
+          'Geo-routing for internet clients needs the public zone: set dns.hostedZoneId to it.',
+        );
       }
       if (host !== name && !host.endsWith(`.${name}`)) {
-        throw new ActionFailedError(`hosted zone ${hostedZoneId} is ${name}, which does not hold ${host}`, `Set dns.hostedZoneId to the zone of ${host}, or app.host to a name in ${name}.`);
+        throw new ActionFailedError(
+          `hosted zone ${hostedZoneId} is ${name}, which does not hold ${host}`,
+          `Set dns.hostedZoneId to the zone of ${host}, or app.host to a name in ${name}.`,
+        );
       }
     },
   };
@@ -89,7 +95,7 @@ const REFERENCE_RETRIES = 5;
  * (HealthCheckAlreadyExists, whatever the settings): then `<reference>:2`, `:3`… are used, and the done
  * check finds those too. Publishes `healthCheckId`, the id Route 53 returned.
  */
-export function ensureHealthCheck(config: Config, cluster: ClusterConfig, reference: string, check: HealthCheckConfig): BuiltinAction {
+export function ensureHealthCheck(cluster: ClusterConfig, reference: string, check: HealthCheckConfig): BuiltinAction {
   const input = { CallerReference: reference, HealthCheckConfig: check };
   return {
     kind: 'builtin',
@@ -117,13 +123,17 @@ export function ensureHealthCheck(config: Config, cluster: ClusterConfig, refere
               `CreateHealthCheck for ${cluster.name}: ${describeAwsError(error)}`,
               awsErrorName(error) === 'TooManyHealthChecks'
                 ? 'The account reached its health check quota: delete unused checks (aws route53 list-health-checks) or ask AWS for more.'
-                : hintOf(error) || 'Check the credentials (route53:CreateHealthCheck) and the discovered address (Route 53 refuses private and reserved IPs); then akictl resume.',
+                : hintOf(error) ||
+                    'Check the credentials (route53:CreateHealthCheck) and the discovered address (Route 53 refuses private and reserved IPs); then akictl resume.',
             );
           }
           io.log(`CallerReference ${attempt} belongs to a deleted health check; trying another`);
         }
       }
-      throw new ActionFailedError(`no free CallerReference for ${cluster.name}'s health check after ${REFERENCE_RETRIES} tries`, 'Delete the stale health checks of this cluster (aws route53 list-health-checks) or change dns.healthCheck, then akictl resume.');
+      throw new ActionFailedError(
+        `no free CallerReference for ${cluster.name}'s health check after ${REFERENCE_RETRIES} tries`,
+        'Delete the stale health checks of this cluster (aws route53 list-health-checks) or change dns.healthCheck, then akictl resume.',
+      );
     },
   };
 }

@@ -1,9 +1,9 @@
 import type { ClusterConfig, Config } from '../config/schema.js';
+import { ActionFailedError } from '../errors.js';
 import type { BuiltinAction } from '../plan/types.js';
 import { shellLine } from '../render/shell.js';
 import { foreignRules, replicationConfiguration } from '../replication/configuration.js';
 import { awsErrorName, callAws, describeAwsError } from './aws.js';
-import { ActionFailedError } from '../errors.js';
 
 /** Every cluster's bucket exists, is reachable with these credentials and lives in the cluster's region. */
 export function bucketsReachable(config: Config): BuiltinAction {
@@ -56,7 +56,19 @@ export function noForeignReplicationRules(config: Config, cluster: ClusterConfig
     name: 'no-foreign-replication-rules',
     readOnly: true,
     describe: `refuse to replace replication rules of ${cluster.bucket} other than ${wanted.Rules.map((rule) => rule.ID).join(', ')} (replication.replaceForeignRules: false)`,
-    equivalent: [shellLine(['aws', 's3api', 'get-bucket-replication', '--bucket', cluster.bucket, '--region', cluster.region, '--query', 'ReplicationConfiguration.Rules[].ID'])],
+    equivalent: [
+      shellLine([
+        'aws',
+        's3api',
+        'get-bucket-replication',
+        '--bucket',
+        cluster.bucket,
+        '--region',
+        cluster.region,
+        '--query',
+        'ReplicationConfiguration.Rules[].ID',
+      ]),
+    ],
     params: { bucket: cluster.bucket, managedRules: wanted.Rules.map((rule) => rule.ID) },
     async run(io) {
       let actual: { ReplicationConfiguration?: { Rules?: Array<{ ID?: string }> } };

@@ -12,7 +12,20 @@ export function gatewayCredential(ctx: StepContext): Action[] {
   if (certFile && keyFile) {
     const create: ExecAction = {
       kind: 'exec',
-      argv: [config.tools.kubectl, 'create', 'secret', 'tls', credentialName, `--cert=${certFile}`, `--key=${keyFile}`, '-n', namespace, '--dry-run=client', '-o', 'yaml'],
+      argv: [
+        config.tools.kubectl,
+        'create',
+        'secret',
+        'tls',
+        credentialName,
+        `--cert=${certFile}`,
+        `--key=${keyFile}`,
+        '-n',
+        namespace,
+        '--dry-run=client',
+        '-o',
+        'yaml',
+      ],
     };
     return [pipe(create, kubectlApply(config, cluster), 'the Secret holds the private key: kept in memory, never printed', { kind: 'local' })];
   }

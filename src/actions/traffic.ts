@@ -1,9 +1,9 @@
 import type { ClusterConfig, Config } from '../config/schema.js';
-import type { ActionIO, BuiltinAction } from '../plan/types.js';
 import { throwIfAborted } from '../errors.js';
+import type { ActionIO, BuiltinAction } from '../plan/types.js';
 import { shellLine } from '../render/shell.js';
 import { readLoadBalancerAddress } from './discover.js';
-import { httpRequest, type HttpResponse } from './http.js';
+import { type HttpResponse, httpRequest } from './http.js';
 
 /** The API as clients reach it: <scheme>://<app.host><path> (geo-routed by Route 53). */
 export function globalUrl(config: Config): string {
@@ -24,14 +24,23 @@ export async function regionalTarget(config: Config, cluster: ClusterConfig, io:
   if (configured) return { url: configured, describe: `${configured} (traffic.regional.urls)` };
   const { namespace: ingressNamespace, service: ingressService } = config.ingress;
   const address = await readLoadBalancerAddress(io, cluster, ingressNamespace, ingressService);
-  if (!address) throw new Error(`Service ${ingressNamespace}/${ingressService} in ${cluster.name} has no load-balancer address: set traffic.regional.urls.${cluster.name}`);
+  if (!address)
+    throw new Error(`Service ${ingressNamespace}/${ingressService} in ${cluster.name} has no load-balancer address: set traffic.regional.urls.${cluster.name}`);
   return { url: globalUrl(config), connectTo: address, describe: `${globalUrl(config)} via ${address} (${ingressService} of ${cluster.name})` };
 }
 
 /** The configured request (the seed's `curl -X POST .../api/v1/embed`), sent once. */
 export function sendTrafficRequest(config: Config, target: { url: string; connectTo?: string }, signal: AbortSignal): Promise<HttpResponse> {
   const { method, headers, body, requestTimeoutMs } = config.traffic;
-  return httpRequest({ url: target.url, connectTo: target.connectTo, method, headers, body: method === 'GET' ? undefined : body, timeoutMs: requestTimeoutMs, signal });
+  return httpRequest({
+    url: target.url,
+    connectTo: target.connectTo,
+    method,
+    headers,
+    body: method === 'GET' ? undefined : body,
+    timeoutMs: requestTimeoutMs,
+    signal,
+  });
 }
 
 // Header values that are credentials are shown by name only in plans and parameters (an API key in traffic.headers).

@@ -7,7 +7,7 @@ import { PreviewContext } from '../preview/context.js';
 import { configHash } from '../preview/engine.js';
 import { checkFreshness, planChecker, readPlanFile } from '../preview/saved.js';
 import { redactor } from '../shared/redact.js';
-import { loadDay, openSession, type GlobalOptions } from './common.js';
+import { type GlobalOptions, loadDay, openSession } from './common.js';
 
 /**
  * `akictl apply plan.json`: runs exactly a saved plan through the same executor as `day N --apply` (progress,
@@ -41,13 +41,27 @@ export async function applyPlanCommand(file: string, flags: { yes?: boolean }, g
     savedPlan: {
       file: path.resolve(file),
       checkFresh: async (store) => {
-        await checkFreshness(document, { configSha256: configHash(session.config), configSource: session.source, lineage: store.data.lineage, serial: store.data.serial, existed: store.existed }, ctx);
+        await checkFreshness(
+          document,
+          {
+            configSha256: configHash(session.config),
+            configSource: session.source,
+            lineage: store.data.lineage,
+            serial: store.data.serial,
+            existed: store.existed,
+          },
+          ctx,
+        );
         // Instances compiled from configuration and state alone must compile to the same actions now (another
         // akictl release or edited templates would not).
         const check = planChecker(document, ['state']);
         for (const step of selectSteps(day, document.selection ?? {})) {
           const why = check(planStep(day, step, session.config, (key) => store.data.instances[key]?.outputs, session.paths, document.selection ?? {}));
-          if (why) throw new UsageError(`stale plan: ${why}; run akictl plan again.`, 'Nothing was run. The actions akictl compiles now are not the ones the plan shows (another akictl release, or edited templates).');
+          if (why)
+            throw new UsageError(
+              `stale plan: ${why}; run akictl plan again.`,
+              'Nothing was run. The actions akictl compiles now are not the ones the plan shows (another akictl release, or edited templates).',
+            );
         }
       },
       checkStep: planChecker(document),

@@ -2,17 +2,17 @@ import { existsSync, statSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
 import { checkContexts } from '../config/contexts.js';
 import { ExitCode, UsageError } from '../errors.js';
-import { selectSteps, type Selection } from '../plan/compile.js';
-import { checkSelection } from './selection.js';
+import { type Selection, selectSteps } from '../plan/compile.js';
 import type { PlannedStep } from '../plan/plan.js';
 import type { DayDef, StepDef } from '../plan/types.js';
 import { execute } from '../run/execute.js';
 import { newRunId } from '../run/logs.js';
-import { redactor } from '../shared/redact.js';
 import { commandObservers } from '../run/observers.js';
 import { runFigures } from '../run/summary.js';
+import { redactor } from '../shared/redact.js';
 import type { RunRecord, StateStore } from '../state/store.js';
 import type { Session } from './common.js';
+import { checkSelection } from './selection.js';
 import { withState } from './state-access.js';
 
 export interface ApplyRequest {
@@ -72,7 +72,8 @@ export async function runApply(session: Session, request: ApplyRequest): Promise
   let store: StateStore | undefined;
   const access = {
     lock: { command: request.command, runId, holder: 'this run', hint: 'See `akictl status`; resume once no other run holds the lock.', commands: true },
-    observe: () => commandObservers(session, request.mode, { 'akictl.day': request.day.day, 'akictl.yes': request.yes, ...selectionAttributes(request) }, redactor),
+    observe: () =>
+      commandObservers(session, request.mode, { 'akictl.day': request.day.day, 'akictl.yes': request.yes, ...selectionAttributes(request) }, redactor),
   };
   try {
     await withState(session, access, async (held) => {
@@ -93,7 +94,15 @@ export async function runApply(session: Session, request: ApplyRequest): Promise
           confirmDestructive: (step) => askDestructive(step),
           ...(request.savedPlan ? { checkPlanned: request.savedPlan.checkStep, planFile: request.savedPlan.file } : {}),
         },
-        { mode: request.mode, selection: request.selection, yes: request.yes, confirmed: request.confirmed, forceConflicts: request.forceConflicts, runId, traceId: held.observers.traceId },
+        {
+          mode: request.mode,
+          selection: request.selection,
+          yes: request.yes,
+          confirmed: request.confirmed,
+          forceConflicts: request.forceConflicts,
+          runId,
+          traceId: held.observers.traceId,
+        },
       );
     });
   } finally {
@@ -135,7 +144,9 @@ function printSummary(session: Session, store: StateStore, run: RunRecord, start
 function selectionAttributes(request: ApplyRequest): Record<string, string> {
   const { from, only, clusters } = request.selection;
   return Object.fromEntries(
-    Object.entries({ 'akictl.selection.from': from, 'akictl.selection.only': only?.join(','), 'akictl.selection.clusters': clusters?.join(',') }).filter((entry): entry is [string, string] => entry[1] !== undefined),
+    Object.entries({ 'akictl.selection.from': from, 'akictl.selection.only': only?.join(','), 'akictl.selection.clusters': clusters?.join(',') }).filter(
+      (entry): entry is [string, string] => entry[1] !== undefined,
+    ),
   );
 }
 

@@ -1,15 +1,15 @@
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { registerKubeconfigSecrets } from '../config/contexts.js';
-import { loadConfig, type LoadedConfig } from '../config/read.js';
-import { UsageError } from '../errors.js';
 import { dayLoaders, knownDays } from '../../days/index.js';
-import { pathsFor, type Paths } from '../plan/compile.js';
+import { registerKubeconfigSecrets } from '../config/contexts.js';
+import { type LoadedConfig, loadConfig } from '../config/read.js';
+import { UsageError } from '../errors.js';
+import { type Paths, pathsFor } from '../plan/compile.js';
 import type { DayDef } from '../plan/types.js';
 import { redactor, registerEnvironmentSecrets } from '../shared/redact.js';
-import { StateStore } from '../state/store.js';
 import type { StateBackend } from '../state/backend.js';
 import { chooseState, openBackend, type StateTarget } from '../state/open.js';
+import { StateStore } from '../state/store.js';
 import { otlpHeaderValues } from '../telemetry/requested.js';
 
 export interface GlobalOptions {

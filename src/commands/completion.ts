@@ -1,8 +1,8 @@
-import type { Command, Option } from 'commander';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { complete, type CliSpec, type FlagSpec } from '../completion/candidates.js';
-import { SHELLS, completionScript, type Shell } from '../completion/scripts.js';
+import type { Command, Option } from 'commander';
+import { type CliSpec, complete, type FlagSpec } from '../completion/candidates.js';
+import { completionScript, SHELLS, type Shell } from '../completion/scripts.js';
 import { ExitCode, UsageError } from '../errors.js';
 
 /** `akictl completion bash|zsh|fish`: the script, on stdout. */
@@ -17,7 +17,9 @@ export async function completionCommand(shell: string): Promise<number> {
 /** The CLI definition as completion sees it, read from commander so that the two never disagree. */
 export function cliSpec(program: Command): CliSpec {
   const flags = (options: readonly Option[]): FlagSpec[] =>
-    options.filter((option) => !option.hidden).map((option) => ({ long: option.long, short: option.short, takesValue: option.required || option.optional, choices: option.argChoices }));
+    options
+      .filter((option) => !option.hidden)
+      .map((option) => ({ long: option.long, short: option.short, takesValue: option.required || option.optional, choices: option.argChoices }));
   return {
     globalFlags: flags(program.options),
     commands: program.commands

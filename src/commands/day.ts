@@ -1,9 +1,9 @@
 import { ExitCode, UsageError } from '../errors.js';
 import type { Selection } from '../plan/compile.js';
-import { checkSelection } from './selection.js';
 import { planDay } from '../plan/plan.js';
 import { planJson, planText } from '../run/print.js';
-import { loadDay, openSession, parseDayNumber, readState, type GlobalOptions } from './common.js';
+import { type GlobalOptions, loadDay, openSession, parseDayNumber, readState } from './common.js';
+import { checkSelection } from './selection.js';
 
 export interface DayFlags {
   apply?: boolean;
@@ -17,7 +17,11 @@ export interface DayFlags {
 
 export async function dayCommand(rawDay: string | undefined, flags: DayFlags, global: GlobalOptions, argv: string[]): Promise<number> {
   const dayNumber = parseDayNumber(rawDay, 'akictl day <n>');
-  if (flags.yes && !flags.apply) throw new UsageError('--yes confirms destructive steps of a run: it needs --apply.', `Use \`akictl day ${dayNumber} --apply --yes\`, or drop --yes for a dry-run.`);
+  if (flags.yes && !flags.apply)
+    throw new UsageError(
+      '--yes confirms destructive steps of a run: it needs --apply.',
+      `Use \`akictl day ${dayNumber} --apply --yes\`, or drop --yes for a dry-run.`,
+    );
   const session = await openSession(global);
   const day = await loadDay(dayNumber);
   const selection: Selection = { from: flags.from, only: flags.only, clusters: flags.cluster };
@@ -40,9 +44,18 @@ export async function dayCommand(rawDay: string | undefined, flags: DayFlags, gl
   const store = await readState(session);
   const steps = planDay(day, session.config, (key) => store.data.instances[key]?.outputs, session.paths, selection);
   if (global.output === 'json') {
-    process.stdout.write(`${JSON.stringify(planJson(day, steps, session.config, { manifestsDir: flags.manifests, configSource: session.source, forceConflicts: flags.forceConflicts }), null, 2)}\n`);
+    process.stdout.write(
+      `${JSON.stringify(planJson(day, steps, session.config, { manifestsDir: flags.manifests, configSource: session.source, forceConflicts: flags.forceConflicts }), null, 2)}\n`,
+    );
   } else {
-    process.stdout.write(planText(day, steps, session.config, { color: global.color && Boolean(process.stdout.isTTY), manifestsDir: flags.manifests, configSource: session.source, forceConflicts: flags.forceConflicts }));
+    process.stdout.write(
+      planText(day, steps, session.config, {
+        color: global.color && Boolean(process.stdout.isTTY),
+        manifestsDir: flags.manifests,
+        configSource: session.source,
+        forceConflicts: flags.forceConflicts,
+      }),
+    );
   }
   return ExitCode.ok;
 }

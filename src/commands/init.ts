@@ -9,7 +9,8 @@ export async function initCommand(file: string | undefined, flags: { force?: boo
   try {
     await writeFile(target, text, { flag: flags.force ? 'w' : 'wx' });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new UsageError(`${target} already exists: not overwritten.`, 'Pass --force to overwrite it, or name another file: `akictl init FILE`.');
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST')
+      throw new UsageError(`${target} already exists: not overwritten.`, 'Pass --force to overwrite it, or name another file: `akictl init FILE`.');
     throw error;
   }
   process.stderr.write(`akictl: wrote ${target} (the built-in default). Edit it, then use it with --config ${target}.\n`);

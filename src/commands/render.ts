@@ -6,14 +6,18 @@ import { planDay } from '../plan/plan.js';
 import type { Action } from '../plan/types.js';
 import { manifestYaml, safeFileName } from '../render/manifest.js';
 import { planJson } from '../run/print.js';
-import { loadDay, openSession, parseDayNumber, readState, type GlobalOptions } from './common.js';
+import { type GlobalOptions, loadDay, openSession, parseDayNumber, readState } from './common.js';
 
 /** `akictl render day N --out DIR`: every manifest and AWS request body of the plan, as files for review. */
 export async function renderCommand(words: string[], flags: { out?: string }, global: GlobalOptions): Promise<number> {
   const rest = words[0] === 'day' ? words.slice(1) : words;
   if (rest.length > 1) throw new UsageError(`render takes one day, got "${words.join(' ')}".`, 'Use `akictl render day <n> --out DIR`.');
   const dayNumber = parseDayNumber(rest[0], 'akictl render day <n> --out DIR');
-  if (!flags.out) throw new UsageError('render needs --out DIR: the folder to write manifests and AWS request bodies into.', `Use \`akictl render day ${dayNumber} --out rendered/day${dayNumber}\`.`);
+  if (!flags.out)
+    throw new UsageError(
+      'render needs --out DIR: the folder to write manifests and AWS request bodies into.',
+      `Use \`akictl render day ${dayNumber} --out rendered/day${dayNumber}\`.`,
+    );
   const session = await openSession(global);
   const day = await loadDay(dayNumber);
   const store = await readState(session);

@@ -5,7 +5,7 @@ import { ExitCode, UsageError } from '../errors.js';
 import { buildReport } from '../report/build.js';
 import { reportMarkdown } from '../report/markdown.js';
 import { redactor } from '../shared/redact.js';
-import { openSession, readState, type GlobalOptions } from './common.js';
+import { type GlobalOptions, openSession, readState } from './common.js';
 
 type Format = 'markdown' | 'html' | 'json';
 
@@ -21,11 +21,17 @@ export async function reportCommand(flags: { out?: string; format?: Format }, gl
   const days = await Promise.all(knownDays().map((day) => dayLoaders[day]!()));
   const report = redactor.redactDeep(buildReport({ config: session.config, days, state: store.data, stateFile: store.file }));
   const text =
-    format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : format === 'html' ? await (await import('../report/html.js')).reportHtml(report) : reportMarkdown(report);
+    format === 'json'
+      ? `${JSON.stringify(report, null, 2)}\n`
+      : format === 'html'
+        ? await (await import('../report/html.js')).reportHtml(report)
+        : reportMarkdown(report);
   if (flags.out) {
     const file = path.resolve(flags.out);
     await writeFile(file, text);
-    process.stderr.write(`akictl: wrote the completion report (${format}; ${report.complete ? 'complete' : `incomplete: ${report.openItems.length} open item(s)`}) to ${file}\n`);
+    process.stderr.write(
+      `akictl: wrote the completion report (${format}; ${report.complete ? 'complete' : `incomplete: ${report.openItems.length} open item(s)`}) to ${file}\n`,
+    );
   } else {
     process.stdout.write(text);
   }

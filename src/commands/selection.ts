@@ -18,7 +18,8 @@ export function checkSelection(day: DayDef, config: Config, selection: Selection
 /** A step id given to `flag`: "install-istio" stands for "day1.install-istio". */
 export function resolveStepId(day: DayDef, id: string, flag: string): string {
   const full = fullStepId(day, id);
-  if (!day.steps.some((step) => step.id === full)) throw new UsageError(`${flag} ${id}: day ${day.day} has no step with that id.`, `Valid step ids: ${stepIds(day)}.`);
+  if (!day.steps.some((step) => step.id === full))
+    throw new UsageError(`${flag} ${id}: day ${day.day} has no step with that id.`, `Valid step ids: ${stepIds(day)}.`);
   return full;
 }
 
@@ -27,7 +28,8 @@ function checkClusters(config: Config, clusters: string[] | undefined): void {
   // `--cluster ,` names no cluster: every per-cluster step would silently do nothing.
   if (clusters && clusters.length === 0) throw new UsageError('--cluster: no cluster named.', configured);
   for (const name of clusters ?? []) {
-    if (!config.clusters.some((cluster) => cluster.name === name)) throw new UsageError(`--cluster ${name}: no cluster of that name in the configuration.`, configured);
+    if (!config.clusters.some((cluster) => cluster.name === name))
+      throw new UsageError(`--cluster ${name}: no cluster of that name in the configuration.`, configured);
   }
 }
 

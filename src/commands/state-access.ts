@@ -2,9 +2,9 @@ import { StateConflictError } from '../errors.js';
 import { journalCommands, stopLeftoverCommands } from '../run/leftovers.js';
 import type { CommandObservers } from '../run/observers.js';
 import { installSignalHandlers } from '../run/signals.js';
-import { StateStore } from '../state/store.js';
 import type { HeldLock, StateBackend } from '../state/backend.js';
-import { stateBackend, type Session } from './common.js';
+import { StateStore } from '../state/store.js';
+import { type Session, stateBackend } from './common.js';
 
 const notice = (line: string) => process.stderr.write(`${line}\n`);
 

@@ -1,9 +1,9 @@
 import { ExitCode, UsageError } from '../errors.js';
-import { parseState } from '../state/store.js';
 import type { StateBackend } from '../state/backend.js';
 import { LocalBackend } from '../state/local-backend.js';
 import { openBackend } from '../state/open.js';
-import { openSession, stateBackend, type GlobalOptions, type Session } from './common.js';
+import { parseState } from '../state/store.js';
+import { type GlobalOptions, openSession, type Session, stateBackend } from './common.js';
 import { withLocks } from './state-access.js';
 
 const notice = (line: string) => process.stderr.write(`${line}\n`);
@@ -25,7 +25,11 @@ async function remoteOf(session: Session, verb: string): Promise<StateBackend> {
  */
 async function copyState(from: StateBackend, to: StateBackend, otherWay: string): Promise<string> {
   const source = await from.read();
-  if (!source) throw new UsageError(`there is no ${from.label}: nothing to copy.`, `Check --state-dir and the state settings; \`akictl status\` shows where state is read from.`);
+  if (!source)
+    throw new UsageError(
+      `there is no ${from.label}: nothing to copy.`,
+      `Check --state-dir and the state settings; \`akictl status\` shows where state is read from.`,
+    );
   const data = parseState(source.text, from);
   await from.checkLineage(data);
   const existing = await to.read();
@@ -34,15 +38,23 @@ async function copyState(from: StateBackend, to: StateBackend, otherWay: string)
     if (theirs.lineage !== data.lineage) {
       throw new UsageError(
         `${to.label} holds another lineage (${theirs.lineage}, serial ${theirs.serial}) than ${from.label} (${data.lineage}): it is another rollout's state; nothing was copied.`,
-        to.kind === 's3' ? 'Use another state.key for this rollout, or delete that object (its versions stay listed by `akictl state history`) if it is abandoned.' : `Move ${to.location} away if that local state is abandoned.`,
+        to.kind === 's3'
+          ? 'Use another state.key for this rollout, or delete that object (its versions stay listed by `akictl state history`) if it is abandoned.'
+          : `Move ${to.location} away if that local state is abandoned.`,
       );
     }
     if (theirs.serial > data.serial) {
-      throw new UsageError(`${to.label} is newer (serial ${theirs.serial}) than ${from.label} (serial ${data.serial}): copying would lose progress; nothing was copied.`, `Copy the other way: \`akictl state ${otherWay}\`.`);
+      throw new UsageError(
+        `${to.label} is newer (serial ${theirs.serial}) than ${from.label} (serial ${data.serial}): copying would lose progress; nothing was copied.`,
+        `Copy the other way: \`akictl state ${otherWay}\`.`,
+      );
     }
     if (theirs.serial === data.serial) {
       if (existing.text === source.text) return `${to.label} already holds serial ${data.serial} of lineage ${data.lineage}: nothing to do.`;
-      throw new UsageError(`${to.label} and ${from.label} both have serial ${data.serial} but differ: they diverged; nothing was copied.`, 'Compare them (`akictl status` with each backend), keep the right one and move the other away.');
+      throw new UsageError(
+        `${to.label} and ${from.label} both have serial ${data.serial} but differ: they diverged; nothing was copied.`,
+        'Compare them (`akictl status` with each backend), keep the right one and move the other away.',
+      );
     }
   }
   await to.keepPrevious();
@@ -68,14 +80,18 @@ async function moveState(global: GlobalOptions, verb: 'push' | 'pull'): Promise<
   // Both locks, the source's first: no run writes either side while state moves.
   const done = await withLocks([from, to], `akictl state ${verb}`, () => copyState(from, to, verb === 'push' ? 'pull' : 'push'));
   notice(`akictl: ${done}`);
-  if (verb === 'push') notice(`akictl: the local ${local.location} is kept as it was; commands now read and write ${remote.location} wherever the state backend names it (state.backend: s3, or --state ${remote.location}).`);
+  if (verb === 'push')
+    notice(
+      `akictl: the local ${local.location} is kept as it was; commands now read and write ${remote.location} wherever the state backend names it (state.backend: s3, or --state ${remote.location}).`,
+    );
   return ExitCode.ok;
 }
 
 /** `akictl state history`: the versions the backend keeps, newest first, so an operator can recover one. */
 export async function stateHistoryCommand(flags: { limit?: string }, global: GlobalOptions): Promise<number> {
   const limit = Number(flags.limit ?? '20');
-  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new UsageError(`--limit ${flags.limit}: expected a whole number from 1 to 1000.`, 'For example --limit 50.');
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
+    throw new UsageError(`--limit ${flags.limit}: expected a whole number from 1 to 1000.`, 'For example --limit 50.');
   const session = await openSession(global);
   const backend = await stateBackend(session);
   const versions = await backend.history(limit);
@@ -83,10 +99,21 @@ export async function stateHistoryCommand(flags: { limit?: string }, global: Glo
     process.stdout.write(`${JSON.stringify({ state: backend.location, versions }, null, 2)}\n`);
     return ExitCode.ok;
   }
-  const rows = versions.map((v) => [v.versionId, v.at, v.deleted ? '(deleted)' : v.serial === undefined ? '?' : String(v.serial), v.runId ?? '', v.deleted ? '' : `${v.size} B`, v.latest ? 'current' : '']);
+  const rows = versions.map((v) => [
+    v.versionId,
+    v.at,
+    v.deleted ? '(deleted)' : v.serial === undefined ? '?' : String(v.serial),
+    v.runId ?? '',
+    v.deleted ? '' : `${v.size} B`,
+    v.latest ? 'current' : '',
+  ]);
   const header = ['version', 'time', 'serial', 'last run', 'size', ''];
   const widths = header.map((_, column) => Math.max(...[header, ...rows].map((row) => row[column]!.length)));
-  const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, i) => cell.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   const out = [`${backend.label}: ${versions.length === 0 ? 'no versions' : `${versions.length} version(s), newest first`}`];
   if (versions.length > 0) out.push(line(header), ...rows.map(line));
   if (backend.kind === 's3' && versions.length > 0) out.push('', backend.recovery);
@@ -105,7 +132,12 @@ export async function stateRestoreCommand(versionId: string, global: GlobalOptio
   const done = await withLocks([backend], `akictl state restore ${versionId}`, async () => {
     const chosen = await backend.readVersion(versionId);
     if (!chosen) throw new UsageError(`${backend.label} has no version ${versionId}.`, '`akictl state history` lists the versions kept.');
-    const data = parseState(chosen.text, { kind: backend.kind, location: backend.location, recovery: backend.recovery, label: `version ${versionId} of ${backend.label}` });
+    const data = parseState(chosen.text, {
+      kind: backend.kind,
+      location: backend.location,
+      recovery: backend.recovery,
+      label: `version ${versionId} of ${backend.label}`,
+    });
     const current = await backend.readVersion();
     let currentSerial = 0;
     if (current) {

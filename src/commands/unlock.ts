@@ -1,5 +1,5 @@
 import { ExitCode } from '../errors.js';
-import { openSession, stateBackend, type GlobalOptions } from './common.js';
+import { type GlobalOptions, openSession, stateBackend } from './common.js';
 
 /**
  * `akictl unlock [--force [LOCK_ID]]`: removes a dead holder's lock. A holder that may be alive (on this host,

@@ -1,20 +1,20 @@
 import { styleText } from 'node:util';
 import { knownDays } from '../../days/index.js';
 import { checkContexts } from '../config/contexts.js';
-import { ExitCode, UsageError, throwIfAborted } from '../errors.js';
+import { ExitCode, throwIfAborted, UsageError } from '../errors.js';
 import { planDay } from '../plan/plan.js';
 import type { DayDef } from '../plan/types.js';
 import { runGates } from '../run/gates.js';
-import { RunLogs, newRunId } from '../run/logs.js';
+import { newRunId, RunLogs } from '../run/logs.js';
 import { commandObservers } from '../run/observers.js';
-import { redactor } from '../shared/redact.js';
 import { MARK } from '../run/reporter.js';
 import { runRecord } from '../run/run-record.js';
 import { RunServices } from '../run/services.js';
-import type { GateState } from '../state/store.js';
 import { runFigures } from '../run/summary.js';
-import { loadDay, openSession, parseDayNumber, type GlobalOptions, type Session } from './common.js';
-import { withState, type HeldState } from './state-access.js';
+import { redactor } from '../shared/redact.js';
+import type { GateState } from '../state/store.js';
+import { type GlobalOptions, loadDay, openSession, parseDayNumber, type Session } from './common.js';
+import { type HeldState, withState } from './state-access.js';
 
 /**
  * `akictl validate day N`: the day's gates alone, read-only against the clusters. Prints, linkerd-check
@@ -27,7 +27,8 @@ export async function validateCommand(words: string[], flags: { all?: boolean; w
   const access = {
     lock: { command: ['akictl', ...argv].join(' '), holder: 'validate', hint: 'See `akictl status`.' },
     // Gates are followed like a run's (JSON events, traces); the results print at the end, as a table or the summary.
-    observe: () => commandObservers(session, 'validate', { 'akictl.days': days.join(','), 'akictl.wait': Boolean(flags.wait) }, redactor, { progressLines: false }),
+    observe: () =>
+      commandObservers(session, 'validate', { 'akictl.days': days.join(','), 'akictl.wait': Boolean(flags.wait) }, redactor, { progressLines: false }),
   };
   const { results, traceId } = await withState(session, access, async (held) => {
     const all: GateResult[] = [];
@@ -56,7 +57,7 @@ async function validateDay(day: DayDef, session: Session, { store, signal, obser
   const results: GateResult[] = [];
   for (const planned of planDay(day, session.config, services.outputs, session.paths)) {
     const states = await runGates(planned, rc, services.io, run.id, { wait });
-    planned.gates.forEach((gate, i) => results.push({ day: day.day, key: gate.key, title: gate.gate.title, gate: states[i]! }));
+    for (const [i, gate] of planned.gates.entries()) results.push({ day: day.day, key: gate.key, title: gate.gate.title, gate: states[i]! });
   }
   logs.close();
   run.endedAt = new Date().toISOString();
@@ -64,13 +65,23 @@ async function validateDay(day: DayDef, session: Session, { store, signal, obser
   store.data.runs.push(run);
   await store.save();
   const durationMs = Date.parse(run.endedAt) - Date.parse(run.startedAt);
-  observers.events.emit({ type: 'run.finished', runId: run.id, day: day.day, command: 'validate', result: run.result, durationMs, figures: runFigures(store, run.id, redactor.count), traceId: observers.traceId });
+  observers.events.emit({
+    type: 'run.finished',
+    runId: run.id,
+    day: day.day,
+    command: 'validate',
+    result: run.result,
+    durationMs,
+    figures: runFigures(store, run.id, redactor.count),
+    traceId: observers.traceId,
+  });
   return results;
 }
 
 function parseTarget(words: string[], all: boolean): number[] {
   if (all) {
-    if (words.length > 0) throw new UsageError('--all checks every day: do not name a day with it.', 'Use `akictl validate --all` or `akictl validate day <n>`.');
+    if (words.length > 0)
+      throw new UsageError('--all checks every day: do not name a day with it.', 'Use `akictl validate --all` or `akictl validate day <n>`.');
     return knownDays();
   }
   const rest = words[0] === 'day' ? words.slice(1) : words;
@@ -82,7 +93,9 @@ function print(results: GateResult[], global: GlobalOptions, traceId: string | u
   if (global.output === 'json') {
     // The last line of the event stream: every gate with what it measured.
     const gates = results.map((r) => ({ id: r.key, title: r.title, ...r.gate }));
-    process.stdout.write(`${JSON.stringify(redactor.redactDeep({ type: 'summary', command: 'validate', traceId: traceId ?? null, failed: gates.filter((gate) => gate.status === 'fail').length, gates }))}\n`);
+    process.stdout.write(
+      `${JSON.stringify(redactor.redactDeep({ type: 'summary', command: 'validate', traceId: traceId ?? null, failed: gates.filter((gate) => gate.status === 'fail').length, gates }))}\n`,
+    );
     return;
   }
   const color = global.color && Boolean(process.stdout.isTTY);
@@ -103,6 +116,9 @@ function print(results: GateResult[], global: GlobalOptions, traceId: string | u
   const failed = results.filter((r) => r.gate.status === 'fail').length;
   const warned = results.filter((r) => r.gate.status === 'warn').length;
   if (traceId) lines.push('', `Trace: ${traceId}`);
-  lines.push('', `Status check results are ${failed ? paint('red', `${MARK.fail} ${failed} failed`) : paint('green', MARK.pass)}${warned ? `, ${warned} warning(s)` : ''} (${results.length} gates)`);
+  lines.push(
+    '',
+    `Status check results are ${failed ? paint('red', `${MARK.fail} ${failed} failed`) : paint('green', MARK.pass)}${warned ? `, ${warned} warning(s)` : ''} (${results.length} gates)`,
+  );
   process.stdout.write(`${lines.filter((line, i) => i > 0 || line !== '').join('\n')}\n`);
 }

@@ -70,7 +70,9 @@ export async function checkContexts(config: Config): Promise<void> {
     const readable = files.filter((_, i) => found[i] !== undefined);
     const contexts = found.flatMap((kubeconfig) => (kubeconfig?.contexts ?? []).map((context) => String(context?.name)));
     if (readable.length === 0) {
-      problems.push(`clusters[${index}].context "${cluster.context}": no kubeconfig to find it in (${files.join(', ')} ${files.length > 1 ? 'do' : 'does'} not exist)`);
+      problems.push(
+        `clusters[${index}].context "${cluster.context}": no kubeconfig to find it in (${files.join(', ')} ${files.length > 1 ? 'do' : 'does'} not exist)`,
+      );
     } else if (!contexts.includes(cluster.context)) {
       problems.push(`clusters[${index}].context "${cluster.context}" is not in the kubeconfig (${readable.join(', ')})`);
     }

@@ -1,7 +1,7 @@
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { UsageError } from '../errors.js';
-import { ConfigSchema, type Config } from './schema.js';
+import { type Config, ConfigSchema } from './schema.js';
 
 // Loaded only when a configuration text has to be parsed: zod and the YAML parser are the bulk of akictl's
 // start-up, and the built-in default is parsed at build time (see src/precomputed.ts).
@@ -20,7 +20,8 @@ export function parseConfigText(text: string, source: string): Config {
     throw new UsageError(`${source}: the configuration must be a YAML mapping (found ${describe(raw)}).`, 'Start from `akictl init`.');
   }
   const result = ConfigSchema.safeParse(raw);
-  if (!result.success) throw new UsageError(formatIssues(source, result.error.issues, raw), 'See `akictl schema` for every field, or start from `akictl init`.');
+  if (!result.success)
+    throw new UsageError(formatIssues(source, result.error.issues, raw), 'See `akictl schema` for every field, or start from `akictl init`.');
   return result.data;
 }
 

@@ -12,13 +12,12 @@ const dnsLabel = z
 const contextName = z
   .string()
   .min(1, 'must not be empty')
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what the pattern refuses
   .regex(/^[^\s\u0000-\u001f\u007f-]\S*$/u, 'must not start with "-" or contain whitespace or control characters');
 
 const awsRegion = z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'must be an AWS region such as us-west-1');
 const continentCode = z.enum(['AF', 'AN', 'AS', 'EU', 'NA', 'OC', 'SA']);
-const bucketName = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name (3-63 lower-case letters, digits, "." and "-")');
+const bucketName = z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name (3-63 lower-case letters, digits, "." and "-")');
 const semver = z.string().regex(/^\d+\.\d+\.\d+$/, 'must be a version such as 1.20.0');
 
 export const ClusterSchema = z.strictObject({
@@ -43,6 +42,7 @@ const PkiSchema = z.strictObject({
   organization: z
     .string()
     .min(1)
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what the pattern refuses
     .regex(/^[^\u0000-\u001f\u007f]+$/u, 'must be one line without control characters (it becomes the O= of certificate subjects)')
     // X.520 caps O= and CN= at 64 characters, and the root's CN is "<organization> Root CA".
     .max(56, 'must be at most 56 characters (certificate subject fields hold 64, the root CA adds " Root CA")')
@@ -61,10 +61,23 @@ const CrossClusterSchema = z.strictObject({
   port: z.number().int().min(1).max(65535).nullable().default(null).describe('Its port; null: routing.destination.port.'),
   request: z
     .strictObject({
-      enabled: z.boolean().default(true).describe('Send requests across clusters from a short-lived client pod (per ordered pair of clusters), removed whatever happens.'),
-      image: z.string().min(1).default('curlimages/curl:8.16.0').describe('Image of the client pod: it needs curl and sleep (Istio 1.28\'s samples/curl uses this one).'),
+      enabled: z
+        .boolean()
+        .default(true)
+        .describe('Send requests across clusters from a short-lived client pod (per ordered pair of clusters), removed whatever happens.'),
+      image: z
+        .string()
+        .min(1)
+        .default('curlimages/curl:8.16.0')
+        .describe("Image of the client pod: it needs curl and sleep (Istio 1.28's samples/curl uses this one)."),
       path: z.string().startsWith('/').default('/health').describe('Path requested on the service.'),
-      count: z.number().int().min(1).max(200).default(20).describe('Requests per ordered pair; the cluster that answered each is counted from the client sidecar\'s own endpoint statistics.'),
+      count: z
+        .number()
+        .int()
+        .min(1)
+        .max(200)
+        .default(20)
+        .describe("Requests per ordered pair; the cluster that answered each is counted from the client sidecar's own endpoint statistics."),
       timeoutSeconds: z.number().int().min(1).max(3600).default(180).describe('How long the client pod may take to become Ready (image pull, sidecar start).'),
     })
     .prefault({}),
@@ -74,14 +87,16 @@ const MeshSchema = z.strictObject({
   istioVersion: semver
     .regex(SUPPORTED_ISTIO_VERSION, `must be a supported Istio release: ${supportedIstioText()} (any patch release, e.g. 1.26.3)`)
     .default('1.20.0')
-    .describe(`istioctl version that must be on PATH; the mesh is installed with it. Supported: ${supportedIstioText()}; steps, manifests and gates follow the release.`),
+    .describe(
+      `istioctl version that must be on PATH; the mesh is installed with it. Supported: ${supportedIstioText()}; steps, manifests and gates follow the release.`,
+    ),
   meshId: dnsLabel.default('akidb-mesh'),
   profile: z.string().min(1).default('default').describe('IstioOperator profile for the control plane.'),
   trustDomain: z.string().min(1).default('cluster.local'),
   tracing: z
     .strictObject({
       sampling: z.number().min(0).max(100).default(10),
-      zipkinAddress: z.string().min(1).default('otel-collector.observability:9411').describe('Proxy-level Zipkin tracer (Istio 1.20, the seed\'s way).'),
+      zipkinAddress: z.string().min(1).default('otel-collector.observability:9411').describe("Proxy-level Zipkin tracer (Istio 1.20, the seed's way)."),
       opentelemetry: z
         .strictObject({
           service: z.string().min(1).default('otel-collector.observability.svc.cluster.local'),
@@ -92,7 +107,7 @@ const MeshSchema = z.strictObject({
     })
     .prefault({}),
   pki: PkiSchema.prefault({}),
-  crossCluster: CrossClusterSchema.prefault({}).describe('What Day 1\'s cross-cluster gates look at.'),
+  crossCluster: CrossClusterSchema.prefault({}).describe("What Day 1's cross-cluster gates look at."),
 });
 
 const AppSchema = z.strictObject({
@@ -101,7 +116,10 @@ const AppSchema = z.strictObject({
   // It becomes URLs (traffic, load, failover probes) and record names: a host name or address, optionally :port.
   host: z
     .string()
-    .regex(/^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/, 'must be a host name or address, optionally with :port (e.g. api.akidb.io)')
+    .regex(
+      /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/,
+      'must be a host name or address, optionally with :port (e.g. api.akidb.io)',
+    )
     .default('api.akidb.io')
     .describe('Public host name of the API.'),
 });
@@ -119,7 +137,10 @@ const ExecutionSchema = z.strictObject({
 // Where state and its lock live: the local state folder (default), or one S3 object a team shares.
 export const StateSchema = z
   .strictObject({
-    backend: z.enum(['local', 's3']).default('local').describe('local: state.json in the state folder (--state-dir). s3: one object in a versioned bucket, shared by every operator and CI job.'),
+    backend: z
+      .enum(['local', 's3'])
+      .default('local')
+      .describe('local: state.json in the state folder (--state-dir). s3: one object in a versioned bucket, shared by every operator and CI job.'),
     bucket: bucketName.optional().describe('s3: the bucket (versioning must be Enabled).'),
     key: z
       .string()
@@ -129,13 +150,24 @@ export const StateSchema = z
       .optional()
       .describe('s3: the object key of the state; the lock is <key>.lock.'),
     region: awsRegion.optional().describe("s3: the bucket's region."),
-    kmsKeyId: z.string().min(1).max(2048).optional().describe('s3: KMS key (id, ARN or alias/NAME) to encrypt state and lock with (SSE-KMS); default: the bucket\'s own encryption.'),
+    kmsKeyId: z
+      .string()
+      .min(1)
+      .max(2048)
+      .optional()
+      .describe("s3: KMS key (id, ARN or alias/NAME) to encrypt state and lock with (SSE-KMS); default: the bucket's own encryption."),
     endpoint: z
       .string()
       .regex(/^https?:\/\/[^\s/]+\/?$/, 'must be an http:// or https:// URL without a path, such as https://s3.example.internal:9000')
       .optional()
       .describe('s3: an S3-compatible endpoint instead of AWS (path-style requests).'),
-    heartbeatSeconds: z.number().int().min(1).max(3600).default(30).describe('s3: how often a running akictl renews its lock; a holder silent for three times as long is shown as probably dead.'),
+    heartbeatSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(3600)
+      .default(30)
+      .describe('s3: how often a running akictl renews its lock; a holder silent for three times as long is shown as probably dead.'),
   })
   .superRefine((state, ctx) => {
     if (state.backend !== 's3') return;
@@ -156,21 +188,21 @@ const ipv4 = z.string().regex(/^((25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(25[0-5]|2[0-4]
 // such as moto hand out others.
 const hostedZoneId = z.string().regex(/^[A-Z0-9]{1,32}$/, 'must be a Route 53 hosted zone id such as Z123456 (without /hostedzone/)');
 const istioDuration = z.string().regex(/^\d+(\.\d+)?(ms|s|m|h)$/, 'must be a duration such as 2s, 500ms or 1m');
-const iamRoleArn = z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\/-]+$/, 'must be an IAM role ARN such as arn:aws:iam::123456789012:role/name');
+const iamRoleArn = z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, 'must be an IAM role ARN such as arn:aws:iam::123456789012:role/name');
 const port = z.number().int().min(1).max(65535);
 
 // Where each region's public address comes from: Day 2 publishes it to Route 53; Day 4's test requests and Day 5's
 // drills are sent to it.
 const IngressSchema = z.strictObject({
   namespace: dnsLabel.default('istio-system'),
-  service: dnsLabel.default('istio-ingressgateway').describe('LoadBalancer Service whose status.loadBalancer.ingress[0] is the region\'s address.'),
+  service: dnsLabel.default('istio-ingressgateway').describe("LoadBalancer Service whose status.loadBalancer.ingress[0] is the region's address."),
   waitSeconds: z.number().int().min(0).default(600).describe('How long discovery waits for the load balancer to get an address.'),
 });
 
 const DnsSchema = z.strictObject({
   hostedZoneId: hostedZoneId
     .default('Z123456')
-    .describe('Public hosted zone holding app.host. The default Z123456 is the seed\'s PLACEHOLDER: set the real id before --apply.'),
+    .describe("Public hosted zone holding app.host. The default Z123456 is the seed's PLACEHOLDER: set the real id before --apply."),
   ttl: z.number().int().min(0).max(86400).default(60).describe('TTL of A records pointing at an IP (alias records have none).'),
   healthCheck: z
     .strictObject({
@@ -206,7 +238,12 @@ const RoutingSchema = z.strictObject({
       name: dnsLabel.default('akidb-gateway'),
       port: port.default(443),
       credentialName: dnsLabel.default('akidb-tls-cert').describe('TLS Secret in the ingress gateway namespace (istio-system).'),
-      certFile: z.string().min(1).nullable().default(null).describe('PEM certificate to create the credential Secret from when it is missing; null: it must exist.'),
+      certFile: z
+        .string()
+        .min(1)
+        .nullable()
+        .default(null)
+        .describe('PEM certificate to create the credential Secret from when it is missing; null: it must exist.'),
       keyFile: z.string().min(1).nullable().default(null),
     })
     .prefault({}),
@@ -242,7 +279,7 @@ const RoutingSchema = z.strictObject({
       timeoutMs: z.number().int().min(100).max(120000).default(5000),
     })
     .prefault({})
-    .describe('The health gate: GET routing.routes.healthPath on each region\'s address with Host/SNI app.host.'),
+    .describe("The health gate: GET routing.routes.healthPath on each region's address with Host/SNI app.host."),
 });
 
 const ReplicationSchema = z.strictObject({
@@ -252,12 +289,16 @@ const ReplicationSchema = z.strictObject({
       'us-west': 'arn:aws:iam::123456789012:role/s3-us-to-eu-replication-role',
       'eu-central': 'arn:aws:iam::123456789012:role/s3-eu-to-us-replication-role',
     })
-    .describe('Replication role per source cluster (its bucket replicates to every other bucket); Day 3 needs one for every cluster. The defaults use a PLACEHOLDER account.'),
+    .describe(
+      'Replication role per source cluster (its bucket replicates to every other bucket); Day 3 needs one for every cluster. The defaults use a PLACEHOLDER account.',
+    ),
   prefix: z.string().default('').describe('Replicate only keys under this prefix ("" = every object).'),
   replaceForeignRules: z
     .boolean()
     .default(false)
-    .describe('PutBucketReplication replaces the whole configuration: when false, a bucket holding replication rules akictl does not manage stops Day 3 instead of losing them.'),
+    .describe(
+      'PutBucketReplication replaces the whole configuration: when false, a bucket holding replication rules akictl does not manage stops Day 3 instead of losing them.',
+    ),
   lagThresholdSeconds: z.number().positive().default(900).describe('Canary lag above this fails the gate (S3 RTC promises 15 minutes).'),
   canary: z
     .strictObject({
@@ -287,13 +328,22 @@ function checkRouting(
   config.clusters.forEach((cluster, index) => {
     for (const continent of cluster.continents) {
       const other = servedBy.get(continent);
-      if (other) ctx.addIssue({ code: 'custom', path: ['clusters', index, 'continents'], message: `serves ${continent}, which cluster "${other}" serves already: one cluster per continent` });
+      if (other)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['clusters', index, 'continents'],
+          message: `serves ${continent}, which cluster "${other}" serves already: one cluster per continent`,
+        });
       else servedBy.set(continent, cluster.name);
     }
   });
   const { certFile, keyFile } = config.routing.gateway;
   if ((certFile === null) !== (keyFile === null)) {
-    ctx.addIssue({ code: 'custom', path: ['routing', 'gateway', certFile === null ? 'certFile' : 'keyFile'], message: 'certFile and keyFile go together: set both, or neither' });
+    ctx.addIssue({
+      code: 'custom',
+      path: ['routing', 'gateway', certFile === null ? 'certFile' : 'keyFile'],
+      message: 'certFile and keyFile go together: set both, or neither',
+    });
   }
 }
 // ── Tracing, observability and drills: Jaeger and collectors, Thanos and Grafana, load, failover, chaos, report ──
@@ -308,14 +358,23 @@ const headerMap = z.record(z.string().regex(/^[A-Za-z0-9-]+$/, 'must be an HTTP 
 const TracingSchema = z.strictObject({
   cluster: dnsLabel.nullable().default(null).describe('Cluster that hosts Jaeger; null: the primary cluster.'),
   namespace: dnsLabel.default('observability').describe('Namespace of Jaeger and the OpenTelemetry collector, created in every cluster.'),
-  service: z.string().min(1).default('akidb-rest').describe('Service name the traces carry; Jaeger may list it as "<service>.<app namespace>" (Istio\'s Zipkin spans).'),
+  service: z
+    .string()
+    .min(1)
+    .default('akidb-rest')
+    .describe('Service name the traces carry; Jaeger may list it as "<service>.<app namespace>" (Istio\'s Zipkin spans).'),
   jaeger: z
     .strictObject({
       image: z.string().min(1).default('jaegertracing/all-in-one'),
       version: z.string().min(1).default('1.52').describe('Jaeger all-in-one image tag.'),
       memory: z.string().min(1).default('2Gi').describe('Memory request of the Jaeger pod.'),
       storage: z.enum(['badger', 'memory']).default('badger').describe('Span storage; badger keeps spans on a volume (see claimName).'),
-      claimName: z.string().min(1).nullable().default(null).describe('PersistentVolumeClaim for badger; null: an emptyDir (spans are lost when the pod is rescheduled).'),
+      claimName: z
+        .string()
+        .min(1)
+        .nullable()
+        .default(null)
+        .describe('PersistentVolumeClaim for badger; null: an emptyDir (spans are lost when the pod is rescheduled).'),
       queryUrl: httpUrl.nullable().default(null).describe('Jaeger query API as akictl reaches it; null: http://<LoadBalancer address>:16686.'),
     })
     .prefault({}),
@@ -345,7 +404,12 @@ const TrafficSchema = z.strictObject({
   requestTimeoutMs: z.number().int().min(100).max(120000).default(5000),
   regional: z
     .strictObject({
-      urls: z.record(dnsLabel, httpUrl).default({}).describe('Full URL of each region, by cluster name; a cluster left out is reached through its ingress gateway\'s load-balancer address with Host and TLS server name app.host.'),
+      urls: z
+        .record(dnsLabel, httpUrl)
+        .default({})
+        .describe(
+          "Full URL of each region, by cluster name; a cluster left out is reached through its ingress gateway's load-balancer address with Host and TLS server name app.host.",
+        ),
     })
     .prefault({}),
 });
@@ -356,7 +420,7 @@ const PrometheusSchema = z.strictObject({
     .string()
     .regex(/^(?:[a-z0-9]|\{cluster\})(?:[-a-z0-9]|\{cluster\})*$/, 'must be a Service name: lower-case letters, digits, "-" and {cluster}')
     .default('prometheus-{cluster}')
-    .describe('Prometheus Service in the observability namespace ({cluster}: the cluster name), read through the API server\'s service proxy.'),
+    .describe("Prometheus Service in the observability namespace ({cluster}: the cluster name), read through the API server's service proxy."),
   port: z.number().int().min(1).max(65535).default(9090),
   externalLabel: z.string().min(1).default('cluster').describe('External label every Prometheus must carry, valued with its cluster name.'),
 });
@@ -370,8 +434,17 @@ const ObservabilitySchema = z.strictObject({
       image: z.string().min(1).default('quay.io/thanos/thanos'),
       version: z.string().min(1).default('v0.33.0'),
       replicas: z.number().int().min(1).default(2),
-      localEndpoint: z.string().min(1).default('prometheus-{cluster}.observability:10901').describe('StoreAPI address of the Thanos cluster\'s own sidecar ({cluster}: its name).'),
-      endpoints: z.record(dnsLabel, hostPort).default({}).describe('StoreAPI (sidecar gRPC) address of every other cluster, reachable from the Thanos cluster; short in-cluster names do not resolve across clusters.'),
+      localEndpoint: z
+        .string()
+        .min(1)
+        .default('prometheus-{cluster}.observability:10901')
+        .describe("StoreAPI address of the Thanos cluster's own sidecar ({cluster}: its name)."),
+      endpoints: z
+        .record(dnsLabel, hostPort)
+        .default({})
+        .describe(
+          'StoreAPI (sidecar gRPC) address of every other cluster, reachable from the Thanos cluster; short in-cluster names do not resolve across clusters.',
+        ),
       queryUrl: httpUrl.nullable().default(null).describe('Thanos query HTTP API as akictl reaches it; null: http://<LoadBalancer address>:9090.'),
     })
     .prefault({}),
@@ -387,12 +460,15 @@ const BuildSchema = z.strictObject({
   tag: z.string().min(1).default('v1.1.0'),
   rebuild: z
     .strictObject({
-      dir: z.string().min(1).describe('Folder the commands run in (the service\'s source).'),
-      commands: z.array(z.array(z.string().min(1)).min(1)).min(1).describe('Argument lists, run in order without a shell.'),
+      dir: z.string().min(1).describe("Folder the commands run in (the service's source)."),
+      commands: z
+        .array(z.array(z.string().min(1)).min(1))
+        .min(1)
+        .describe('Argument lists, run in order without a shell.'),
     })
     .nullable()
     .default(null)
-    .describe('Rebuild and push the instrumented service; null: a manual step (the run pauses with the seed\'s commands).'),
+    .describe("Rebuild and push the instrumented service; null: a manual step (the run pauses with the seed's commands)."),
   gitops: z
     .strictObject({
       dir: z.string().min(1).describe('Clone of the GitOps repository.'),
@@ -425,7 +501,7 @@ const LoadSchema = z.strictObject({
     )
     .min(1)
     .default([{ name: 'local', url: null }]),
-  run: LoadRunSchema.prefault({ threads: 4, connections: 50, duration: '60s' }).describe('The seed\'s main load test.'),
+  run: LoadRunSchema.prefault({ threads: 4, connections: 50, duration: '60s' }).describe("The seed's main load test."),
   reduced: LoadRunSchema.prefault({ threads: 2, connections: 10, duration: '30s' }).describe('The reduced test run during the failover drill.'),
 });
 
@@ -434,7 +510,12 @@ const FailoverSchema = z.strictObject({
   probeIntervalMs: z.number().int().min(50).max(60000).default(1000),
   probeRequests: z.number().int().min(1).max(100).default(5).describe('Requests per probe round; the secondary serves when a whole round succeeds.'),
   timeoutSeconds: z.number().int().min(1).max(3600).default(120).describe('Bound of the probe loop.'),
-  regionHeader: z.string().min(1).nullable().default(null).describe('Response header naming the serving cluster; when set, a request counts only if it names another cluster than the primary.'),
+  regionHeader: z
+    .string()
+    .min(1)
+    .nullable()
+    .default(null)
+    .describe('Response header naming the serving cluster; when set, a request counts only if it names another cluster than the primary.'),
   rolloutTimeoutSeconds: z.number().int().min(1).default(600),
 });
 
@@ -448,7 +529,11 @@ const ChaosSchema = z.strictObject({
   deleteTimeoutSeconds: z.number().int().min(1).default(120),
   samples: z.number().int().min(1).max(1000).default(5).describe('p95 samples taken during the fault (no `watch`).'),
   sampleIntervalMs: z.number().int().min(100).max(600000).default(15000),
-  p95Query: z.string().min(1).default('histogram_quantile(0.95, sum by (le) (rate(akidb_embed_latency_seconds_bucket[5m])))').describe('PromQL giving p95 latency in seconds.'),
+  p95Query: z
+    .string()
+    .min(1)
+    .default('histogram_quantile(0.95, sum by (le) (rate(akidb_embed_latency_seconds_bucket[5m])))')
+    .describe('PromQL giving p95 latency in seconds.'),
 });
 
 const ReportTargetSchema = z.strictObject({
@@ -477,7 +562,8 @@ const ReportSchema = z.strictObject({
  */
 function checkClusterReferences(config: z.output<typeof TracingObservabilityDrillsShape>, clusterNames: Set<string>, ctx: z.core.$RefinementCtx): void {
   const check = (path: (string | number)[], name: string | null) => {
-    if (name !== null && !clusterNames.has(name)) ctx.addIssue({ code: 'custom', path, message: `"${name}" is not one of the clusters (${[...clusterNames].join(', ')})` });
+    if (name !== null && !clusterNames.has(name))
+      ctx.addIssue({ code: 'custom', path, message: `"${name}" is not one of the clusters (${[...clusterNames].join(', ')})` });
   };
   check(['tracing', 'cluster'], config.tracing.cluster);
   check(['observability', 'cluster'], config.observability.cluster);
@@ -517,8 +603,19 @@ const WebhookSchema = z.union([
 
 const NotifySchema = z.strictObject({
   webhooks: z.array(WebhookSchema).default([]).describe('Webhooks told when an apply or resume finishes, fails, is interrupted or pauses at a manual step.'),
-  timeoutSeconds: z.number().positive().max(300).default(10).describe('Bound of one delivery, retries included: a receiver that never answers delays the end of a run by at most this.'),
-  retries: z.number().int().min(0).max(10).default(2).describe('Retries of a transient failure (connection error, timeout, HTTP 5xx or 429) within timeoutSeconds.'),
+  timeoutSeconds: z
+    .number()
+    .positive()
+    .max(300)
+    .default(10)
+    .describe('Bound of one delivery, retries included: a receiver that never answers delays the end of a run by at most this.'),
+  retries: z
+    .number()
+    .int()
+    .min(0)
+    .max(10)
+    .default(2)
+    .describe('Retries of a transient failure (connection error, timeout, HTTP 5xx or 429) within timeoutSeconds.'),
 });
 
 export const ConfigSchema = z

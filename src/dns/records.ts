@@ -56,7 +56,15 @@ export function healthCheckConfig(config: Config, region: RegionAddress): Health
   if (region.kind === 'hostname') {
     return { Type: 'HTTP', FullyQualifiedDomainName: region.address, Port: hc.statusPort, ResourcePath: hc.statusPath, ...common };
   }
-  return { Type: 'HTTPS', IPAddress: region.address, FullyQualifiedDomainName: config.app.host, Port: hc.port, ResourcePath: hc.path, EnableSNI: true, ...common };
+  return {
+    Type: 'HTTPS',
+    IPAddress: region.address,
+    FullyQualifiedDomainName: config.app.host,
+    Port: hc.port,
+    ResourcePath: hc.path,
+    EnableSNI: true,
+    ...common,
+  };
 }
 
 /**
@@ -65,7 +73,10 @@ export function healthCheckConfig(config: Config, region: RegionAddress): Health
  * a changed address gets a new check rather than a HealthCheckAlreadyExists error. At most 64 characters.
  */
 export function callerReference(config: Config, cluster: ClusterConfig, check: HealthCheckConfig): string {
-  const digest = createHash('sha256').update(JSON.stringify({ host: config.app.host, cluster: cluster.name, check })).digest('hex').slice(0, 16);
+  const digest = createHash('sha256')
+    .update(JSON.stringify({ host: config.app.host, cluster: cluster.name, check }))
+    .digest('hex')
+    .slice(0, 16);
   return `akictl:${cluster.name.slice(0, 30)}:${digest}`;
 }
 
@@ -147,11 +158,16 @@ export interface ListedRecordSet {
 
 /** Route 53 answers with fully qualified, lower-case names; alias DNS names may gain a `dualstack.` prefix. */
 export function normalName(name: string | undefined): string {
-  return (name ?? '').toLowerCase().replace(/\\052/g, '*').replace(/\.$/, '').replace(/^dualstack\./, '');
+  return (name ?? '')
+    .toLowerCase()
+    .replace(/\\052/g, '*')
+    .replace(/\.$/, '')
+    .replace(/^dualstack\./, '');
 }
 
 function describeTarget(record: ListedRecordSet): string {
-  if (record.AliasTarget) return `alias ${normalName(record.AliasTarget.DNSName)} (zone ${record.AliasTarget.HostedZoneId}, evaluate ${record.AliasTarget.EvaluateTargetHealth})`;
+  if (record.AliasTarget)
+    return `alias ${normalName(record.AliasTarget.DNSName)} (zone ${record.AliasTarget.HostedZoneId}, evaluate ${record.AliasTarget.EvaluateTargetHealth})`;
   return `${(record.ResourceRecords ?? []).map((r) => r.Value).join(',')} ttl ${record.TTL}`;
 }
 
@@ -173,10 +189,13 @@ export function compareRecordSets(wanted: RecordSet[], listed: ListedRecordSet[]
     const issues: string[] = [];
     if (geoOf(have) !== geoOf(want)) issues.push(`${geoOf(have)} instead of ${geoOf(want)}`);
     if (describeTarget(have) !== describeTarget(want)) issues.push(`${describeTarget(have)} instead of ${describeTarget(want)}`);
-    if ((have.HealthCheckId ?? '') !== (want.HealthCheckId ?? '')) issues.push(`health check ${have.HealthCheckId ?? 'none'} instead of ${want.HealthCheckId ?? 'none'}`);
+    if ((have.HealthCheckId ?? '') !== (want.HealthCheckId ?? ''))
+      issues.push(`health check ${have.HealthCheckId ?? 'none'} instead of ${want.HealthCheckId ?? 'none'}`);
     if (issues.length > 0) problems.push(`${want.SetIdentifier}: ${issues.join(', ')}`);
   }
   const wantedIds = new Set(wanted.map((record) => record.SetIdentifier));
-  const extra = listed.filter((record) => !wantedIds.has(record.SetIdentifier ?? '')).map((record) => `${record.SetIdentifier ?? '(simple)'} (${geoOf(record)} → ${describeTarget(record)})`);
+  const extra = listed
+    .filter((record) => !wantedIds.has(record.SetIdentifier ?? ''))
+    .map((record) => `${record.SetIdentifier ?? '(simple)'} (${geoOf(record)} → ${describeTarget(record)})`);
   return { problems, extra };
 }

@@ -31,7 +31,10 @@ export function latestJobSucceeded(cluster: ClusterConfig, namespace: string, cr
       const latest = done[0];
       if (!latest) return { ok: 'warn', measured: `${jobs.length} Job(s) still running, none finished yet` };
       const outcome = finished(latest)!;
-      return { ok: outcome === 'Complete', measured: `${latest.metadata?.name}: ${outcome} (started ${startedAt(latest) || '?'}; ${done.length}/${jobs.length} finished)` };
+      return {
+        ok: outcome === 'Complete',
+        measured: `${latest.metadata?.name}: ${outcome} (started ${startedAt(latest) || '?'}; ${done.length}/${jobs.length} finished)`,
+      };
     },
   };
 }

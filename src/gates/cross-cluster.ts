@@ -1,5 +1,5 @@
-import type { ClusterConfig, Config } from '../config/schema.js';
 import { PROBE_SELECTOR, probePodName } from '../actions/cross-cluster-request.js';
+import type { ClusterConfig, Config } from '../config/schema.js';
 import { meshService } from '../istio/mesh-service.js';
 import type { Probe } from '../plan/types.js';
 
@@ -35,7 +35,10 @@ export function probePodsRemoved(config: Config, from: ClusterConfig, to: Cluste
     expected: 'no pod',
     async run(io) {
       const pods = await (await io.kube(from)).list('v1', 'Pod', namespace, PROBE_SELECTOR);
-      return { ok: pods.length === 0, measured: pods.length === 0 ? 'none' : pods.map((pod) => `${pod.metadata?.name} (${pod.status?.phase ?? '?'})`).join(', ') };
+      return {
+        ok: pods.length === 0,
+        measured: pods.length === 0 ? 'none' : pods.map((pod) => `${pod.metadata?.name} (${pod.status?.phase ?? '?'})`).join(', '),
+      };
     },
   };
 }

@@ -1,6 +1,6 @@
 import type { ClusterConfig, Config } from '../config/schema.js';
 import { istiodDebugArgv, readNetworkGateways } from '../istio/debug.js';
-import { EAST_WEST, addressText, readEastWestGateway } from '../istio/mesh-service.js';
+import { addressText, EAST_WEST, readEastWestGateway } from '../istio/mesh-service.js';
 import type { Probe } from '../plan/types.js';
 import { shellLine } from '../render/shell.js';
 
@@ -21,7 +21,10 @@ export function eastWestAddress(cluster: ClusterConfig): Probe {
       if (!gateway.ports.includes(EAST_WEST.port)) problems.push(`no port ${EAST_WEST.port} (ports ${gateway.ports.join(', ') || 'none'})`);
       if (gateway.network !== cluster.network) problems.push(`label topology.istio.io/network=${gateway.network ?? '(missing)'}`);
       const addresses = gateway.addresses.map(addressText).join(', ');
-      return { ok: problems.length === 0, measured: problems.length === 0 ? `${addresses}:${EAST_WEST.port} on network ${gateway.network}` : problems.join('; ') };
+      return {
+        ok: problems.length === 0,
+        measured: problems.length === 0 ? `${addresses}:${EAST_WEST.port} on network ${gateway.network}` : problems.join('; '),
+      };
     },
   };
 }
@@ -51,8 +54,12 @@ export function networkGatewaysPointAtEastWest(config: Config, cluster: ClusterC
           const expected = gateways.get(other.name)!;
           const match = mine.find((gateway) => expected.addresses.includes(gateway.address) || (expected.hostnames && gateway.cluster === other.name));
           if (match) found.push(`${other.network} ${match.address}:${match.port}`);
-          else if (expected.addresses.length === 0 && !expected.hostnames) problems.push(`${pod}: ${other.network} has no gateway (${other.name}'s east-west gateway has no external address)`);
-          else problems.push(`${pod}: ${other.network} → ${mine.map((gateway) => `${gateway.address}:${gateway.port}`).join(', ') || 'no gateway'}, expected ${expected.addresses.join(', ') || `${other.name}'s host name`}:${EAST_WEST.port}`);
+          else if (expected.addresses.length === 0 && !expected.hostnames)
+            problems.push(`${pod}: ${other.network} has no gateway (${other.name}'s east-west gateway has no external address)`);
+          else
+            problems.push(
+              `${pod}: ${other.network} → ${mine.map((gateway) => `${gateway.address}:${gateway.port}`).join(', ') || 'no gateway'}, expected ${expected.addresses.join(', ') || `${other.name}'s host name`}:${EAST_WEST.port}`,
+            );
         }
       }
       return { ok: problems.length === 0, measured: problems.length === 0 ? [...new Set(found)].join(', ') : problems.join('; ') };

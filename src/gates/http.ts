@@ -20,7 +20,13 @@ export function regionHealth(config: Config, region: RegionAddress): Probe {
       const started = Date.now();
       try {
         // Host and SNI are app.host while the connection goes to the region's address (curl --connect-to).
-        const { status } = await httpRequest({ url: `${scheme}://${config.app.host}:${port}${path}`, connectTo: region.address, headers: { Host: config.app.host }, timeoutMs, signal: io.signal });
+        const { status } = await httpRequest({
+          url: `${scheme}://${config.app.host}:${port}${path}`,
+          connectTo: region.address,
+          headers: { Host: config.app.host },
+          timeoutMs,
+          signal: io.signal,
+        });
         const ms = Date.now() - started;
         return { ok: status === 200, measured: `HTTP ${status} in ${ms}ms`, value: ms, unit: 'ms' };
       } catch (error) {

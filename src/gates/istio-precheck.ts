@@ -1,8 +1,8 @@
 import type { ClusterConfig, Config } from '../config/schema.js';
 import { readPrecheck } from '../istio/debug.js';
-import { istioRelease } from '../shared/istio-releases.js';
 import type { Probe } from '../plan/types.js';
 import { shellLine } from '../render/shell.js';
+import { istioRelease } from '../shared/istio-releases.js';
 
 export function precheckArgv(config: Config, cluster: ClusterConfig): string[] | undefined {
   const args = istioRelease(config.mesh.istioVersion).precheck;
@@ -17,7 +17,9 @@ export function istioPrecheck(config: Config, cluster: ClusterConfig): Probe {
   const argv = precheckArgv(config, cluster);
   const minor = istioRelease(config.mesh.istioVersion).minor;
   return {
-    describe: argv ? `${shellLine(argv)} finds nothing that stops Istio ${minor} from installing in ${cluster.name}` : `Istio ${minor}'s istioctl has no precheck`,
+    describe: argv
+      ? `${shellLine(argv)} finds nothing that stops Istio ${minor} from installing in ${cluster.name}`
+      : `Istio ${minor}'s istioctl has no precheck`,
     expected: 'no Error finding (Warnings are reported)',
     async run(io) {
       if (!argv) return { ok: true, measured: `not available in Istio ${minor}` };

@@ -31,7 +31,10 @@ export function podsHaveContainer(cluster: ClusterConfig, namespace: string, con
       const kube = await io.kube(cluster);
       const pods = (await kube.list('v1', 'Pod', namespace)).filter((pod) => !['Succeeded', 'Failed'].includes(pod.status?.phase));
       const missing = pods.filter((pod) => !((pod.spec?.containers ?? []) as Array<{ name: string }>).some((c) => c.name === container));
-      const names = missing.slice(0, 3).map((pod) => pod.metadata?.name).join(', ');
+      const names = missing
+        .slice(0, 3)
+        .map((pod) => pod.metadata?.name)
+        .join(', ');
       return {
         ok: missing.length === 0,
         measured: `${pods.length - missing.length}/${pods.length} pods with ${container}${missing.length ? ` (without: ${names}${missing.length > 3 ? ', ...' : ''})` : ''}`,
@@ -102,11 +105,14 @@ export function rolloutComplete(cluster: ClusterConfig, namespace: string, names
           const observedGeneration = deployment.status?.observedGeneration as number | undefined;
           // Until the controller has seen the latest spec, its replica counts describe the previous one.
           const observed = generation === undefined || observedGeneration === undefined || observedGeneration >= generation;
-          return { name, ok: observed && updated >= desired && available >= desired, text: `${name} ${updated} updated/${available} available/${desired} desired` };
+          return {
+            name,
+            ok: observed && updated >= desired && available >= desired,
+            text: `${name} ${updated} updated/${available} available/${desired} desired`,
+          };
         }),
       );
       return { ok: states.every((state) => state.ok), measured: states.map((state) => state.text).join(', ') };
     },
   };
 }
-

@@ -51,7 +51,14 @@ export function clustersOfTraces(traces: JaegerTrace[]): Array<Set<string>> {
  * Traces of the service carry, in their process tags, the k8s.cluster.name every collector stamps: each
  * cluster's spans reached Jaeger through its collector.
  */
-export function tracesCoverClusters(options: { queryUrl: string; names: string[]; clusters: string[]; lookback: string; limit: number; timeoutMs: number }): Probe {
+export function tracesCoverClusters(options: {
+  queryUrl: string;
+  names: string[];
+  clusters: string[];
+  lookback: string;
+  limit: number;
+  timeoutMs: number;
+}): Probe {
   return {
     describe: `Jaeger traces of ${options.names.join(' or ')} (last ${options.lookback}) carry ${CLUSTER_TAG} of every cluster`,
     expected: `${CLUSTER_TAG} values include ${options.clusters.join(', ')}`,
@@ -87,7 +94,10 @@ export function thanosLabelValues(queryUrl: string, label: string, clusters: str
     describe: `Thanos (${queryUrl}) /api/v1/label/${label}/values contains every cluster`,
     expected: clusters.join(', '),
     async run(io) {
-      const values = dataList(await getJson(`${queryUrl}/api/v1/label/${encodeURIComponent(label)}/values`, { timeoutMs, signal: io.signal }), 'Thanos label values').map(String);
+      const values = dataList(
+        await getJson(`${queryUrl}/api/v1/label/${encodeURIComponent(label)}/values`, { timeoutMs, signal: io.signal }),
+        'Thanos label values',
+      ).map(String);
       const missing = clusters.filter((cluster) => !values.includes(cluster));
       return { ok: missing.length === 0, measured: `values: ${values.join(', ') || '(none)'}${missing.length ? `; missing ${missing.join(', ')}` : ''}` };
     },

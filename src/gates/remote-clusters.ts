@@ -1,9 +1,9 @@
 import type { ClusterConfig, Config } from '../config/schema.js';
 import { readRemoteClusters, remoteClustersArgv } from '../istio/debug.js';
-import { istioRelease } from '../shared/istio-releases.js';
 import { otherClusters } from '../istio/mesh-service.js';
 import type { Probe } from '../plan/types.js';
 import { shellLine } from '../render/shell.js';
+import { istioRelease } from '../shared/istio-releases.js';
 
 /**
  * Every istiod of a cluster sees every other cluster as `synced`: istiod's own view (debug/clusterz, printed by

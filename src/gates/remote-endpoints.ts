@@ -1,5 +1,5 @@
 import type { ClusterConfig, Config } from '../config/schema.js';
-import { gatewayAddresses, proxyEndpointArgv, readProxyEndpoints, type EnvoyHost } from '../istio/debug.js';
+import { type EnvoyHost, gatewayAddresses, proxyEndpointArgv, readProxyEndpoints } from '../istio/debug.js';
 import { EAST_WEST, meshService, otherClusters, readEastWestGateway, servicePodIps } from '../istio/mesh-service.js';
 import type { Probe } from '../plan/types.js';
 import { shellLine } from '../render/shell.js';
@@ -25,7 +25,10 @@ export function remoteEndpoints(config: Config, cluster: ClusterConfig): Probe {
   const others = otherClusters(config, cluster);
   return {
     describe: `the sidecar of ${workload} in ${cluster.name} holds endpoints of ${service.host}:${service.port} in ${others.map((o) => o.name).join(', ') || 'no other cluster'} (${shellLine(proxyEndpointArgv(config, cluster, workload, service.envoyCluster))})`,
-    expected: others.map((other) => (other.network === cluster.network ? `${other.name}: its pod IPs` : `${other.name}: its east-west address:${EAST_WEST.port} HEALTHY`)).join(', ') || 'nothing to check',
+    expected:
+      others
+        .map((other) => (other.network === cluster.network ? `${other.name}: its pod IPs` : `${other.name}: its east-west address:${EAST_WEST.port} HEALTHY`))
+        .join(', ') || 'nothing to check',
     async run(io) {
       const hosts = await readProxyEndpoints(io, config, cluster, workload, service.envoyCluster);
       const problems: string[] = [];
@@ -45,7 +48,10 @@ export function remoteEndpoints(config: Config, cluster: ClusterConfig): Probe {
         const healthy = viaGateway.filter((host) => host.health === 'HEALTHY');
         if (healthy.length > 0) found.push(`${other.name}: ${healthy.map(hostText).join(', ')}`);
         else if (viaGateway.length > 0) problems.push(`${other.name}: ${viaGateway.map(hostText).join(', ')} (not HEALTHY)`);
-        else problems.push(`${other.name}: no endpoint at ${ips.length > 0 ? ips.map((ip) => `${ip}:${EAST_WEST.port}`).join(', ') : 'its east-west gateway (it has no external address)'} among ${hosts.length} endpoint(s)${hosts.length > 0 ? ` (${hosts.map(hostText).join(', ')})` : ''}`);
+        else
+          problems.push(
+            `${other.name}: no endpoint at ${ips.length > 0 ? ips.map((ip) => `${ip}:${EAST_WEST.port}`).join(', ') : 'its east-west gateway (it has no external address)'} among ${hosts.length} endpoint(s)${hosts.length > 0 ? ` (${hosts.map(hostText).join(', ')})` : ''}`,
+          );
       }
       return { ok: problems.length === 0, measured: problems.length === 0 ? found.join('; ') || 'no other cluster' : problems.join('; ') };
     },

@@ -1,7 +1,15 @@
 import { lookup } from 'node:dns/promises';
-import type { ClusterConfig, Config } from '../config/schema.js';
 import { callAws, describeAwsError } from '../actions/aws.js';
-import { callerReferencePrefix, compareRecordSets, normalName, regionAddress, type ListedRecordSet, type RecordSet, type RegionAddress } from '../dns/records.js';
+import type { ClusterConfig, Config } from '../config/schema.js';
+import {
+  callerReferencePrefix,
+  compareRecordSets,
+  type ListedRecordSet,
+  normalName,
+  type RecordSet,
+  type RegionAddress,
+  regionAddress,
+} from '../dns/records.js';
 import type { ActionIO, OutputReader, Probe } from '../plan/types.js';
 
 /** Read-only Route 53 checks: done checks of the Day 2 steps and its gates. */
@@ -69,7 +77,11 @@ export async function listRecordSets(io: ActionIO, zoneId: string, name: string)
     const pastName = sets.some((set) => normalName(set.Name) !== wanted || set.Type !== 'A');
     start =
       page.IsTruncated && !pastName && page.NextRecordName && normalName(page.NextRecordName) === wanted && page.NextRecordType === 'A'
-        ? { StartRecordName: page.NextRecordName, StartRecordType: 'A', ...(page.NextRecordIdentifier ? { StartRecordIdentifier: page.NextRecordIdentifier } : {}) }
+        ? {
+            StartRecordName: page.NextRecordName,
+            StartRecordType: 'A',
+            ...(page.NextRecordIdentifier ? { StartRecordIdentifier: page.NextRecordIdentifier } : {}),
+          }
         : undefined;
   }
   return found;
@@ -157,5 +169,10 @@ export function defaultAnswer(config: Config, outputs: OutputReader): Probe {
   const served = new Set(config.clusters.flatMap((cluster) => cluster.continents));
   const elsewhere = Object.entries(config.dns.clientSubnets).filter(([continent]) => !served.has(continent as never));
   const primary = config.clusters.find((cluster) => cluster.name === config.primary)!;
-  return dnsAnswerFor(config, elsewhere.slice(0, 1).map(([continent, subnet]) => ({ continent, subnet })), regionAddress(outputs, primary), `${primary.name} (primary)`);
+  return dnsAnswerFor(
+    config,
+    elsewhere.slice(0, 1).map(([continent, subnet]) => ({ continent, subnet })),
+    regionAddress(outputs, primary),
+    `${primary.name} (primary)`,
+  );
 }

@@ -1,8 +1,8 @@
-import type { ClusterConfig, Config } from '../config/schema.js';
 import { awsErrorName, callAws, describeAwsError } from '../actions/aws.js';
 import { lagMeasurement } from '../actions/canary.js';
-import { differences, foreignRules, replicationConfiguration } from '../replication/configuration.js';
+import type { ClusterConfig, Config } from '../config/schema.js';
 import type { Probe } from '../plan/types.js';
+import { differences, foreignRules, replicationConfiguration } from '../replication/configuration.js';
 
 /** Read-only S3 checks: done checks of the Day 3 steps and its gates. */
 
@@ -50,7 +50,8 @@ export function replicationLagWithin(config: Config, source: ClusterConfig, dest
     describe: `${lagMeasurement(source, destination)} is at most ${threshold}s`,
     expected: `≤ ${threshold}s`,
     async run(io) {
-      if (!io.outputs.known(canaryStep, 'lagSeconds')) return { ok: false, measured: `no canary measured yet (akictl day 3 --apply --only ${canaryStep.replace(/^day\d+\./, '')})` };
+      if (!io.outputs.known(canaryStep, 'lagSeconds'))
+        return { ok: false, measured: `no canary measured yet (akictl day 3 --apply --only ${canaryStep.replace(/^day\d+\./, '')})` };
       const lag = Number(io.outputs.get(canaryStep, 'lagSeconds'));
       return { ok: lag <= threshold, measured: `${lag}s`, value: lag, unit: 's' };
     },

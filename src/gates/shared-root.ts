@@ -39,7 +39,8 @@ export function sharedRoot(config: Config, cluster: ClusterConfig, rootFile: str
         return pem === undefined ? undefined : pemFingerprints(pem);
       };
       const mine = await read(cluster);
-      if (mine === undefined) return { ok: false, measured: `ConfigMap ${ROOT_CONFIGMAP} not found in ${namespace} (istiod writes it into every namespace once it runs)` };
+      if (mine === undefined)
+        return { ok: false, measured: `ConfigMap ${ROOT_CONFIGMAP} not found in ${namespace} (istiod writes it into every namespace once it runs)` };
       const sharedPem = await readRoot(rootFile);
       let shared: string | undefined;
       let against: string;
@@ -51,7 +52,10 @@ export function sharedRoot(config: Config, cluster: ClusterConfig, rootFile: str
         const roots = await Promise.all(config.clusters.map(async (other) => ({ name: other.name, fingerprints: await read(other) })));
         const distinct = new Set(roots.map((root) => (root.fingerprints ?? []).join(',')));
         if (distinct.size > 1) {
-          return { ok: false, measured: `sha256 ${mine.join(' + ')}; the clusters hold different roots: ${roots.map((root) => `${root.name} ${root.fingerprints?.join(' + ') ?? '(none)'}`).join('; ')}` };
+          return {
+            ok: false,
+            measured: `sha256 ${mine.join(' + ')}; the clusters hold different roots: ${roots.map((root) => `${root.name} ${root.fingerprints?.join(' + ') ?? '(none)'}`).join('; ')}`,
+          };
         }
         shared = mine[0];
         against = `every cluster's ${ROOT_CONFIGMAP} (${rootFile} is not on this machine)`;

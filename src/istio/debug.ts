@@ -1,7 +1,7 @@
+import { commandFailed } from '../actions/exec.js';
 import type { ClusterConfig, Config } from '../config/schema.js';
 import { ActionFailedError } from '../errors.js';
 import type { ActionIO } from '../plan/types.js';
-import { commandFailed } from '../actions/exec.js';
 
 /**
  * istiod's and Envoy's own views of the mesh. Both answer only on localhost: istiod's debug endpoints on
@@ -85,19 +85,41 @@ export function parseNetworkz(text: string): NetworkGateway[] {
   }
   if (data === null) return [];
   if (!Array.isArray(data)) throw new DebugViewError('debug/networkz is not a list');
-  return data.map((entry: Record<string, unknown>) => ({ network: String(entry.Network ?? ''), cluster: String(entry.Cluster ?? ''), address: String(entry.Addr ?? ''), port: Number(entry.Port ?? 0) }));
+  return data.map((entry: Record<string, unknown>) => ({
+    network: String(entry.Network ?? ''),
+    cluster: String(entry.Cluster ?? ''),
+    address: String(entry.Addr ?? ''),
+    port: Number(entry.Port ?? 0),
+  }));
 }
 
 /** istiod pods of a cluster (every revision), read through the API. */
 export async function istiodPods(io: ActionIO, cluster: ClusterConfig): Promise<string[]> {
   const kube = await io.kube(cluster);
   const pods = await kube.list('v1', 'Pod', 'istio-system', 'app=istiod');
-  return pods.filter((pod) => pod.status?.phase === 'Running').map((pod) => pod.metadata!.name!).sort();
+  return pods
+    .filter((pod) => pod.status?.phase === 'Running')
+    .map((pod) => pod.metadata!.name!)
+    .sort();
 }
 
 export function istiodDebugArgv(config: Config, cluster: ClusterConfig, pod: string, path: string): string[] {
   // --context before `--`: everything after it is the command run in the container.
-  return [config.tools.kubectl, 'exec', pod, '-n', 'istio-system', '-c', 'discovery', `--context=${cluster.context}`, '--', 'pilot-discovery', 'request', 'GET', path];
+  return [
+    config.tools.kubectl,
+    'exec',
+    pod,
+    '-n',
+    'istio-system',
+    '-c',
+    'discovery',
+    `--context=${cluster.context}`,
+    '--',
+    'pilot-discovery',
+    'request',
+    'GET',
+    path,
+  ];
 }
 
 /** Every istiod's network gateways, by pod. */
@@ -138,6 +160,7 @@ export function parseProxyEndpoints(text: string, envoyCluster: string): EnvoyHo
     throw new DebugViewError(`\`istioctl proxy-config endpoint\` did not print JSON: ${lastLine(text).slice(0, 200) || '(empty)'}`);
   }
   if (!Array.isArray(data)) throw new DebugViewError('`istioctl proxy-config endpoint` did not print a list');
+  // biome-ignore lint/suspicious/noExplicitAny: Envoy's host status as istioctl prints it; each field read is converted below
   const statuses = data as Array<{ name?: string; hostStatuses?: Array<Record<string, any>> }>;
   return statuses
     .filter((status) => status.name === envoyCluster)
@@ -147,7 +170,9 @@ export function parseProxyEndpoints(text: string, envoyCluster: string): EnvoyHo
       port: Number(host.address?.socketAddress?.portValue ?? 0),
       health: String(host.healthStatus?.edsHealthStatus ?? 'UNKNOWN'),
       weight: Number(host.weight ?? 1),
-      stats: Object.fromEntries(((host.stats ?? []) as Array<{ name?: string; value?: string | number }>).map((stat) => [String(stat.name), Number(stat.value ?? 0)])),
+      stats: Object.fromEntries(
+        ((host.stats ?? []) as Array<{ name?: string; value?: string | number }>).map((stat) => [String(stat.name), Number(stat.value ?? 0)]),
+      ),
     }));
 }
 
@@ -187,10 +212,19 @@ export async function readPrecheck(io: ActionIO, argv: string[]): Promise<Preche
  * or, when the load balancer has a host name (an AWS NLB), the addresses istiod in `from` resolved it to
  * (debug/networkz entries of that network).
  */
-export async function gatewayAddresses(io: ActionIO, config: Config, from: ClusterConfig, other: ClusterConfig, addresses: Array<{ ip?: string; hostname?: string }>): Promise<string[]> {
+export async function gatewayAddresses(
+  io: ActionIO,
+  config: Config,
+  from: ClusterConfig,
+  other: ClusterConfig,
+  addresses: Array<{ ip?: string; hostname?: string }>,
+): Promise<string[]> {
   const ips = addresses.flatMap((address) => (address.ip ? [address.ip] : []));
   if (!addresses.some((address) => address.hostname)) return ips;
   const views = await readNetworkGateways(io, config, from);
-  const resolved = [...views.values()].flat().filter((gateway) => gateway.network === other.network).map((gateway) => gateway.address);
+  const resolved = [...views.values()]
+    .flat()
+    .filter((gateway) => gateway.network === other.network)
+    .map((gateway) => gateway.address);
   return [...new Set([...ips, ...resolved])];
 }

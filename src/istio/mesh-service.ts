@@ -58,7 +58,14 @@ export async function servicePodIps(kube: KubeReader, service: MeshService): Pro
   const object = await kube.get('v1', 'Service', service.namespace, service.name);
   const selector = object?.spec?.selector as Record<string, string> | undefined;
   if (!selector || Object.keys(selector).length === 0) return [];
-  const pods = await kube.list('v1', 'Pod', service.namespace, Object.entries(selector).map(([key, value]) => `${key}=${value}`).join(','));
+  const pods = await kube.list(
+    'v1',
+    'Pod',
+    service.namespace,
+    Object.entries(selector)
+      .map(([key, value]) => `${key}=${value}`)
+      .join(','),
+  );
   return pods.filter((pod) => pod.status?.phase === 'Running' && typeof pod.status?.podIP === 'string').map((pod) => pod.status.podIP as string);
 }
 

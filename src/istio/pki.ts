@@ -23,7 +23,11 @@ export function rootMaterial(ctx: StepContext): LocalMaterial[] {
 
 /** A cluster's intermediate CA, signed by the root on the machine that holds it. */
 export function intermediateMaterial(ctx: StepContext): LocalMaterial[] {
-  return CA_FILES.map((file) => ({ path: path.join(pkiDir(ctx), ctx.cluster.name, file), what: `${ctx.cluster.name}'s intermediate CA file ${file}`, madeBy: `day1.intermediate-ca@${ctx.cluster.name}` }));
+  return CA_FILES.map((file) => ({
+    path: path.join(pkiDir(ctx), ctx.cluster.name, file),
+    what: `${ctx.cluster.name}'s intermediate CA file ${file}`,
+    madeBy: `day1.intermediate-ca@${ctx.cluster.name}`,
+  }));
 }
 
 /**

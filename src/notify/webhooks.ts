@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+import { waitUnlessAborted } from '../actions/poll.js';
 import type { Config } from '../config/schema.js';
 import type { RunEvent, RunFinished, RunObserver } from '../run/events.js';
 import type { Redactor } from '../shared/redact.js';
@@ -66,7 +67,12 @@ export interface Notification {
   };
 }
 
-const HEADLINE: Record<NotificationKind, string> = { finished: 'finished', failed: 'failed', interrupted: 'was interrupted', paused: 'is waiting for a person' };
+const HEADLINE: Record<NotificationKind, string> = {
+  finished: 'finished',
+  failed: 'failed',
+  interrupted: 'was interrupted',
+  paused: 'is waiting for a person',
+};
 
 export function notificationFor(event: RunFinished, host: string): Notification | undefined {
   const kind = kindOf(event.result);
@@ -106,11 +112,20 @@ function post(hook: Webhook, body: string, signal: AbortSignal): Promise<Answer>
     const url = new URL(hook.url);
     const send = url.protocol === 'https:' ? https.request : http.request;
     // No keep-alive agent: a delivery leaves no socket behind that could keep akictl from exiting.
-    const request = send(url, { method: 'POST', agent: false, signal, headers: { 'content-type': 'application/json', 'user-agent': 'akictl', ...hook.headers, 'content-length': Buffer.byteLength(body) } }, (response) => {
-      response.resume();
-      response.on('end', () => resolve({ status: response.statusCode }));
-      response.on('error', (error) => resolve({ error: error.message }));
-    });
+    const request = send(
+      url,
+      {
+        method: 'POST',
+        agent: false,
+        signal,
+        headers: { 'content-type': 'application/json', 'user-agent': 'akictl', ...hook.headers, 'content-length': Buffer.byteLength(body) },
+      },
+      (response) => {
+        response.resume();
+        response.on('end', () => resolve({ status: response.statusCode }));
+        response.on('error', (error) => resolve({ error: error.message }));
+      },
+    );
     request.on('error', (error) => resolve({ error: signal.aborted ? 'no answer in time' : ((error as NodeJS.ErrnoException).code ?? error.message) }));
     request.end(body);
   });
@@ -122,7 +137,11 @@ const transient = (answer: Answer) => answer.error !== undefined || answer.statu
  * Delivers one notification, retrying transient failures until `retries` or the deadline; resolves with a line
  * to log when it could not be delivered. Never throws.
  */
-export async function deliver(hook: Webhook, notification: Notification, settings: Pick<NotifySettings, 'timeoutSeconds' | 'retries'>): Promise<string | undefined> {
+export async function deliver(
+  hook: Webhook,
+  notification: Notification,
+  settings: Pick<NotifySettings, 'timeoutSeconds' | 'retries'>,
+): Promise<string | undefined> {
   const body = JSON.stringify(notification);
   const deadline = AbortSignal.timeout(settings.timeoutSeconds * 1000);
   const origin = new URL(hook.url).origin;
@@ -130,10 +149,7 @@ export async function deliver(hook: Webhook, notification: Notification, setting
   for (let attempt = 0; attempt <= settings.retries; attempt += 1) {
     if (attempt > 0) {
       const wait = Math.min(250 * 2 ** (attempt - 1), 4_000);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, wait);
-        deadline.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
-      });
+      await waitUnlessAborted(wait, deadline);
     }
     if (deadline.aborted) break;
     answer = await post(hook, body, deadline);

@@ -13,6 +13,9 @@ export function grafanaDatasources(ctx: StepContext): string {
   const { config } = ctx;
   const sameCluster = tracingCluster(config).name === observabilityCluster(config).name;
   const jaegerUrl = sameCluster ? `http://jaeger.${config.tracing.namespace}:16686` : `http://${jaegerAddress(ctx.outputs)}:16686`;
-  const [doc] = renderTemplate('day5/grafana-datasources-provisioning.yaml', templateValues(ctx, { thanosUrl: `http://thanos-query.${config.observability.namespace}:9090`, jaegerUrl }));
+  const [doc] = renderTemplate(
+    'day5/grafana-datasources-provisioning.yaml',
+    templateValues(ctx, { thanosUrl: `http://thanos-query.${config.observability.namespace}:9090`, jaegerUrl }),
+  );
   return stringify(doc, { lineWidth: 0 });
 }

@@ -1,10 +1,10 @@
 import type { ClusterConfig, Config } from '../config/schema.js';
-import { istioRelease } from '../shared/istio-releases.js';
+import type { Manifest } from '../render/manifest.js';
 import { safeFileName } from '../render/manifest.js';
 import { renderTemplate, type TemplateValues } from '../render/template.js';
-import type { Manifest } from '../render/manifest.js';
-import type { ExecAction, PipeAction, StepContext } from './types.js';
 import { instanceKeyOf } from '../shared/instance-key.js';
+import { istioRelease } from '../shared/istio-releases.js';
+import type { ExecAction, PipeAction, StepContext } from './types.js';
 
 /**
  * Small constructors the day files use, so every kubectl/istioctl call carries --context (the seed switched

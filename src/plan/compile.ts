@@ -89,7 +89,11 @@ export function fullStepId(day: DayDef, id: string): string {
 export function selectSteps(day: DayDef, selection: Selection): StepDef[] {
   const known = (id: string) => {
     const full = fullStepId(day, id);
-    if (!day.steps.some((step) => step.id === full)) throw new UsageError(`day ${day.day} has no step ${id} (named by the run's selection).`, 'Start the run again without that step: `akictl day N --apply` with --from/--only naming existing steps.');
+    if (!day.steps.some((step) => step.id === full))
+      throw new UsageError(
+        `day ${day.day} has no step ${id} (named by the run's selection).`,
+        'Start the run again without that step: `akictl day N --apply` with --from/--only naming existing steps.',
+      );
     return full;
   };
   let steps = day.steps;

@@ -1,6 +1,6 @@
 import { UnknownOutputError } from '../errors.js';
-import type { OutputReader, Target } from './types.js';
 import { instanceKeyOf } from '../shared/instance-key.js';
+import type { OutputReader, Target } from './types.js';
 
 export type OutputSource = (instanceKey: string) => Record<string, string> | undefined;
 

@@ -1,7 +1,7 @@
 import type { Config } from '../config/schema.js';
 import { instanceKeyOf, targetName } from '../shared/instance-key.js';
-import { compileInstance, contextFor, targetsFor, type CompiledInstance, type Paths, type Selection, selectSteps } from './compile.js';
-import { outputReader, type OutputSource, type UnknownOutput } from './outputs.js';
+import { type CompiledInstance, compileInstance, contextFor, type Paths, type Selection, selectSteps, targetsFor } from './compile.js';
+import { type OutputSource, outputReader, type UnknownOutput } from './outputs.js';
 import type { DayDef, GateDef, LocalMaterial, Probe, StepContext, StepDef, Target } from './types.js';
 
 /**

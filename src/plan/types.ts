@@ -100,7 +100,10 @@ export interface ActionIO {
   outputs: OutputReader;
   log(line: string): void;
   /** `env` adds variables for this child only: values kept out of its argv, of files and of the step log. */
-  exec(argv: string[], options?: { stdin?: string; okExitCodes?: number[]; env?: Record<string, string> }): Promise<{ exitCode: number; stdout: string; stderr: string }>;
+  exec(
+    argv: string[],
+    options?: { stdin?: string; okExitCodes?: number[]; env?: Record<string, string> },
+  ): Promise<{ exitCode: number; stdout: string; stderr: string }>;
   kube(cluster: ClusterConfig): Promise<KubeReader>;
   registerSecret(value: string): void;
   /** Persist a measured value (seconds, ms, req/s...) for gates and the report. */
@@ -140,6 +143,7 @@ export interface BuiltinAction {
   params?: Record<string, unknown>;
   /** It only reads or waits (a preflight check, a discovery): `akictl plan` shows it as no change. */
   readOnly?: boolean;
+  // biome-ignore lint/suspicious/noConfusingVoidType: most builtins publish nothing and end without a return statement
   run(io: ActionIO): Promise<BuiltinResult | void>;
 }
 
@@ -276,7 +280,9 @@ export interface KubeObject {
   apiVersion?: string;
   kind?: string;
   metadata?: { name?: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string>; [key: string]: unknown };
+  // biome-ignore lint/suspicious/noExplicitAny: objects of every kind; each probe reads only the fields it knows
   spec?: any;
+  // biome-ignore lint/suspicious/noExplicitAny: as spec
   status?: any;
   data?: Record<string, string>;
   [key: string]: unknown;

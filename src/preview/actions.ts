@@ -67,9 +67,22 @@ async function previewBuiltin(action: BuiltinAction, io: ActionIO, ctx: PreviewC
     const client = await ctx.kube(cluster);
     const service = await client.get(ref);
     const point = firstPoint(service as KubeObject | undefined);
-    const fingerprints = [{ system: 'kube' as const, cluster: cluster.name, ref, label: describeRef(ref, cluster), value: (service?.metadata?.resourceVersion as string | undefined) ?? null }];
+    const fingerprints = [
+      {
+        system: 'kube' as const,
+        cluster: cluster.name,
+        ref,
+        label: describeRef(ref, cluster),
+        value: (service?.metadata?.resourceVersion as string | undefined) ?? null,
+      },
+    ];
     if (!point) {
-      return { items: [], fingerprints, readOnly: true, reasons: [`${describeRef(ref, cluster)} has no load-balancer address yet: the steps that use it are known after this one`] };
+      return {
+        items: [],
+        fingerprints,
+        readOnly: true,
+        reasons: [`${describeRef(ref, cluster)} has no load-balancer address yet: the steps that use it are known after this one`],
+      };
     }
     const outputs = action.name === 'discover-ingress' ? ingressOutputs(ctx.config, cluster, point) : { address: (point.ip || point.hostname)! };
     return { items: [], fingerprints, readOnly: true, outputs, reasons: [`reads ${describeRef(ref, cluster)}: ${point.ip || point.hostname}`] };

@@ -1,8 +1,8 @@
-import { DEFAULT_REQUEST_TIMEOUT_MS, createKubeReader, sharedClient } from '../actions/kube.js';
 import { runCommand } from '../actions/exec.js';
+import { createKubeReader, DEFAULT_REQUEST_TIMEOUT_MS, sharedClient } from '../actions/kube.js';
 import type { ClusterConfig, Config } from '../config/schema.js';
 import { abortError } from '../errors.js';
-import { outputReader, type OutputSource } from '../plan/outputs.js';
+import { type OutputSource, outputReader } from '../plan/outputs.js';
 import type { ActionIO, KubeReader, Target } from '../plan/types.js';
 import type { Redactor } from '../shared/redact.js';
 import { createKubePreviewClient, type KubePreviewClient } from './kube-client.js';

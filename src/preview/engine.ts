@@ -1,18 +1,18 @@
-import { inCallScope } from '../shared/calls.js';
-import type { RunEvents } from '../run/events.js';
 import { createHash } from 'node:crypto';
 import pLimit from 'p-limit';
 import type { Config } from '../config/schema.js';
-import { selectSteps, type Paths, type Selection } from '../plan/compile.js';
+import { type Paths, type Selection, selectSteps } from '../plan/compile.js';
 import { describeUnknown, type OutputSource } from '../plan/outputs.js';
-import { planStep, type PlannedInstance } from '../plan/plan.js';
+import { type PlannedInstance, planStep } from '../plan/plan.js';
 import type { Action, DayDef } from '../plan/types.js';
 import { liveContent } from '../run/actions.js';
+import type { RunEvents } from '../run/events.js';
 import { doneCheck } from '../run/probes.js';
+import { inCallScope } from '../shared/calls.js';
 import type { StateData } from '../state/store.js';
 import { previewAction } from './actions.js';
 import type { PreviewContext } from './context.js';
-import { fingerprintId, STATUS_ORDER, type CompiledFrom, type Fingerprint, type InstancePlan, type InstanceStatus, type PlanItem } from './model.js';
+import { type CompiledFrom, type Fingerprint, fingerprintId, type InstancePlan, type InstanceStatus, type PlanItem, STATUS_ORDER } from './model.js';
 
 /**
  * The plan interpreter: compiles each step as --apply would (with the outputs earlier runs published, plus the
@@ -78,10 +78,12 @@ export async function planDayLive(day: DayDef, state: StateData, paths: Paths, c
       return read || recorded ? { ...(recorded ?? {}), ...(read ?? {}) } : undefined;
     };
     const planned = planStep(day, step, config, source, paths, options.selection);
-    const compiledFrom = (instance: PlannedInstance, knownAfter: string[]): CompiledFrom => (knownAfter.length > 0 ? 'deferred' : usedPlanReads ? 'plan-reads' : 'state');
+    const compiledFrom = (knownAfter: string[]): CompiledFrom => (knownAfter.length > 0 ? 'deferred' : usedPlanReads ? 'plan-reads' : 'state');
     const limit = pLimit(step.scope === 'per-pair' ? config.execution.pairConcurrency : config.execution.clusterConcurrency);
 
-    const previewInstance = async (instance: PlannedInstance): Promise<{ plan: InstancePlan; outputs: Record<string, string>; prints: Fingerprint[] } | undefined> => {
+    const previewInstance = async (
+      instance: PlannedInstance,
+    ): Promise<{ plan: InstancePlan; outputs: Record<string, string>; prints: Fingerprint[] } | undefined> => {
       const finished = ['done', 'skipped'].includes(state.instances[instance.key]?.status ?? '');
       if (options.onlyFinished && !finished) return undefined;
       const knownAfter = pendingInputs(instance);
@@ -96,7 +98,7 @@ export async function planDayLive(day: DayDef, state: StateData, paths: Paths, c
         knownAfter,
         destructive: Boolean(step.destructive),
         inputsHash: instance.inputsHash,
-        compiledFrom: compiledFrom(instance, knownAfter),
+        compiledFrom: compiledFrom(knownAfter),
       };
       const io = ctx.io(instance.target, source, instance.key);
       const outputs: Record<string, string> = {};
@@ -107,7 +109,8 @@ export async function planDayLive(day: DayDef, state: StateData, paths: Paths, c
       try {
         // Compiled from the outputs known now, as the executor compiles it right before checking.
         const done = knownAfter.length === 0 ? instance.compileDone?.(source) : undefined;
-        if (done && done.unknownOutputs.length > 0) plan.reasons.push(`its done check needs ${describeUnknown(done.unknownOutputs)}, not published yet: the step runs`);
+        if (done && done.unknownOutputs.length > 0)
+          plan.reasons.push(`its done check needs ${describeUnknown(done.unknownOutputs)}, not published yet: the step runs`);
         else if (done) {
           const check = await doneCheck(done.probe, io, config, timeoutMs);
           if (check.failed) throw new Error(`cannot tell whether it is done (${done.probe.describe}): ${check.measured}`);
@@ -131,8 +134,12 @@ export async function planDayLive(day: DayDef, state: StateData, paths: Paths, c
       } catch (caught) {
         error = ctx.redactor.redact(caught instanceof Error ? caught.message : String(caught));
       }
-      if (commands.length > 0) willRun.unshift(`${commands.map((command) => `\`${command}\``).join(', ')} (commands whose effect cannot be read before they run)`);
-      if (knownAfter.length > 0) plan.reasons.unshift(`uses values published by ${knownAfter.join(', ')} when ${knownAfter.length > 1 ? 'they run' : 'it runs'}: compiled when the apply reaches it`);
+      if (commands.length > 0)
+        willRun.unshift(`${commands.map((command) => `\`${command}\``).join(', ')} (commands whose effect cannot be read before they run)`);
+      if (knownAfter.length > 0)
+        plan.reasons.unshift(
+          `uses values published by ${knownAfter.join(', ')} when ${knownAfter.length > 1 ? 'they run' : 'it runs'}: compiled when the apply reaches it`,
+        );
       if (willRun.length > 0) plan.reasons.push(`will run: ${willRun.join('; ')}`);
       plan.status = statusOf(plan.items, willRun, knownAfter, error);
       if (error) plan.error = error;
@@ -140,7 +147,17 @@ export async function planDayLive(day: DayDef, state: StateData, paths: Paths, c
     };
 
     const { events } = options;
-    events?.emit({ type: 'step.started', runId: events.runId, step: step.id, title: step.title, index: planned.index, total: planned.total, scope: step.scope, instances: planned.instances.map((i) => i.key), gates: [] });
+    events?.emit({
+      type: 'step.started',
+      runId: events.runId,
+      step: step.id,
+      title: step.title,
+      index: planned.index,
+      total: planned.total,
+      scope: step.scope,
+      instances: planned.instances.map((i) => i.key),
+      gates: [],
+    });
     // Every read an instance makes (API requests, AWS calls, commands) is attributed to it, as in an apply.
     const followed = (instance: PlannedInstance) =>
       inCallScope(instance.key, async () => {
@@ -148,7 +165,17 @@ export async function planDayLive(day: DayDef, state: StateData, paths: Paths, c
         const started = Date.now();
         const result = await previewInstance(instance);
         const status = result?.plan.status ?? 'not applied';
-        events?.emit({ type: 'instance.finished', runId: events.runId, key: instance.key, step: step.id, target: instance.targetName, outcome: status === 'error' ? 'failed' : 'done', detail: `plan: ${status}`, durationMs: Date.now() - started, attempt: 0 });
+        events?.emit({
+          type: 'instance.finished',
+          runId: events.runId,
+          key: instance.key,
+          step: step.id,
+          target: instance.targetName,
+          outcome: status === 'error' ? 'failed' : 'done',
+          detail: `plan: ${status}`,
+          durationMs: Date.now() - started,
+          attempt: 0,
+        });
         return result;
       });
     const results = await Promise.all(planned.instances.map((instance) => limit(() => followed(instance))));

@@ -16,7 +16,13 @@ import type { ActionPreview, Fingerprint, PlanItem } from './model.js';
 const NAMESPACE = 'istio-system';
 
 function print(cluster: ClusterConfig, ref: ObjectRef, live: KubeObject | undefined): Fingerprint {
-  return { system: 'kube', cluster: cluster.name, ref, label: describeRef(ref, cluster), value: (live?.metadata?.resourceVersion as string | undefined) ?? null };
+  return {
+    system: 'kube',
+    cluster: cluster.name,
+    ref,
+    label: describeRef(ref, cluster),
+    value: (live?.metadata?.resourceVersion as string | undefined) ?? null,
+  };
 }
 
 function imageVersion(deployment: KubeObject | undefined): string | undefined {
@@ -36,13 +42,25 @@ export async function previewIstioInstall(iop: KubeObject, cluster: ClusterConfi
   if (installed) {
     const live = project(installed.spec ?? {}, iop.spec ?? {});
     const same = sameData(live, iop.spec ?? {});
-    const diff = same ? '' : await unifiedDiff(`live/${name}.spec`, `desired/${iop.metadata?.name ?? 'iop'}.spec`, objectYaml(live), objectYaml(iop.spec ?? {}), ctx.redactor);
+    const diff = same
+      ? ''
+      : await unifiedDiff(`live/${name}.spec`, `desired/${iop.metadata?.name ?? 'iop'}.spec`, objectYaml(live), objectYaml(iop.spec ?? {}), ctx.redactor);
     return {
-      items: [{ system: 'istio', label, action: same ? 'no-change' : 'update', ...(diff ? { diff } : {}), notes: [`compared with the installed-state IstioOperator ${NAMESPACE}/${name} (the fields this overlay sets)`] }],
+      items: [
+        {
+          system: 'istio',
+          label,
+          action: same ? 'no-change' : 'update',
+          ...(diff ? { diff } : {}),
+          notes: [`compared with the installed-state IstioOperator ${NAMESPACE}/${name} (the fields this overlay sets)`],
+        },
+      ],
       fingerprints,
     };
   }
-  const gateways = ((iop.spec?.components?.ingressGateways ?? []) as Array<{ name?: string; namespace?: string; enabled?: boolean }>).filter((gw) => gw.enabled !== false && gw.name);
+  const gateways = ((iop.spec?.components?.ingressGateways ?? []) as Array<{ name?: string; namespace?: string; enabled?: boolean }>).filter(
+    (gw) => gw.enabled !== false && gw.name,
+  );
   if (iop.spec?.profile === 'empty' && gateways.length > 0) {
     // A gateway-only IstioOperator (the east-west gateway): its Deployments say whether it is installed.
     const items: PlanItem[] = [];
@@ -54,7 +72,11 @@ export async function previewIstioInstall(iop: KubeObject, cluster: ClusterConfi
         system: 'istio',
         label: `${describeRef(ref, cluster)} (gateway ${gw.name})`,
         action: live ? 'no-change' : 'create',
-        notes: [live ? 'installed; no installed-state IstioOperator to compare its settings with: istioctl alone decides whether they change' : 'installed by this step'],
+        notes: [
+          live
+            ? 'installed; no installed-state IstioOperator to compare its settings with: istioctl alone decides whether they change'
+            : 'installed by this step',
+        ],
       });
     }
     return { items, fingerprints };
@@ -63,7 +85,11 @@ export async function previewIstioInstall(iop: KubeObject, cluster: ClusterConfi
   const istiodRef: ObjectRef = { apiVersion: 'apps/v1', kind: 'Deployment', namespace: NAMESPACE, name: revision ? `istiod-${revision}` : 'istiod' };
   const istiod = await client.get(istiodRef);
   fingerprints.push(print(cluster, istiodRef, istiod));
-  if (!istiod) return { items: [{ system: 'istio', label, action: 'create', notes: ['no istiod in istio-system: the control plane is installed by this step'] }], fingerprints };
+  if (!istiod)
+    return {
+      items: [{ system: 'istio', label, action: 'create', notes: ['no istiod in istio-system: the control plane is installed by this step'] }],
+      fingerprints,
+    };
   const meshRef: ObjectRef = { apiVersion: 'v1', kind: 'ConfigMap', namespace: NAMESPACE, name: revision ? `istio-${revision}` : 'istio' };
   const meshMap = await client.get(meshRef);
   fingerprints.push(print(cluster, meshRef, meshMap));
@@ -84,7 +110,9 @@ export async function previewIstioInstall(iop: KubeObject, cluster: ClusterConfi
         label,
         action: same ? 'no-change' : 'update',
         ...(diff ? { diff } : {}),
-        notes: ['no installed-state IstioOperator (Istio 1.21 and later do not write one): istiod\'s version and the mesh configuration are compared; the rest is decided by istioctl install'],
+        notes: [
+          "no installed-state IstioOperator (Istio 1.21 and later do not write one): istiod's version and the mesh configuration are compared; the rest is decided by istioctl install",
+        ],
       },
     ],
     fingerprints,

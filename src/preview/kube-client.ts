@@ -1,4 +1,4 @@
-import { KubeAccessError, describeKubeError, isTransientKubeError, kubeConnection } from '../actions/kube.js';
+import { describeKubeError, isTransientKubeError, KubeAccessError, kubeConnection } from '../actions/kube.js';
 import type { ClusterConfig } from '../config/schema.js';
 import type { KubeObject, ObjectRef } from '../plan/types.js';
 
@@ -54,7 +54,10 @@ export async function createKubePreviewClient(cluster: ClusterConfig, options: {
 
   const failure = (what: string, status: number, body: unknown) => {
     const message = (body as { message?: string } | undefined)?.message ?? '';
-    return new KubeAccessError(`${what} in context ${cluster.context} (${connection.server}): HTTP ${status}${message ? `: ${message}` : ''}`, status >= 500 || status === 429);
+    return new KubeAccessError(
+      `${what} in context ${cluster.context} (${connection.server}): HTTP ${status}${message ? `: ${message}` : ''}`,
+      status >= 500 || status === 429,
+    );
   };
 
   const guarded = async <T>(what: string, work: () => Promise<T>): Promise<T> => {
@@ -62,7 +65,10 @@ export async function createKubePreviewClient(cluster: ClusterConfig, options: {
       return await work();
     } catch (error) {
       if (error instanceof KubeAccessError) throw error;
-      throw new KubeAccessError(`${what} in context ${cluster.context} (${connection.server}): ${describeKubeError(error, connection.requestTimeoutMs)}`, isTransientKubeError(error));
+      throw new KubeAccessError(
+        `${what} in context ${cluster.context} (${connection.server}): ${describeKubeError(error, connection.requestTimeoutMs)}`,
+        isTransientKubeError(error),
+      );
     }
   };
 
@@ -118,7 +124,9 @@ export async function createKubePreviewClient(cluster: ClusterConfig, options: {
           contentType: 'application/apply-patch+yaml',
         });
         if (answer.status === 200 || answer.status === 201) return { object: answer.body as KubeObject };
-        const status = answer.body as { reason?: string; message?: string; details?: { causes?: Array<{ reason?: string; message?: string; field?: string }> } } | undefined;
+        const status = answer.body as
+          | { reason?: string; message?: string; details?: { causes?: Array<{ reason?: string; message?: string; field?: string }> } }
+          | undefined;
         if (answer.status === 409 && (status?.details?.causes ?? []).some((cause) => cause.reason === 'FieldManagerConflict')) {
           const fields = (status?.details?.causes ?? [])
             .filter((cause) => cause.reason === 'FieldManagerConflict')

@@ -19,7 +19,13 @@ export function describeRef(ref: ObjectRef, cluster: ClusterConfig): string {
 }
 
 function fingerprint(cluster: ClusterConfig, ref: ObjectRef, live: KubeObject | undefined): Fingerprint {
-  return { system: 'kube', cluster: cluster.name, ref, label: describeRef(ref, cluster), value: (live?.metadata?.resourceVersion as string | undefined) ?? null };
+  return {
+    system: 'kube',
+    cluster: cluster.name,
+    ref,
+    label: describeRef(ref, cluster),
+    value: (live?.metadata?.resourceVersion as string | undefined) ?? null,
+  };
 }
 
 /**
@@ -57,7 +63,9 @@ export async function previewApply(docs: KubeObject[], cluster: ClusterConfig, f
       system: 'kube',
       label,
       action,
-      ...(action !== 'no-change' ? { diff: await objectDiff(`${ref.kind}/${ref.namespace ? `${ref.namespace}/` : ''}${ref.name}`, live, merged, ctx.redactor) } : {}),
+      ...(action !== 'no-change'
+        ? { diff: await objectDiff(`${ref.kind}/${ref.namespace ? `${ref.namespace}/` : ''}${ref.name}`, live, merged, ctx.redactor) }
+        : {}),
       ...(conflict ? { conflict } : {}),
       ...(notes.length ? { notes } : {}),
     });
@@ -74,7 +82,8 @@ function manifestDocs(text: string): KubeObject[] {
 /** A pipe into a server-side apply: its input made locally (and compared whole), or by a tool that talks to a cluster (presence only). */
 export async function previewPipe(action: PipeAction, io: ActionIO, ctx: PreviewContext): Promise<ActionPreview> {
   const effect = action.to.effect;
-  if (effect?.kind !== 'kube-apply' || !action.source) return { items: [], fingerprints: [], willRun: `\`${shellLine(action.from.argv.slice(0, 3))} …\` piped into \`${shellLine(action.to.argv.slice(0, 2))}\`` };
+  if (effect?.kind !== 'kube-apply' || !action.source)
+    return { items: [], fingerprints: [], willRun: `\`${shellLine(action.from.argv.slice(0, 3))} …\` piped into \`${shellLine(action.to.argv.slice(0, 2))}\`` };
   const cluster = ctx.cluster(effect.cluster);
   if (action.source.kind === 'cluster') {
     const client = await ctx.kube(cluster);
@@ -87,7 +96,9 @@ export async function previewPipe(action: PipeAction, io: ActionIO, ctx: Preview
         system: 'kube',
         label: describeRef(ref, cluster),
         action: live ? 'no-change' : 'create',
-        notes: [`its content is made by \`${shellLine(action.from.argv.slice(0, 2))}\` when the step runs (it may create a service-account token): only its presence is compared`],
+        notes: [
+          `its content is made by \`${shellLine(action.from.argv.slice(0, 2))}\` when the step runs (it may create a service-account token): only its presence is compared`,
+        ],
       });
     }
     return { items, fingerprints };
@@ -104,7 +115,12 @@ export async function previewPipe(action: PipeAction, io: ActionIO, ctx: Preview
   ctx.redactor.addDocument(result.stdout);
   const preview = await previewApply(manifestDocs(result.stdout), cluster, effect.fieldManager, ctx);
   // What the files hold decides what is applied: a saved plan checks that they still give the same output.
-  preview.fingerprints.push({ system: 'local-command', argv: action.from.argv, label: `the output of \`${shellLine(action.from.argv.slice(0, 5))} …\``, value: outputHash(result.stdout) });
+  preview.fingerprints.push({
+    system: 'local-command',
+    argv: action.from.argv,
+    label: `the output of \`${shellLine(action.from.argv.slice(0, 5))} …\``,
+    value: outputHash(result.stdout),
+  });
   return preview;
 }
 
@@ -126,7 +142,10 @@ function mergePatch(target: unknown, patch: unknown): unknown {
 }
 
 /** `kubectl label --overwrite`, `kubectl patch --type=merge` and `kubectl delete --ignore-not-found`, read against the object. */
-export async function previewObjectEffect(effect: Extract<ActionEffect, { kind: 'kube-labels' | 'kube-merge-patch' | 'kube-delete' }>, ctx: PreviewContext): Promise<ActionPreview> {
+export async function previewObjectEffect(
+  effect: Extract<ActionEffect, { kind: 'kube-labels' | 'kube-merge-patch' | 'kube-delete' }>,
+  ctx: PreviewContext,
+): Promise<ActionPreview> {
   const cluster = ctx.cluster(effect.cluster);
   const client = await ctx.kube(cluster);
   const live = await client.get(effect.target);
@@ -137,13 +156,21 @@ export async function previewObjectEffect(effect: Extract<ActionEffect, { kind: 
     if (!live) return { items: [{ system: 'kube', label, action: 'no-change', notes: ['absent already'] }], fingerprints };
     return { items: [{ system: 'kube', label, action: 'delete', diff: await objectDiff(diffLabel, live, undefined, ctx.redactor) }], fingerprints };
   }
-  if (!live) return { items: [], fingerprints, willRun: `${label} does not exist yet: an earlier step creates it (\`kubectl ${effect.kind === 'kube-labels' ? 'label' : 'patch'}\` fails without it)` };
+  if (!live)
+    return {
+      items: [],
+      fingerprints,
+      willRun: `${label} does not exist yet: an earlier step creates it (\`kubectl ${effect.kind === 'kube-labels' ? 'label' : 'patch'}\` fails without it)`,
+    };
   const desired =
     effect.kind === 'kube-labels'
       ? { ...live, metadata: { ...live.metadata, labels: { ...(live.metadata?.labels ?? {}), ...effect.labels } } }
       : (mergePatch(live, effect.patch) as KubeObject);
   const action = sameObject(live, desired) ? 'no-change' : 'update';
-  return { items: [{ system: 'kube', label, action, ...(action === 'update' ? { diff: await objectDiff(diffLabel, live, desired, ctx.redactor) } : {}) }], fingerprints };
+  return {
+    items: [{ system: 'kube', label, action, ...(action === 'update' ? { diff: await objectDiff(diffLabel, live, desired, ctx.redactor) } : {}) }],
+    fingerprints,
+  };
 }
 
 /** The manifests an exec action gives kubectl on stdin. */

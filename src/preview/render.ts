@@ -100,7 +100,9 @@ function itemLines(item: PlanItem, paint: (style: Parameters<typeof styleText>[0
   const lines = [paint(STYLE[item.action], `    ${MARK[item.action]} ${item.label}: ${itemWord(item.action)}`)];
   if (item.conflict) {
     for (const field of item.conflict.fields) {
-      lines.push(paint('red', `        ! ${field.field} is owned by ${field.manager}: the apply stops here unless --force-conflicts (the diff shows the take-over)`));
+      lines.push(
+        paint('red', `        ! ${field.field} is owned by ${field.manager}: the apply stops here unless --force-conflicts (the diff shows the take-over)`),
+      );
     }
   }
   for (const note of item.notes ?? []) if (item.action !== 'no-change' || verbose) lines.push(paint('dim', `        ${note}`));
@@ -123,7 +125,12 @@ export function planTextOf(document: PlanDocument, options: RenderOptions): stri
   const paint = (style: Parameters<typeof styleText>[0] | undefined, text: string) => (options.color && style ? styleText(style, text) : text);
   const out: string[] = [];
   const title = document.days.map((day) => `day ${day.day}: ${day.title}`).join('; ');
-  out.push(paint('bold', `akictl ${document.mode === 'plan' ? `plan ${title}` : `drift of the finished days (${document.days.map((day) => day.day).join(', ') || 'none'})`}`));
+  out.push(
+    paint(
+      'bold',
+      `akictl ${document.mode === 'plan' ? `plan ${title}` : `drift of the finished days (${document.days.map((day) => day.day).join(', ') || 'none'})`}`,
+    ),
+  );
   out.push(
     paint(
       'dim',
@@ -135,7 +142,9 @@ export function planTextOf(document: PlanDocument, options: RenderOptions): stri
   const shown = (instance: InstancePlan) => options.verbose || document.mode === 'plan' || !['no-change', 'will-run', 'known-after'].includes(instance.status);
   // A step's why and correction head its instances when one of them has something to do (always with --verbose).
   const steps = new Map((document.steps ?? []).map((step) => [step.id, step]));
-  const explain = new Set(document.instances.filter((instance) => shown(instance) && (options.verbose || instance.status !== 'no-change')).map((instance) => instance.step));
+  const explain = new Set(
+    document.instances.filter((instance) => shown(instance) && (options.verbose || instance.status !== 'no-change')).map((instance) => instance.step),
+  );
   let currentDay = -1;
   for (const instance of document.instances) {
     if (document.days.length > 1 && instance.day !== currentDay) {
@@ -150,14 +159,21 @@ export function planTextOf(document: PlanDocument, options: RenderOptions): stri
     }
     const quiet = instance.status === 'no-change' && instance.items.every((item) => item.action === 'no-change');
     const done = instance.status === 'no-change' && instance.reasons[0]?.startsWith('already done') ? instance.reasons[0] : undefined;
-    out.push(paint(STYLE[instance.status], `${MARK[instance.status].padEnd(3)} ${instance.key}: ${statusWord(instance)}${done ? ` (${done})` : ''}${instance.destructive ? ' [DESTRUCTIVE: needs --yes]' : ''}`));
+    out.push(
+      paint(
+        STYLE[instance.status],
+        `${MARK[instance.status].padEnd(3)} ${instance.key}: ${statusWord(instance)}${done ? ` (${done})` : ''}${instance.destructive ? ' [DESTRUCTIVE: needs --yes]' : ''}`,
+      ),
+    );
     if (instance.error) out.push(paint('red', `      ${instance.error}`));
     if (!quiet || options.verbose) {
-      for (const item of instance.items) if (item.action !== 'no-change' || options.verbose || item.notes?.length) out.push(...itemLines(item, paint, options.verbose));
+      for (const item of instance.items)
+        if (item.action !== 'no-change' || options.verbose || item.notes?.length) out.push(...itemLines(item, paint, options.verbose));
     }
     for (const reason of instance.reasons) if (reason !== done) out.push(paint('dim', `      ${reason}`));
   }
-  if (document.notApplied) out.push('', paint('dim', `${document.notApplied} step instance(s) of the configuration were never applied by a finished run: not compared.`));
+  if (document.notApplied)
+    out.push('', paint('dim', `${document.notApplied} step instance(s) of the configuration were never applied by a finished run: not compared.`));
   out.push('', paint('bold', summaryLine(document.summary, document.mode)));
   return `${out.join('\n')}\n`;
 }

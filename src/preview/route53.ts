@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { normalName, type ListedRecordSet } from '../dns/records.js';
+import { type ListedRecordSet, normalName } from '../dns/records.js';
 import { findByReference, listHealthChecks, listRecordSets } from '../gates/route53.js';
 import type { ActionIO, AwsAction } from '../plan/types.js';
 import type { PreviewContext } from './context.js';
@@ -18,14 +18,25 @@ export function canonicalRecord(record: ListedRecordSet): Record<string, unknown
     SetIdentifier: record.SetIdentifier ?? '',
     GeoLocation: geo.ContinentCode ? { ContinentCode: geo.ContinentCode } : geo.CountryCode ? { CountryCode: geo.CountryCode } : undefined,
     ...(record.AliasTarget
-      ? { AliasTarget: { HostedZoneId: record.AliasTarget.HostedZoneId, DNSName: normalName(record.AliasTarget.DNSName), EvaluateTargetHealth: Boolean(record.AliasTarget.EvaluateTargetHealth) } }
+      ? {
+          AliasTarget: {
+            HostedZoneId: record.AliasTarget.HostedZoneId,
+            DNSName: normalName(record.AliasTarget.DNSName),
+            EvaluateTargetHealth: Boolean(record.AliasTarget.EvaluateTargetHealth),
+          },
+        }
       : { TTL: record.TTL === undefined ? undefined : Number(record.TTL), ResourceRecords: (record.ResourceRecords ?? []).map((r) => r.Value) }),
     HealthCheckId: record.HealthCheckId ?? undefined,
   };
 }
 
 export function recordHash(record: ListedRecordSet | undefined): string | null {
-  return record ? createHash('sha256').update(JSON.stringify(canonicalRecord(record))).digest('hex').slice(0, 16) : null;
+  return record
+    ? createHash('sha256')
+        .update(JSON.stringify(canonicalRecord(record)))
+        .digest('hex')
+        .slice(0, 16)
+    : null;
 }
 
 function describeRecord(record: ListedRecordSet): string {
@@ -36,7 +47,9 @@ function describeRecord(record: ListedRecordSet): string {
 
 export async function previewRecordChanges(action: AwsAction, io: ActionIO, ctx: PreviewContext): Promise<ActionPreview> {
   const zone = String(action.input.HostedZoneId);
-  const changes = ((action.input.ChangeBatch as { Changes?: Array<{ Action?: string; ResourceRecordSet?: ListedRecordSet }> })?.Changes ?? []).filter((c) => c.ResourceRecordSet);
+  const changes = ((action.input.ChangeBatch as { Changes?: Array<{ Action?: string; ResourceRecordSet?: ListedRecordSet }> })?.Changes ?? []).filter(
+    (c) => c.ResourceRecordSet,
+  );
   const names = [...new Set(changes.map((c) => c.ResourceRecordSet!.Name ?? ''))];
   const live: ListedRecordSet[] = [];
   for (const name of names) live.push(...(await listRecordSets(io, zone, name)));
@@ -47,14 +60,27 @@ export async function previewRecordChanges(action: AwsAction, io: ActionIO, ctx:
   for (const change of changes) {
     const want = change.ResourceRecordSet!;
     const have = live.find((r) => key(r) === key(want));
-    fingerprints.push({ system: 'route53-record', zone, name: normalName(want.Name), type: String(want.Type), setIdentifier: want.SetIdentifier ?? '', label: `Route 53 ${describeRecord(want)} of ${normalName(want.Name)}`, value: recordHash(have) });
+    fingerprints.push({
+      system: 'route53-record',
+      zone,
+      name: normalName(want.Name),
+      type: String(want.Type),
+      setIdentifier: want.SetIdentifier ?? '',
+      label: `Route 53 ${describeRecord(want)} of ${normalName(want.Name)}`,
+      value: recordHash(have),
+    });
     const label = `${describeRecord(want)} of ${normalName(want.Name)}`;
     if (change.Action === 'DELETE') {
       items.push({ system: 'route53', label, action: have ? 'delete' : 'no-change' });
       continue;
     }
     if (!have) {
-      items.push({ system: 'route53', label, action: 'create', diff: await unifiedDiff('/dev/null', `desired/${want.SetIdentifier}`, '', objectYaml(canonicalRecord(want)), ctx.redactor) });
+      items.push({
+        system: 'route53',
+        label,
+        action: 'create',
+        diff: await unifiedDiff('/dev/null', `desired/${want.SetIdentifier}`, '', objectYaml(canonicalRecord(want)), ctx.redactor),
+      });
       continue;
     }
     const same = recordHash(have) === recordHash(want);
@@ -62,30 +88,72 @@ export async function previewRecordChanges(action: AwsAction, io: ActionIO, ctx:
       system: 'route53',
       label,
       action: same ? 'no-change' : 'update',
-      ...(same ? {} : { diff: await unifiedDiff(`live/${want.SetIdentifier}`, `desired/${want.SetIdentifier}`, objectYaml(canonicalRecord(have)), objectYaml(canonicalRecord(want)), ctx.redactor) }),
+      ...(same
+        ? {}
+        : {
+            diff: await unifiedDiff(
+              `live/${want.SetIdentifier}`,
+              `desired/${want.SetIdentifier}`,
+              objectYaml(canonicalRecord(have)),
+              objectYaml(canonicalRecord(want)),
+              ctx.redactor,
+            ),
+          }),
     });
   }
   const foreign = live.filter((r) => !wantedKeys.has(key(r)));
   for (const record of foreign) {
-    fingerprints.push({ system: 'route53-record', zone, name: normalName(record.Name), type: String(record.Type), setIdentifier: record.SetIdentifier ?? '', label: `Route 53 ${describeRecord(record)} of ${normalName(record.Name)}`, value: recordHash(record) });
+    fingerprints.push({
+      system: 'route53-record',
+      zone,
+      name: normalName(record.Name),
+      type: String(record.Type),
+      setIdentifier: record.SetIdentifier ?? '',
+      label: `Route 53 ${describeRecord(record)} of ${normalName(record.Name)}`,
+      value: recordHash(record),
+    });
   }
   const reasons = foreign.map(
     (record) =>
-      `${describeRecord(record)} of ${normalName(record.Name)} is not akictl's: UPSERT leaves it in place${changes.some((c) => JSON.stringify(c.ResourceRecordSet!.GeoLocation ?? null) === JSON.stringify(record.GeoLocation ?? null)) ? ', but it has the location of one of akictl\'s records, so Route 53 refuses the batch (InvalidChangeBatch) until it is deleted' : ''}`,
+      `${describeRecord(record)} of ${normalName(record.Name)} is not akictl's: UPSERT leaves it in place${changes.some((c) => JSON.stringify(c.ResourceRecordSet!.GeoLocation ?? null) === JSON.stringify(record.GeoLocation ?? null)) ? ", but it has the location of one of akictl's records, so Route 53 refuses the batch (InvalidChangeBatch) until it is deleted" : ''}`,
   );
   return { items, fingerprints, reasons };
 }
 
-export async function previewHealthCheck(request: { CallerReference: string; HealthCheckConfig: Record<string, unknown> }, io: ActionIO, ctx: PreviewContext): Promise<ActionPreview> {
+export async function previewHealthCheck(
+  request: { CallerReference: string; HealthCheckConfig: Record<string, unknown> },
+  io: ActionIO,
+  ctx: PreviewContext,
+): Promise<ActionPreview> {
   const found = findByReference(await listHealthChecks(io), request.CallerReference);
   const config = request.HealthCheckConfig;
   const target = `${String(config.Type)} ${String(config.IPAddress ?? config.FullyQualifiedDomainName)}:${String(config.Port)}${String(config.ResourcePath ?? '')}`;
-  const fingerprints: Fingerprint[] = [{ system: 'route53-health-check', reference: request.CallerReference, label: `Route 53 health check ${request.CallerReference}`, value: found?.Id ?? null }];
+  const fingerprints: Fingerprint[] = [
+    { system: 'route53-health-check', reference: request.CallerReference, label: `Route 53 health check ${request.CallerReference}`, value: found?.Id ?? null },
+  ];
   if (found?.Id) {
-    return { items: [{ system: 'route53', label: `health check ${target} (CallerReference ${request.CallerReference})`, action: 'no-change', notes: [`health check ${found.Id}`] }], fingerprints, outputs: { healthCheckId: found.Id } };
+    return {
+      items: [
+        {
+          system: 'route53',
+          label: `health check ${target} (CallerReference ${request.CallerReference})`,
+          action: 'no-change',
+          notes: [`health check ${found.Id}`],
+        },
+      ],
+      fingerprints,
+      outputs: { healthCheckId: found.Id },
+    };
   }
   return {
-    items: [{ system: 'route53', label: `health check ${target} (CallerReference ${request.CallerReference})`, action: 'create', diff: await unifiedDiff('/dev/null', 'desired/health-check', '', objectYaml(config), ctx.redactor) }],
+    items: [
+      {
+        system: 'route53',
+        label: `health check ${target} (CallerReference ${request.CallerReference})`,
+        action: 'create',
+        diff: await unifiedDiff('/dev/null', 'desired/health-check', '', objectYaml(config), ctx.redactor),
+      },
+    ],
     fingerprints,
   };
 }

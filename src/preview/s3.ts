@@ -22,13 +22,23 @@ interface ReplicationConfiguration {
 
 function sorted(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sorted);
-  if (value && typeof value === 'object') return Object.fromEntries(Object.keys(value).sort().map((key) => [key, sorted((value as Record<string, unknown>)[key])]));
+  if (value && typeof value === 'object')
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((key) => [key, sorted((value as Record<string, unknown>)[key])]),
+    );
   return value;
 }
 
 /** The configuration's fingerprint: a hash of its content (GetBucketReplication has no ETag). */
 export function replicationHash(config: ReplicationConfiguration | undefined): string | null {
-  return config ? createHash('sha256').update(JSON.stringify(sorted(config))).digest('hex').slice(0, 16) : null;
+  return config
+    ? createHash('sha256')
+        .update(JSON.stringify(sorted(config)))
+        .digest('hex')
+        .slice(0, 16)
+    : null;
 }
 
 export async function readReplication(io: ActionIO, bucket: string, region: string | undefined): Promise<ReplicationConfiguration | undefined> {
@@ -50,7 +60,9 @@ export async function previewVersioning(action: AwsAction, io: ActionIO, ctx: Pr
   const bucket = String(action.input.Bucket);
   const wanted = String((action.input.VersioningConfiguration as { Status?: string })?.Status);
   const status = await readVersioning(io, bucket, action.region);
-  const fingerprints: Fingerprint[] = [{ system: 's3-versioning', bucket, region: action.region ?? '', label: `versioning of bucket ${bucket}`, value: status }];
+  const fingerprints: Fingerprint[] = [
+    { system: 's3-versioning', bucket, region: action.region ?? '', label: `versioning of bucket ${bucket}`, value: status },
+  ];
   const same = status === wanted;
   return {
     items: [
@@ -58,7 +70,17 @@ export async function previewVersioning(action: AwsAction, io: ActionIO, ctx: Pr
         system: 's3',
         label: `versioning of bucket ${bucket}`,
         action: same ? 'no-change' : 'update',
-        ...(same ? {} : { diff: await unifiedDiff(`live/${bucket}?versioning`, `desired/${bucket}?versioning`, `Status: ${status ?? '(never enabled)'}\n`, `Status: ${wanted}\n`, ctx.redactor) }),
+        ...(same
+          ? {}
+          : {
+              diff: await unifiedDiff(
+                `live/${bucket}?versioning`,
+                `desired/${bucket}?versioning`,
+                `Status: ${status ?? '(never enabled)'}\n`,
+                `Status: ${wanted}\n`,
+                ctx.redactor,
+              ),
+            }),
       },
     ],
     fingerprints,
@@ -74,29 +96,49 @@ export async function previewReplication(action: AwsAction, io: ActionIO, ctx: P
   const bucket = String(action.input.Bucket);
   const desired = action.input.ReplicationConfiguration as ReplicationConfiguration;
   const live = await readReplication(io, bucket, action.region);
-  const fingerprints: Fingerprint[] = [{ system: 's3-replication', bucket, region: action.region ?? '', label: `replication configuration of bucket ${bucket}`, value: replicationHash(live) }];
+  const fingerprints: Fingerprint[] = [
+    { system: 's3-replication', bucket, region: action.region ?? '', label: `replication configuration of bucket ${bucket}`, value: replicationHash(live) },
+  ];
   const label = `replication configuration of bucket ${bucket}`;
   if (!live) {
     return {
-      items: [{ system: 's3', label, action: 'create', diff: await unifiedDiff('/dev/null', `desired/${bucket}?replication`, '', objectYaml(desired), ctx.redactor), parts: (desired.Rules ?? []).map((rule) => ({ label: `rule ${rule.ID}`, action: 'create' as const })) }],
+      items: [
+        {
+          system: 's3',
+          label,
+          action: 'create',
+          diff: await unifiedDiff('/dev/null', `desired/${bucket}?replication`, '', objectYaml(desired), ctx.redactor),
+          parts: (desired.Rules ?? []).map((rule) => ({ label: `rule ${rule.ID}`, action: 'create' as const })),
+        },
+      ],
       fingerprints,
     };
   }
   const parts: NonNullable<PlanItem['parts']> = [];
   if ((live.Role ?? '') !== (desired.Role ?? '')) {
-    parts.push({ label: 'role', action: 'update', diff: await unifiedDiff('live/Role', 'desired/Role', `${live.Role ?? ''}\n`, `${desired.Role ?? ''}\n`, ctx.redactor) });
+    parts.push({
+      label: 'role',
+      action: 'update',
+      diff: await unifiedDiff('live/Role', 'desired/Role', `${live.Role ?? ''}\n`, `${desired.Role ?? ''}\n`, ctx.redactor),
+    });
   }
   for (const rule of desired.Rules ?? []) {
     const have = (live.Rules ?? []).find((candidate) => candidate.ID === rule.ID);
     if (!have) {
-      parts.push({ label: `rule ${rule.ID}`, action: 'create', diff: await unifiedDiff('/dev/null', `desired/rule ${rule.ID}`, '', objectYaml(rule), ctx.redactor) });
+      parts.push({
+        label: `rule ${rule.ID}`,
+        action: 'create',
+        diff: await unifiedDiff('/dev/null', `desired/rule ${rule.ID}`, '', objectYaml(rule), ctx.redactor),
+      });
       continue;
     }
     const changed = differences(rule, have).length > 0;
     parts.push({
       label: `rule ${rule.ID}`,
       action: changed ? 'update' : 'no-change',
-      ...(changed ? { diff: await unifiedDiff(`live/rule ${rule.ID}`, `desired/rule ${rule.ID}`, objectYaml(project(have, rule)), objectYaml(rule), ctx.redactor) } : {}),
+      ...(changed
+        ? { diff: await unifiedDiff(`live/rule ${rule.ID}`, `desired/rule ${rule.ID}`, objectYaml(project(have, rule)), objectYaml(rule), ctx.redactor) }
+        : {}),
     });
   }
   const wantedIds = new Set((desired.Rules ?? []).map((rule) => rule.ID));
@@ -122,7 +164,15 @@ export async function previewReplication(action: AwsAction, io: ActionIO, ctx: P
     );
   }
   return {
-    items: [{ system: 's3', label, action: itemAction, parts, ...(itemAction === 'replace' ? { notes: ['PutBucketReplication replaces the whole configuration: rules not in it are dropped'] } : {}) }],
+    items: [
+      {
+        system: 's3',
+        label,
+        action: itemAction,
+        parts,
+        ...(itemAction === 'replace' ? { notes: ['PutBucketReplication replaces the whole configuration: rules not in it are dropped'] } : {}),
+      },
+    ],
     fingerprints,
     reasons,
   };

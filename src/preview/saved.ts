@@ -1,13 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import pLimit from 'p-limit';
 import { UsageError } from '../errors.js';
-import { writeJson } from './drift-report.js';
 import { findByReference, listHealthChecks, listRecordSets } from '../gates/route53.js';
 import type { PlannedStep } from '../plan/plan.js';
 import type { PreviewContext } from './context.js';
+import { writeJson } from './drift-report.js';
+import { outputHash } from './kube.js';
 import type { CompiledFrom, Fingerprint } from './model.js';
 import type { PlanDocument } from './render.js';
-import { outputHash } from './kube.js';
 import { recordHash } from './route53.js';
 import { readReplication, readVersioning, replicationHash } from './s3.js';
 
@@ -20,7 +20,10 @@ export async function writePlanFile(file: string, document: PlanDocument): Promi
   try {
     await writeJson(file, document, 0o644);
   } catch (error) {
-    throw new UsageError(`--out ${file}: cannot write the plan (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}).`, 'Pass a file in an existing, writable folder.');
+    throw new UsageError(
+      `--out ${file}: cannot write the plan (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}).`,
+      'Pass a file in an existing, writable folder.',
+    );
   }
 }
 
@@ -30,7 +33,10 @@ export async function readPlanFile(file: string): Promise<PlanDocument> {
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    throw new UsageError(`${file}: cannot read the plan (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}).`, 'Save one with `akictl plan day <n> --out plan.json`.');
+    throw new UsageError(
+      `${file}: cannot read the plan (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}).`,
+      'Save one with `akictl plan day <n> --out plan.json`.',
+    );
   }
   let document: PlanDocument;
   try {
@@ -46,7 +52,8 @@ export async function readPlanFile(file: string): Promise<PlanDocument> {
   if (typeof document?.config?.sha256 !== 'string') problems.push('the configuration hash is missing');
   if (typeof document?.state?.lineage !== 'string' || typeof document?.state?.serial !== 'number') problems.push('the state lineage and serial are missing');
   if (!Array.isArray(document?.instances) || !Array.isArray(document?.fingerprints)) problems.push('instances or fingerprints are missing');
-  if (problems.length > 0) throw new UsageError(`${file} is not a plan akictl can apply: ${problems.join('; ')}.`, 'Save one with `akictl plan day <n> --out plan.json`.');
+  if (problems.length > 0)
+    throw new UsageError(`${file} is not a plan akictl can apply: ${problems.join('; ')}.`, 'Save one with `akictl plan day <n> --out plan.json`.');
   return document;
 }
 
@@ -78,7 +85,10 @@ export async function currentValue(print: Fingerprint, ctx: PreviewContext): Pro
 }
 
 function stale(what: string, command: string): UsageError {
-  return new UsageError(`stale plan: ${what} since the plan was made; run akictl plan again.`, `Nothing was run. Make a new plan (${command}), review it, and apply that one.`);
+  return new UsageError(
+    `stale plan: ${what} since the plan was made; run akictl plan again.`,
+    `Nothing was run. Make a new plan (${command}), review it, and apply that one.`,
+  );
 }
 
 export interface CurrentRun {
@@ -101,8 +111,10 @@ export async function checkFreshness(document: PlanDocument, current: CurrentRun
     if (current.existed) throw stale(`the state changed (the plan was made before any run; now a run has written serial ${current.serial})`, command);
   } else {
     if (!current.existed) throw stale('the state file disappeared', command);
-    if (document.state.lineage !== current.lineage) throw stale(`the state file belongs to another lineage (${current.lineage}, the plan was made with ${document.state.lineage})`, command);
-    if (document.state.serial !== current.serial) throw stale(`the state changed (serial ${document.state.serial} → ${current.serial}: another run happened)`, command);
+    if (document.state.lineage !== current.lineage)
+      throw stale(`the state file belongs to another lineage (${current.lineage}, the plan was made with ${document.state.lineage})`, command);
+    if (document.state.serial !== current.serial)
+      throw stale(`the state changed (serial ${document.state.serial} → ${current.serial}: another run happened)`, command);
   }
   const limit = pLimit(8);
   const values = await Promise.all(document.fingerprints.map((print) => limit(async () => ({ print, value: await currentValue(print, ctx) }))));
@@ -125,7 +137,8 @@ export function planChecker(document: PlanDocument, kinds: CompiledFrom[] = ['st
       const saved = byKey.get(instance.key);
       if (!saved) return `${instance.key} is not in the plan`;
       if (!kinds.includes(saved.compiledFrom)) continue;
-      if (saved.inputsHash !== instance.inputsHash) return `${instance.key} would now run other actions than the plan shows (inputs ${instance.inputsHash}, plan ${saved.inputsHash})`;
+      if (saved.inputsHash !== instance.inputsHash)
+        return `${instance.key} would now run other actions than the plan shows (inputs ${instance.inputsHash}, plan ${saved.inputsHash})`;
     }
     return undefined;
   };

@@ -1,7 +1,7 @@
 import type { Config } from '../config/schema.js';
 import { targetsFor } from '../plan/compile.js';
-import { instanceKeyOf } from '../shared/instance-key.js';
 import type { DayDef } from '../plan/types.js';
+import { instanceKeyOf } from '../shared/instance-key.js';
 import type { GateState, InstanceStatus, Measurement, Series, StateData } from '../state/store.js';
 
 /**
@@ -79,7 +79,12 @@ export interface CompletionReport {
 const FINISHED: InstanceStatus[] = ['done', 'skipped'];
 
 function globToRegExp(pattern: string): RegExp {
-  return new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+  return new RegExp(
+    `^${pattern
+      .split('*')
+      .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+  );
 }
 
 function compare(measured: number, op: '<' | '<=' | '>' | '>=', value: number): boolean {
@@ -101,7 +106,8 @@ export function evaluateTarget(target: Config['report']['targets'][number], meas
     .filter(([name]) => pattern.test(name))
     .map(([name, measurement]) => ({ name, ...measurement }));
   const expected = `${target.op} ${target.value} ${target.unit}`;
-  if (matches.length === 0) return { title: target.title, expected, measurement: target.measurement, measured: null, unit: null, sources: [], at: null, result: 'not measured' };
+  if (matches.length === 0)
+    return { title: target.title, expected, measurement: target.measurement, measured: null, unit: null, sources: [], at: null, result: 'not measured' };
   const units = new Set(matches.map((match) => match.unit));
   let chosen = matches[0]!;
   for (const match of matches.slice(1)) {
@@ -173,7 +179,8 @@ export function buildReport(options: { config: Config; days: DayDef[]; state: St
     if (notRun) openItems.push(`day ${day.day}: ${notRun} gate(s) never ran`);
   }
   for (const target of targets) if (target.result !== 'pass') openItems.push(`target "${target.title}": ${target.result}`);
-  for (const pending of state.pendingRestores) openItems.push(`pending restore ${pending.step}${pending.target ? `@${pending.target}` : ''} (after ${pending.since})`);
+  for (const pending of state.pendingRestores)
+    openItems.push(`pending restore ${pending.step}${pending.target ? `@${pending.target}` : ''} (after ${pending.since})`);
   return {
     title: config.report.title,
     generatedAt: (options.now ?? new Date()).toISOString(),

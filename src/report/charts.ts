@@ -1,5 +1,5 @@
-import type { CompletionReport, DayReport } from './build.js';
 import { CHAOS_P95, SERIES } from '../plan/measurements.js';
+import type { CompletionReport, DayReport } from './build.js';
 
 /**
  * The report's charts as data: Vega-Lite specifications with their data inline, built from the report alone.
@@ -49,7 +49,12 @@ export function loadLatencyChart(report: CompletionReport): ChartDef {
     const [, value, unit] = target.expected.split(' ');
     if (!pattern || unit !== 'ms') continue;
     const limit = Number(value);
-    const names = new RegExp(`^${pattern[1]!.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+    const names = new RegExp(
+      `^${pattern[1]!
+        .split('*')
+        .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+        .join('.*')}$`,
+    );
     const applies = targets.filter((name) => names.test(name));
     for (const name of applies) marks.push({ target: name, percentile: pattern[2]!, limit, label: `${target.title}: ${target.expected}` });
   }
@@ -76,7 +81,11 @@ export function loadLatencyChart(report: CompletionReport): ChartDef {
       },
       ...(marks.length > 0
         ? [
-            { data: { values: marks }, mark: { type: 'tick', color: LIMIT_COLOR, thickness: 2 }, encoding: { x: { field: 'target', type: 'nominal' }, y: { field: 'limit', type: 'quantitative' } } },
+            {
+              data: { values: marks },
+              mark: { type: 'tick', color: LIMIT_COLOR, thickness: 2 },
+              encoding: { x: { field: 'target', type: 'nominal' }, y: { field: 'limit', type: 'quantitative' } },
+            },
             {
               data: { values: marks },
               mark: { type: 'text', color: LIMIT_COLOR, align: 'left', dx: 4, dy: -7, fontSize: 10 },
@@ -94,9 +103,15 @@ export function replicationLagChart(report: CompletionReport): ChartDef {
   const data = report.measurements
     .filter((m) => m.name.startsWith('replication.lag.'))
     .map((m) => ({ direction: m.name.slice('replication.lag.'.length).replace('->', ' → '), seconds: m.value }));
-  const marks: Array<{ seconds: number; label: string }> = [{ seconds: report.thresholds.replicationLagSeconds, label: `gate threshold: ${report.thresholds.replicationLagSeconds} s (replication.lagThresholdSeconds)` }];
+  const marks: Array<{ seconds: number; label: string }> = [
+    {
+      seconds: report.thresholds.replicationLagSeconds,
+      label: `gate threshold: ${report.thresholds.replicationLagSeconds} s (replication.lagThresholdSeconds)`,
+    },
+  ];
   for (const target of report.targets) {
-    if (target.measurement.startsWith('replication.lag.') && target.expected.endsWith(' s')) marks.push({ seconds: Number(target.expected.split(' ')[1]), label: `${target.title}: ${target.expected}` });
+    if (target.measurement.startsWith('replication.lag.') && target.expected.endsWith(' s'))
+      marks.push({ seconds: Number(target.expected.split(' ')[1]), label: `${target.title}: ${target.expected}` });
   }
   const chart: ChartDef = {
     id: 'replication-lag',
@@ -112,10 +127,17 @@ export function replicationLagChart(report: CompletionReport): ChartDef {
       {
         data: { values: data },
         mark: { type: 'bar', tooltip: true, color: '#4c78a8' },
-        encoding: { x: { field: 'direction', type: 'nominal', axis: { labelAngle: 0 } }, y: { field: 'seconds', type: 'quantitative', title: 'lag (s)', scale: { type: 'symlog' } } },
+        encoding: {
+          x: { field: 'direction', type: 'nominal', axis: { labelAngle: 0 } },
+          y: { field: 'seconds', type: 'quantitative', title: 'lag (s)', scale: { type: 'symlog' } },
+        },
       },
       { data: { values: marks }, mark: { type: 'rule', color: LIMIT_COLOR, strokeDash: [4, 3] }, encoding: { y: { field: 'seconds', type: 'quantitative' } } },
-      { data: { values: marks }, mark: { type: 'text', color: LIMIT_COLOR, align: 'right', dy: -6, fontSize: 10, x: WIDTH }, encoding: { y: { field: 'seconds', type: 'quantitative' }, text: { field: 'label' } } },
+      {
+        data: { values: marks },
+        mark: { type: 'text', color: LIMIT_COLOR, align: 'right', dy: -6, fontSize: 10, x: WIDTH },
+        encoding: { y: { field: 'seconds', type: 'quantitative' }, text: { field: 'label' } },
+      },
     ],
   });
   return chart;
@@ -128,18 +150,29 @@ export function failoverTimelineChart(report: CompletionReport): ChartDef {
   const chart: ChartDef = {
     id: 'failover-timeline',
     title: 'Failover drill timeline',
-    caption: 'Every probe request of the failover drill by the region that answered it (red: not counted), seconds after the primary was drained; dashed lines mark the drill\'s moments.',
+    caption:
+      "Every probe request of the failover drill by the region that answered it (red: not counted), seconds after the primary was drained; dashed lines mark the drill's moments.",
     data: [],
     marks: [],
   };
   if (!probes || probes.points.length === 0) return chart;
   const origin = Date.parse(events?.points[0]?.at ?? probes.points[0]!.at);
-  chart.data = probes.points.map((point) => ({ at: point.at, seconds: seconds(point.at, origin), answeredBy: point.label, status: point.value ?? null, counted: point.ok === true ? 'served' : 'not served' }));
+  chart.data = probes.points.map((point) => ({
+    at: point.at,
+    seconds: seconds(point.at, origin),
+    answeredBy: point.label,
+    status: point.value ?? null,
+    counted: point.ok === true ? 'served' : 'not served',
+  }));
   const moments = [...(events?.points ?? [])];
   const restore = report.series[SERIES.failoverRestore];
   if (restore && restore.runId === probes.runId) moments.push(...restore.points.map((point) => ({ ...point, label: `restore: ${point.label}` })));
-  const restoreStep = report.days.flatMap((day) => day.steps).find((step) => step.id === restore?.step)?.instances.find((instance) => instance.status === 'done');
-  if (restore && restoreStep?.endedAt && Date.parse(restoreStep.endedAt) >= origin) moments.push({ at: restoreStep.endedAt, label: 'restored (rollout complete)' });
+  const restoreStep = report.days
+    .flatMap((day) => day.steps)
+    .find((step) => step.id === restore?.step)
+    ?.instances.find((instance) => instance.status === 'done');
+  if (restore && restoreStep?.endedAt && Date.parse(restoreStep.endedAt) >= origin)
+    moments.push({ at: restoreStep.endedAt, label: 'restored (rollout complete)' });
   chart.marks = moments.map((point) => ({ at: point.at, seconds: seconds(point.at, origin), moment: point.label }));
   chart.spec = base({
     height: 280,
@@ -153,7 +186,11 @@ export function failoverTimelineChart(report: CompletionReport): ChartDef {
           color: { field: 'counted', type: 'nominal', scale: { domain: ['served', 'not served'], range: ['#2e7d32', LIMIT_COLOR] }, title: null },
         },
       },
-      { data: { values: chart.marks }, mark: { type: 'rule', color: EVENT_COLOR, strokeDash: [4, 3] }, encoding: { x: { field: 'seconds', type: 'quantitative' } } },
+      {
+        data: { values: chart.marks },
+        mark: { type: 'rule', color: EVENT_COLOR, strokeDash: [4, 3] },
+        encoding: { x: { field: 'seconds', type: 'quantitative' } },
+      },
       {
         data: { values: chart.marks },
         // Read downwards from the top of the plot, beside their line: they stay inside the chart.
@@ -187,12 +224,23 @@ export function chaosSamplesChart(report: CompletionReport): ChartDef {
       {
         data: { values: chart.data },
         mark: { type: 'line', point: true, tooltip: true },
-        encoding: { x: { field: 'seconds', type: 'quantitative', title: 'seconds after the first sample' }, y: { field: 'ms', type: 'quantitative', title: 'p95 (ms)' } },
+        encoding: {
+          x: { field: 'seconds', type: 'quantitative', title: 'seconds after the first sample' },
+          y: { field: 'ms', type: 'quantitative', title: 'p95 (ms)' },
+        },
       },
       ...(chart.marks.length > 0
         ? [
-            { data: { values: chart.marks }, mark: { type: 'rule', color: LIMIT_COLOR, strokeDash: [4, 3] }, encoding: { y: { field: 'ms', type: 'quantitative' } } },
-            { data: { values: chart.marks }, mark: { type: 'text', color: LIMIT_COLOR, align: 'right', dy: -6, fontSize: 10, x: WIDTH }, encoding: { y: { field: 'ms', type: 'quantitative' }, text: { field: 'label' } } },
+            {
+              data: { values: chart.marks },
+              mark: { type: 'rule', color: LIMIT_COLOR, strokeDash: [4, 3] },
+              encoding: { y: { field: 'ms', type: 'quantitative' } },
+            },
+            {
+              data: { values: chart.marks },
+              mark: { type: 'text', color: LIMIT_COLOR, align: 'right', dy: -6, fontSize: 10, x: WIDTH },
+              encoding: { y: { field: 'ms', type: 'quantitative' }, text: { field: 'label' } },
+            },
           ]
         : []),
     ],
@@ -205,7 +253,13 @@ export function stepTimelineChart(day: DayReport): ChartDef {
   const data = day.steps
     .flatMap((step) => step.instances)
     .filter((instance) => instance.startedAt && instance.endedAt)
-    .map((instance) => ({ instance: instance.key, start: instance.startedAt!, end: instance.endedAt!, seconds: Number(((instance.durationMs ?? 0) / 1000).toFixed(1)), status: instance.status }))
+    .map((instance) => ({
+      instance: instance.key,
+      start: instance.startedAt!,
+      end: instance.endedAt!,
+      seconds: Number(((instance.durationMs ?? 0) / 1000).toFixed(1)),
+      status: instance.status,
+    }))
     .sort((a, b) => a.start.localeCompare(b.start));
   const chart: ChartDef = {
     id: `day${day.day}-steps`,
@@ -226,7 +280,10 @@ export function stepTimelineChart(day: DayReport): ChartDef {
       color: {
         field: 'status',
         type: 'nominal',
-        scale: { domain: ['done', 'skipped', 'failed', 'interrupted', 'waiting', 'running'], range: ['#2e7d32', '#9e9e9e', LIMIT_COLOR, '#ef6c00', '#f9a825', '#1565c0'] },
+        scale: {
+          domain: ['done', 'skipped', 'failed', 'interrupted', 'waiting', 'running'],
+          range: ['#2e7d32', '#9e9e9e', LIMIT_COLOR, '#ef6c00', '#f9a825', '#1565c0'],
+        },
       },
     },
   });

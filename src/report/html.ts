@@ -1,5 +1,5 @@
 import type { CompletionReport, TargetRow } from './build.js';
-import { reportCharts, type ChartDef } from './charts.js';
+import { type ChartDef, reportCharts } from './charts.js';
 import { renderSvg } from './svg.js';
 
 /**
@@ -20,7 +20,10 @@ export function escapeHtml(text: string | number | null | undefined): string {
 
 /** JSON inside <script>: no sequence in it may close the element or open a comment. */
 function scriptJson(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  return JSON.stringify(value)
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 }
 
 function number(value: number): string {
@@ -41,7 +44,9 @@ export async function reportHtml(report: CompletionReport): Promise<string> {
   const drawn = charts.filter((chart) => chart.spec);
   const svgs = await renderSvg(drawn.map((chart) => chart.spec!));
   const svgOf = new Map(drawn.map((chart, i) => [chart.id, svgs[i]!]));
-  const chartData = Object.fromEntries(charts.map((chart) => [chart.id, { title: chart.title, measured: Boolean(chart.spec), data: chart.data, marks: chart.marks }]));
+  const chartData = Object.fromEntries(
+    charts.map((chart) => [chart.id, { title: chart.title, measured: Boolean(chart.spec), data: chart.data, marks: chart.marks }]),
+  );
 
   const out: string[] = [];
   out.push(`<!doctype html>
@@ -74,11 +79,16 @@ p.not-measured { color: #777; font-style: italic; font-size: 16px; padding: 1.5r
 <p><span class="status ${report.complete ? 'complete' : 'incomplete'}">${report.complete ? 'COMPLETE' : 'INCOMPLETE'}</span></p>`);
   if (report.openItems.length > 0) out.push(`<ul class="open-items">${report.openItems.map((item) => `<li>${escapeHtml(item)}</li>`).join('')}</ul>`);
 
-  out.push('<h2>Targets</h2>', '<table id="targets"><thead><tr><th>target</th><th>expected</th><th>measured</th><th>result</th><th>from</th></tr></thead><tbody>');
+  out.push(
+    '<h2>Targets</h2>',
+    '<table id="targets"><thead><tr><th>target</th><th>expected</th><th>measured</th><th>result</th><th>from</th></tr></thead><tbody>',
+  );
   for (const target of report.targets) {
     const measured = target.measured === null ? 'not measured' : `${number(target.measured)} ${target.unit ?? ''}`.trim();
     const from = (target.sources.length > 0 ? target.sources : [target.measurement]).map((name) => `<code>${escapeHtml(name)}</code>`).join(', ');
-    out.push(`<tr><td>${escapeHtml(target.title)}</td><td>${escapeHtml(target.expected)}</td><td>${escapeHtml(measured)}</td><td class="${RESULT_CLASS[target.result]}">${escapeHtml(target.result)}</td><td>${from}</td></tr>`);
+    out.push(
+      `<tr><td>${escapeHtml(target.title)}</td><td>${escapeHtml(target.expected)}</td><td>${escapeHtml(measured)}</td><td class="${RESULT_CLASS[target.result]}">${escapeHtml(target.result)}</td><td>${from}</td></tr>`,
+    );
   }
   out.push('</tbody></table>');
 
@@ -89,9 +99,14 @@ p.not-measured { color: #777; font-style: italic; font-size: 16px; padding: 1.5r
   out.push('<h2>Gates</h2>');
   for (const day of report.days) {
     if (day.gates.length === 0) continue;
-    out.push(`<h3>Day ${day.day}: ${escapeHtml(day.title)}</h3>`, `<table class="gates" data-day="${day.day}"><thead><tr><th>gate</th><th>result</th><th>measured</th><th>expected</th></tr></thead><tbody>`);
+    out.push(
+      `<h3>Day ${day.day}: ${escapeHtml(day.title)}</h3>`,
+      `<table class="gates" data-day="${day.day}"><thead><tr><th>gate</th><th>result</th><th>measured</th><th>expected</th></tr></thead><tbody>`,
+    );
     for (const gate of day.gates) {
-      out.push(`<tr><td>${escapeHtml(gate.title)}<br><code>${escapeHtml(gate.key)}</code></td><td class="${GATE_CLASS[gate.status]}">${escapeHtml(gate.status)}</td><td>${escapeHtml(gate.measured)}</td><td>${escapeHtml(gate.expected)}</td></tr>`);
+      out.push(
+        `<tr><td>${escapeHtml(gate.title)}<br><code>${escapeHtml(gate.key)}</code></td><td class="${GATE_CLASS[gate.status]}">${escapeHtml(gate.status)}</td><td>${escapeHtml(gate.measured)}</td><td>${escapeHtml(gate.expected)}</td></tr>`,
+      );
     }
     out.push('</tbody></table>');
   }

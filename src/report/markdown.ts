@@ -1,6 +1,11 @@
 import type { CompletionReport, TargetRow } from './build.js';
 
-const RESULT_MARK: Record<TargetRow['result'], string> = { pass: '✅ pass', fail: '❌ fail', 'not measured': '➖ not measured', 'unit mismatch': '⚠️ unit mismatch' };
+const RESULT_MARK: Record<TargetRow['result'], string> = {
+  pass: '✅ pass',
+  fail: '❌ fail',
+  'not measured': '➖ not measured',
+  'unit mismatch': '⚠️ unit mismatch',
+};
 const GATE_MARK = { pass: '✔ pass', warn: '‼ warn', fail: '✘ fail', 'not run': '· not run' } as const;
 
 /** Table cells hold measured text (error messages, gate output): keep them on one line and pipe-safe. */
@@ -20,7 +25,10 @@ function seconds(ms: number | null): string {
 export function reportMarkdown(report: CompletionReport): string {
   const out: string[] = [];
   out.push(`# ${report.title}`, '');
-  out.push(`Generated ${report.generatedAt} by \`akictl report\` from ${report.state.file} (serial ${report.state.serial}${report.state.updatedAt ? `, last written ${report.state.updatedAt}` : ', no run recorded'}). Every status and number below was recorded by akictl runs; nothing is assumed.`, '');
+  out.push(
+    `Generated ${report.generatedAt} by \`akictl report\` from ${report.state.file} (serial ${report.state.serial}${report.state.updatedAt ? `, last written ${report.state.updatedAt}` : ', no run recorded'}). Every status and number below was recorded by akictl runs; nothing is assumed.`,
+    '',
+  );
   out.push(`## Status: ${report.complete ? 'COMPLETE' : 'INCOMPLETE'}`, '');
   if (report.openItems.length > 0) {
     for (const item of report.openItems) out.push(`- ${item}`);
@@ -38,13 +46,16 @@ export function reportMarkdown(report: CompletionReport): string {
     out.push('| step | status | attempts | duration | note |', '| --- | --- | --- | --- | --- |');
     for (const step of day.steps) {
       for (const instance of step.instances) {
-        out.push(`| \`${instance.key}\` | ${instance.status} | ${instance.attempts} | ${seconds(instance.durationMs)} | ${cell(instance.error?.split('\n')[0])} |`);
+        out.push(
+          `| \`${instance.key}\` | ${instance.status} | ${instance.attempts} | ${seconds(instance.durationMs)} | ${cell(instance.error?.split('\n')[0])} |`,
+        );
       }
     }
     out.push('');
     if (day.gates.length > 0) {
       out.push('| gate | result | measured | expected |', '| --- | --- | --- | --- |');
-      for (const gate of day.gates) out.push(`| ${cell(gate.title)} (\`${gate.key}\`) | ${GATE_MARK[gate.status]} | ${cell(gate.measured)} | ${cell(gate.expected)} |`);
+      for (const gate of day.gates)
+        out.push(`| ${cell(gate.title)} (\`${gate.key}\`) | ${GATE_MARK[gate.status]} | ${cell(gate.measured)} | ${cell(gate.expected)} |`);
       out.push('');
     }
   }

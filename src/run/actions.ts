@@ -1,6 +1,6 @@
-import { readFile, writeFile, chmod } from 'node:fs/promises';
+import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { awsRetryOptions, describeAwsError, sendAws } from '../actions/aws.js';
-import { runCommand, type CommandResult } from '../actions/exec.js';
+import { type CommandResult, runCommand } from '../actions/exec.js';
 import { waitUnlessAborted } from '../actions/poll.js';
 import type { Config } from '../config/schema.js';
 import { ActionFailedError, AwaitingConfirmationError, InterruptedError, UnknownOutputError } from '../errors.js';
@@ -8,10 +8,10 @@ import { findPlaceholder } from '../plan/outputs.js';
 import type { Action, ActionIO, AwsAction, ExecAction } from '../plan/types.js';
 import { manifestYaml } from '../render/manifest.js';
 import { shellLine } from '../render/shell.js';
-import { withDeadline } from './deadline.js';
-import { materialize, withForceConflicts } from './materialize.js';
 import type { Redactor } from '../shared/redact.js';
 import { isTransientError, isTransientOutput, retryDelayMs } from '../shared/transient.js';
+import { withDeadline } from './deadline.js';
+import { materialize, withForceConflicts } from './materialize.js';
 
 export interface ActionContext {
   config: Config;
@@ -41,7 +41,12 @@ export function trimOutput(text: string, redactor: Redactor): string {
   return (lines.length > TAIL_LINES ? ['…', ...lines.slice(-TAIL_LINES)] : lines).join('\n');
 }
 
-async function withRetries<T>(ctx: ActionContext, what: string, attempt: () => Promise<T>, transient: (value: T | unknown, threw: boolean) => boolean): Promise<T> {
+async function withRetries<T>(
+  ctx: ActionContext,
+  what: string,
+  attempt: () => Promise<T>,
+  transient: (value: T | unknown, threw: boolean) => boolean,
+): Promise<T> {
   const { retries, retryBackoffMs } = ctx.config.execution;
   for (let n = 0; ; n += 1) {
     let value: T;
@@ -69,12 +74,21 @@ async function runExec(action: ExecAction, ctx: ActionContext, logOutput = true)
     ctx,
     line,
     () => runCommand(shown.argv, { input, signal: ctx.signal, timeoutMs: ctx.timeoutMs, cwd: shown.cwd, env: ctx.env, onSpawn: ctx.onSpawn }),
-    (value, threw) => !threw && !ok.has((value as CommandResult).exitCode) && !(value as CommandResult).aborted && !(value as CommandResult).timedOut && isTransientOutput((value as CommandResult).stderr),
+    (value, threw) =>
+      !threw &&
+      !ok.has((value as CommandResult).exitCode) &&
+      !(value as CommandResult).aborted &&
+      !(value as CommandResult).timedOut &&
+      isTransientOutput((value as CommandResult).stderr),
   );
   if (action.sensitiveOutput) ctx.redactor.addDocument(result.stdout);
   ctx.log(
     `exit ${result.exitCode} in ${(result.durationMs / 1000).toFixed(1)}s${result.timedOut ? ' (killed: step timeout)' : ''}${result.aborted ? ' (killed: interrupted)' : ''}` +
-      (logOutput && !action.sensitiveOutput && result.stdout ? `\n[stdout]\n${result.stdout}` : action.sensitiveOutput ? '\n[stdout withheld: secret material]' : '') +
+      (logOutput && !action.sensitiveOutput && result.stdout
+        ? `\n[stdout]\n${result.stdout}`
+        : action.sensitiveOutput
+          ? '\n[stdout withheld: secret material]'
+          : '') +
       (result.stderr ? `\n[stderr]\n${result.stderr}` : ''),
   );
   if (action.effect?.kind === 'kube-apply' && !ok.has(result.exitCode)) checkApplyConflict(result, action, ctx);
@@ -87,7 +101,11 @@ function checkResult(result: CommandResult, argv: string[], ok: Set<number>, ctx
   const line = shellLine(argv, cwd);
   if (result.aborted) throw InterruptedError.of(ctx.signal, `\`${line}\``);
   if (result.spawnError) throw new ActionFailedError(result.spawnError, `is ${argv[0]} installed? Set tools.* in the configuration to its path.`);
-  if (result.timedOut) throw new ActionFailedError(`\`${line}\` did not finish within ${Math.round(ctx.timeoutMs / 1000)}s and was killed`, trimOutput(result.stderr, ctx.redactor));
+  if (result.timedOut)
+    throw new ActionFailedError(
+      `\`${line}\` did not finish within ${Math.round(ctx.timeoutMs / 1000)}s and was killed`,
+      trimOutput(result.stderr, ctx.redactor),
+    );
   if (!ok.has(result.exitCode)) throw new ActionFailedError(`\`${line}\` exited ${result.exitCode}`, trimOutput(result.stderr || result.stdout, ctx.redactor));
 }
 
@@ -107,14 +125,15 @@ function checkApplyConflict(result: CommandResult, action: ExecAction, ctx: Acti
     .replace(/\n- /g, ', ')
     .replace(/\n/g, ' ');
   const applied = new Set([...result.stdout.matchAll(/^(\S+)\/(\S+) serverside-applied/gm)].map((m) => `${m[1]!.split('.')[0]}/${m[2]}`));
-  const docs = action.stdin?.kind === 'manifest' ? (action.stdin.manifest.docs as Array<{ kind?: string; metadata?: { name?: string; namespace?: string } }>) : [];
+  const docs =
+    action.stdin?.kind === 'manifest' ? (action.stdin.manifest.docs as Array<{ kind?: string; metadata?: { name?: string; namespace?: string } }>) : [];
   const refused = docs
     .filter((doc) => !applied.has(`${String(doc.kind).toLowerCase()}/${doc.metadata?.name}`))
     .map((doc) => `${doc.kind} ${doc.metadata?.namespace ? `${doc.metadata.namespace}/` : ''}${doc.metadata?.name}`);
   const cluster = action.effect?.kind === 'kube-apply' ? action.effect.cluster : '';
   throw new ActionFailedError(
     `server-side apply conflict in ${cluster}${refused.length > 0 ? ` on ${refused.join(', ')} (not applied)` : ''}: ${conflict}`,
-    'Another field manager (a GitOps controller, someone\'s `kubectl edit`) owns these fields, and akictl does not take them over silently. ' +
+    "Another field manager (a GitOps controller, someone's `kubectl edit`) owns these fields, and akictl does not take them over silently. " +
       'Change them where that manager takes its configuration, or let akictl take them over: `akictl resume --force-conflicts` ' +
       '(or `akictl day <n> --apply --force-conflicts`). `akictl plan day <n>` shows each field and its owner.',
   );

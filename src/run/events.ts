@@ -125,7 +125,17 @@ export interface RunFinished extends Base {
   traceId?: string;
 }
 
-export type RunEvent = RunStarted | StepStarted | InstanceStarted | InstanceFinished | GateStarted | GateMeasured | StepFinished | ManualPaused | Notice | RunFinished;
+export type RunEvent =
+  | RunStarted
+  | StepStarted
+  | InstanceStarted
+  | InstanceFinished
+  | GateStarted
+  | GateMeasured
+  | StepFinished
+  | ManualPaused
+  | Notice
+  | RunFinished;
 
 /** An event as emitted: its time is stamped by the bus. */
 export type NewRunEvent = RunEvent extends infer E ? (E extends RunEvent ? Omit<E, 'at'> & { at?: string } : never) : never;

@@ -1,24 +1,42 @@
 import pLimit from 'p-limit';
 import type { Config } from '../config/schema.js';
-import { ActionFailedError, AkictlError, AwaitingConfirmationError, GateFailedError, InterruptedError, StepFailedError, hintOf, throwIfAborted } from '../errors.js';
-import { selectSteps, type Paths, type Selection } from '../plan/compile.js';
+import {
+  ActionFailedError,
+  type AkictlError,
+  AwaitingConfirmationError,
+  GateFailedError,
+  hintOf,
+  InterruptedError,
+  StepFailedError,
+  throwIfAborted,
+} from '../errors.js';
+import { type Paths, type Selection, selectSteps } from '../plan/compile.js';
 import { describeUnknown } from '../plan/outputs.js';
-import { compileGates, planStep, type PlannedInstance, type PlannedStep } from '../plan/plan.js';
+import { compileGates, type PlannedInstance, type PlannedStep, planStep } from '../plan/plan.js';
 import type { ActionIO, DayDef, StepDef } from '../plan/types.js';
-import { runAction } from './actions.js';
 import { inCallScope } from '../shared/calls.js';
 import { actionCrashPoints, crashPoint } from '../shared/crash-points.js';
+import type { Redactor } from '../shared/redact.js';
+import type { RunRecord, StateStore } from '../state/store.js';
+import { runAction } from './actions.js';
 import { withActionDeadline } from './deadline.js';
 import type { RunEvents } from './events.js';
 import { runGates } from './gates.js';
-import { Confirmations, InstanceHooks, InstanceRecords, InstanceReport, PendingRestores, StateSaver, type InstanceFailure, type InstanceRun } from './instance-hooks.js';
+import {
+  Confirmations,
+  type InstanceFailure,
+  InstanceHooks,
+  InstanceRecords,
+  InstanceReport,
+  type InstanceRun,
+  PendingRestores,
+  StateSaver,
+} from './instance-hooks.js';
 import { missingLocalMaterial } from './local-material.js';
-import { RunLogs, newRunId } from './logs.js';
-import { doneCheck, type CheckResult } from './probes.js';
-import type { Redactor } from '../shared/redact.js';
+import { newRunId, RunLogs } from './logs.js';
+import { type CheckResult, doneCheck } from './probes.js';
 import { runRecord } from './run-record.js';
 import { RunServices } from './services.js';
-import type { RunRecord, StateStore } from '../state/store.js';
 import { runFigures, stoppedAt } from './summary.js';
 
 export interface RunContext {
@@ -66,7 +84,16 @@ export interface RunSummary {
  */
 export async function execute(rc: RunContext, options: ExecuteOptions): Promise<RunSummary> {
   const { store, day } = rc;
-  const run = runRecord({ id: options.runId ?? newRunId(day.day), day: day.day, command: options.mode, selection: options.selection, yes: options.yes, forceConflicts: options.forceConflicts, plan: rc.planFile, traceId: options.traceId });
+  const run = runRecord({
+    id: options.runId ?? newRunId(day.day),
+    day: day.day,
+    command: options.mode,
+    selection: options.selection,
+    yes: options.yes,
+    forceConflicts: options.forceConflicts,
+    plan: rc.planFile,
+    traceId: options.traceId,
+  });
   const runner = new StepRunner(rc, run, options);
   runner.confirmations.add(options.confirmed);
   store.data.runs.push(run);
@@ -95,7 +122,17 @@ export async function execute(rc: RunContext, options: ExecuteOptions): Promise<
     await store.save();
     runner.logs.close();
     const durationMs = Date.parse(run.endedAt) - Date.parse(run.startedAt);
-    rc.events.emit({ type: 'run.finished', runId: run.id, day: day.day, command: run.command, result: run.result, ...stoppedAt(store, run), durationMs, figures: runFigures(store, run.id, rc.redactor.count), traceId: run.traceId });
+    rc.events.emit({
+      type: 'run.finished',
+      runId: run.id,
+      day: day.day,
+      command: run.command,
+      result: run.result,
+      ...stoppedAt(store, run),
+      durationMs,
+      figures: runFigures(store, run.id, rc.redactor.count),
+      traceId: run.traceId,
+    });
   }
   return { run, logsDir: runner.logs.dir };
 }
@@ -135,7 +172,13 @@ class StepRunner {
     this.confirmations = new Confirmations(store);
     this.restores = new PendingRestores(store, day.day);
     // In this order: state changes first, then the write that stores them, then what is shown.
-    this.hooks = new InstanceHooks([new InstanceRecords(store, run.id, day.day), this.restores, this.confirmations, new StateSaver(store), new InstanceReport(rc.events, this.logs, store, run.id, day.day)]);
+    this.hooks = new InstanceHooks([
+      new InstanceRecords(store, run.id, day.day),
+      this.restores,
+      this.confirmations,
+      new StateSaver(store),
+      new InstanceReport(rc.events, this.logs, store, run.id, day.day),
+    ]);
   }
 
   async runStep(step: StepDef): Promise<void> {
@@ -149,14 +192,31 @@ class StepRunner {
     const stale = rc.checkPlanned?.(planned);
     if (stale) {
       this.run.failedAt = step.id;
-      throw new StepFailedError(`stale plan: ${stale}; nothing of ${step.id} ran.`, 'Something changed while the plan was applied. Run `akictl plan` again and apply the new plan; `akictl resume` continues without a plan.');
+      throw new StepFailedError(
+        `stale plan: ${stale}; nothing of ${step.id} ran.`,
+        'Something changed while the plan was applied. Run `akictl plan` again and apply the new plan; `akictl resume` continues without a plan.',
+      );
     }
-    rc.events.emit({ type: 'step.started', runId: this.run.id, step: step.id, title: step.title, index: planned.index, total: planned.total, scope: step.scope, instances: planned.instances.map((i) => i.key), gates: planned.gates.map((g) => g.key) });
+    rc.events.emit({
+      type: 'step.started',
+      runId: this.run.id,
+      step: step.id,
+      title: step.title,
+      index: planned.index,
+      total: planned.total,
+      scope: step.scope,
+      instances: planned.instances.map((i) => i.key),
+      gates: planned.gates.map((g) => g.key),
+    });
     const concurrency = step.scope === 'per-pair' ? rc.config.execution.pairConcurrency : rc.config.execution.clusterConcurrency;
     const limit = pLimit(concurrency);
     // The first wave starts together; instances starting later, as slots free up, or after a done check, start at
     // scattered moments.
-    const results = await Promise.all(planned.instances.map((instance, index) => limit(() => this.runInstance(planned, instance, { signal: rc.signal, scattered: index >= concurrency || instance.done !== undefined }))));
+    const results = await Promise.all(
+      planned.instances.map((instance, index) =>
+        limit(() => this.runInstance(planned, instance, { signal: rc.signal, scattered: index >= concurrency || instance.done !== undefined })),
+      ),
+    );
     const failures = results.filter((result): result is InstanceFailure => result !== undefined);
     rc.events.emit({ type: 'step.finished', runId: this.run.id, step: step.id, ok: failures.length === 0 });
     if (failures.length > 0) throw this.failureError(failures);
@@ -177,7 +237,14 @@ class StepRunner {
   private runInstance(planned: PlannedStep, instance: PlannedInstance, how: RunHow): Promise<InstanceFailure | undefined> {
     return inCallScope(instance.key, async () => {
       const previous = this.rc.store.data.instances[instance.key];
-      const run: InstanceRun = { instance, siblings: planned.instances, previous, started: Date.now(), scattered: Boolean(how.scattered), confirmed: this.confirmations.cover(instance, previous) };
+      const run: InstanceRun = {
+        instance,
+        siblings: planned.instances,
+        previous,
+        started: Date.now(),
+        scattered: Boolean(how.scattered),
+        confirmed: this.confirmations.cover(instance, previous),
+      };
       if (!how.restore && this.finishedEarlier(run)) {
         await this.hooks.tell('finishedEarlier', run);
         return undefined;
@@ -235,7 +302,12 @@ class StepRunner {
     const check = await doneCheck(done.probe, io, this.rc.config, this.timeoutMs(instance.step));
     if (check.failed) {
       log(`done check: ${done.probe.describe}: ${check.measured} (unknown: not run)`);
-      return { done: 'unknown', error: new ActionFailedError(`cannot tell whether ${instance.key} is already done (checked ${check.checks} time${check.checks === 1 ? '' : 's'}): ${check.measured}`) };
+      return {
+        done: 'unknown',
+        error: new ActionFailedError(
+          `cannot tell whether ${instance.key} is already done (checked ${check.checks} time${check.checks === 1 ? '' : 's'}): ${check.measured}`,
+        ),
+      };
     }
     log(`done check: ${done.probe.describe}: ${check.measured} (${check.ok === true ? 'already done' : 'needs to run'})`);
     return check.ok === true ? { done: true, check } : { done: false };
@@ -293,7 +365,13 @@ class StepRunner {
     if (waiting) return waiting.error as AwaitingConfirmationError;
     const first = failures[0]!;
     const detail = first.detail ? `\n${first.detail.replace(/^/gm, '    ')}` : '';
-    const others = failures.length > 1 ? ` (and ${failures.slice(1).map((f) => f.key).join(', ')})` : '';
+    const others =
+      failures.length > 1
+        ? ` (and ${failures
+            .slice(1)
+            .map((f) => f.key)
+            .join(', ')})`
+        : '';
     this.run.failedAt = first.key;
     return new StepFailedError(
       `step ${first.key} failed${others}: ${first.message}${detail}\n  log: ${this.logs.fileFor(first.key)}`,
@@ -328,7 +406,11 @@ class StepRunner {
       if (!instance) continue;
       this.notice(`akictl: restoring after ${entry.since}: running ${instance.key} first`);
       const failure = await this.runInstance(planned, instance, { signal, restore: true });
-      if (failure) throw new StepFailedError(`restore ${instance.key} failed: ${failure.message}`, 'Undo the destructive step by hand (see its log), then run `akictl resume`.');
+      if (failure)
+        throw new StepFailedError(
+          `restore ${instance.key} failed: ${failure.message}`,
+          'Undo the destructive step by hand (see its log), then run `akictl resume`.',
+        );
     }
   }
 }

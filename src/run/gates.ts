@@ -3,10 +3,10 @@ import { InterruptedError } from '../errors.js';
 import { describeUnknown } from '../plan/outputs.js';
 import type { CompiledGate, PlannedStep } from '../plan/plan.js';
 import { inCallScope } from '../shared/calls.js';
-import type { RunContext } from './execute.js';
-import { probeOnce, type CheckResult } from './probes.js';
-import type { IoFactory } from './services.js';
 import type { GateState } from '../state/store.js';
+import type { RunContext } from './execute.js';
+import { type CheckResult, probeOnce } from './probes.js';
+import type { IoFactory } from './services.js';
 
 type GateContext = Pick<RunContext, 'config' | 'store' | 'events' | 'signal' | 'day' | 'redactor'>;
 
@@ -42,13 +42,24 @@ async function runGate(gate: CompiledGate, planned: PlannedStep, rc: GateContext
     runId,
   };
   rc.store.data.gates[gate.key] = state;
-  rc.events.emit({ type: 'gate.measured', ...where, status: state.status, measured: state.measured, expected: state.expected, value: state.value, unit: state.unit });
+  rc.events.emit({
+    type: 'gate.measured',
+    ...where,
+    status: state.status,
+    measured: state.measured,
+    expected: state.expected,
+    value: state.value,
+    unit: state.unit,
+  });
   return state;
 }
 
 /** Waiting cannot make a value appear that no running step will publish: such a gate fails at once. */
 function unpublished(gate: CompiledGate): CheckResult {
-  return { ok: false, measured: `not checked: it needs ${describeUnknown(gate.unknownOutputs)}, not published yet (run ${gate.unknownOutputs[0]!.instance.split('@')[0]} first)` };
+  return {
+    ok: false,
+    measured: `not checked: it needs ${describeUnknown(gate.unknownOutputs)}, not published yet (run ${gate.unknownOutputs[0]!.instance.split('@')[0]} first)`,
+  };
 }
 
 /** Probes until the gate passes (or warns) or `timeoutMs` is spent; an interrupt ends the wait with the last result. */

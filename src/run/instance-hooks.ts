@@ -1,9 +1,9 @@
-import { instanceKeyOf } from '../shared/instance-key.js';
 import type { PlannedInstance } from '../plan/plan.js';
+import { instanceKeyOf } from '../shared/instance-key.js';
+import type { InstanceState, PendingRestore, StateStore } from '../state/store.js';
 import type { InstanceOutcome, RunEvents } from './events.js';
 import type { RunLogs } from './logs.js';
 import type { CheckResult } from './probes.js';
-import type { InstanceState, PendingRestore, StateStore } from '../state/store.js';
 
 /** One attempt at a step instance, as the hooks of its life see it. */
 export interface InstanceRun {
@@ -84,7 +84,16 @@ export class InstanceRecords implements InstanceHook {
     // Outputs describe the latest attempt: a value left by an earlier attempt (a replica count recorded before
     // an older scale-down) must not be mistaken for one this attempt has recorded.
     const attempts = (run.previous?.attempts ?? 0) + 1;
-    this.record(run, { status: 'running', attempts, startedAt: new Date(run.started).toISOString(), error: undefined, note: undefined, endedAt: undefined, durationMs: undefined, outputs: {} });
+    this.record(run, {
+      status: 'running',
+      attempts,
+      startedAt: new Date(run.started).toISOString(),
+      error: undefined,
+      note: undefined,
+      endedAt: undefined,
+      durationMs: undefined,
+      outputs: {},
+    });
   }
 
   published(run: InstanceRun, name: string, value: string): void {
@@ -176,7 +185,8 @@ export class Confirmations implements InstanceHook {
 
   done(run: InstanceRun): void {
     const { data } = this.store;
-    if (run.siblings.every((other) => data.instances[other.key]?.status === 'done')) data.confirmations = data.confirmations.filter((step) => step !== run.instance.step.id);
+    if (run.siblings.every((other) => data.instances[other.key]?.status === 'done'))
+      data.confirmations = data.confirmations.filter((step) => step !== run.instance.step.id);
   }
 }
 
@@ -256,7 +266,15 @@ export class InstanceReport implements InstanceHook {
     // A done check that could not tell has logged what it found already.
     if (failure.stage !== 'done-check') this.logs.append(key, `${failure.outcome}: ${failure.message}${failure.detail ? `\n${failure.detail}` : ''}`);
     this.finished(run, failure.outcome, failure.outcome === 'interrupted' ? 'interrupted' : failure.message.split('\n')[0]!, Date.now() - run.started);
-    if (failure.outcome === 'waiting') this.events.emit({ type: 'manual.paused', runId: this.runId, key, step: step.id, instructions: failure.message, resume: `akictl resume --confirm ${step.id}` });
+    if (failure.outcome === 'waiting')
+      this.events.emit({
+        type: 'manual.paused',
+        runId: this.runId,
+        key,
+        step: step.id,
+        instructions: failure.message,
+        resume: `akictl resume --confirm ${step.id}`,
+      });
   }
 
   private finished(run: InstanceRun, outcome: InstanceOutcome, detail: string, durationMs?: number): void {

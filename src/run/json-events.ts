@@ -1,5 +1,5 @@
-import type { RunEvent, RunObserver } from './events.js';
 import type { Redactor } from '../shared/redact.js';
+import type { RunEvent, RunObserver } from './events.js';
 
 /**
  * `--output json` during a run: one JSON object per line on stdout as things happen (`jq -c 'select(.type ==

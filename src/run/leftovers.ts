@@ -104,10 +104,13 @@ export async function stopLeftoverCommands(stateDir: string, notice: (line: stri
     const verdict = stillOurs(entry);
     const what = `${entry.program ?? 'a command'} of ${entry.step ?? 'an earlier run'} (process group ${entry.pgid})`;
     if (verdict === true) stopping.push(entry);
-    else if (verdict === 'unknown') notice(`akictl: warning: ${what} may still be running from an akictl that was killed; check it with \`ps -g ${entry.pgid}\`.`);
+    else if (verdict === 'unknown')
+      notice(`akictl: warning: ${what} may still be running from an akictl that was killed; check it with \`ps -g ${entry.pgid}\`.`);
   }
   for (const entry of stopping) {
-    notice(`akictl: stopping ${entry.program ?? 'a command'} of ${entry.step ?? 'an earlier run'} (process group ${entry.pgid}), left running by an akictl that was killed.`);
+    notice(
+      `akictl: stopping ${entry.program ?? 'a command'} of ${entry.step ?? 'an earlier run'} (process group ${entry.pgid}), left running by an akictl that was killed.`,
+    );
     signalGroup(entry.pgid, 'SIGTERM');
   }
   const deadline = Date.now() + KILL_GRACE_MS;

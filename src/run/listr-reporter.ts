@@ -1,7 +1,7 @@
 import { Listr, ProcessOutput } from 'listr2';
+import type { GateState } from '../state/store.js';
 import type { InstanceOutcome, RunEvent, RunObserver, StepStarted } from './events.js';
 import { gateLine, seconds } from './reporter.js';
-import type { GateState } from '../state/store.js';
 
 interface Settled {
   outcome: InstanceOutcome | GateState['status'];
@@ -30,18 +30,23 @@ export class ListrReporter implements RunObserver {
   onEvent(event: RunEvent): void {
     switch (event.type) {
       case 'step.started':
-        return this.stepStart(event);
+        this.stepStart(event);
+        break;
       case 'instance.finished':
-        return this.settle(event.key, { outcome: event.outcome, title: `${event.key}${event.detail ? `: ${event.detail}` : ''}${seconds(event.durationMs)}` });
+        this.settle(event.key, { outcome: event.outcome, title: `${event.key}${event.detail ? `: ${event.detail}` : ''}${seconds(event.durationMs)}` });
+        break;
       case 'gate.measured':
-        return this.settle(`gate ${event.key}`, { outcome: event.status, title: gateLine(event.key, event.title, event).replace(/^\S+ /, '') });
+        this.settle(`gate ${event.key}`, { outcome: event.status, title: gateLine(event.key, event.title, event).replace(/^\S+ /, '') });
+        break;
       case 'step.finished':
         // A failed step runs no gates: close their rows.
-        if (!event.ok) for (const key of this.gatesOf.get(event.step) ?? []) this.settle(`gate ${key}`, { outcome: 'skipped', title: `gate ${key}: not run (the step failed)` });
-        return;
+        if (!event.ok)
+          for (const key of this.gatesOf.get(event.step) ?? [])
+            this.settle(`gate ${key}`, { outcome: 'skipped', title: `gate ${key}: not run (the step failed)` });
+        break;
       case 'notice':
         this.output.toStderr(event.message);
-        return;
+        break;
       default:
     }
   }

@@ -58,6 +58,9 @@ export class RunLogs {
 }
 
 export function newRunId(day: number, now = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
   return `${stamp}-day${day}-${Math.random().toString(16).slice(2, 6)}`;
 }

@@ -1,9 +1,9 @@
 import os from 'node:os';
 import type { Config } from '../config/schema.js';
 import { observeCalls } from '../shared/calls.js';
-import { RunEvents, type RunObserver } from './events.js';
-import { progressObservers, type ProgressOptions } from './progress.js';
 import type { Redactor } from '../shared/redact.js';
+import { RunEvents, type RunObserver } from './events.js';
+import { type ProgressOptions, progressObservers } from './progress.js';
 
 /** What the observers of a command need of its session. */
 export interface ObservedSession {
@@ -48,7 +48,13 @@ export function commandTraceOnly(command: string, attributes: Record<string, str
   return withTracer([], command, attributes, redactor, (line) => process.stderr.write(`${line}\n`));
 }
 
-async function withTracer(observers: RunObserver[], command: string, attributes: Record<string, string | number | boolean>, redactor: Redactor, log: (line: string) => void): Promise<CommandObservers> {
+async function withTracer(
+  observers: RunObserver[],
+  command: string,
+  attributes: Record<string, string | number | boolean>,
+  redactor: Redactor,
+  log: (line: string) => void,
+): Promise<CommandObservers> {
   let traceId: string | undefined;
   const { tracingRequested } = await import('../telemetry/requested.js');
   if (tracingRequested()) {

@@ -47,7 +47,11 @@ export function planText(day: DayDef, steps: PlannedStep[], config: Config, opti
       const cluster = instance.target.cluster;
       if (instance.targetName) {
         const peer = instance.target.peer;
-        comment(peer ? `@${instance.targetName} (from context ${cluster!.context} to context ${peer.context})` : `@${instance.targetName} (context ${cluster!.context})`);
+        comment(
+          peer
+            ? `@${instance.targetName} (from context ${cluster!.context} to context ${peer.context})`
+            : `@${instance.targetName} (context ${cluster!.context})`,
+        );
       }
       if (instance.done) comment(`skipped when: ${instance.done.describe}`);
       for (const action of instance.actions) out.push(...actionLines(action, options, comment));
@@ -71,7 +75,9 @@ function actionLines(action: Action, options: PrintOptions, comment: (text: stri
       lines.push(`${shellLine(action.from.argv)} | ${shellLine(withForceConflicts(action.to, options.forceConflicts).argv)}`);
       break;
     case 'aws':
-      comment(`AWS ${action.service === 'route53' ? 'Route53' : 'S3'}.${action.operation}${action.region ? ` (region ${action.region})` : ''}${action.note ? `: ${action.note}` : ''}`);
+      comment(
+        `AWS ${action.service === 'route53' ? 'Route53' : 'S3'}.${action.operation}${action.region ? ` (region ${action.region})` : ''}${action.note ? `: ${action.note}` : ''}`,
+      );
       comment(JSON.stringify(action.input, null, 2), '  ');
       lines.push(awsCliLine(action));
       break;
@@ -79,7 +85,9 @@ function actionLines(action: Action, options: PrintOptions, comment: (text: stri
       comment(`${action.describe}${action.equivalent?.length || action.requests?.length ? ' — by hand:' : ''}`);
       // comment() writes before the returned lines: keep each request's JSON next to its CLI line.
       for (const request of action.requests ?? []) {
-        comment(`AWS ${request.service === 'route53' ? 'Route53' : 'S3'}.${request.operation}${request.region ? ` (region ${request.region})` : ''}${request.note ? `: ${request.note}` : ''}`);
+        comment(
+          `AWS ${request.service === 'route53' ? 'Route53' : 'S3'}.${request.operation}${request.region ? ` (region ${request.region})` : ''}${request.note ? `: ${request.note}` : ''}`,
+        );
         comment(JSON.stringify(request.input, null, 2), '  ');
         lines.push(awsCliLine(request));
       }
@@ -144,7 +152,14 @@ export function planJson(day: DayDef, steps: PlannedStep[], config: Config, opti
         inputsHash: instance.inputsHash,
         actions: instance.actions.map((action) => actionJson(action, options.manifestsDir, options.forceConflicts)),
       })),
-      gates: planned.gates.map((gate) => ({ id: gate.key, title: gate.gate.title, check: gate.probe.describe, expected: gate.probe.expected, timeoutSeconds: gate.timeoutSeconds, hint: gate.gate.hint })),
+      gates: planned.gates.map((gate) => ({
+        id: gate.key,
+        title: gate.gate.title,
+        check: gate.probe.describe,
+        expected: gate.probe.expected,
+        timeoutSeconds: gate.timeoutSeconds,
+        hint: gate.gate.hint,
+      })),
     })),
   };
 }
@@ -159,7 +174,12 @@ export function actionJson(action: Action, manifestsDir: string | undefined, for
         command: shellLine(shown.argv, shown.cwd),
         cwd: shown.cwd ?? null,
         note: shown.note ?? null,
-        stdin: shown.stdin?.kind === 'manifest' ? { manifest: shown.stdin.manifest.name, yaml: manifestYaml(shown.stdin.manifest) } : shown.stdin ? { text: shown.stdin.text } : null,
+        stdin:
+          shown.stdin?.kind === 'manifest'
+            ? { manifest: shown.stdin.manifest.name, yaml: manifestYaml(shown.stdin.manifest) }
+            : shown.stdin
+              ? { text: shown.stdin.text }
+              : null,
       };
     }
     case 'pipe': {
@@ -167,7 +187,15 @@ export function actionJson(action: Action, manifestsDir: string | undefined, for
       return { kind: 'pipe', from: action.from.argv, to, command: `${shellLine(action.from.argv)} | ${shellLine(to)}`, note: action.note ?? null };
     }
     case 'aws':
-      return { kind: 'aws', service: action.service, operation: action.operation, region: action.region ?? null, input: action.input, cli: awsCliLine(action), note: action.note ?? null };
+      return {
+        kind: 'aws',
+        service: action.service,
+        operation: action.operation,
+        region: action.region ?? null,
+        input: action.input,
+        cli: awsCliLine(action),
+        note: action.note ?? null,
+      };
     case 'builtin':
       return {
         kind: 'builtin',

@@ -1,8 +1,8 @@
 import { waitUnlessAborted } from '../actions/poll.js';
 import type { Config } from '../config/schema.js';
 import type { ActionIO, Probe, ProbeResult } from '../plan/types.js';
-import { withDeadline } from './deadline.js';
 import { isTransientError, retryDelayMs } from '../shared/transient.js';
+import { withDeadline } from './deadline.js';
 
 export interface CheckResult extends ProbeResult {
   /** The check itself failed (an error, no answer in time): it says nothing about what it checks. */

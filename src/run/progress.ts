@@ -1,6 +1,6 @@
+import type { Redactor } from '../shared/redact.js';
 import type { RunObserver } from './events.js';
 import { JsonEventStream } from './json-events.js';
-import type { Redactor } from '../shared/redact.js';
 import { LineReporter } from './reporter.js';
 
 /** How the command was asked to show progress (--output, colours). */

@@ -1,6 +1,6 @@
 import { styleText } from 'node:util';
-import type { RunEvent, RunObserver } from './events.js';
 import type { GateState } from '../state/store.js';
+import type { RunEvent, RunObserver } from './events.js';
 
 export type { InstanceOutcome } from './events.js';
 

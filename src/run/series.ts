@@ -12,7 +12,8 @@ export function seriesRecorder(store: StateStore, name: string, meta: Omit<Serie
   let series: Series | undefined;
   return {
     add(point) {
-      const all = (store.data.series ??= {});
+      store.data.series ??= {};
+      const all = store.data.series;
       if (!series) {
         series = { ...meta, points: [] };
         all[name] = series;

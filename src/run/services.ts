@@ -1,13 +1,13 @@
-import { DEFAULT_REQUEST_TIMEOUT_MS, createKubeReader, sharedClient } from '../actions/kube.js';
 import { runCommand } from '../actions/exec.js';
+import { createKubeReader, DEFAULT_REQUEST_TIMEOUT_MS, sharedClient } from '../actions/kube.js';
 import type { ClusterConfig, Config } from '../config/schema.js';
 import { abortError } from '../errors.js';
-import { runtimeOutputReader, type OutputSource } from '../plan/outputs.js';
+import { type OutputSource, runtimeOutputReader } from '../plan/outputs.js';
 import type { ActionIO, DayDef, KubeReader, Target } from '../plan/types.js';
-import type { RunLogs } from './logs.js';
 import type { Redactor } from '../shared/redact.js';
-import { seriesRecorder } from './series.js';
 import type { StateStore } from '../state/store.js';
+import type { RunLogs } from './logs.js';
+import { seriesRecorder } from './series.js';
 
 /** What the services of a run read: its day, configuration, state and redactor. */
 export interface ServicesContext {
@@ -56,7 +56,10 @@ export class RunServices {
       log: (line) => this.logs.append(logKey, line),
       exec: async (argv, options = {}) => {
         const result = await runCommand(argv, { input: options.stdin, signal, timeoutMs, env: { ...options.env, ...this.childEnv(logKey) } });
-        this.logs.append(logKey, `$ ${argv.join(' ')}\nexit ${result.exitCode}${result.stdout ? `\n[stdout]\n${result.stdout}` : ''}${result.stderr ? `\n[stderr]\n${result.stderr}` : ''}`);
+        this.logs.append(
+          logKey,
+          `$ ${argv.join(' ')}\nexit ${result.exitCode}${result.stdout ? `\n[stdout]\n${result.stdout}` : ''}${result.stderr ? `\n[stderr]\n${result.stderr}` : ''}`,
+        );
         if (result.spawnError) throw new Error(result.spawnError);
         if (result.aborted) throw abortError(signal);
         return { exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr };

@@ -1,5 +1,5 @@
-import type { RunFigures } from './events.js';
 import type { RunRecord, StateStore } from '../state/store.js';
+import type { RunFigures } from './events.js';
 
 /** What a run did, counted from state: the summary line, the JSON summary, notifications and traces agree. */
 export function runFigures(store: StateStore, runId: string, redactions: number): RunFigures {

@@ -99,7 +99,7 @@ const CHANGES: readonly ReleaseChange[] = [
     topic: 'tracing',
     since: '1.22',
     change:
-      'Tracing goes through the Telemetry API: meshConfig.extensionProviders declares an `opentelemetry` provider (OTLP/gRPC to mesh.tracing.opentelemetry), and a telemetry.istio.io/v1 Telemetry `mesh-default` in istio-system enables it for the whole mesh at mesh.tracing.sampling percent. The seed\'s proxy-level meshConfig.defaultConfig.tracing.zipkin is not rendered: 1.22 removed the implicit zipkin.istio-system tracer, and tracing is now configured explicitly through the Telemetry API and extension providers.',
+      "Tracing goes through the Telemetry API: meshConfig.extensionProviders declares an `opentelemetry` provider (OTLP/gRPC to mesh.tracing.opentelemetry), and a telemetry.istio.io/v1 Telemetry `mesh-default` in istio-system enables it for the whole mesh at mesh.tracing.sampling percent. The seed's proxy-level meshConfig.defaultConfig.tracing.zipkin is not rendered: 1.22 removed the implicit zipkin.istio-system tracer, and tracing is now configured explicitly through the Telemetry API and extension providers.",
     source:
       'Istio 1.22 upgrade notes, "Default tracing to zipkin.istio-system.svc removed" (https://istio.io/latest/news/releases/1.22.x/announcing-1.22/upgrade-notes/); task "OpenTelemetry" (https://istio.io/latest/docs/tasks/observability/distributed-tracing/opentelemetry/)',
   },
@@ -108,12 +108,14 @@ const CHANGES: readonly ReleaseChange[] = [
     since: '1.22',
     change:
       'The OpenTelemetry collector keeps only its otlp receiver (and its Service only port 4317): the sidecars export OTLP through the opentelemetry extension provider, and nothing sends Zipkin spans to 9411 any more.',
-    source: 'follows the tracing change (Istio 1.22 upgrade notes; task "OpenTelemetry", https://istio.io/latest/docs/tasks/observability/distributed-tracing/opentelemetry/)',
+    source:
+      'follows the tracing change (Istio 1.22 upgrade notes; task "OpenTelemetry", https://istio.io/latest/docs/tasks/observability/distributed-tracing/opentelemetry/)',
   },
   {
     topic: 'expose-services',
     since: '1.24',
-    change: 'cross-network-gateway is rendered as networking.istio.io/v1, as the release\'s samples/multicluster/expose-services.yaml writes it (v1alpha3 in 1.20); the Gateway itself (TLS 15443, AUTO_PASSTHROUGH, *.local) is unchanged.',
+    change:
+      "cross-network-gateway is rendered as networking.istio.io/v1, as the release's samples/multicluster/expose-services.yaml writes it (v1alpha3 in 1.20); the Gateway itself (TLS 15443, AUTO_PASSTHROUGH, *.local) is unchanged.",
     source: 'istio/istio samples/multicluster/expose-services.yaml at tags 1.20.0 and 1.26.0 (commit 86057475 "Update to read CRDs from v1")',
   },
   {
@@ -121,27 +123,27 @@ const CHANGES: readonly ReleaseChange[] = [
     since: '1.28',
     change:
       'gen-eastwest-gateway.sh gained an --ambient mode (a Gateway API gateway of class istio-east-west on HBONE 15008) for ambient meshes; for this sidecar mesh it generates the same IstioOperator as in 1.20 (profile empty, label topology.istio.io/network, ISTIO_META_REQUESTED_NETWORK_VIEW, ports 15021/15443/15012/15017), which is what akictl renders.',
-    source: 'istio/istio samples/multicluster/gen-eastwest-gateway.sh at tags 1.20.0, 1.26.0 and 1.28.0 (commit 6112e0cf "Fix gen-eastwest-gateway.sh for ambient multi-cluster")',
+    source:
+      'istio/istio samples/multicluster/gen-eastwest-gateway.sh at tags 1.20.0, 1.26.0 and 1.28.0 (commit 6112e0cf "Fix gen-eastwest-gateway.sh for ambient multi-cluster")',
   },
   {
     topic: 'install',
     since: '1.21',
     change:
-      '`istioctl install -y -f -` takes the same flags as in 1.20 (filename, skip-confirmation, set, revision, readiness-timeout...), but no longer writes the `installed-state` IstioOperator nor installs the IstioOperator CRD: akictl reads the installed version from istiod\'s image, not from that object.',
+      "`istioctl install -y -f -` takes the same flags as in 1.20 (filename, skip-confirmation, set, revision, readiness-timeout...), but no longer writes the `installed-state` IstioOperator nor installs the IstioOperator CRD: akictl reads the installed version from istiod's image, not from that object.",
     source: 'operator/cmd/mesh/install.go at tags 1.20.0 and 1.26.0; istio/istio#47860 (release note "Removed the installed-state IstioOperator", 1.21)',
   },
   {
     topic: 'precheck',
     since: '1.21',
     change:
-      '`istioctl x precheck` no longer checks the data plane\'s listeners and gained --from-version for upgrades (compatibility versions); akictl runs it without --from-version, since this is a fresh installation.',
+      "`istioctl x precheck` no longer checks the data plane's listeners and gained --from-version for upgrades (compatibility versions); akictl runs it without --from-version, since this is a fresh installation.",
     source: 'istioctl/pkg/precheck/precheck.go at tags 1.20.0 and 1.26.0; istio/istio#48449 "Introduce compatibility versions" (1.21)',
   },
   {
     topic: 'remote-clusters',
     since: '1.22',
-    change:
-      '`istioctl remote-clusters` (istiod\'s debug/clusterz) also lists istiod\'s own cluster as a row: the sync gate requires that row to be synced too.',
+    change: "`istioctl remote-clusters` (istiod's debug/clusterz) also lists istiod's own cluster as a row: the sync gate requires that row to be synced too.",
     source: 'pkg/kube/multicluster/secretcontroller.go, istio/istio#49271 "debug: include config cluster in clusterz" (1.22)',
   },
 ];
@@ -190,16 +192,24 @@ export function changesFromSeed(version: string, topics?: readonly ChangeTopic[]
 
 /** Step text for those changes: one line each, the change then its source. */
 export function changeNotes(version: string, topics: readonly ChangeTopic[]): string[] {
-  return changesFromSeed(version, topics).map((change) => `Istio ${minorOf(version)} (differs from the seed's ${SEED_ISTIO_MINOR}, since ${change.since}): ${change.change} Source: ${change.source}.`);
+  return changesFromSeed(version, topics).map(
+    (change) => `Istio ${minorOf(version)} (differs from the seed's ${SEED_ISTIO_MINOR}, since ${change.since}): ${change.change} Source: ${change.source}.`,
+  );
 }
 
 /** The head of a printed plan: which Istio release the day works with, and in what its rendering differs from the seed's. */
 export function planNotes(version: string, topics?: readonly ChangeTopic[]): string[] {
   const { minor } = istioRelease(version);
   if (minor === SEED_ISTIO_MINOR) {
-    return [`Istio ${version} (mesh.istioVersion): the seed's release, rendered as the seed intends (corrected where the seed was wrong); it is out of support upstream, and ${supportedIstioMinors().filter((m) => m !== SEED_ISTIO_MINOR).join(', ')} are supported too.`];
+    return [
+      `Istio ${version} (mesh.istioVersion): the seed's release, rendered as the seed intends (corrected where the seed was wrong); it is out of support upstream, and ${supportedIstioMinors()
+        .filter((m) => m !== SEED_ISTIO_MINOR)
+        .join(', ')} are supported too.`,
+    ];
   }
   const changed = [...new Set(changesFromSeed(version, topics).map((change) => change.topic))];
   if (changed.length === 0) return [`Istio ${version} (mesh.istioVersion), not the seed's ${SEED_ISTIO_MINOR}: this day renders the same for both.`];
-  return [`Istio ${version} (mesh.istioVersion), not the seed's ${SEED_ISTIO_MINOR}: the rendering differs in ${changed.join(', ')}; the steps concerned say what changed, why, and where Istio documents it.`];
+  return [
+    `Istio ${version} (mesh.istioVersion), not the seed's ${SEED_ISTIO_MINOR}: the rendering differs in ${changed.join(', ')}; the steps concerned say what changed, why, and where Istio documents it.`,
+  ];
 }

@@ -65,7 +65,10 @@ export class Redactor {
   }
 
   private addKubeconfigCredentials(value: unknown): void {
-    if (Array.isArray(value)) return value.forEach((item) => this.addKubeconfigCredentials(item));
+    if (Array.isArray(value)) {
+      for (const item of value) this.addKubeconfigCredentials(item);
+      return;
+    }
     if (!value || typeof value !== 'object') return;
     for (const [key, item] of Object.entries(value)) {
       if (typeof item === 'string' && CREDENTIAL_KEYS.has(key)) {
@@ -107,7 +110,16 @@ export class Redactor {
   }
 }
 
-const CREDENTIAL_KEYS = new Set(['token', 'client-key-data', 'client-certificate-data', 'certificate-authority-data', 'password', 'id-token', 'refresh-token', 'access-token']);
+const CREDENTIAL_KEYS = new Set([
+  'token',
+  'client-key-data',
+  'client-certificate-data',
+  'certificate-authority-data',
+  'password',
+  'id-token',
+  'refresh-token',
+  'access-token',
+]);
 
 function yamlDocs(text: string): unknown[] {
   try {
@@ -123,6 +135,7 @@ function yamlDocs(text: string): unknown[] {
 function decodeBase64(value: string): string | undefined {
   if (value.length < 12 || value.length % 4 !== 0 || !/^[A-Za-z0-9+/]+={0,2}$/.test(value)) return undefined;
   const decoded = Buffer.from(value, 'base64').toString('utf8');
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: tab, newline and carriage return are the control characters text may hold
   return /^[\x09\x0a\x0d\x20-\x7e]+$/.test(decoded) ? decoded : undefined;
 }
 

@@ -31,7 +31,14 @@ export function isTransientOutput(stderr: string): boolean {
 }
 
 export function isTransientError(error: unknown): boolean {
-  const err = error as { code?: string; name?: string; message?: string; $retryable?: unknown; $metadata?: { httpStatusCode?: number; attempts?: number }; transient?: boolean };
+  const err = error as {
+    code?: string;
+    name?: string;
+    message?: string;
+    $retryable?: unknown;
+    $metadata?: { httpStatusCode?: number; attempts?: number };
+    transient?: boolean;
+  };
   if (err?.transient === true) return true;
   // An AWS error carrying its attempt count went through the SDK's retry strategy, which already retried it
   // execution.retries times with backoff: retrying the action or check around it again would square the calls,

@@ -1,9 +1,9 @@
 import { access, copyFile, mkdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
-import { acquireLock, describeHolder, holderAlive, readLock, unlock } from './local-lock.js';
 import type { HeldLock, LockRequest, LockView, StateBackend, StateSnapshot, StateVersionInfo } from './backend.js';
 import { userName } from './identity.js';
+import { acquireLock, describeHolder, holderAlive, readLock, unlock } from './local-lock.js';
 
 /**
  * State in a local folder (the default): `state.json` written atomically (temp file, fsync, rename), its
@@ -135,7 +135,10 @@ export class LocalBackend implements StateBackend {
   /** The local folder keeps two versions: the state and its backup. */
   async history(): Promise<StateVersionInfo[]> {
     const versions: StateVersionInfo[] = [];
-    for (const [file, latest] of [[this.location, true], [`${this.location}.bak`, false]] as const) {
+    for (const [file, latest] of [
+      [this.location, true],
+      [`${this.location}.bak`, false],
+    ] as const) {
       try {
         const [text, info] = await Promise.all([readFile(file, 'utf8'), stat(file)]);
         let data: { serial?: number; lineage?: string; runs?: Array<{ id?: string }> } = {};
@@ -144,7 +147,16 @@ export class LocalBackend implements StateBackend {
         } catch {
           // listed without its fields: a damaged file is still a version an operator may want to see
         }
-        versions.push({ versionId: path.basename(file), latest, at: info.mtime.toISOString(), size: info.size, deleted: false, serial: data.serial, lineage: data.lineage, runId: data.runs?.at(-1)?.id });
+        versions.push({
+          versionId: path.basename(file),
+          latest,
+          at: info.mtime.toISOString(),
+          size: info.size,
+          deleted: false,
+          serial: data.serial,
+          lineage: data.lineage,
+          runId: data.runs?.at(-1)?.id,
+        });
       } catch {
         // absent
       }

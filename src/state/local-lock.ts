@@ -118,7 +118,10 @@ async function breakStale(stateDir: string, stale: string): Promise<'broken' | '
     await writeFile(breaker, `${process.pid}\n`, { flag: 'wx', mode: 0o600 });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    const age = await stat(breaker).then((s) => Date.now() - s.mtimeMs, () => 0);
+    const age = await stat(breaker).then(
+      (s) => Date.now() - s.mtimeMs,
+      () => 0,
+    );
     if (age > STALE_BREAKER_MS) await unlink(breaker).catch(() => undefined);
     return 'busy';
   }
@@ -137,10 +140,23 @@ async function breakStale(stateDir: string, stale: string): Promise<'broken' | '
  * start time; a lock whose holder is a dead process on this host is broken (with a notice), a live holder's
  * lock never is.
  */
-export async function acquireLock(stateDir: string, command: string, notice: (line: string) => void, who: { user?: string; runId?: string } = {}): Promise<Lock> {
+export async function acquireLock(
+  stateDir: string,
+  command: string,
+  notice: (line: string) => void,
+  who: { user?: string; runId?: string } = {},
+): Promise<Lock> {
   await mkdir(stateDir, { recursive: true, mode: 0o700 });
   const file = lockPath(stateDir);
-  const info: LockInfo = { id: randomUUID(), user: who.user, pid: process.pid, host: os.hostname(), command, runId: who.runId, startedAt: new Date().toISOString() };
+  const info: LockInfo = {
+    id: randomUUID(),
+    user: who.user,
+    pid: process.pid,
+    host: os.hostname(),
+    command,
+    runId: who.runId,
+    startedAt: new Date().toISOString(),
+  };
   const text = `${JSON.stringify(info)}\n`;
   const deadline = Date.now() + 5_000;
   while (Date.now() < deadline) {

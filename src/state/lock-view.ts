@@ -34,6 +34,10 @@ export function heartbeatView(holder: LockHolder, heartbeatAgeMs: number | undef
   const since = Number.isFinite(started) ? humanDuration(now - started) : 'an unknown time';
   const probablyDead = heartbeatAgeMs !== undefined && heartbeatAgeMs > staleAfterMs(holder);
   const beat =
-    heartbeatAgeMs === undefined ? 'no heartbeat recorded' : probablyDead ? `no heartbeat for ${humanDuration(heartbeatAgeMs)}: probably dead` : `last heartbeat ${humanDuration(heartbeatAgeMs)} ago`;
+    heartbeatAgeMs === undefined
+      ? 'no heartbeat recorded'
+      : probablyDead
+        ? `no heartbeat for ${humanDuration(heartbeatAgeMs)}: probably dead`
+        : `last heartbeat ${humanDuration(heartbeatAgeMs)} ago`;
   return { holder, summary: `held by ${who} since ${since}; ${beat}`, alive: 'unknown', heartbeatAgeMs, probablyDead };
 }

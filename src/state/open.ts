@@ -1,5 +1,5 @@
-import { UsageError } from '../errors.js';
 import type { Config } from '../config/schema.js';
+import { UsageError } from '../errors.js';
 import type { StateBackend } from './backend.js';
 import { LocalBackend } from './local-backend.js';
 
@@ -27,7 +27,15 @@ export function chooseState(config: Config, flag: string | undefined): StateTarg
   const settings = config.state;
   if (given === undefined) {
     if (settings.backend === 'local') return { backend: 'local' };
-    return { backend: 's3', bucket: settings.bucket!, key: settings.key!, region: settings.region!, kmsKeyId: settings.kmsKeyId, endpoint: settings.endpoint, heartbeatSeconds: settings.heartbeatSeconds };
+    return {
+      backend: 's3',
+      bucket: settings.bucket!,
+      key: settings.key!,
+      region: settings.region!,
+      kmsKeyId: settings.kmsKeyId,
+      endpoint: settings.endpoint,
+      heartbeatSeconds: settings.heartbeatSeconds,
+    };
   }
   if (given === 'local') return { backend: 'local' };
   const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(given);
@@ -39,9 +47,20 @@ export function chooseState(config: Config, flag: string | undefined): StateTarg
   }
   const region = settings.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
   if (!region) {
-    throw new UsageError(`${source} ${given}: the bucket's region is not known.`, 'Set state.region in akictl.yaml (or AWS_REGION) to the region of the bucket.');
+    throw new UsageError(
+      `${source} ${given}: the bucket's region is not known.`,
+      'Set state.region in akictl.yaml (or AWS_REGION) to the region of the bucket.',
+    );
   }
-  return { backend: 's3', bucket: match[1]!, key: match[2]!, region, kmsKeyId: settings.kmsKeyId, endpoint: settings.endpoint, heartbeatSeconds: settings.heartbeatSeconds };
+  return {
+    backend: 's3',
+    bucket: match[1]!,
+    key: match[2]!,
+    region,
+    kmsKeyId: settings.kmsKeyId,
+    endpoint: settings.endpoint,
+    heartbeatSeconds: settings.heartbeatSeconds,
+  };
 }
 
 /**

@@ -6,7 +6,7 @@ import { shellLine } from '../render/shell.js';
 import type { HeldLock, LockRequest, LockView, StateBackend, StateSnapshot, StateVersionInfo, StateWriteInfo } from './backend.js';
 import type { S3StateTarget } from './open.js';
 import { S3Lock } from './s3-lock.js';
-import { describeS3Error, s3Failure, S3Objects, type ObjectVersion } from './s3-objects.js';
+import { describeS3Error, type ObjectVersion, S3Objects, s3Failure } from './s3-objects.js';
 
 // Written as object metadata with every state version, so `state history` and the rollback check read a
 // version's serial without downloading it.
@@ -68,19 +68,32 @@ export class S3Backend implements StateBackend {
     } catch (error) {
       const failure = s3Failure(error);
       if (failure === 'no-bucket' || failure === 'no-object') {
-        throw new UsageError(`state bucket ${bucket} (state.bucket) does not exist in ${region}.`, `Create it with versioning on: \`${create}\`, then \`${enable}\` (README "Team use").`);
+        throw new UsageError(
+          `state bucket ${bucket} (state.bucket) does not exist in ${region}.`,
+          `Create it with versioning on: \`${create}\`, then \`${enable}\` (README "Team use").`,
+        );
       }
       if (failure === 'denied') {
-        throw new UsageError(`state bucket ${bucket}: access denied (${describeS3Error(error)}).`, `Check the AWS credentials akictl runs with; their policy needs s3:ListBucket, s3:GetBucketVersioning and s3:ListBucketVersions on arn:aws:s3:::${bucket} (README "Team use").`);
+        throw new UsageError(
+          `state bucket ${bucket}: access denied (${describeS3Error(error)}).`,
+          `Check the AWS credentials akictl runs with; their policy needs s3:ListBucket, s3:GetBucketVersioning and s3:ListBucketVersions on arn:aws:s3:::${bucket} (README "Team use").`,
+        );
       }
-      if (failure === 'wrong-region') throw new UsageError(`state bucket ${bucket} is not in ${region} (state.region).`, 'Set state.region to the region the bucket was created in.');
-      throw new UsageError(`cannot reach the state bucket ${bucket} in ${region}: ${describeS3Error(error)}.`, 'Check the network, the credentials and state.endpoint; nothing was run.');
+      if (failure === 'wrong-region')
+        throw new UsageError(`state bucket ${bucket} is not in ${region} (state.region).`, 'Set state.region to the region the bucket was created in.');
+      throw new UsageError(
+        `cannot reach the state bucket ${bucket} in ${region}: ${describeS3Error(error)}.`,
+        'Check the network, the credentials and state.endpoint; nothing was run.',
+      );
     }
     let status: string | undefined;
     try {
       status = await objects.versioning();
     } catch (error) {
-      throw new UsageError(`cannot read the versioning of state bucket ${bucket}: ${describeS3Error(error)}.`, `The policy needs s3:GetBucketVersioning on arn:aws:s3:::${bucket}.`);
+      throw new UsageError(
+        `cannot read the versioning of state bucket ${bucket}: ${describeS3Error(error)}.`,
+        `The policy needs s3:GetBucketVersioning on arn:aws:s3:::${bucket}.`,
+      );
     }
     if (status !== 'Enabled') {
       throw new UsageError(
@@ -92,7 +105,7 @@ export class S3Backend implements StateBackend {
 
   async read(): Promise<StateSnapshot | undefined> {
     const objects = await this.objects();
-    let current;
+    let current: Awaited<ReturnType<typeof objects.get>>;
     try {
       current = await objects.get(this.target.key);
     } catch (error) {
@@ -117,7 +130,10 @@ export class S3Backend implements StateBackend {
 
   private readError(error: unknown): Error {
     if (s3Failure(error) === 'denied') {
-      return new UsageError(`cannot read ${this.label}: ${describeS3Error(error)}.`, `The policy needs s3:GetObject on arn:aws:s3:::${this.target.bucket}/${this.target.key}${this.target.kmsKeyId ? ', and kms:Decrypt on state.kmsKeyId' : ''}.`);
+      return new UsageError(
+        `cannot read ${this.label}: ${describeS3Error(error)}.`,
+        `The policy needs s3:GetObject on arn:aws:s3:::${this.target.bucket}/${this.target.key}${this.target.kmsKeyId ? ', and kms:Decrypt on state.kmsKeyId' : ''}.`,
+      );
     }
     return error instanceof Error ? error : new Error(String(error));
   }
@@ -161,7 +177,11 @@ export class S3Backend implements StateBackend {
 
   async write(text: string, token: string | undefined, info: StateWriteInfo): Promise<string> {
     const objects = await this.objects();
-    const metadata: Record<string, string> = { [META_SERIAL]: String(info.serial), [META_LINEAGE]: info.lineage, ...(info.runId ? { [META_RUN]: info.runId } : {}) };
+    const metadata: Record<string, string> = {
+      [META_SERIAL]: String(info.serial),
+      [META_LINEAGE]: info.lineage,
+      ...(info.runId ? { [META_RUN]: info.runId } : {}),
+    };
     try {
       return (await objects.put(this.target.key, text, token ? { ifMatch: token } : { ifNoneMatch: '*' }, metadata)).etag;
     } catch (error) {

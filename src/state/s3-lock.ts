@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LockedError, UsageError } from '../errors.js';
-import { holderAlive } from './local-lock.js';
 import type { HeldLock, LockHolder, LockRequest, LockView } from './backend.js';
 import { hostName, userName } from './identity.js';
+import { holderAlive } from './local-lock.js';
 import { heartbeatView, holderWords, humanDuration } from './lock-view.js';
-import { describeS3Error, s3Failure, type S3Objects, type StoredObject } from './s3-objects.js';
+import { describeS3Error, type S3Objects, type StoredObject, s3Failure } from './s3-objects.js';
 
 /** What akictl writes in the lock object, so that whoever finds it knows who holds it and whether it is alive. */
 interface LockBody extends LockHolder {
@@ -81,7 +81,8 @@ export class S3Lock {
         // A request the SDK retried after its first attempt had landed: the lock is this run's own.
         if (holder?.id === body.id) return this.held(body, current.etag, request);
         if (holder && holder.host === hostName() && !holderAlive(holder)) {
-          if (await this.removeIfUnchanged(current)) request.notice(`akictl: breaking a stale lock held by ${holderWords(holder)} since ${holder.startedAt} (that process is gone).`);
+          if (await this.removeIfUnchanged(current))
+            request.notice(`akictl: breaking a stale lock held by ${holderWords(holder)} since ${holder.startedAt} (that process is gone).`);
           else await sleep(20 + Math.random() * 30);
           continue;
         }
@@ -121,7 +122,9 @@ export class S3Lock {
           return;
         }
         clearInterval(timer);
-        request.onLost?.(`the lock ${this.location} was taken away while this run held it${holder ? ` (now held by ${holderWords(holder)}, ${holder.user ?? 'unknown user'})` : ' (removed)'}`);
+        request.onLost?.(
+          `the lock ${this.location} was taken away while this run held it${holder ? ` (now held by ${holderWords(holder)}, ${holder.user ?? 'unknown user'})` : ' (removed)'}`,
+        );
       }
     };
     const timer = setInterval(() => {
@@ -166,7 +169,12 @@ export class S3Lock {
     const view = heartbeatView(known, Number.isFinite(beatAt) ? Math.max(0, Date.now() - beatAt) : undefined);
     if (known.host === hostName() && holder) {
       const alive = holderAlive(holder);
-      return { ...view, alive, probablyDead: view.probablyDead || !alive, summary: alive ? view.summary : `${view.summary}; its process is gone: \`akictl unlock\` clears it` };
+      return {
+        ...view,
+        alive,
+        probablyDead: view.probablyDead || !alive,
+        summary: alive ? view.summary : `${view.summary}; its process is gone: \`akictl unlock\` clears it`,
+      };
     }
     return view;
   }
@@ -190,11 +198,16 @@ export class S3Lock {
       if (!(holder && holder.host === hostName() && view.alive === false)) {
         throw new UsageError(
           `refusing to unlock ${this.state}: it is held by ${who}. ${holder?.host === hostName() ? 'That process is still running.' : 'akictl cannot tell whether a holder on another host is alive.'}`,
-          holder?.id ? `If it is gone for good: \`akictl unlock --force ${holder.id}\` (removed only while that id still holds the lock).` : 'If it is gone for good: `akictl unlock --force` removes this lock (it has no id).',
+          holder?.id
+            ? `If it is gone for good: \`akictl unlock --force ${holder.id}\` (removed only while that id still holds the lock).`
+            : 'If it is gone for good: `akictl unlock --force` removes this lock (it has no id).',
         );
       }
     } else if (holder?.id && options.id === undefined) {
-      throw new UsageError(`unlock --force needs the id of the lock to break: ${this.state} is held by ${who}.`, `Run \`akictl unlock --force ${holder.id}\` if that holder is gone for good.`);
+      throw new UsageError(
+        `unlock --force needs the id of the lock to break: ${this.state} is held by ${who}.`,
+        `Run \`akictl unlock --force ${holder.id}\` if that holder is gone for good.`,
+      );
     } else if (options.id !== undefined && holder?.id !== options.id) {
       throw new UsageError(
         `refusing to unlock ${this.state}: lock id ${options.id} does not match the lock held by ${who}; it was not removed.`,
@@ -202,7 +215,10 @@ export class S3Lock {
       );
     }
     if (!(await this.removeIfUnchanged(current))) {
-      throw new UsageError(`refusing to unlock ${this.state}: the lock changed while it was being removed (its holder renewed it, or another run took it); it was not removed.`, 'Check `akictl status` again.');
+      throw new UsageError(
+        `refusing to unlock ${this.state}: the lock changed while it was being removed (its holder renewed it, or another run took it); it was not removed.`,
+        'Check `akictl status` again.',
+      );
     }
     const age = Number.isFinite(Date.parse(view.holder.startedAt)) ? `, held for ${humanDuration(Date.now() - Date.parse(view.holder.startedAt))}` : '';
     return `removed the lock held by ${holderWords(view.holder)}${age}.`;

@@ -112,10 +112,20 @@ export class S3Objects {
   /** The object (a given version of it), or undefined when it has no such version. */
   async get(key: string, versionId?: string): Promise<StoredObject | undefined> {
     try {
-      const out = await this.send<{ Body?: { transformToString(): Promise<string> }; ETag?: string; VersionId?: string; LastModified?: Date; Metadata?: Record<string, string> }>(
-        new this.sdk.GetObjectCommand({ Bucket: this.bucket, Key: key, VersionId: versionId }),
-      );
-      return { text: (await out.Body?.transformToString()) ?? '', etag: out.ETag ?? '', versionId: out.VersionId, lastModified: out.LastModified, metadata: out.Metadata ?? {} };
+      const out = await this.send<{
+        Body?: { transformToString(): Promise<string> };
+        ETag?: string;
+        VersionId?: string;
+        LastModified?: Date;
+        Metadata?: Record<string, string>;
+      }>(new this.sdk.GetObjectCommand({ Bucket: this.bucket, Key: key, VersionId: versionId }));
+      return {
+        text: (await out.Body?.transformToString()) ?? '',
+        etag: out.ETag ?? '',
+        versionId: out.VersionId,
+        lastModified: out.LastModified,
+        metadata: out.Metadata ?? {},
+      };
     } catch (error) {
       if (s3Failure(error) === 'no-object') return undefined;
       throw error;
@@ -131,7 +141,12 @@ export class S3Objects {
    * PutObject with a condition: `ifNoneMatch: '*'` creates the object only if it has no current version, `ifMatch`
    * replaces only the version with that ETag. Returns the new ETag.
    */
-  async put(key: string, text: string, condition: { ifMatch?: string; ifNoneMatch?: '*' }, metadata: Record<string, string> = {}): Promise<{ etag: string; versionId?: string }> {
+  async put(
+    key: string,
+    text: string,
+    condition: { ifMatch?: string; ifNoneMatch?: '*' },
+    metadata: Record<string, string> = {},
+  ): Promise<{ etag: string; versionId?: string }> {
     return this.withConflictRetry(async () => {
       const out = await this.send<{ ETag?: string; VersionId?: string }>(
         new this.sdk.PutObjectCommand({
@@ -166,10 +181,32 @@ export class S3Objects {
         IsTruncated?: boolean;
         NextKeyMarker?: string;
         NextVersionIdMarker?: string;
-      }>(new this.sdk.ListObjectVersionsCommand({ Bucket: this.bucket, Prefix: key, KeyMarker: keyMarker, VersionIdMarker: versionMarker, MaxKeys: Math.min(1000, limit + 10) }));
+      }>(
+        new this.sdk.ListObjectVersionsCommand({
+          Bucket: this.bucket,
+          Prefix: key,
+          KeyMarker: keyMarker,
+          VersionIdMarker: versionMarker,
+          MaxKeys: Math.min(1000, limit + 10),
+        }),
+      );
       const page = [
-        ...(out.Versions ?? []).map((v) => ({ key: v.Key ?? '', versionId: v.VersionId ?? 'null', latest: Boolean(v.IsLatest), lastModified: v.LastModified ?? new Date(0), size: v.Size ?? 0, deleteMarker: false })),
-        ...(out.DeleteMarkers ?? []).map((m) => ({ key: m.Key ?? '', versionId: m.VersionId ?? 'null', latest: Boolean(m.IsLatest), lastModified: m.LastModified ?? new Date(0), size: 0, deleteMarker: true })),
+        ...(out.Versions ?? []).map((v) => ({
+          key: v.Key ?? '',
+          versionId: v.VersionId ?? 'null',
+          latest: Boolean(v.IsLatest),
+          lastModified: v.LastModified ?? new Date(0),
+          size: v.Size ?? 0,
+          deleteMarker: false,
+        })),
+        ...(out.DeleteMarkers ?? []).map((m) => ({
+          key: m.Key ?? '',
+          versionId: m.VersionId ?? 'null',
+          latest: Boolean(m.IsLatest),
+          lastModified: m.LastModified ?? new Date(0),
+          size: 0,
+          deleteMarker: true,
+        })),
       ].filter((entry) => entry.key === key);
       // Newest first; S3 lists one key's versions newest first, and the latest one leads a tie of timestamps.
       page.sort((a, b) => Number(b.latest) - Number(a.latest) || b.lastModified.getTime() - a.lastModified.getTime());

@@ -250,7 +250,11 @@ export class StateStore {
         const started = performance.now();
         crashDuringStateWrite(this.writes + 1);
         try {
-          this.token = await this.backend.write(this.serialize(), this.token, { serial: this.data.serial, lineage: this.data.lineage, runId: this.data.runs.at(-1)?.id });
+          this.token = await this.backend.write(this.serialize(), this.token, {
+            serial: this.data.serial,
+            lineage: this.data.lineage,
+            runId: this.data.runs.at(-1)?.id,
+          });
         } catch (error) {
           this.dirty = true;
           if (error instanceof StateConflictError) this.fence(error);

@@ -1,10 +1,10 @@
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, defaultTextMapSetter, trace, type Attributes, type Span } from '@opentelemetry/api';
-import { ExportResultCode, W3CTraceContextPropagator, setGlobalErrorHandler } from '@opentelemetry/core';
+import { type Attributes, defaultTextMapSetter, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { ExportResultCode, setGlobalErrorHandler, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
-import { BatchSpanProcessor, TracerProvider, type SpanExporter } from '@opentelemetry/sdk-trace';
-import type { CallInfo, CallObserver, CallOutcome, CallWatch } from '../shared/calls.js';
+import { BatchSpanProcessor, type SpanExporter, TracerProvider } from '@opentelemetry/sdk-trace';
 import type { RunEvent, RunObserver } from '../run/events.js';
+import type { CallInfo, CallObserver, CallOutcome, CallWatch } from '../shared/calls.js';
 import type { Redactor } from '../shared/redact.js';
 
 /**
@@ -44,13 +44,24 @@ export class CommandTrace implements RunObserver {
     const report = (error: unknown) => {
       if (reported) return;
       reported = true;
-      options.log(`akictl: traces could not be exported (${options.redactor.redact(String((error as Error)?.message ?? error ?? 'unknown error')).split('\n')[0]}); the run is not affected`);
+      options.log(
+        `akictl: traces could not be exported (${options.redactor.redact(String((error as Error)?.message ?? error ?? 'unknown error')).split('\n')[0]}); the run is not affected`,
+      );
     };
     setGlobalErrorHandler(report);
-    const resource = resourceFromAttributes({ 'service.name': process.env.OTEL_SERVICE_NAME || 'akictl', 'service.version': options.version }).merge(detectResources({ detectors: [envDetector] }));
-    this.provider = new TracerProvider({ resource, spanProcessors: [new BatchSpanProcessor({ exporter: reportingFailures(new OTLPTraceExporter(), report) })] });
+    const resource = resourceFromAttributes({ 'service.name': process.env.OTEL_SERVICE_NAME || 'akictl', 'service.version': options.version }).merge(
+      detectResources({ detectors: [envDetector] }),
+    );
+    this.provider = new TracerProvider({
+      resource,
+      spanProcessors: [new BatchSpanProcessor({ exporter: reportingFailures(new OTLPTraceExporter(), report) })],
+    });
     this.tracer = this.provider.getTracer('akictl', options.version);
-    this.root = this.tracer.startSpan(`akictl ${options.command}`, { kind: SpanKind.INTERNAL, attributes: this.clean({ 'akictl.command': options.command, ...options.attributes }) }, ROOT_CONTEXT);
+    this.root = this.tracer.startSpan(
+      `akictl ${options.command}`,
+      { kind: SpanKind.INTERNAL, attributes: this.clean({ 'akictl.command': options.command, ...options.attributes }) },
+      ROOT_CONTEXT,
+    );
     this.traceId = this.root.spanContext().traceId;
   }
 
@@ -78,27 +89,62 @@ export class CommandTrace implements RunObserver {
         return;
       case 'step.started':
         for (const step of [...this.steps.keys()]) this.endStep(step);
-        this.steps.set(event.step, { span: this.startSpan(event.step, this.root, { 'akictl.step': event.step, 'akictl.step.title': event.title, 'akictl.step.index': event.index, 'akictl.step.scope': event.scope }), gates: new Set(event.gates) });
+        this.steps.set(event.step, {
+          span: this.startSpan(event.step, this.root, {
+            'akictl.step': event.step,
+            'akictl.step.title': event.title,
+            'akictl.step.index': event.index,
+            'akictl.step.scope': event.scope,
+          }),
+          gates: new Set(event.gates),
+        });
         return;
       case 'instance.started':
-        this.spans.set(event.key, this.startSpan(event.key, this.steps.get(event.step)?.span, { 'akictl.step': event.step, 'akictl.cluster': event.target, 'akictl.attempt': event.attempt }));
+        this.spans.set(
+          event.key,
+          this.startSpan(event.key, this.steps.get(event.step)?.span, {
+            'akictl.step': event.step,
+            'akictl.cluster': event.target,
+            'akictl.attempt': event.attempt,
+          }),
+        );
         return;
       case 'instance.finished': {
-        const span = this.spans.get(event.key) ?? this.startSpan(event.key, this.steps.get(event.step)?.span, { 'akictl.step': event.step, 'akictl.cluster': event.target });
+        const span =
+          this.spans.get(event.key) ??
+          this.startSpan(event.key, this.steps.get(event.step)?.span, { 'akictl.step': event.step, 'akictl.cluster': event.target });
         span.setAttributes(this.clean({ 'akictl.outcome': event.outcome, 'akictl.attempt': event.attempt, 'akictl.detail': event.detail }));
-        if (event.outcome === 'failed' || event.outcome === 'interrupted') span.setStatus({ code: SpanStatusCode.ERROR, message: this.options.redactor.redact(event.detail) });
+        if (event.outcome === 'failed' || event.outcome === 'interrupted')
+          span.setStatus({ code: SpanStatusCode.ERROR, message: this.options.redactor.redact(event.detail) });
         span.end();
         this.spans.delete(event.key);
         return;
       }
       case 'gate.started':
-        this.spans.set(`gate ${event.key}`, this.startSpan(`gate ${event.key}`, this.steps.get(event.step)?.span, { 'akictl.gate': event.gate, 'akictl.step': event.step, 'akictl.cluster': event.target, 'akictl.gate.title': event.title }));
+        this.spans.set(
+          `gate ${event.key}`,
+          this.startSpan(`gate ${event.key}`, this.steps.get(event.step)?.span, {
+            'akictl.gate': event.gate,
+            'akictl.step': event.step,
+            'akictl.cluster': event.target,
+            'akictl.gate.title': event.title,
+          }),
+        );
         return;
       case 'gate.measured': {
         const span = this.spans.get(`gate ${event.key}`);
         if (!span) return;
-        span.setAttributes(this.clean({ 'akictl.gate.status': event.status, 'akictl.gate.measured': event.measured, 'akictl.gate.expected': event.expected, 'akictl.gate.value': event.value, 'akictl.gate.unit': event.unit }));
-        if (event.status === 'fail') span.setStatus({ code: SpanStatusCode.ERROR, message: this.options.redactor.redact(`measured ${event.measured}, expected ${event.expected}`) });
+        span.setAttributes(
+          this.clean({
+            'akictl.gate.status': event.status,
+            'akictl.gate.measured': event.measured,
+            'akictl.gate.expected': event.expected,
+            'akictl.gate.value': event.value,
+            'akictl.gate.unit': event.unit,
+          }),
+        );
+        if (event.status === 'fail')
+          span.setStatus({ code: SpanStatusCode.ERROR, message: this.options.redactor.redact(`measured ${event.measured}, expected ${event.expected}`) });
         span.end();
         this.spans.delete(`gate ${event.key}`);
         const step = this.steps.get(event.step);
@@ -119,7 +165,16 @@ export class CommandTrace implements RunObserver {
       case 'run.finished':
         for (const step of [...this.steps.keys()]) this.endStep(step);
         this.result = event.result;
-        this.root.setAttributes(this.clean({ 'akictl.result': event.result, 'akictl.stopped_at': event.stoppedAt, 'akictl.steps.ran': event.figures.ran, 'akictl.steps.failed': event.figures.failed, 'akictl.gates.passed': event.figures.gatesPassed, 'akictl.gates': event.figures.gates }));
+        this.root.setAttributes(
+          this.clean({
+            'akictl.result': event.result,
+            'akictl.stopped_at': event.stoppedAt,
+            'akictl.steps.ran': event.figures.ran,
+            'akictl.steps.failed': event.figures.failed,
+            'akictl.gates.passed': event.figures.gatesPassed,
+            'akictl.gates': event.figures.gates,
+          }),
+        );
         return;
       default:
     }
@@ -136,7 +191,9 @@ export class CommandTrace implements RunObserver {
     const span = this.startSpan(
       call.name,
       parent,
-      call.kind === 'command' ? { 'process.executable.name': call.name, 'akictl.instance': call.key } : { 'rpc.system': 'aws-api', 'rpc.service': service, 'rpc.method': operation, 'akictl.instance': call.key },
+      call.kind === 'command'
+        ? { 'process.executable.name': call.name, 'akictl.instance': call.key }
+        : { 'rpc.system': 'aws-api', 'rpc.service': service, 'rpc.method': operation, 'akictl.instance': call.key },
       SpanKind.CLIENT,
     );
     const env: Record<string, string> = {};
@@ -145,7 +202,8 @@ export class CommandTrace implements RunObserver {
       env: Object.fromEntries(Object.entries(env).map(([name, value]) => [name.toUpperCase(), value])),
       end: (outcome: CallOutcome) => {
         span.setAttributes(this.clean(call.kind === 'command' ? { 'process.exit.code': outcome.exitCode } : { 'akictl.aws.error': outcome.error }));
-        if (!outcome.ok) span.setStatus({ code: SpanStatusCode.ERROR, message: outcome.error ?? (outcome.exitCode !== undefined ? `exit ${outcome.exitCode}` : undefined) });
+        if (!outcome.ok)
+          span.setStatus({ code: SpanStatusCode.ERROR, message: outcome.error ?? (outcome.exitCode !== undefined ? `exit ${outcome.exitCode}` : undefined) });
         span.end();
       },
     };
@@ -162,7 +220,13 @@ export class CommandTrace implements RunObserver {
     this.root.end();
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
-      this.provider.shutdown().catch((error: unknown) => this.options.log(`akictl: traces could not be exported (${this.options.redactor.redact(String((error as Error)?.message ?? error))}); the run is not affected`)),
+      this.provider
+        .shutdown()
+        .catch((error: unknown) =>
+          this.options.log(
+            `akictl: traces could not be exported (${this.options.redactor.redact(String((error as Error)?.message ?? error))}); the run is not affected`,
+          ),
+        ),
       new Promise<void>((resolve) => {
         timer = setTimeout(() => {
           this.options.log(`akictl: traces were not exported within ${EXPORT_BOUND_MS / 1000}s; the run is not affected`);

@@ -24,7 +24,11 @@ export function jaegerValues(config: Config) {
     { name: 'SPAN_STORAGE_TYPE', value: jaeger.storage },
   ];
   if (jaeger.storage !== 'badger') return { image: `${jaeger.image}:${jaeger.version}`, env, volumeMounts: undefined, volumes: undefined };
-  env.push({ name: 'BADGER_EPHEMERAL', value: 'false' }, { name: 'BADGER_DIRECTORY_KEY', value: '/badger/key' }, { name: 'BADGER_DIRECTORY_VALUE', value: '/badger/data' });
+  env.push(
+    { name: 'BADGER_EPHEMERAL', value: 'false' },
+    { name: 'BADGER_DIRECTORY_KEY', value: '/badger/key' },
+    { name: 'BADGER_DIRECTORY_VALUE', value: '/badger/data' },
+  );
   const volume = jaeger.claimName ? { name: 'badger', persistentVolumeClaim: { claimName: jaeger.claimName } } : { name: 'badger', emptyDir: {} };
   return { image: `${jaeger.image}:${jaeger.version}`, env, volumeMounts: [{ name: 'badger', mountPath: '/badger' }], volumes: [volume] };
 }

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { fakeEnv, readFakeLog, runCli, tmpWorkspace } from '../support/cli.js';
-import { startFakeKubeApi, type FakeKubeApi } from '../support/fake-kube-api.js';
+import { type FakeKubeApi, startFakeKubeApi } from '../support/fake-kube-api.js';
 
 /** Day 5's chaos steps on the fakes: the NetworkChaos is deleted and confirmed gone whether the drill passes or fails. */
 
@@ -17,7 +17,18 @@ let stateDir: string;
 let env: Record<string, string>;
 let controller: NodeJS.Timeout | undefined;
 
-const chaosSteps = () => ['day', '5', '--apply', '--yes', '--only', 'chaos-precheck,chaos-inject,chaos-cleanup', '--config', configFile, '--state-dir', stateDir];
+const chaosSteps = () => [
+  'day',
+  '5',
+  '--apply',
+  '--yes',
+  '--only',
+  'chaos-precheck,chaos-inject,chaos-cleanup',
+  '--config',
+  configFile,
+  '--state-dir',
+  stateDir,
+];
 const networkChaos = () => kube.get('us-west', 'chaos-mesh.org/v1alpha1', 'NetworkChaos', 'akidb', 'network-delay');
 
 beforeEach(async () => {
@@ -50,7 +61,10 @@ afterEach(async () => {
   workspace.cleanup();
 });
 
-const kubectlVerbs = () => readFakeLog(workspace.dir).filter((e) => e.tool === 'kubectl').map((e) => e.argv[0]);
+const kubectlVerbs = () =>
+  readFakeLog(workspace.dir)
+    .filter((e) => e.tool === 'kubectl')
+    .map((e) => e.argv[0]);
 
 describe('network chaos', () => {
   it('without Chaos Mesh the precheck stops the run before anything is applied', async () => {
@@ -65,13 +79,25 @@ describe('network chaos', () => {
     // Chaos Mesh's controller, as far as akictl can see it: the condition appears once the object exists.
     controller = setInterval(() => {
       const chaos = networkChaos();
-      if (chaos && !chaos.status) kube.put('us-west', { ...chaos, status: { conditions: [{ type: 'Selected', status: 'True' }, { type: 'AllInjected', status: 'True' }] } });
+      if (chaos && !chaos.status)
+        kube.put('us-west', {
+          ...chaos,
+          status: {
+            conditions: [
+              { type: 'Selected', status: 'True' },
+              { type: 'AllInjected', status: 'True' },
+            ],
+          },
+        });
     }, 20);
     const result = await runCli(chaosSteps(), { env, timeoutMs: 30_000 });
     expect(result.code, result.stderr).toBe(0);
     const apply = readFakeLog(workspace.dir).find((e) => e.tool === 'kubectl' && e.argv[0] === 'apply')!;
     expect(apply.argv).toContain('--context=us-west');
-    expect(parse(apply.stdin!)).toMatchObject({ kind: 'NetworkChaos', spec: { action: 'delay', delay: { latency: '100ms' }, selector: { namespaces: ['akidb'], labelSelectors: { app: 'akidb-rest' } } } });
+    expect(parse(apply.stdin!)).toMatchObject({
+      kind: 'NetworkChaos',
+      spec: { action: 'delay', delay: { latency: '100ms' }, selector: { namespaces: ['akidb'], labelSelectors: { app: 'akidb-rest' } } },
+    });
     expect(kubectlVerbs()).toEqual(['apply', 'delete']);
     expect(networkChaos()).toBeUndefined();
     const measurement = JSON.parse(readFileSync(path.join(stateDir, 'state.json'), 'utf8')).measurements['chaos.p95'];

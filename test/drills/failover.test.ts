@@ -4,8 +4,8 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { fakeEnv, readFakeLog, runCli, startCli, tmpWorkspace, type FakeLogEntry } from '../support/cli.js';
-import { startFakeKubeApi, type FakeKubeApi } from '../support/fake-kube-api.js';
+import { type FakeLogEntry, fakeEnv, readFakeLog, runCli, startCli, tmpWorkspace } from '../support/cli.js';
+import { type FakeKubeApi, startFakeKubeApi } from '../support/fake-kube-api.js';
 import { waitFor } from '../support/process.js';
 
 /**
@@ -38,7 +38,9 @@ const drill = () => ['day', '5', '--apply', '--yes', '--only', 'failover-drill,f
 
 /** `kubectl scale` calls as their --replicas values, in start order. */
 function scales(log: FakeLogEntry[]): string[] {
-  return log.filter((entry) => entry.tool === 'kubectl' && entry.argv[0] === 'scale').map((entry) => entry.argv.find((arg) => arg.startsWith('--replicas='))!.slice('--replicas='.length));
+  return log
+    .filter((entry) => entry.tool === 'kubectl' && entry.argv[0] === 'scale')
+    .map((entry) => entry.argv.find((arg) => arg.startsWith('--replicas='))!.slice('--replicas='.length));
 }
 
 function replicas(): number {
@@ -158,7 +160,10 @@ describe('failover drill', () => {
 
   it('without --yes and without a terminal, the destructive drill does not start (exit 2)', async () => {
     writeConfig({ failoverTimeoutSeconds: 1 });
-    const result = await runCli(drill().filter((arg) => arg !== '--yes'), { env, timeoutMs: 30_000 });
+    const result = await runCli(
+      drill().filter((arg) => arg !== '--yes'),
+      { env, timeoutMs: 30_000 },
+    );
     expect(result.code).toBe(2);
     expect(readFakeLog(workspace.dir)).toEqual([]);
   });

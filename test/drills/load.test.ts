@@ -2,8 +2,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCommand } from '../../src/actions/exec.js';
+import { LatencyHistogram, type LoadSpec, luaString, parseWrkResult, runLoadTest, wrkScript } from '../../src/actions/load.js';
 import { lacks } from '../support/programs.js';
-import { LatencyHistogram, luaString, parseWrkResult, runLoadTest, wrkScript, type LoadSpec } from '../../src/actions/load.js';
 
 // A small loopback API: answers POST /api/v1/embed after a short, varying delay, and remembers what it got.
 let server: http.Server;
@@ -16,12 +16,19 @@ beforeAll(async () => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
-      if (received.length < 50) received.push({ method: req.method ?? '', url: req.url ?? '', body: Buffer.concat(chunks).toString('utf8'), contentType: req.headers['content-type'], authorization: req.headers.authorization });
+      if (received.length < 50)
+        received.push({
+          method: req.method ?? '',
+          url: req.url ?? '',
+          body: Buffer.concat(chunks).toString('utf8'),
+          contentType: req.headers['content-type'],
+          authorization: req.headers.authorization,
+        });
       // 0-4 ms: enough spread that p50, p95 and p99 are not all the same bucket.
       setTimeout(() => {
         res.writeHead(req.method === 'POST' && req.url === '/api/v1/embed' ? 200 : 404, { 'content-type': 'application/json' });
         res.end('{"embedding":[0.1,0.2]}');
-      }, (n++ % 5));
+      }, n++ % 5);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -46,27 +53,39 @@ const io = {
 const AUTHORIZATION = 'Bearer wrk-s3cr"et-token';
 
 function spec(body: string): LoadSpec {
-  return { url: `${baseUrl}/api/v1/embed`, method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: AUTHORIZATION }, body, threads: 2, connections: 4, durationSeconds: 1, timeoutMs: 2000 };
+  return {
+    url: `${baseUrl}/api/v1/embed`,
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Authorization: AUTHORIZATION },
+    body,
+    threads: 2,
+    connections: 4,
+    durationSeconds: 1,
+    timeoutMs: 2000,
+  };
 }
 
 describe('load test', () => {
-  it.skipIf(lacks('wrk'))('runs the real wrk with the generated Lua script: p50 <= p95 <= p99, requests/s > 0, the configured request arrives intact', async () => {
-    received.length = 0;
-    const body = '{"text": "it\'s \\"quoted\\"\nand ünïcode", "model": "qwen3-0.5b"}';
-    const result = await runLoadTest({ tool: 'wrk', wrk: 'wrk', spec: spec(body) }, io);
-    expect(result.tool).toBe('wrk');
-    expect(result.requests).toBeGreaterThan(0);
-    expect(result.errors).toBe(0);
-    expect(result.rps).toBeGreaterThan(0);
-    expect(result.p50Ms).toBeGreaterThan(0);
-    expect(result.p50Ms).toBeLessThanOrEqual(result.p95Ms);
-    expect(result.p95Ms).toBeLessThanOrEqual(result.p99Ms);
-    expect(received[0]).toEqual({ method: 'POST', url: '/api/v1/embed', body, contentType: 'application/json', authorization: AUTHORIZATION });
-    // The credential reaches wrk through its environment, never through the script file on disk.
-    const script = wrkScript(spec(body));
-    expect(script.text).not.toContain('s3cr');
-    expect(Object.values(script.env)).toContain(AUTHORIZATION);
-  });
+  it.skipIf(lacks('wrk'))(
+    'runs the real wrk with the generated Lua script: p50 <= p95 <= p99, requests/s > 0, the configured request arrives intact',
+    async () => {
+      received.length = 0;
+      const body = '{"text": "it\'s \\"quoted\\"\nand ünïcode", "model": "qwen3-0.5b"}';
+      const result = await runLoadTest({ tool: 'wrk', wrk: 'wrk', spec: spec(body) }, io);
+      expect(result.tool).toBe('wrk');
+      expect(result.requests).toBeGreaterThan(0);
+      expect(result.errors).toBe(0);
+      expect(result.rps).toBeGreaterThan(0);
+      expect(result.p50Ms).toBeGreaterThan(0);
+      expect(result.p50Ms).toBeLessThanOrEqual(result.p95Ms);
+      expect(result.p95Ms).toBeLessThanOrEqual(result.p99Ms);
+      expect(received[0]).toEqual({ method: 'POST', url: '/api/v1/embed', body, contentType: 'application/json', authorization: AUTHORIZATION });
+      // The credential reaches wrk through its environment, never through the script file on disk.
+      const script = wrkScript(spec(body));
+      expect(script.text).not.toContain('s3cr');
+      expect(Object.values(script.env)).toContain(AUTHORIZATION);
+    },
+  );
 
   it('falls back to autocannon when wrk is not on PATH, with p95 computed from the response times', async () => {
     received.length = 0;

@@ -4,9 +4,9 @@ import path from 'node:path';
 import Ajv2020 from 'ajv/dist/2020.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { fakeEnv, readFakeLog, runCli, tmpWorkspace } from '../support/cli.js';
 import { prepareApp } from '../support/app-world.js';
-import { startFakeKubeApi, type FakeKubeApi } from '../support/fake-kube-api.js';
+import { fakeEnv, readFakeLog, runCli, tmpWorkspace } from '../support/cli.js';
+import { type FakeKubeApi, startFakeKubeApi } from '../support/fake-kube-api.js';
 import { writeTestConfig } from './config.js';
 
 let ws: { dir: string; cleanup: () => void };
@@ -47,7 +47,7 @@ describe('resume and status', () => {
   });
   afterEach(async () => kube.close());
 
-  it('warns on resume when a finished step\'s inputs changed since it ran, and does not re-run it', async () => {
+  it("warns on resume when a finished step's inputs changed since it ran, and does not re-run it", async () => {
     const config = writeTestConfig(ws.dir);
     const rules = [{ tool: 'kubectl' as const, match: ['label', '--context=us-west'], nth: 1, exit: 1, stderr: 'error: namespaces "akidb" is forbidden' }];
     const env = { ...fakeEnv({ dir: ws.dir, kube, rules }), AKICTL_CONFIG: config };
@@ -59,7 +59,11 @@ describe('resume and status', () => {
     const resumed = await runCli(['resume'], { cwd: ws.dir, env });
     expect(resumed.code).toBe(0);
     expect(resumed.stderr).toMatch(/warning: day1\.install-istio@us-west finished in an earlier run, but its inputs changed since/);
-    expect(readFakeLog(ws.dir).slice(before).some((e) => e.tool === 'istioctl' && e.argv[0] === 'install')).toBe(false);
+    expect(
+      readFakeLog(ws.dir)
+        .slice(before)
+        .some((e) => e.tool === 'istioctl' && e.argv[0] === 'install'),
+    ).toBe(false);
   });
 
   it('resume with nothing to resume exits 2 and says why', async () => {
@@ -75,7 +79,10 @@ describe('resume and status', () => {
     const status = await runCli(['status'], { cwd: ws.dir, env });
     expect(status.stdout).toMatch(/✔ day1\.istio-system-namespace@us-west\s+done\s+1 attempt/);
     expect(status.stdout).toMatch(/· day1\.install-istio@eu-central\s+pending/);
-    writeFileSync(path.join(ws.dir, '.akictl', 'lock'), JSON.stringify({ pid: process.pid, host: os.hostname(), command: 'akictl day 1 --apply', startedAt: 'now' }));
+    writeFileSync(
+      path.join(ws.dir, '.akictl', 'lock'),
+      JSON.stringify({ pid: process.pid, host: os.hostname(), command: 'akictl day 1 --apply', startedAt: 'now' }),
+    );
     const refused = await runCli(['unlock'], { cwd: ws.dir, env });
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/refusing to unlock/);

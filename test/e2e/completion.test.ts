@@ -49,7 +49,7 @@ async function bashComplete(line: string, env: Record<string, string> = {}): Pro
 }
 
 describe('akictl completion', () => {
-  it('bash: `akictl day 1 --from day1.<TAB>` offers exactly Day 1\'s step ids', async () => {
+  it("bash: `akictl day 1 --from day1.<TAB>` offers exactly Day 1's step ids", async () => {
     const offered = await bashComplete('akictl day 1 --from day1.');
     expect(offered.sort()).toEqual(day1.steps.map((step) => step.id).sort());
   });
@@ -79,7 +79,20 @@ describe('akictl completion', () => {
   it('bash: `resume --confirm` offers the step ids of the day the last run stopped in', async () => {
     const stateDir = path.join(ws.dir, '.akictl');
     mkdirSync(stateDir, { recursive: true });
-    writeFileSync(path.join(stateDir, 'state.json'), JSON.stringify({ version: 1, lineage: 'l', serial: 1, runs: [{ id: 'r', day: 4, command: 'apply', result: 'awaiting-confirmation' }], instances: {}, gates: {}, measurements: {}, pendingRestores: [], confirmations: [] }));
+    writeFileSync(
+      path.join(stateDir, 'state.json'),
+      JSON.stringify({
+        version: 1,
+        lineage: 'l',
+        serial: 1,
+        runs: [{ id: 'r', day: 4, command: 'apply', result: 'awaiting-confirmation' }],
+        instances: {},
+        gates: {},
+        measurements: {},
+        pendingRestores: [],
+        confirmations: [],
+      }),
+    );
     expect(await bashComplete('akictl resume --confirm day4.re')).toEqual(day4.steps.map((step) => step.id).filter((id) => id.startsWith('day4.re')));
   });
 

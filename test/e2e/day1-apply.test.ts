@@ -2,9 +2,9 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { fakeEnv, readFakeLog, runCli, startCli, tmpWorkspace, type FakeLogEntry, type FakeRule } from '../support/cli.js';
 import { prepareApp } from '../support/app-world.js';
-import { startFakeKubeApi, type FakeKubeApi } from '../support/fake-kube-api.js';
+import { type FakeLogEntry, type FakeRule, fakeEnv, readFakeLog, runCli, startCli, tmpWorkspace } from '../support/cli.js';
+import { type FakeKubeApi, startFakeKubeApi } from '../support/fake-kube-api.js';
 import { isAlive } from '../support/process.js';
 import { writeTestConfig } from './config.js';
 
@@ -35,7 +35,15 @@ function signature(entry: FakeLogEntry): string {
 
 /** Commands that change a cluster: reads (versions, precheck, a sidecar's endpoint counters) are left out; gates re-read on resume. */
 function changing(entries: FakeLogEntry[]): FakeLogEntry[] {
-  return entries.filter((e) => !(e.argv.includes('version') || e.argv[0] === 'proxy-config' || (e.argv[0] === 'x' && e.argv[1] === 'precheck') || (e.argv[0] === 'create' && e.argv.includes('--dry-run=client'))));
+  return entries.filter(
+    (e) =>
+      !(
+        e.argv.includes('version') ||
+        e.argv[0] === 'proxy-config' ||
+        (e.argv[0] === 'x' && e.argv[1] === 'precheck') ||
+        (e.argv[0] === 'create' && e.argv.includes('--dry-run=client'))
+      ),
+  );
 }
 
 function allFiles(dir: string): string[] {
@@ -57,7 +65,9 @@ describe('akictl day 1 --apply on fake tools and a fake cluster API', () => {
     expect(log.filter((e) => e.argv[0] === 'patch' && e.argv[1] === 'deployment/akidb-rest')).toHaveLength(2);
     // cacerts reached the cluster before istiod was installed there.
     for (const cluster of ['us-west', 'eu-central']) {
-      const secretApply = log.findIndex((e) => e.argv.join(' ') === `apply --server-side --field-manager=akictl -f - --context=${cluster}` && e.stdin?.includes('name: cacerts'));
+      const secretApply = log.findIndex(
+        (e) => e.argv.join(' ') === `apply --server-side --field-manager=akictl -f - --context=${cluster}` && e.stdin?.includes('name: cacerts'),
+      );
       const install = log.findIndex((e) => e.tool === 'istioctl' && e.argv[0] === 'install' && e.argv.includes(`--context=${cluster}`));
       expect(secretApply).toBeGreaterThanOrEqual(0);
       expect(secretApply).toBeLessThan(install);
@@ -84,12 +94,21 @@ describe('akictl day 1 --apply on fake tools and a fake cluster API', () => {
     rmSync(path.join(pki, 'us-west', 'ca-cert.pem'));
     const again = await runCli(['day', '1', '--apply', '--only', 'day1.intermediate-ca'], { cwd: ws.dir, env: env() });
     expect(again.code, again.stderr).toBe(0);
-    const serial = (cluster: string) => execFileSync('openssl', ['x509', '-noout', '-serial', '-in', path.join(pki, cluster, 'ca-cert.pem')], { encoding: 'utf8' });
+    const serial = (cluster: string) =>
+      execFileSync('openssl', ['x509', '-noout', '-serial', '-in', path.join(pki, cluster, 'ca-cert.pem')], { encoding: 'utf8' });
     expect(serial('us-west')).not.toBe(serial('eu-central'));
   });
 
   it('stops at a failing step with exit 1, and resume runs each finished command exactly once overall', async () => {
-    const rules: FakeRule[] = [{ tool: 'istioctl', match: ['install', '--context=eu-central'], nth: 1, exit: 1, stderr: 'Error: failed to install manifests: timed out waiting for resources' }];
+    const rules: FakeRule[] = [
+      {
+        tool: 'istioctl',
+        match: ['install', '--context=eu-central'],
+        nth: 1,
+        exit: 1,
+        stderr: 'Error: failed to install manifests: timed out waiting for resources',
+      },
+    ];
     const failed = await runCli(['day', '1', '--apply'], { cwd: ws.dir, env: env(rules) });
     expect(failed.code).toBe(1);
     expect(failed.stderr).toMatch(/step day1\.install-istio@eu-central failed/);
@@ -124,7 +143,9 @@ describe('akictl day 1 --apply on fake tools and a fake cluster API', () => {
     // The hanging command's whole process group is gone, grandchild included.
     expect(isAlive(hung.grandchildPid!)).toBe(false);
     const status = JSON.parse((await runCli(['status', '--output', 'json'], { cwd: ws.dir, env: env() })).stdout);
-    const restart = status.days[0].steps.find((s: { id: string }) => s.id === 'day1.wait-rollout').instances.find((i: { key: string }) => i.key.endsWith('@us-west'));
+    const restart = status.days[0].steps
+      .find((s: { id: string }) => s.id === 'day1.wait-rollout')
+      .instances.find((i: { key: string }) => i.key.endsWith('@us-west'));
     expect(restart.status).toBe('interrupted');
     const resumed = await runCli(['resume'], { cwd: ws.dir, env: env(rules) });
     expect(resumed.code).toBe(0);
@@ -143,7 +164,15 @@ describe('akictl day 1 --apply on fake tools and a fake cluster API', () => {
   it('never shows the remote-secret token or a bearer token in stdout, stderr, logs or state', async () => {
     const token = 'fake-sa-token-DO-NOT-LEAK-5f3a9c1e7b2d4068';
     // kubectl fails on the piped remote secret and echoes its input, as some validation errors do.
-    const rules: FakeRule[] = [{ tool: 'kubectl', match: ['apply', '-f', '-', '--context=eu-central'], nth: 1, exit: 1, stderr: `error: error validating data: unknown field in ${token} at line 12` }];
+    const rules: FakeRule[] = [
+      {
+        tool: 'kubectl',
+        match: ['apply', '-f', '-', '--context=eu-central'],
+        nth: 1,
+        exit: 1,
+        stderr: `error: error validating data: unknown field in ${token} at line 12`,
+      },
+    ];
     const setup = await runCli(['day', '1', '--apply'], { cwd: ws.dir, env: env(undefined, token) });
     expect(setup.code).toBe(0);
     const failed = await runCli(['day', '1', '--apply', '--only', 'remote-secrets', '--output', 'json'], { cwd: ws.dir, env: env(rules, token) });

@@ -18,9 +18,12 @@ describe('akictl day 1 (dry-run)', () => {
     const result = await runCli(['day', '1'], { cwd: ws.dir, env: fakeEnv({ dir: ws.dir }) });
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('dry-run: nothing is changed');
-    for (const id of ['day1.preflight', 'day1.cacerts-secret', 'day1.install-istio', 'day1.remote-secrets', 'day1.mtls-strict']) expect(result.stdout).toContain(id);
+    for (const id of ['day1.preflight', 'day1.cacerts-secret', 'day1.install-istio', 'day1.remote-secrets', 'day1.mtls-strict'])
+      expect(result.stdout).toContain(id);
     expect(result.stdout).toContain("istioctl install -y -f - --context=us-west <<'EOF'");
-    expect(result.stdout).toContain('istioctl create-remote-secret --name=us-west --context=us-west | kubectl apply --server-side --field-manager=akictl -f - --context=eu-central');
+    expect(result.stdout).toContain(
+      'istioctl create-remote-secret --name=us-west --context=us-west | kubectl apply --server-side --field-manager=akictl -f - --context=eu-central',
+    );
     expect(result.stdout).toContain('kubectl label namespace akidb istio-injection=enabled --overwrite --context=eu-central');
     expect(result.stdout).toMatch(/clusterName: eu-central/);
     expect(readFakeLog(ws.dir)).toEqual([]);
@@ -38,7 +41,11 @@ describe('akictl day 1 (dry-run)', () => {
     const args = command.split(' ');
     // The reader closes its end before akictl writes a byte, as `head` does once it has its lines: every write
     // then meets EPIPE, whatever the timing.
-    const out = execFileSync('bash', ['-c', `"${process.execPath}" "${AKICTL_BIN}" "$@" 2>"${ws.dir}/stderr" | { exec 0<&-; sleep 1; }; echo "\${PIPESTATUS[0]}"`, 'akictl', ...args], { cwd: ws.dir, encoding: 'utf8' });
+    const out = execFileSync(
+      'bash',
+      ['-c', `"${process.execPath}" "${AKICTL_BIN}" "$@" 2>"${ws.dir}/stderr" | { exec 0<&-; sleep 1; }; echo "\${PIPESTATUS[0]}"`, 'akictl', ...args],
+      { cwd: ws.dir, encoding: 'utf8' },
+    );
     expect(out.trim()).toBe('0');
     expect(readFileSync(path.join(ws.dir, 'stderr'), 'utf8')).toBe('');
   });
@@ -81,7 +88,17 @@ describe('akictl day 1 (dry-run)', () => {
   it('rejects bad input with exit 2 and runs nothing', async () => {
     const bad = path.join(ws.dir, 'bad.yaml');
     writeFileSync(bad, stringify({ version: 1, primary: 'x', clusters: [{ name: 'Bad Name' }] }));
-    for (const args of [['day', '0'], ['day', '6'], ['day', 'x'], ['day', '1', '--bogus'], ['day', '1', '--from', 'nope'], ['day', '1', '--config', bad, '--apply'], ['day', '1', '--yes'], ['day', '1', '--apply', '--cluster', 'mars'], ['day', '1', '--output', 'xml']]) {
+    for (const args of [
+      ['day', '0'],
+      ['day', '6'],
+      ['day', 'x'],
+      ['day', '1', '--bogus'],
+      ['day', '1', '--from', 'nope'],
+      ['day', '1', '--config', bad, '--apply'],
+      ['day', '1', '--yes'],
+      ['day', '1', '--apply', '--cluster', 'mars'],
+      ['day', '1', '--output', 'xml'],
+    ]) {
       const result = await runCli(args, { cwd: ws.dir, env: fakeEnv({ dir: ws.dir }) });
       expect(result.code, args.join(' ')).toBe(2);
       expect(result.stderr.length, args.join(' ')).toBeGreaterThan(10);

@@ -4,8 +4,8 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { prepareApp } from '../support/app-world.js';
-import { fakeEnv, readFakeLog, runCli, tmpWorkspace, type FakeRule } from '../support/cli.js';
-import { startFakeKubeApi, type FakeKubeApi, type FakeKubeOptions } from '../support/fake-kube-api.js';
+import { type FakeRule, fakeEnv, readFakeLog, runCli, tmpWorkspace } from '../support/cli.js';
+import { type FakeKubeApi, type FakeKubeOptions, startFakeKubeApi } from '../support/fake-kube-api.js';
 import { validateManifestsYaml } from '../support/schemas.js';
 import { writeTestConfig } from './config.js';
 
@@ -48,7 +48,7 @@ function gateLine(stderr: string, key: string): string {
 }
 
 describe.each(['1.20.0', '1.28.0'])('Istio %s end to end', (version) => {
-  it('dry-run: names the release, and every heredoc manifest validates against that release\'s schemas', async () => {
+  it("dry-run: names the release, and every heredoc manifest validates against that release's schemas", async () => {
     const { run, dir } = await world({ version });
     const result = await run(['day', '1']);
     expect(result.code, result.stderr).toBe(0);
@@ -71,15 +71,32 @@ describe.each(['1.20.0', '1.28.0'])('Istio %s end to end', (version) => {
     const { run, kube: k, dir } = await world({ version });
     const result = await run(['day', '1', '--apply']);
     expect(result.code, result.stderr.slice(-3000)).toBe(0);
-    for (const key of ['day1.istio-precheck@us-west', 'day1.shared-root@eu-central', 'day1.eastwest-address@us-west', 'day1.remote-clusters-synced@us-west', 'day1.network-gateways@eu-central', 'day1.remote-endpoints@us-west', 'day1.cross-cluster-answered@eu-central->us-west', 'day1.probe-pod-removed@us-west->eu-central']) {
+    for (const key of [
+      'day1.istio-precheck@us-west',
+      'day1.shared-root@eu-central',
+      'day1.eastwest-address@us-west',
+      'day1.remote-clusters-synced@us-west',
+      'day1.network-gateways@eu-central',
+      'day1.remote-endpoints@us-west',
+      'day1.cross-cluster-answered@eu-central->us-west',
+      'day1.probe-pod-removed@us-west->eu-central',
+    ]) {
       expect(gateLine(result.stderr, key), key).toMatch(/✔/);
     }
     // Istio's own views, in the release's format: 1.22+ lists istiod's own cluster too.
-    expect(gateLine(result.stderr, 'day1.remote-clusters-synced@us-west')).toMatch(version.startsWith('1.20') ? /: eu-central synced, expected eu-central synced in every istiod/ : /: us-west synced, eu-central synced/);
+    expect(gateLine(result.stderr, 'day1.remote-clusters-synced@us-west')).toMatch(
+      version.startsWith('1.20') ? /: eu-central synced, expected eu-central synced in every istiod/ : /: us-west synced, eu-central synced/,
+    );
     expect(gateLine(result.stderr, 'day1.shared-root@us-west')).toMatch(/measured sha256 ([0-9A-F]{2}:){31}[0-9A-F]{2} = shared root/);
     const report = JSON.parse((await run(['report', '--output', 'json'])).stdout);
     const names = report.measurements.map((m: { name: string }) => m.name);
-    expect(names).toEqual(expect.arrayContaining(['mesh.request.us-west->eu-central.requests', 'mesh.request.us-west->eu-central.answeredBy.eu-central', 'mesh.request.eu-central->us-west.answeredBy.us-west']));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'mesh.request.us-west->eu-central.requests',
+        'mesh.request.us-west->eu-central.answeredBy.eu-central',
+        'mesh.request.eu-central->us-west.answeredBy.us-west',
+      ]),
+    );
     expect(report.measurements.find((m: { name: string }) => m.name === 'mesh.request.us-west->eu-central.answeredBy.eu-central').value).toBeGreaterThan(0);
     for (const cluster of k.clusters) expect(k.list(cluster, 'v1', 'Pod', 'akidb', 'app=akictl-mesh-probe')).toEqual([]);
     // `validate` re-reads every view (and what the request recorded) without changing anything.
@@ -87,7 +104,11 @@ describe.each(['1.20.0', '1.28.0'])('Istio %s end to end', (version) => {
     const validated = await run(['validate', 'day', '1']);
     expect(validated.code, validated.stderr.slice(-2000) + validated.stdout.slice(-2000)).toBe(0);
     expect(validated.stdout).toMatch(/✔ requests succeed and the other cluster answers some of them[^\n]*\n\s*measured: 20 request\(s\): 20×200; answered/);
-    expect(readFakeLog(dir).slice(before).filter((e) => ['apply', 'install', 'delete', 'patch', 'label'].includes(e.argv[0]!))).toEqual([]);
+    expect(
+      readFakeLog(dir)
+        .slice(before)
+        .filter((e) => ['apply', 'install', 'delete', 'patch', 'label'].includes(e.argv[0]!)),
+    ).toEqual([]);
     // The objects are stored at the versions the release serves (strict CRDs refuse a version it does not).
     const security = version.startsWith('1.20') ? 'security.istio.io/v1beta1' : 'security.istio.io/v1';
     expect(readFakeLog(dir).some((e) => e.stdin?.includes(`apiVersion: ${security}\nkind: PeerAuthentication`))).toBe(true);
@@ -112,7 +133,9 @@ describe('Day 1 gates fail where the mesh is broken, naming what they measured a
     const { run, dir } = await world({ kube: { loadBalancers: 'pending' } });
     const result = await run(['day', '1', '--apply']);
     expect(result.code).toBe(3);
-    expect(gateLine(result.stderr, 'day1.eastwest-address@us-west')).toMatch(/✘.*no external address \(status\.loadBalancer\.ingress is empty: EXTERNAL-IP <pending>\)/);
+    expect(gateLine(result.stderr, 'day1.eastwest-address@us-west')).toMatch(
+      /✘.*no external address \(status\.loadBalancer\.ingress is empty: EXTERNAL-IP <pending>\)/,
+    );
     expect(result.stderr).toMatch(/gates failed after day1\.eastwest-gateway/);
     expect(result.stderr).toMatch(/EXTERNAL-IP <pending> means no load balancer was provisioned/);
     // Nothing after the gateway ran.
@@ -138,7 +161,9 @@ describe('Day 1 gates fail where the mesh is broken, naming what they measured a
     k.setRemoteClusterStatus('us-west', 'eu-central', 'timeout');
     const result = await run(['day', '1', '--apply']);
     expect(result.code).toBe(3);
-    expect(gateLine(result.stderr, 'day1.remote-clusters-synced@us-west')).toMatch(/✘.*istiod-\S+: eu-central timeout \(istio-system\/istio-remote-secret-eu-central\)/);
+    expect(gateLine(result.stderr, 'day1.remote-clusters-synced@us-west')).toMatch(
+      /✘.*istiod-\S+: eu-central timeout \(istio-system\/istio-remote-secret-eu-central\)/,
+    );
     expect(gateLine(result.stderr, 'day1.remote-clusters-synced@eu-central')).toMatch(/✔/);
     // The secret is there: the old gate alone would have passed.
     expect(gateLine(result.stderr, 'day1.remote-secrets-present@us-west')).toMatch(/✔/);
@@ -146,15 +171,40 @@ describe('Day 1 gates fail where the mesh is broken, naming what they measured a
   }, 120_000);
 
   it('precheck: an Error finding stops Day 1 before anything changes; a Warning passes with a mark', async () => {
-    const error = JSON.stringify([{ code: 'IST0141', documentationUrl: 'https://istio.io/v1.26/docs/reference/config/analysis/ist0141/', level: 'Error', message: 'Missing required permission to create resource mutatingwebhookconfigurations (forbidden)', origin: 'Cluster' }], null, '\t');
-    const failing = await world({ version: '1.26.3', rules: [{ tool: 'istioctl', match: ['precheck', '--context=eu-central'], exit: 1, stdout: `${error}\n`, stderr: 'Error: Issues found when checking the cluster. Istio may not be safe to install or upgrade.\n' }] });
+    const error = JSON.stringify(
+      [
+        {
+          code: 'IST0141',
+          documentationUrl: 'https://istio.io/v1.26/docs/reference/config/analysis/ist0141/',
+          level: 'Error',
+          message: 'Missing required permission to create resource mutatingwebhookconfigurations (forbidden)',
+          origin: 'Cluster',
+        },
+      ],
+      null,
+      '\t',
+    );
+    const failing = await world({
+      version: '1.26.3',
+      rules: [
+        {
+          tool: 'istioctl',
+          match: ['precheck', '--context=eu-central'],
+          exit: 1,
+          stdout: `${error}\n`,
+          stderr: 'Error: Issues found when checking the cluster. Istio may not be safe to install or upgrade.\n',
+        },
+      ],
+    });
     const result = await failing.run(['day', '1', '--apply']);
     expect(result.code).toBe(3);
     expect(gateLine(result.stderr, 'day1.istio-precheck@eu-central')).toMatch(/✘.*1 finding\(s\): IST0141 Error: Missing required permission/);
     expect(readFakeLog(failing.dir).filter((e) => e.argv[0] === 'apply' || e.argv[0] === 'install')).toEqual([]);
     await kube!.close();
     ws!.cleanup();
-    const warning = JSON.stringify([{ code: 'IST0172', level: 'Warning', message: 'The Gateway API CRD version v1.1.0 is lower than the minimum version: v1.2.0', origin: 'Cluster' }]);
+    const warning = JSON.stringify([
+      { code: 'IST0172', level: 'Warning', message: 'The Gateway API CRD version v1.1.0 is lower than the minimum version: v1.2.0', origin: 'Cluster' },
+    ]);
     const warned = await world({ version: '1.26.3', rules: [{ tool: 'istioctl', match: ['precheck', '--context=us-west'], exit: 1, stdout: `${warning}\n` }] });
     const passed = await warned.run(['day', '1', '--apply', '--only', 'preflight']);
     expect(passed.code, passed.stderr).toBe(0);
@@ -174,7 +224,11 @@ describe('Day 1 gates fail where the mesh is broken, naming what they measured a
 
   it('an unsupported release is refused with exit 2, naming the supported ones, and nothing runs', async () => {
     const { run, dir } = await world({ change: (raw) => (raw.mesh.istioVersion = '1.24.2') });
-    for (const args of [['day', '1'], ['day', '1', '--apply'], ['validate', 'day', '1']]) {
+    for (const args of [
+      ['day', '1'],
+      ['day', '1', '--apply'],
+      ['validate', 'day', '1'],
+    ]) {
       const result = await run(args);
       expect(result.code, args.join(' ')).toBe(2);
       expect(result.stderr).toMatch(/mesh\.istioVersion must be a supported Istio release: 1\.20 \(the seed's\), 1\.26, 1\.27 or 1\.28/);
@@ -185,7 +239,16 @@ describe('Day 1 gates fail where the mesh is broken, naming what they measured a
 
 describe('the cross-cluster request', () => {
   it('a request step that fails still removes its client pod, and says why', async () => {
-    const { run, kube: k } = await world({ rules: [{ tool: 'kubectl', match: ['exec', 'curl', '--context=us-west'], exit: 1, stderr: 'error: unable to upgrade connection: container not found ("client")' }] });
+    const { run, kube: k } = await world({
+      rules: [
+        {
+          tool: 'kubectl',
+          match: ['exec', 'curl', '--context=us-west'],
+          exit: 1,
+          stderr: 'error: unable to upgrade connection: container not found ("client")',
+        },
+      ],
+    });
     const result = await run(['day', '1', '--apply']);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/day1\.cross-cluster-request@us-west->eu-central failed: .*reported no request/);
@@ -197,7 +260,9 @@ describe('the cross-cluster request', () => {
     const { run, dir } = await world({ change: (raw) => (raw.mesh.crossCluster.request.enabled = false) });
     const result = await run(['day', '1', '--apply']);
     expect(result.code, result.stderr.slice(-2000)).toBe(0);
-    expect(gateLine(result.stderr, 'day1.cross-cluster-answered@us-west->eu-central')).toMatch(/‼.*not measured: mesh\.crossCluster\.request\.enabled is false/);
+    expect(gateLine(result.stderr, 'day1.cross-cluster-answered@us-west->eu-central')).toMatch(
+      /‼.*not measured: mesh\.crossCluster\.request\.enabled is false/,
+    );
     expect(readFakeLog(dir).some((e) => e.stdin?.includes('kind: Pod'))).toBe(false);
   }, 120_000);
 });

@@ -6,9 +6,9 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fakeEnv, runCli, tmpWorkspace } from '../support/cli.js';
-import { startFakeKubeApi, type FakeKubeApi } from '../support/fake-kube-api.js';
-import { writeTestConfig } from './config.js';
+import { type FakeKubeApi, startFakeKubeApi } from '../support/fake-kube-api.js';
 import { lacks } from '../support/programs.js';
+import { writeTestConfig } from './config.js';
 
 const KUBECTL = '/usr/bin/kubectl';
 const haveKubectl = !lacks('kubectl');
@@ -66,7 +66,15 @@ describe.skipIf(!haveKubectl)('the real kubectl against the fake API', () => {
     const vs = kube.get('us-west', 'networking.istio.io/v1beta1', 'VirtualService', 'akidb', 'akidb-routes')!;
     expect(vs.metadata.managedFields).toEqual([expect.objectContaining({ manager: 'akictl', operation: 'Apply' })]);
     // The real kubectl asked the server to validate (its OpenAPI v3 says the server can) and applied as akictl.
-    expect(kube.requests.some((r) => r.method === 'PATCH' && r.path.endsWith('/virtualservices/akidb-routes') && /fieldManager=akictl/.test(r.query) && /fieldValidation=Strict/.test(r.query))).toBe(true);
+    expect(
+      kube.requests.some(
+        (r) =>
+          r.method === 'PATCH' &&
+          r.path.endsWith('/virtualservices/akidb-routes') &&
+          /fieldManager=akictl/.test(r.query) &&
+          /fieldValidation=Strict/.test(r.query),
+      ),
+    ).toBe(true);
     expect(kube.requests.some((r) => r.path.startsWith('/openapi/v2'))).toBe(false);
 
     const nothing = await akictl(['plan', 'day', '2', '--only', 'gateway-routes', '--detailed-exitcode']);
@@ -79,7 +87,11 @@ describe.skipIf(!haveKubectl)('the real kubectl against the fake API', () => {
     expect(clean.exitCode, String(clean.stderr)).toBe(0);
 
     // A GitOps controller takes .spec.http over with its own timeouts.
-    const theirs = { ...vs, metadata: { name: vs.metadata.name, namespace: vs.metadata.namespace }, spec: { ...vs.spec, http: vs.spec.http.map((route: any) => ({ ...route, timeout: '45s' })) } };
+    const theirs = {
+      ...vs,
+      metadata: { name: vs.metadata.name, namespace: vs.metadata.namespace },
+      spec: { ...vs.spec, http: vs.spec.http.map((route: any) => ({ ...route, timeout: '45s' })) },
+    };
     delete (theirs as Record<string, unknown>).status;
     const taken = await execa(KUBECTL, ['apply', '--server-side', '--field-manager=argocd-controller', '--force-conflicts', '-f', '-', '--context=us-west'], {
       env: { ...env(), KUBECONFIG: kube.kubeconfigPath },

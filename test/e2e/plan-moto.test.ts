@@ -6,12 +6,12 @@
 // are given no client subnets, so they check nothing), and GetBucketReplication drops SourceSelectionCriteria and
 // answers DeleteMarkerReplication Disabled whatever was put, so a replication rule never reads back as applied:
 // the plan shows exactly those two fields, rule by rule.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { readFileSync } from 'node:fs';
 import { ChangeResourceRecordSetsCommand, CreateHostedZoneCommand, ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
-import { CreateBucketCommand, PutBucketReplicationCommand, PutBucketVersioningCommand, S3Client, type BucketLocationConstraint } from '@aws-sdk/client-s3';
+import { type BucketLocationConstraint, CreateBucketCommand, PutBucketReplicationCommand, PutBucketVersioningCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { DAYS } from '../reliability/support/days.js';
@@ -107,7 +107,12 @@ describe.skipIf(!haveMoto)('against moto', () => {
     const applied = await scenario.run(['day', '2', '--apply', '--from', 'discover-ingress']);
     expect(applied.stderr.slice(-1500)).toMatch(/run \S+ done/);
     const listed = await route53().send(new ListResourceRecordSetsCommand({ HostedZoneId: zoneId }));
-    expect(listed.ResourceRecordSets!.filter((r) => r.Type === 'A').map((r) => r.SetIdentifier).sort()).toEqual(['default', 'eu-central-EU', 'us-west-NA']);
+    expect(
+      listed
+        .ResourceRecordSets!.filter((r) => r.Type === 'A')
+        .map((r) => r.SetIdentifier)
+        .sort(),
+    ).toEqual(['default', 'eu-central-EU', 'us-west-NA']);
 
     const after = await scenario.run(['plan', 'day', '2', '--detailed-exitcode']);
     expect(after.code, after.stdout).toBe(0);
@@ -117,7 +122,12 @@ describe.skipIf(!haveMoto)('against moto', () => {
     expect((await scenario.run(['plan', 'day', '2', '--out', file])).code).toBe(0);
     // Someone points EU clients elsewhere, in moto.
     const eu = listed.ResourceRecordSets!.find((r) => r.SetIdentifier === 'eu-central-EU')!;
-    await route53().send(new ChangeResourceRecordSetsCommand({ HostedZoneId: zoneId, ChangeBatch: { Changes: [{ Action: 'UPSERT', ResourceRecordSet: { ...eu, ResourceRecords: [{ Value: '192.0.2.77' }] } }] } }));
+    await route53().send(
+      new ChangeResourceRecordSetsCommand({
+        HostedZoneId: zoneId,
+        ChangeBatch: { Changes: [{ Action: 'UPSERT', ResourceRecordSet: { ...eu, ResourceRecords: [{ Value: '192.0.2.77' }] } }] },
+      }),
+    );
     const plan = await scenario.run(['plan', 'day', '2', '--only', 'geo-records']);
     expect(plan.stdout).toMatch(/^~ {3}day2\.geo-records: update$/m);
     expect(plan.stdout).toContain(`~ record eu-central-EU (continent EU) of ${host}: update`);
@@ -132,9 +142,14 @@ describe.skipIf(!haveMoto)('against moto', () => {
 
   it('Day 3: versioning and replication rule by rule, a foreign rule marked; what moto reads back differently shows field by field', async () => {
     const suffix = Date.now().toString(36);
-    const buckets = { 'us-west': { name: `akidb-models-us-west-${suffix}`, region: 'us-west-1' }, 'eu-central': { name: `akidb-models-eu-central-${suffix}`, region: 'eu-central-1' } };
+    const buckets = {
+      'us-west': { name: `akidb-models-us-west-${suffix}`, region: 'us-west-1' },
+      'eu-central': { name: `akidb-models-eu-central-${suffix}`, region: 'eu-central-1' },
+    };
     for (const bucket of Object.values(buckets)) {
-      await s3(bucket.region).send(new CreateBucketCommand({ Bucket: bucket.name, CreateBucketConfiguration: { LocationConstraint: bucket.region as BucketLocationConstraint } }));
+      await s3(bucket.region).send(
+        new CreateBucketCommand({ Bucket: bucket.name, CreateBucketConfiguration: { LocationConstraint: bucket.region as BucketLocationConstraint } }),
+      );
     }
     const scenario = await Scenario.start(DAYS.find((row) => row.day === 3)!, {
       configure: (raw) => {
@@ -152,7 +167,19 @@ describe.skipIf(!haveMoto)('against moto', () => {
     await s3(eu.region).send(
       new PutBucketReplicationCommand({
         Bucket: eu.name,
-        ReplicationConfiguration: { Role: 'arn:aws:iam::123456789012:role/week7', Rules: [{ ID: 'week7-eu-to-us', Status: 'Enabled', Priority: 1, Filter: { Prefix: '' }, DeleteMarkerReplication: { Status: 'Disabled' }, Destination: { Bucket: `arn:aws:s3:::${us.name}` } }] },
+        ReplicationConfiguration: {
+          Role: 'arn:aws:iam::123456789012:role/week7',
+          Rules: [
+            {
+              ID: 'week7-eu-to-us',
+              Status: 'Enabled',
+              Priority: 1,
+              Filter: { Prefix: '' },
+              DeleteMarkerReplication: { Status: 'Disabled' },
+              Destination: { Bucket: `arn:aws:s3:::${us.name}` },
+            },
+          ],
+        },
       }),
     );
     await s3(us.region).send(new PutBucketVersioningCommand({ Bucket: us.name, VersioningConfiguration: { Status: 'Suspended' } }));
@@ -182,6 +209,11 @@ describe.skipIf(!haveMoto)('against moto', () => {
     expect(after.stdout).toMatch(/^ {12}-\s+Status: Disabled$/m);
     expect(after.stdout).toMatch(/^ {12}\+SourceSelectionCriteria:$/m);
     const drift = JSON.parse((await scenario.run(['plan', '--all', '--output', 'json'])).stdout);
-    expect(drift.instances.filter((i: { status: string }) => i.status === 'update').map((i: { key: string }) => i.key).sort()).toEqual(['day3.replication@eu-central', 'day3.replication@us-west']);
+    expect(
+      drift.instances
+        .filter((i: { status: string }) => i.status === 'update')
+        .map((i: { key: string }) => i.key)
+        .sort(),
+    ).toEqual(['day3.replication@eu-central', 'day3.replication@us-west']);
   });
 });

@@ -1,12 +1,12 @@
 // `akictl plan` end to end: akictl as a child process against the fake clusters (server-side apply and dry runs
 // in the fake API) and the loopback AWS (the stateful Route 53 and S3 models), set up like the reliability
 // suites' day rows.
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { readFakeLog } from '../support/cli.js';
 import { DAYS } from '../reliability/support/days.js';
 import { Scenario } from '../reliability/support/scenario.js';
+import { readFakeLog } from '../support/cli.js';
 
 const scenarios: Scenario[] = [];
 afterEach(async () => {
@@ -51,7 +51,10 @@ describe('akictl plan day N', () => {
     // The measurement (a client pod per ordered pair) is pending: it runs on every apply, like Day 3's canaries.
     expect(after.code, after.stdout).toBe(6);
     const lines = after.stdout.split('\n').filter((line) => /^\S+\s+day1\./.test(line));
-    const [requests, others] = [lines.filter((line) => line.includes('day1.cross-cluster-request@')), lines.filter((line) => !line.includes('day1.cross-cluster-request@'))];
+    const [requests, others] = [
+      lines.filter((line) => line.includes('day1.cross-cluster-request@')),
+      lines.filter((line) => !line.includes('day1.cross-cluster-request@')),
+    ];
     expect(requests).toEqual(['>   day1.cross-cluster-request@us-west->eu-central: will run', '>   day1.cross-cluster-request@eu-central->us-west: will run']);
     for (const line of others) expect(line).toMatch(/: no change( \(|$)/);
     expect(after.stdout).toMatch(new RegExp(`^Plan: 0 to create, 0 to change, 0 to delete, ${others.length} unchanged, 2 will run\\.$`, 'm'));
@@ -97,19 +100,27 @@ describe('akictl plan day N', () => {
     const url = `${scenario.kube.url}/clusters/us-west/apis/${apiVersion}/namespaces/${ns}/virtualservices/${name}?fieldManager=argocd-controller&force=true`;
     const live = scenario.kube.get('us-west', apiVersion, kind, ns, name)!;
     const body = { apiVersion, kind, metadata: { name, namespace: ns }, spec: { http: live.spec.http.map((route: any) => ({ ...route, timeout: '45s' })) } };
-    const taken = await fetch(url, { method: 'PATCH', headers: { authorization: `Bearer ${scenario.kube.tokenFor('us-west')}`, 'content-type': 'application/apply-patch+yaml' }, body: JSON.stringify(body) });
+    const taken = await fetch(url, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${scenario.kube.tokenFor('us-west')}`, 'content-type': 'application/apply-patch+yaml' },
+      body: JSON.stringify(body),
+    });
     expect(taken.status).toBe(200);
 
     const plan = await scenario.run(['plan', 'day', '2', '--only', 'gateway-routes']);
     expect(plan.stdout).toContain('~ VirtualService akidb/akidb-routes in us-west: update');
     expect(plan.stdout).toContain('! .spec.http is owned by "argocd-controller": the apply stops here unless --force-conflicts');
     const data = json((await scenario.run(['plan', 'day', '2', '--only', 'gateway-routes', '--output', 'json'])).stdout);
-    const item = data.instances.find((i: { key: string }) => i.key === 'day2.gateway-routes@us-west').items.find((i: { label: string }) => i.label.startsWith('VirtualService'));
+    const item = data.instances
+      .find((i: { key: string }) => i.key === 'day2.gateway-routes@us-west')
+      .items.find((i: { label: string }) => i.label.startsWith('VirtualService'));
     expect(item.conflict.fields).toEqual([{ manager: '"argocd-controller"', field: '.spec.http' }]);
 
     const stopped = await scenario.run(['day', '2', '--apply', '--only', 'gateway-routes']);
     expect(stopped.code).toBe(1);
-    expect(stopped.stderr).toContain('step day2.gateway-routes@us-west failed: server-side apply conflict in us-west on VirtualService akidb/akidb-routes (not applied): Apply failed with 1 conflict: conflict with "argocd-controller": .spec.http');
+    expect(stopped.stderr).toContain(
+      'step day2.gateway-routes@us-west failed: server-side apply conflict in us-west on VirtualService akidb/akidb-routes (not applied): Apply failed with 1 conflict: conflict with "argocd-controller": .spec.http',
+    );
     expect(stopped.stderr).toContain('--force-conflicts');
     expect(scenario.kube.get('us-west', apiVersion, kind, ns, name)!.spec.http[0].timeout).toBe('45s');
 
@@ -117,7 +128,10 @@ describe('akictl plan day N', () => {
     expect(forced.code, forced.stderr).toBe(0);
     const after = scenario.kube.get('us-west', apiVersion, kind, ns, name)!;
     expect(after.spec.http[0].timeout).toBe('2s');
-    const owners = after.metadata.managedFields.map((entry: { manager: string; fieldsV1: any }) => [entry.manager, Boolean(entry.fieldsV1['f:spec']?.['f:http'])]);
+    const owners = after.metadata.managedFields.map((entry: { manager: string; fieldsV1: any }) => [
+      entry.manager,
+      Boolean(entry.fieldsV1['f:spec']?.['f:http']),
+    ]);
     expect(owners).toContainEqual(['akictl', true]);
     expect(owners).not.toContainEqual(['argocd-controller', true]);
   });
@@ -127,7 +141,19 @@ describe('akictl plan day N', () => {
     const bucket = scenario.aws!.s3.buckets.get('akidb-models-us-west')!;
     for (const other of scenario.aws!.s3.buckets.values()) other.versioning = 'Enabled';
     // Week 7 left a US→EU rule of its own behind.
-    bucket.replication = { Role: 'arn:aws:iam::123456789012:role/week7', Rules: [{ ID: 'week7-us-to-eu', Status: 'Enabled', Priority: 1, Filter: { Prefix: '' }, Destination: { Bucket: 'arn:aws:s3:::akidb-models-eu-central' }, DeleteMarkerReplication: { Status: 'Disabled' } }] };
+    bucket.replication = {
+      Role: 'arn:aws:iam::123456789012:role/week7',
+      Rules: [
+        {
+          ID: 'week7-us-to-eu',
+          Status: 'Enabled',
+          Priority: 1,
+          Filter: { Prefix: '' },
+          Destination: { Bucket: 'arn:aws:s3:::akidb-models-eu-central' },
+          DeleteMarkerReplication: { Status: 'Disabled' },
+        },
+      ],
+    };
     const plan = await scenario.run(['plan', 'day', '3', '--only', 'replication']);
     expect(plan.stdout).toMatch(/^-\/\+ day3\.replication@us-west: REPLACE$/m);
     expect(plan.stdout).toContain('+ rule akictl-us-west-to-eu-central: create');
@@ -137,7 +163,9 @@ describe('akictl plan day N', () => {
     const data = json((await scenario.run(['plan', 'day', '3', '--only', 'replication', '--output', 'json'])).stdout);
     const item = data.instances.find((i: { key: string }) => i.key === 'day3.replication@us-west').items[0];
     expect(item).toMatchObject({ system: 's3', action: 'replace' });
-    expect(item.parts).toContainEqual(expect.objectContaining({ action: 'delete', foreign: true, label: 'rule week7-us-to-eu FOREIGN: not managed by akictl' }));
+    expect(item.parts).toContainEqual(
+      expect.objectContaining({ action: 'delete', foreign: true, label: 'rule week7-us-to-eu FOREIGN: not managed by akictl' }),
+    );
   });
 
   it('a secret value never appears in a diff, the JSON or a saved plan: Secret values are masked as kubectl diff masks them', async () => {
@@ -182,9 +210,19 @@ describe('saved plans: akictl plan day N --out FILE, akictl apply FILE', () => {
     expect(saved).toMatchObject({ kind: 'akictl-plan', mode: 'plan', days: [{ day: 2 }] });
     expect(saved.config.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(saved.state.serial).toBeGreaterThan(0);
-    expect(saved.fingerprints).toContainEqual(expect.objectContaining({ system: 'kube', cluster: 'eu-central', ref: { apiVersion, kind, namespace: ns, name }, value: null }));
+    expect(saved.fingerprints).toContainEqual(
+      expect.objectContaining({ system: 'kube', cluster: 'eu-central', ref: { apiVersion, kind, namespace: ns, name }, value: null }),
+    );
     expect(saved.fingerprints).toContainEqual(expect.objectContaining({ system: 'route53-record', setIdentifier: 'default' }));
-    expect(saved.actions['day2.gateway-routes@eu-central'][0].argv).toEqual(['kubectl', 'apply', '--server-side', '--field-manager=akictl', '-f', '-', '--context=eu-central']);
+    expect(saved.actions['day2.gateway-routes@eu-central'][0].argv).toEqual([
+      'kubectl',
+      'apply',
+      '--server-side',
+      '--field-manager=akictl',
+      '-f',
+      '-',
+      '--context=eu-central',
+    ]);
 
     const run = await scenario.run(['apply', file]);
     expect(run.code, run.stderr).toBe(0);
@@ -258,8 +296,13 @@ describe('drift: akictl plan --all and akictl status', () => {
     expect(drift.code).toBe(6);
     const data = json(drift.stdout);
     expect(data).toMatchObject({ mode: 'drift', changes: true, days: [{ day: 1 }], summary: { create: 1, update: 1 } });
-    const differences = data.instances.flatMap((i: { key: string; items: Array<{ label: string; action: string }> }) => i.items.filter((item) => item.action !== 'no-change').map((item) => `${i.key}: ${item.label}: ${item.action}`));
-    expect(differences.sort()).toEqual(['day1.expose-services@eu-central: Gateway istio-system/cross-network-gateway in eu-central: create', 'day1.mtls-strict@us-west: PeerAuthentication istio-system/default in us-west: update']);
+    const differences = data.instances.flatMap((i: { key: string; items: Array<{ label: string; action: string }> }) =>
+      i.items.filter((item) => item.action !== 'no-change').map((item) => `${i.key}: ${item.label}: ${item.action}`),
+    );
+    expect(differences.sort()).toEqual([
+      'day1.expose-services@eu-central: Gateway istio-system/cross-network-gateway in eu-central: create',
+      'day1.mtls-strict@us-west: PeerAuthentication istio-system/default in us-west: update',
+    ]);
 
     const status = await scenario.run(['status']);
     expect(status.stdout).toMatch(/^Drift \(checked \S+, days 1\): 2 difference\(s\)$/m);

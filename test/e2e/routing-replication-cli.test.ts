@@ -39,10 +39,18 @@ describe('akictl day 2 / day 3 dry-run', () => {
     const result = await runCli(['day', '3', '--output', 'json'], { cwd: ws.dir, env });
     expect(result.code).toBe(0);
     const plan = JSON.parse(result.stdout);
-    expect(plan.steps.map((step: { id: string }) => step.id)).toEqual(['day3.preflight', 'day3.versioning', 'day3.replication', 'day3.canary', 'day3.model-cache-sync']);
+    expect(plan.steps.map((step: { id: string }) => step.id)).toEqual([
+      'day3.preflight',
+      'day3.versioning',
+      'day3.replication',
+      'day3.canary',
+      'day3.model-cache-sync',
+    ]);
     const replication = plan.steps.find((step: { id: string }) => step.id === 'day3.replication');
     // First the guard against deleting rules akictl does not manage, then the put.
-    expect(replication.instances.map((i: any) => [i.target, i.actions[0].name, i.actions[1].operation, i.actions[1].region, i.actions[1].input.Bucket])).toEqual([
+    expect(
+      replication.instances.map((i: any) => [i.target, i.actions[0].name, i.actions[1].operation, i.actions[1].region, i.actions[1].input.Bucket]),
+    ).toEqual([
       ['us-west', 'no-foreign-replication-rules', 'PutBucketReplication', 'us-west-1', 'akidb-models-us-west'],
       ['eu-central', 'no-foreign-replication-rules', 'PutBucketReplication', 'eu-central-1', 'akidb-models-eu-central'],
     ]);

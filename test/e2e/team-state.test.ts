@@ -19,7 +19,9 @@ async function s3Scenario(options: Parameters<typeof Scenario.start>[1] = {}): P
 }
 
 async function putLock(scenario: Scenario, body: Record<string, unknown>): Promise<void> {
-  await peer().client.send(new PutObjectCommand({ Bucket: scenario.s3!.bucket, Key: `${scenario.s3!.key}.lock`, Body: JSON.stringify({ akictlLock: 1, ...body }) }));
+  await peer().client.send(
+    new PutObjectCommand({ Bucket: scenario.s3!.bucket, Key: `${scenario.s3!.key}.lock`, Body: JSON.stringify({ akictlLock: 1, ...body }) }),
+  );
 }
 
 const minutesAgo = (minutes: number) => new Date(Date.now() - minutes * 60_000).toISOString();
@@ -28,16 +30,30 @@ describe('team state on S3: the lock as operators meet it', () => {
   it('a holder whose heartbeat stopped is reported as probably dead; unlock needs --force and its id, a wrong id is refused', async () => {
     const scenario = await s3Scenario();
     try {
-      await putLock(scenario, { id: 'lock-alice-1', user: 'alice', host: 'laptop-3', pid: 4242, command: 'akictl day 1 --apply', runId: 'day1-r1', startedAt: minutesAgo(120), heartbeatAt: minutesAgo(40), heartbeatSeconds: 30 });
+      await putLock(scenario, {
+        id: 'lock-alice-1',
+        user: 'alice',
+        host: 'laptop-3',
+        pid: 4242,
+        command: 'akictl day 1 --apply',
+        runId: 'day1-r1',
+        startedAt: minutesAgo(120),
+        heartbeatAt: minutesAgo(40),
+        heartbeatSeconds: 30,
+      });
       const status = await scenario.run(['status']);
       expect(status.code, status.stderr).toBe(0);
-      expect(status.stdout).toMatch(/^lock: {2}held by alice@laptop-3 since 2h; no heartbeat for 40 min: probably dead \(lock id lock-alice-1, .*akictl unlock --force lock-alice-1/m);
+      expect(status.stdout).toMatch(
+        /^lock: {2}held by alice@laptop-3 since 2h; no heartbeat for 40 min: probably dead \(lock id lock-alice-1, .*akictl unlock --force lock-alice-1/m,
+      );
       const json = JSON.parse((await scenario.run(['status', '--output', 'json'])).stdout);
       expect(json).toMatchObject({ backend: 's3', lock: { id: 'lock-alice-1', user: 'alice', host: 'laptop-3', probablyDead: true } });
 
       const locked = await scenario.apply(['--only', day1.quickStep]);
       expect(locked.code).toBe(4);
-      expect(locked.stderr).toContain(`state s3://${scenario.s3!.bucket}/${scenario.s3!.key} is locked by pid 4242 on laptop-3 running \`akictl day 1 --apply\` (alice, run day1-r1, lock id lock-alice-1): held by alice@laptop-3 since 2h; no heartbeat for 40 min: probably dead.`);
+      expect(locked.stderr).toContain(
+        `state s3://${scenario.s3!.bucket}/${scenario.s3!.key} is locked by pid 4242 on laptop-3 running \`akictl day 1 --apply\` (alice, run day1-r1, lock id lock-alice-1): held by alice@laptop-3 since 2h; no heartbeat for 40 min: probably dead.`,
+      );
       expect(locked.stderr).toContain('`akictl unlock --force lock-alice-1`');
       expect(scenario.log()).toEqual([]);
 
@@ -66,10 +82,21 @@ describe('team state on S3: the lock as operators meet it', () => {
   it('a live holder on another host is never broken: its heartbeat is recent, the run waits its turn', async () => {
     const scenario = await s3Scenario();
     try {
-      await putLock(scenario, { id: 'lock-ci-9', user: 'ci', host: 'build-agent-7', pid: 77, command: 'akictl validate --all', startedAt: minutesAgo(3), heartbeatAt: new Date().toISOString(), heartbeatSeconds: 30 });
+      await putLock(scenario, {
+        id: 'lock-ci-9',
+        user: 'ci',
+        host: 'build-agent-7',
+        pid: 77,
+        command: 'akictl validate --all',
+        startedAt: minutesAgo(3),
+        heartbeatAt: new Date().toISOString(),
+        heartbeatSeconds: 30,
+      });
       const locked = await scenario.apply(['--only', day1.quickStep]);
       expect(locked.code).toBe(4);
-      expect(locked.stderr).toMatch(/locked by pid 77 on build-agent-7 running `akictl validate --all` \(ci, lock id lock-ci-9\): held by ci@build-agent-7 since 3 min; last heartbeat \d+ s ago\./);
+      expect(locked.stderr).toMatch(
+        /locked by pid 77 on build-agent-7 running `akictl validate --all` \(ci, lock id lock-ci-9\): held by ci@build-agent-7 since 3 min; last heartbeat \d+ s ago\./,
+      );
       expect(locked.stderr).toMatch(/Wait for that run to finish/);
       expect(scenario.log()).toEqual([]);
       expect(JSON.parse(scenario.lockText()!).id).toBe('lock-ci-9');
@@ -111,7 +138,7 @@ describe('team state on S3: the lock as operators meet it', () => {
     }
   });
 
-  it('a run whose lock was taken away stops before its next state write (exit 8) and leaves the new holder\'s lock alone', async () => {
+  it("a run whose lock was taken away stops before its next state write (exit 8) and leaves the new holder's lock alone", async () => {
     const scenario = await s3Scenario({ env: { AKICTL_FAKE_DELAY_MS: '2500' } });
     try {
       const child = scenario.spawn(['day', '1', '--apply', '--only', 'day1.istio-system-namespace,day1.injection-label']);
@@ -119,7 +146,16 @@ describe('team state on S3: the lock as operators meet it', () => {
       while (!scenario.lockText() || !scenario.stateText()) await sleep(100);
       // Someone breaks it and takes it (as `unlock --force ID` and another run would).
       await peer().client.send(new DeleteObjectCommand({ Bucket: scenario.s3!.bucket, Key: `${scenario.s3!.key}.lock` }));
-      await putLock(scenario, { id: 'lock-bob-2', user: 'bob', host: 'laptop-9', pid: 99, command: 'akictl resume', startedAt: new Date().toISOString(), heartbeatAt: new Date().toISOString(), heartbeatSeconds: 30 });
+      await putLock(scenario, {
+        id: 'lock-bob-2',
+        user: 'bob',
+        host: 'laptop-9',
+        pid: 99,
+        command: 'akictl resume',
+        startedAt: new Date().toISOString(),
+        heartbeatAt: new Date().toISOString(),
+        heartbeatSeconds: 30,
+      });
       const serialAtTakeover = scenario.state().serial;
       const result = await child;
       expect(result.exitCode, String(result.stderr)).toBe(8);
@@ -139,7 +175,10 @@ describe('team state on S3: set-up', () => {
       const unversioned = `${scenario.s3!.bucket}-plain`;
       await peer().createBucket(unversioned, { versioning: false });
       const there = `s3://${unversioned}/state.json`;
-      for (const args of [['--state', there, 'status'], ['--state', there, 'day', '1', '--apply', '--only', day1.quickStep]]) {
+      for (const args of [
+        ['--state', there, 'status'],
+        ['--state', there, 'day', '1', '--apply', '--only', day1.quickStep],
+      ]) {
         const result = await scenario.run(args);
         expect(result.code, result.stderr).toBe(2);
         expect(result.stderr).toMatch(new RegExp(`state bucket ${unversioned} has versioning never enabled`));
@@ -154,7 +193,7 @@ describe('team state on S3: set-up', () => {
     }
   });
 
-  it('state push refuses to put one rollout\'s state over another lineage', async () => {
+  it("state push refuses to put one rollout's state over another lineage", async () => {
     const scenario = await s3Scenario();
     try {
       expect((await scenario.apply(['--only', day1.quickStep])).code).toBe(0);
@@ -173,7 +212,17 @@ describe('team state on S3: set-up', () => {
 
 describe('team state on S3: across machines', () => {
   it('state push, then resume on another machine finishes a run started on the first', async () => {
-    const scenario = await s3Scenario({ rules: [{ tool: 'istioctl', match: ['install', '--context=eu-central'], nth: 1, exit: 1, stderr: 'Error: failed to install manifests: timed out waiting for resources' }] });
+    const scenario = await s3Scenario({
+      rules: [
+        {
+          tool: 'istioctl',
+          match: ['install', '--context=eu-central'],
+          nth: 1,
+          exit: 1,
+          stderr: 'Error: failed to install manifests: timed out waiting for resources',
+        },
+      ],
+    });
     try {
       // Machine A runs with its local state, as before the team moved to S3.
       const failed = await scenario.apply(['--state', 'local']);
@@ -218,12 +267,21 @@ describe('team state on S3: across machines', () => {
       const state = scenario.state();
       state.runs.at(-1).host = 'laptop-a';
       state.runs.at(-1).user = 'alice';
-      await peer().client.send(new PutObjectCommand({ Bucket: scenario.s3!.bucket, Key: scenario.s3!.key, Body: JSON.stringify(state), Metadata: { 'akictl-serial': String(state.serial), 'akictl-lineage': state.lineage } }));
+      await peer().client.send(
+        new PutObjectCommand({
+          Bucket: scenario.s3!.bucket,
+          Key: scenario.s3!.key,
+          Body: JSON.stringify(state),
+          Metadata: { 'akictl-serial': String(state.serial), 'akictl-lineage': state.lineage },
+        }),
+      );
 
       const b = scenario.otherMachine('b');
       const stopped = await scenario.run(['day', '1', '--apply', '--only', 'day1.root-ca,day1.intermediate-ca'], b);
       expect(stopped.code).toBe(1);
-      expect(stopped.stderr).toMatch(/day1\.root-ca needs the root CA key \(.*machine-b\/\.akictl\/pki\/root-key\.pem\), which day1\.root-ca made in run \S+-day1-\S+ on alice@laptop-a\. It never leaves the machine that made it/);
+      expect(stopped.stderr).toMatch(
+        /day1\.root-ca needs the root CA key \(.*machine-b\/\.akictl\/pki\/root-key\.pem\), which day1\.root-ca made in run \S+-day1-\S+ on alice@laptop-a\. It never leaves the machine that made it/,
+      );
       expect(stopped.stderr).toMatch(/set mesh\.pki\.dir to a folder the team shares/);
       expect(existsSync(path.join(b.stateDir, 'pki', 'root-key.pem'))).toBe(false);
       expect(scenario.log().filter((entry) => entry.argv.includes('req'))).toEqual([]);

@@ -1,11 +1,12 @@
 // One fake for kubectl, istioctl and aws (see test/fakes/bin/*). Configured only
 // through AKICTL_FAKE_* environment variables; see test/fakes/README.md.
+
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
-import { spawn } from 'node:child_process';
 import { parseArgv, readsStdin } from './lib/argv.mjs';
-import { decide, loadRules } from './lib/rules.mjs';
 import { defaultResult } from './lib/defaults.mjs';
+import { decide, loadRules } from './lib/rules.mjs';
 
 // Commands that do not read stdin still record whatever the caller piped in,
 // but must not hang when the caller left stdin open without writing (the real
@@ -86,9 +87,22 @@ export async function main(tool) {
     logged = true;
     // step: the akictl step instance (or gate) that made the call; ppid: the akictl process that made it.
     // traceparent: the W3C trace context akictl handed the call when it traces its runs.
-    const line = { tool, argv, stdin, pid: process.pid, ppid: process.ppid, step: env.AKICTL_STEP ?? null, ...(env.TRACEPARENT ? { traceparent: env.TRACEPARENT } : {}), ts, seq: decision.seq, exit, rule: decision.index, ...extra };
+    const line = {
+      tool,
+      argv,
+      stdin,
+      pid: process.pid,
+      ppid: process.ppid,
+      step: env.AKICTL_STEP ?? null,
+      ...(env.TRACEPARENT ? { traceparent: env.TRACEPARENT } : {}),
+      ts,
+      seq: decision.seq,
+      exit,
+      rule: decision.index,
+      ...extra,
+    };
     // One appendFileSync per invocation: O_APPEND keeps concurrent lines whole.
-    fs.appendFileSync(env.AKICTL_FAKE_LOG, JSON.stringify(line) + '\n');
+    fs.appendFileSync(env.AKICTL_FAKE_LOG, `${JSON.stringify(line)}\n`);
   };
   const finish = async ({ stdout = '', stderr = '', exit = 0 }, extra) => {
     await write(process.stdout, stdout);
@@ -98,7 +112,13 @@ export async function main(tool) {
   };
 
   try {
-    decision = decide({ tool, argv, rules: loadRules(env.AKICTL_FAKE_RULES), stateBase: env.AKICTL_FAKE_LOG || env.AKICTL_FAKE_RULES || null, step: env.AKICTL_STEP ?? null });
+    decision = decide({
+      tool,
+      argv,
+      rules: loadRules(env.AKICTL_FAKE_RULES),
+      stateBase: env.AKICTL_FAKE_LOG || env.AKICTL_FAKE_RULES || null,
+      step: env.AKICTL_STEP ?? null,
+    });
   } catch (e) {
     return finish({ stderr: `fake-tool: ${e.message}\n`, exit: 97 });
   }

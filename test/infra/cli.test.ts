@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AKICTL_BIN, FAKE_BIN, REPO_ROOT, fakeEnv, readFakeLog, runCli, startCli, tmpWorkspace } from '../support/cli.js';
+import { AKICTL_BIN, FAKE_BIN, fakeEnv, REPO_ROOT, readFakeLog, runCli, startCli, tmpWorkspace } from '../support/cli.js';
 import { startFakeKubeApi } from '../support/fake-kube-api.js';
 
 let ws: ReturnType<typeof tmpWorkspace>;

@@ -6,7 +6,7 @@ import day2 from '../../days/day2.js';
 import day3 from '../../days/day3.js';
 import { destroyAwsClients } from '../../src/actions/aws.js';
 import type { StateStore } from '../../src/state/store.js';
-import { startFakeAwsServer, type FakeAwsServer } from '../support/fake-aws-server.js';
+import { type FakeAwsServer, startFakeAwsServer } from '../support/fake-aws-server.js';
 import { runDay, seedOutputs, tempStateDir, testConfig } from '../support/run-day.js';
 
 const US = 'akidb-models-us-west';
@@ -32,7 +32,8 @@ afterEach(async () => {
   Object.assign(process.env, savedEnv);
 });
 
-const ops = (filter: (r: FakeAwsServer['requests'][number]) => boolean = () => true) => aws.requests.filter(filter).map((r) => `${r.operation}${r.bucket ? ` ${r.bucket}` : ''} ${r.status}`);
+const ops = (filter: (r: FakeAwsServer['requests'][number]) => boolean = () => true) =>
+  aws.requests.filter(filter).map((r) => `${r.operation}${r.bucket ? ` ${r.bucket}` : ''} ${r.status}`);
 
 function seedDay2(store: StateStore) {
   seedOutputs(store, 'day2.discover-ingress@us-west', { address: '203.0.113.10', kind: 'ip' });
@@ -44,7 +45,10 @@ describe('the loopback AWS server', () => {
     const run = await runDay(day3, testConfig(), tempStateDir(), { selection: S3_STEPS });
     expect(run.error?.message).toBeUndefined();
     expect(aws.s3.buckets.get(US)?.versioning).toBe('Enabled');
-    expect(aws.s3.buckets.get(EU)?.replication?.Rules?.[0]).toMatchObject({ ID: 'akictl-eu-central-to-us-west', Destination: { Bucket: `arn:aws:s3:::${US}`, Metrics: { Status: 'Enabled' } } });
+    expect(aws.s3.buckets.get(EU)?.replication?.Rules?.[0]).toMatchObject({
+      ID: 'akictl-eu-central-to-us-west',
+      Destination: { Bucket: `arn:aws:s3:::${US}`, Metrics: { Status: 'Enabled' } },
+    });
     expect(run.store.data.gates['day3.replication-matches@us-west']).toMatchObject({ status: 'pass', measured: 'matches (1 rule(s))' });
     expect(Object.keys(run.store.data.measurements).sort()).toEqual(['replication.lag.eu-central->us-west', 'replication.lag.us-west->eu-central']);
     expect([...aws.s3.keys(US), ...aws.s3.keys(EU)]).toEqual([]);
@@ -71,7 +75,12 @@ describe('the loopback AWS server', () => {
     expect(ops((r) => r.operation === 'GetChange')).toEqual(['GetChange 200', 'GetChange 200']);
     expect(aws.route53.healthChecks.size).toBe(2);
     // Creating a record that exists is refused as AWS does.
-    expect(() => aws.route53.ChangeResourceRecordSets({ HostedZoneId: 'Z123456', ChangeBatch: { Changes: [{ Action: 'CREATE', ResourceRecordSet: aws.route53.records[0] }] } })).toThrow(/already exists/);
+    expect(() =>
+      aws.route53.ChangeResourceRecordSets({
+        HostedZoneId: 'Z123456',
+        ChangeBatch: { Changes: [{ Action: 'CREATE', ResourceRecordSet: aws.route53.records[0] }] },
+      }),
+    ).toThrow(/already exists/);
   });
 
   it('retries a throttled or unavailable call after execution.retryBackoffMs, doubled; a permanent error once; gives up after execution.retries', async () => {

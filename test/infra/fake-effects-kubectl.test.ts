@@ -1,10 +1,11 @@
 // The fake tools and the fake API together (kubectl apply/label/create/get/delete):
 // commands change cluster state the way they would on a real cluster, and failed
 // commands change nothing.
-import { startFakeKubeApi, type FakeKubeApi } from '../support/fake-kube-api.js';
+
 import fs from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { fakeEnv, tmpWorkspace, type FakeRule } from '../support/cli.js';
+import { type FakeRule, fakeEnv, tmpWorkspace } from '../support/cli.js';
+import { type FakeKubeApi, startFakeKubeApi } from '../support/fake-kube-api.js';
 import { runTool } from './helpers/tools.js';
 
 let kube: FakeKubeApi;
@@ -45,14 +46,20 @@ describe('kubectl apply', () => {
     });
     expect(kube.get('eu-central', 'v1', 'ConfigMap', 'observability', 'otel')!.data).toEqual({ a: '1' });
     expect(kube.get('us-west', 'v1', 'Namespace', null, 'observability')).toBeUndefined();
-    expect((await run('kubectl', ['apply', '-f', '-', '--context=eu-central'], { input: NS_AND_CM })).stdout).toBe('namespace/observability unchanged\nconfigmap/otel unchanged\n');
+    expect((await run('kubectl', ['apply', '-f', '-', '--context=eu-central'], { input: NS_AND_CM })).stdout).toBe(
+      'namespace/observability unchanged\nconfigmap/otel unchanged\n',
+    );
     const changed = NS_AND_CM.replace('a: "1"', 'a: "2"');
-    expect((await run('kubectl', ['apply', '-f', '-', '--context=eu-central'], { input: changed })).stdout).toBe('namespace/observability unchanged\nconfigmap/otel configured\n');
+    expect((await run('kubectl', ['apply', '-f', '-', '--context=eu-central'], { input: changed })).stdout).toBe(
+      'namespace/observability unchanged\nconfigmap/otel configured\n',
+    );
   });
 
   it('fails for a namespace that does not exist, still applying the other documents (seed bug: observability only in us-west)', async () => {
     const onlyCm = NS_AND_CM.split('---\n')[1]!;
-    const r = await run('kubectl', ['apply', '-f', '-', '--context=us-west'], { input: `${onlyCm}---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: ok, namespace: default}\n` });
+    const r = await run('kubectl', ['apply', '-f', '-', '--context=us-west'], {
+      input: `${onlyCm}---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: ok, namespace: default}\n`,
+    });
     expect(r.code).toBe(1);
     expect(r.stderr).toBe('Error from server (NotFound): error when creating "STDIN": namespaces "observability" not found\n');
     expect(r.stdout).toBe('configmap/ok created\n');
@@ -60,7 +67,10 @@ describe('kubectl apply', () => {
   });
 
   it('has no effect when a rule makes it fail', async () => {
-    const r = await run('kubectl', ['apply', '-f', '-', '--context=eu-central'], { input: NS_AND_CM, rules: [{ match: ['apply'], exit: 1, stderr: 'error: injected\n' }] });
+    const r = await run('kubectl', ['apply', '-f', '-', '--context=eu-central'], {
+      input: NS_AND_CM,
+      rules: [{ match: ['apply'], exit: 1, stderr: 'error: injected\n' }],
+    });
     expect(r.code).toBe(1);
     expect(kube.get('eu-central', 'v1', 'Namespace', null, 'observability')).toBeUndefined();
   });
@@ -79,7 +89,9 @@ describe('kubectl apply', () => {
       expect(before.code).toBe(1);
       expect(before.stderr).toContain('no matches for kind "NetworkChaos" in version "chaos-mesh.org/v1alpha1"');
       strict.installCrds('c1', 'chaos-mesh');
-      expect((await runTool('kubectl', ['apply', '-f', '-', '--context=c1'], { env, input: chaos })).stdout).toBe('networkchaos.chaos-mesh.org/split created\n');
+      expect((await runTool('kubectl', ['apply', '-f', '-', '--context=c1'], { env, input: chaos })).stdout).toBe(
+        'networkchaos.chaos-mesh.org/split created\n',
+      );
     } finally {
       await strict.close();
     }
@@ -94,7 +106,9 @@ describe('kubectl label, create, delete, get', () => {
     const again = await run('kubectl', args);
     expect(again).toMatchObject({ code: 1, stderr: "error: 'topology.istio.io/network' already has a value (network1), and --overwrite is false\n" });
     expect((await run('kubectl', [...args, '--overwrite'])).code).toBe(0);
-    expect((await run('kubectl', ['label', 'ns', 'nope', 'a=b', '--context=us-west'])).stderr).toBe('Error from server (NotFound): namespaces "nope" not found\n');
+    expect((await run('kubectl', ['label', 'ns', 'nope', 'a=b', '--context=us-west'])).stderr).toBe(
+      'Error from server (NotFound): namespaces "nope" not found\n',
+    );
   });
 
   it('creates a secret from files and refuses to create it twice', async () => {
@@ -108,7 +122,16 @@ describe('kubectl label, create, delete, get', () => {
 
   it('answers get -o jsonpath from cluster state and NotFound for missing objects', async () => {
     kube.installIstio('us-west');
-    const ip = await run('kubectl', ['get', 'svc', 'istio-ingressgateway', '-n', 'istio-system', '--context=us-west', '-o', 'jsonpath={.status.loadBalancer.ingress[0].ip}']);
+    const ip = await run('kubectl', [
+      'get',
+      'svc',
+      'istio-ingressgateway',
+      '-n',
+      'istio-system',
+      '--context=us-west',
+      '-o',
+      'jsonpath={.status.loadBalancer.ingress[0].ip}',
+    ]);
     expect(ip.stdout).toBe(kube.get('us-west', 'v1', 'Service', 'istio-system', 'istio-ingressgateway')!.status.loadBalancer.ingress[0].ip);
     const names = await run('kubectl', ['get', 'deployments', '-n', 'istio-system', '--context=us-west', '-o', 'jsonpath={.items[*].metadata.name}']);
     expect(names.stdout).toBe('istio-ingressgateway istiod');
@@ -119,9 +142,10 @@ describe('kubectl label, create, delete, get', () => {
 
   it('deletes by type and name, with NotFound on the second attempt', async () => {
     kube.put('eu-central', { apiVersion: 'chaos-mesh.org/v1alpha1', kind: 'NetworkChaos', metadata: { name: 'split', namespace: 'default' }, spec: {} });
-    expect((await run('kubectl', ['delete', 'networkchaos', 'split', '-n', 'default', '--context=eu-central'])).stdout).toBe('networkchaos.chaos-mesh.org "split" deleted\n');
+    expect((await run('kubectl', ['delete', 'networkchaos', 'split', '-n', 'default', '--context=eu-central'])).stdout).toBe(
+      'networkchaos.chaos-mesh.org "split" deleted\n',
+    );
     expect(kube.get('eu-central', 'chaos-mesh.org/v1alpha1', 'NetworkChaos', 'default', 'split')).toBeUndefined();
     expect((await run('kubectl', ['delete', 'networkchaos', 'split', '-n', 'default', '--context=eu-central'])).code).toBe(1);
   });
 });
-

@@ -2,8 +2,8 @@
 // commands change cluster state the way they would on a real cluster, and failed
 // commands change nothing.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeKubeApi, type FakeKubeApi } from '../support/fake-kube-api.js';
-import { fakeEnv, readFakeLog, tmpWorkspace, type FakeRule } from '../support/cli.js';
+import { type FakeRule, fakeEnv, readFakeLog, tmpWorkspace } from '../support/cli.js';
+import { type FakeKubeApi, startFakeKubeApi } from '../support/fake-kube-api.js';
 import { runTool } from './helpers/tools.js';
 
 let kube: FakeKubeApi;
@@ -30,8 +30,13 @@ describe('workloads', () => {
     expect(containers()).toEqual([['akidb'], ['akidb']]);
     await run('kubectl', ['label', 'namespace', 'akidb', 'istio-injection=enabled', '--overwrite', '--context=us-west']);
     expect(containers()).toEqual([['akidb'], ['akidb']]); // labelling alone does not touch running pods
-    expect((await run('kubectl', ['rollout', 'restart', 'deployment/akidb', '-n', 'akidb', '--context=us-west'])).stdout).toBe('deployment.apps/akidb restarted\n');
-    expect(containers()).toEqual([['akidb', 'istio-proxy'], ['akidb', 'istio-proxy']]);
+    expect((await run('kubectl', ['rollout', 'restart', 'deployment/akidb', '-n', 'akidb', '--context=us-west'])).stdout).toBe(
+      'deployment.apps/akidb restarted\n',
+    );
+    expect(containers()).toEqual([
+      ['akidb', 'istio-proxy'],
+      ['akidb', 'istio-proxy'],
+    ]);
     expect(kube.list('eu-central', 'v1', 'Pod', 'akidb')).toEqual([]);
     // Each restart changed the pod template: a new generation, observed by the (instant) rollout.
     const d = kube.get('us-west', 'apps/v1', 'Deployment', 'akidb', 'akidb')!;
@@ -44,7 +49,9 @@ describe('workloads', () => {
     kube.addPod('eu-central', 'akidb', 'akidb-x', { labels: { app: 'akidb' }, containers: ['api'] });
     await run('kubectl', ['rollout', 'restart', 'deployment', 'akidb', '-n', 'akidb', '--context=eu-central']);
     expect(kube.get('eu-central', 'v1', 'Pod', 'akidb', 'akidb-x')!.spec.containers.map((c: { name: string }) => c.name)).toEqual(['api', 'istio-proxy']);
-    expect((await run('kubectl', ['rollout', 'restart', 'deployment', 'ghost', '-n', 'akidb', '--context=eu-central'])).stderr).toBe('Error from server (NotFound): deployments.apps "ghost" not found\n');
+    expect((await run('kubectl', ['rollout', 'restart', 'deployment', 'ghost', '-n', 'akidb', '--context=eu-central'])).stderr).toBe(
+      'Error from server (NotFound): deployments.apps "ghost" not found\n',
+    );
   });
 
   it('scale sets replicas and status, and rollout status waits for availability', async () => {
@@ -62,7 +69,9 @@ describe('workloads', () => {
       expect(slow.get('c1', 'apps/v1', 'Deployment', 'default', 'api')!.status.availableReplicas).toBeUndefined();
       const status = await runTool('kubectl', ['rollout', 'status', 'deployment/api', '--timeout=15s', '--context=c1'], { env });
       expect(status.code).toBe(0);
-      expect(status.stdout).toMatch(/Waiting for deployment "api" rollout to finish: 0 of 2 updated replicas are available...\ndeployment "api" successfully rolled out\n$/);
+      expect(status.stdout).toMatch(
+        /Waiting for deployment "api" rollout to finish: 0 of 2 updated replicas are available...\ndeployment "api" successfully rolled out\n$/,
+      );
       const done = slow.get('c1', 'apps/v1', 'Deployment', 'default', 'api')!;
       expect(done.status.availableReplicas).toBe(2);
       expect(done.status.observedGeneration).toBe(done.metadata.generation);
@@ -77,7 +86,9 @@ describe('workloads', () => {
 
 describe('istioctl', () => {
   it('install creates Available istiod and ingress gateway with a LoadBalancer Service', async () => {
-    const r = await run('istioctl', ['install', '-y', '-f', '-', '--context=eu-central'], { input: 'apiVersion: install.istio.io/v1alpha1\nkind: IstioOperator\nspec:\n  profile: default\n' });
+    const r = await run('istioctl', ['install', '-y', '-f', '-', '--context=eu-central'], {
+      input: 'apiVersion: install.istio.io/v1alpha1\nkind: IstioOperator\nspec:\n  profile: default\n',
+    });
     expect(r.code).toBe(0);
     for (const name of ['istiod', 'istio-ingressgateway']) {
       const d = kube.get('eu-central', 'apps/v1', 'Deployment', 'istio-system', name)!;
@@ -114,11 +125,15 @@ spec:
     expect(d.spec.template.metadata.labels).toMatchObject({ istio: 'eastwestgateway', 'topology.istio.io/network': 'network1' });
     const svc = kube.get('us-west', 'v1', 'Service', 'istio-system', 'istio-eastwestgateway')!;
     expect(svc.spec.ports.map((p: { port: number }) => p.port)).toEqual([15021, 15443]);
-    expect(svc.status.loadBalancer.ingress[0].ip).not.toBe(kube.get('us-west', 'v1', 'Service', 'istio-system', 'istio-ingressgateway')!.status.loadBalancer.ingress[0].ip);
+    expect(svc.status.loadBalancer.ingress[0].ip).not.toBe(
+      kube.get('us-west', 'v1', 'Service', 'istio-system', 'istio-ingressgateway')!.status.loadBalancer.ingress[0].ip,
+    );
   });
 
   it('a failing install rule leaves the cluster untouched', async () => {
-    const r = await run('istioctl', ['install', '-y', '--context=us-west'], { rules: [{ tool: 'istioctl', match: ['install'], exit: 1, stderr: 'Error: failed to install manifests\n' }] });
+    const r = await run('istioctl', ['install', '-y', '--context=us-west'], {
+      rules: [{ tool: 'istioctl', match: ['install'], exit: 1, stderr: 'Error: failed to install manifests\n' }],
+    });
     expect(r.code).toBe(1);
     expect(kube.get('us-west', 'v1', 'Namespace', null, 'istio-system')).toBeUndefined();
   });
@@ -126,10 +141,15 @@ spec:
   it('create-remote-secret | kubectl apply makes remote-clusters report synced', async () => {
     kube.installIstio('us-west');
     const secret = await run('istioctl', ['create-remote-secret', '--context=eu-central', '--name=eu-central']);
-    expect((await run('kubectl', ['apply', '-f', '-', '--context=us-west'], { input: secret.stdout })).stdout).toBe('secret/istio-remote-secret-eu-central created\n');
+    expect((await run('kubectl', ['apply', '-f', '-', '--context=us-west'], { input: secret.stdout })).stdout).toBe(
+      'secret/istio-remote-secret-eu-central created\n',
+    );
     const rc = await run('istioctl', ['remote-clusters', '--context=us-west']);
     expect(rc.code).toBe(0);
-    const rows = rc.stdout.trim().split('\n').map((l) => l.split(/\s+/));
+    const rows = rc.stdout
+      .trim()
+      .split('\n')
+      .map((l) => l.split(/\s+/));
     expect(rows[0]).toEqual(['NAME', 'SECRET', 'STATUS', 'ISTIOD']);
     // Istio 1.20's clusterz lists only the remote clusters (the config cluster's own row arrived in 1.22).
     expect(rows.slice(1).map((r) => [r[0], r.at(-2)])).toEqual([['eu-central', 'synced']]);

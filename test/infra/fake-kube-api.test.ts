@@ -3,8 +3,8 @@ import path from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
-import { startFakeKubeApi, type FakeKubeApi } from '../support/fake-kube-api.js';
 import { tmpWorkspace } from '../support/cli.js';
+import { type FakeKubeApi, startFakeKubeApi } from '../support/fake-kube-api.js';
 
 let kube: FakeKubeApi;
 
@@ -79,7 +79,13 @@ describe('client-node 1.4 interop', () => {
     expect(deployment.status!.availableReplicas).toBe(2);
     expect(deployment.status!.conditions!.find((c) => c.type === 'Available')!.status).toBe('True');
 
-    const pa = await custom.getNamespacedCustomObject({ group: 'security.istio.io', version: 'v1beta1', namespace: 'istio-system', plural: 'peerauthentications', name: 'default' });
+    const pa = await custom.getNamespacedCustomObject({
+      group: 'security.istio.io',
+      version: 'v1beta1',
+      namespace: 'istio-system',
+      plural: 'peerauthentications',
+      name: 'default',
+    });
     expect(pa.spec.mtls.mode).toBe('STRICT');
 
     expect(kube.requests.slice(-3).map((r) => [r.cluster, r.method, r.path, r.status])).toEqual([
@@ -111,14 +117,23 @@ describe('client-node 1.4 interop', () => {
     const objects = k8s.KubernetesObjectApi.makeApiClient(clientFor('us-west'));
     const ns = await objects.read({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'akidb' } });
     expect(ns.metadata!.labels).toEqual({ 'istio-injection': 'enabled' });
-    const pa = await objects.read({ apiVersion: 'security.istio.io/v1beta1', kind: 'PeerAuthentication', metadata: { name: 'default', namespace: 'istio-system' } });
+    const pa = await objects.read({
+      apiVersion: 'security.istio.io/v1beta1',
+      kind: 'PeerAuthentication',
+      metadata: { name: 'default', namespace: 'istio-system' },
+    });
     expect((pa as any).spec.mtls.mode).toBe('STRICT');
   });
 
   it('streams watch events through client-node Watch', async () => {
     const watch = new k8s.Watch(clientFor('us-west'));
     const seen: string[] = [];
-    const req = await watch.watch('/api/v1/namespaces/akidb/configmaps', {}, (type, obj) => seen.push(`${type} ${obj.metadata.name}`), () => {});
+    const req = await watch.watch(
+      '/api/v1/namespaces/akidb/configmaps',
+      {},
+      (type, obj) => seen.push(`${type} ${obj.metadata.name}`),
+      () => {},
+    );
     kube.put('us-west', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'w1', namespace: 'akidb' }, data: {} });
     kube.remove('us-west', 'v1', 'ConfigMap', 'akidb', 'w1');
     await expect.poll(() => seen, { timeout: 2000 }).toEqual(['ADDED w1', 'DELETED w1']);
@@ -150,22 +165,42 @@ describe('REST semantics', () => {
   });
 
   it('returns the same Gateway for v1alpha3 and v1beta1, like a multi-version CRD', async () => {
-    kube.put('us-west', { apiVersion: 'networking.istio.io/v1alpha3', kind: 'Gateway', metadata: { name: 'cross-network-gateway', namespace: 'istio-system' }, spec: { selector: { istio: 'eastwestgateway' } } });
+    kube.put('us-west', {
+      apiVersion: 'networking.istio.io/v1alpha3',
+      kind: 'Gateway',
+      metadata: { name: 'cross-network-gateway', namespace: 'istio-system' },
+      spec: { selector: { istio: 'eastwestgateway' } },
+    });
     const viaBeta = await raw('us-west', '/apis/networking.istio.io/v1beta1/namespaces/istio-system/gateways/cross-network-gateway');
     expect(viaBeta.body).toMatchObject({ apiVersion: 'networking.istio.io/v1beta1', spec: { selector: { istio: 'eastwestgateway' } } });
   });
 
   it('creates, merge-patches, rejects a non-array JSON patch, and deletes', async () => {
     const base = '/api/v1/namespaces/default/configmaps';
-    const created = await raw('eu-central', base, { method: 'POST', body: JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg' }, data: { a: '1' } }) });
+    const created = await raw('eu-central', base, {
+      method: 'POST',
+      body: JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg' }, data: { a: '1' } }),
+    });
     expect(created.status).toBe(201);
     expect((await raw('eu-central', base, { method: 'POST', body: JSON.stringify({ metadata: { name: 'cfg' } }) })).status).toBe(409);
-    const merged = await raw('eu-central', `${base}/cfg`, { method: 'PATCH', headers: { 'content-type': 'application/merge-patch+json' }, body: JSON.stringify({ data: { b: '2' } }) });
+    const merged = await raw('eu-central', `${base}/cfg`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/merge-patch+json' },
+      body: JSON.stringify({ data: { b: '2' } }),
+    });
     expect(merged.body.data).toEqual({ a: '1', b: '2' });
     // client-node 1.x defaults to application/json-patch+json: sending a merge object with it fails, as on a real server.
-    const wrong = await raw('eu-central', `${base}/cfg`, { method: 'PATCH', headers: { 'content-type': 'application/json-patch+json' }, body: JSON.stringify({ data: { c: '3' } }) });
+    const wrong = await raw('eu-central', `${base}/cfg`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json-patch+json' },
+      body: JSON.stringify({ data: { c: '3' } }),
+    });
     expect(wrong.status).toBe(422);
-    const jsonPatched = await raw('eu-central', `${base}/cfg`, { method: 'PATCH', headers: { 'content-type': 'application/json-patch+json' }, body: JSON.stringify([{ op: 'replace', path: '/data/a', value: '9' }]) });
+    const jsonPatched = await raw('eu-central', `${base}/cfg`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json-patch+json' },
+      body: JSON.stringify([{ op: 'replace', path: '/data/a', value: '9' }]),
+    });
     expect(jsonPatched.body.data.a).toBe('9');
     expect((await raw('eu-central', `${base}/cfg`, { method: 'DELETE' })).body.status).toBe('Success');
     expect((await raw('eu-central', `${base}/cfg`)).status).toBe(404);
@@ -199,7 +234,9 @@ describe('helpers', () => {
     expect(svc.spec.type).toBe('LoadBalancer');
     expect(svc.status.loadBalancer.ingress[0].ip).toMatch(/^127\.0\.\d+\.1$/);
     kube.setLoadBalancer('eu-central', 'istio-system', 'istio-ingressgateway', { hostname: 'abc.elb.amazonaws.com' });
-    expect(kube.get('eu-central', 'v1', 'Service', 'istio-system', 'istio-ingressgateway')!.status.loadBalancer.ingress).toEqual([{ hostname: 'abc.elb.amazonaws.com' }]);
+    expect(kube.get('eu-central', 'v1', 'Service', 'istio-system', 'istio-ingressgateway')!.status.loadBalancer.ingress).toEqual([
+      { hostname: 'abc.elb.amazonaws.com' },
+    ]);
   });
 
   it('stops listening on close', async () => {

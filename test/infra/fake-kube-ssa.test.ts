@@ -2,8 +2,8 @@
 // kubectl (`apply --server-side`, `diff --server-side`) rely on.
 import https from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeKubeApi, type FakeKubeApi } from '../support/fake-kube-api.js';
 import { fakeEnv, tmpWorkspace } from '../support/cli.js';
+import { type FakeKubeApi, startFakeKubeApi } from '../support/fake-kube-api.js';
 import { runTool } from './helpers/tools.js';
 
 let kube: FakeKubeApi;
@@ -40,7 +40,13 @@ describe('server-side apply', () => {
     const created = await apply('akictl', routes('30s'));
     expect(created.status).toBe(201);
     expect(created.body.metadata.managedFields).toEqual([
-      expect.objectContaining({ manager: 'akictl', operation: 'Apply', apiVersion: 'networking.istio.io/v1beta1', fieldsType: 'FieldsV1', fieldsV1: { 'f:metadata': { 'f:labels': { 'f:app': {} } }, 'f:spec': { 'f:hosts': {}, 'f:http': {} } } }),
+      expect.objectContaining({
+        manager: 'akictl',
+        operation: 'Apply',
+        apiVersion: 'networking.istio.io/v1beta1',
+        fieldsType: 'FieldsV1',
+        fieldsV1: { 'f:metadata': { 'f:labels': { 'f:app': {} } }, 'f:spec': { 'f:hosts': {}, 'f:http': {} } },
+      }),
     ]);
     const again = await apply('akictl', routes('30s'));
     expect(again.status).toBe(200);
@@ -92,7 +98,9 @@ describe('server-side apply', () => {
     expect(stale.body.message).toMatch(/the object has been modified/);
     const edited = await request('PATCH', VS_PATH, { spec: { hosts: ['edited.akidb.io'] } }, 'application/merge-patch+json');
     expect(edited.status).toBe(200);
-    expect(edited.body.metadata.managedFields).toContainEqual(expect.objectContaining({ manager: 'argocd-application-controller', operation: 'Update', fieldsV1: { 'f:spec': { 'f:hosts': {} } } }));
+    expect(edited.body.metadata.managedFields).toContainEqual(
+      expect.objectContaining({ manager: 'argocd-application-controller', operation: 'Update', fieldsV1: { 'f:spec': { 'f:hosts': {} } } }),
+    );
     const conflict = await apply('akictl', routes('60s'));
     expect(conflict.body.details.causes[0].message).toMatch(/^conflict with "argocd-application-controller" using networking.istio.io\/v1beta1 at \d{4}-/);
   });
@@ -118,7 +126,7 @@ describe('OpenAPI v3 for kubectl', () => {
 });
 
 describe('fake kubectl apply --server-side', () => {
-  it('prints serverside-applied, and stops on a field owned by another manager with kubectl\'s text', async () => {
+  it("prints serverside-applied, and stops on a field owned by another manager with kubectl's text", async () => {
     const ws = tmpWorkspace();
     try {
       const env = fakeEnv({ dir: ws.dir, kube });
@@ -129,7 +137,10 @@ describe('fake kubectl apply --server-side', () => {
       const refused = await runTool('kubectl', ['apply', '--server-side', '--field-manager=akictl', '-f', '-', '--context=us-west'], { env, input: mine });
       expect(refused.code).toBe(1);
       expect(refused.stderr).toContain('error: Apply failed with 1 conflict: conflict with "gitops": .data.mode\nPlease review the fields above');
-      const forced = await runTool('kubectl', ['apply', '--server-side', '--field-manager=akictl', '--force-conflicts', '-f', '-', '--context=us-west'], { env, input: mine });
+      const forced = await runTool('kubectl', ['apply', '--server-side', '--field-manager=akictl', '--force-conflicts', '-f', '-', '--context=us-west'], {
+        env,
+        input: mine,
+      });
       expect(forced.code).toBe(0);
       expect(kube.get('us-west', 'v1', 'ConfigMap', 'akidb', 'owned')!.data).toEqual({ mode: 'b' });
     } finally {
@@ -146,11 +157,18 @@ describe('TLS', () => {
       expect(secure.url).toMatch(/^https:\/\/127\.0\.0\.1:/);
       const ca = await import('node:fs').then((fs) => fs.readFileSync(secure.caFile!, 'utf8'));
       const status = await new Promise<number>((resolve, reject) => {
-        https.get(`${secure.url}/clusters/c1/api/v1/namespaces`, { ca, headers: { authorization: `Bearer ${secure.tokenFor('c1')}` } }, (res) => resolve(res.statusCode ?? 0)).on('error', reject);
+        https
+          .get(`${secure.url}/clusters/c1/api/v1/namespaces`, { ca, headers: { authorization: `Bearer ${secure.tokenFor('c1')}` } }, (res) =>
+            resolve(res.statusCode ?? 0),
+          )
+          .on('error', reject);
       });
       expect(status).toBe(200);
       const env = fakeEnv({ dir: ws.dir, kube: secure });
-      const created = await runTool('kubectl', ['apply', '--server-side', '-f', '-', '--context=c1'], { env, input: 'apiVersion: v1\nkind: Namespace\nmetadata: {name: tls-ok}\n' });
+      const created = await runTool('kubectl', ['apply', '--server-side', '-f', '-', '--context=c1'], {
+        env,
+        input: 'apiVersion: v1\nkind: Namespace\nmetadata: {name: tls-ok}\n',
+      });
       expect(created).toMatchObject({ code: 0, stdout: 'namespace/tls-ok serverside-applied\n' });
       expect(secure.get('c1', 'v1', 'Namespace', undefined, 'tls-ok')).toBeDefined();
     } finally {
@@ -159,6 +177,3 @@ describe('TLS', () => {
     }
   });
 });
-
-
-

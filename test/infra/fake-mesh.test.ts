@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { parseNetworkz, parseProxyEndpoints, parseRemoteClusters } from '../../src/istio/debug.js';
 import { prepareMesh } from '../support/app-world.js';
-import { startFakeKubeApi, type FakeKubeApi } from '../support/fake-kube-api.js';
+import { type FakeKubeApi, startFakeKubeApi } from '../support/fake-kube-api.js';
 
 const fixture = (file: string) => readFileSync(new URL(`../fixtures/istio/${file}`, import.meta.url), 'utf8');
 const SERVICE = 'outbound|8080||akidb-rest.akidb.svc.cluster.local';
@@ -65,16 +65,29 @@ describe.each([
     const k = await mesh(version);
     const clusterz = await istiodDebug(k, 'us-west', 'debug/clusterz');
     expect(shape(JSON.parse(clusterz.stdout!))).toEqual(shape(JSON.parse(fixture(`${folder}/clusterz.json`))));
-    expect(JSON.parse(clusterz.stdout!).map((row: { id: string }) => row.id)).toEqual(JSON.parse(fixture(`${folder}/clusterz.json`)).map((row: { id: string }) => row.id));
+    expect(JSON.parse(clusterz.stdout!).map((row: { id: string }) => row.id)).toEqual(
+      JSON.parse(fixture(`${folder}/clusterz.json`)).map((row: { id: string }) => row.id),
+    );
     const networkz = await istiodDebug(k, 'us-west', 'debug/networkz');
     expect(networkz.stdout).toMatch(/^\[\{"Network":.*\}\]\n$/);
     expect(shape(JSON.parse(networkz.stdout!))).toEqual(shape(JSON.parse(fixture(`${folder}/networkz.json`))));
-    expect(parseNetworkz(networkz.stdout!).map((gw) => `${gw.network} ${gw.port}`)).toEqual(parseNetworkz(fixture(`${folder}/networkz.json`)).map((gw) => `${gw.network} ${gw.port}`));
+    expect(parseNetworkz(networkz.stdout!).map((gw) => `${gw.network} ${gw.port}`)).toEqual(
+      parseNetworkz(fixture(`${folder}/networkz.json`)).map((gw) => `${gw.network} ${gw.port}`),
+    );
   });
 
   it('istioctl proxy-config endpoint -o json: the shape of the sample, a remote cluster behind its gateway on 15443', async () => {
     const k = await mesh(version);
-    const result = await istioctl(k, version, ['proxy-config', 'endpoint', 'deployment/akidb-rest.akidb', '--cluster', SERVICE, '-o', 'json', '--context=us-west']);
+    const result = await istioctl(k, version, [
+      'proxy-config',
+      'endpoint',
+      'deployment/akidb-rest.akidb',
+      '--cluster',
+      SERVICE,
+      '-o',
+      'json',
+      '--context=us-west',
+    ]);
     expect(result.exit ?? 0, result.stderr).toBe(0);
     const sample = JSON.parse(fixture('common/proxy-config-endpoint.json'));
     const got = JSON.parse(result.stdout!);
@@ -82,11 +95,19 @@ describe.each([
     expect(result.stdout).toMatch(/^\[\n {4}\{\n {8}"name": "outbound\|8080\|\|/);
     const hosts = parseProxyEndpoints(result.stdout!, SERVICE);
     const gateway = k.get('eu-central', 'v1', 'Service', 'istio-system', 'istio-eastwestgateway')!.status.loadBalancer.ingress[0].ip;
-    expect(hosts.filter((host) => host.port === 15443)).toEqual([{ address: gateway, port: 15443, health: 'HEALTHY', weight: 2, stats: { cx_connect_fail: 0, cx_total: 0, rq_error: 0, rq_success: 0, rq_timeout: 0, rq_total: 0, cx_active: 0, rq_active: 0 } }]);
+    expect(hosts.filter((host) => host.port === 15443)).toEqual([
+      {
+        address: gateway,
+        port: 15443,
+        health: 'HEALTHY',
+        weight: 2,
+        stats: { cx_connect_fail: 0, cx_total: 0, rq_error: 0, rq_success: 0, rq_timeout: 0, rq_total: 0, cx_active: 0, rq_active: 0 },
+      },
+    ]);
     expect(hosts.filter((host) => host.port === 8080)).toHaveLength(2);
   });
 
-  it('istioctl x precheck with nothing to report prints the release\'s message on stderr only', async () => {
+  it("istioctl x precheck with nothing to report prints the release's message on stderr only", async () => {
     const k = await mesh(version);
     const result = await istioctl(k, version, ['x', 'precheck', '-o', 'json', '--context=us-west']);
     expect(result).toEqual({ stdout: '', stderr: fixture(`${folder}/precheck-clean.stderr`), exit: 0 });
@@ -106,7 +127,7 @@ describe.each([
 });
 
 describe('the fake mesh follows the cluster', () => {
-  it('samples parse with akictl\'s own parsers (the format akictl reads is the recorded one)', () => {
+  it("samples parse with akictl's own parsers (the format akictl reads is the recorded one)", () => {
     expect(parseRemoteClusters(fixture('1.26/remote-clusters.txt'))).toEqual([
       { name: 'us-west', secret: '', status: 'synced', istiod: 'istiod-7b74b769db-kb4kj' },
       { name: 'eu-central', secret: 'istio-system/istio-remote-secret-eu-central', status: 'synced', istiod: 'istiod-7b74b769db-kb4kj' },
@@ -119,11 +140,20 @@ describe('the fake mesh follows the cluster', () => {
     ]);
   });
 
-  it('an east-west gateway without an address is no network gateway, and its cluster\'s endpoints disappear', async () => {
+  it("an east-west gateway without an address is no network gateway, and its cluster's endpoints disappear", async () => {
     const k = await mesh('1.26.3');
     k.setLoadBalancer('eu-central', 'istio-system', 'istio-eastwestgateway', null);
     expect(parseNetworkz((await istiodDebug(k, 'us-west', 'debug/networkz')).stdout!).map((gw) => gw.network)).toEqual(['us-west-network']);
-    const result = await istioctl(k, '1.26.3', ['proxy-config', 'endpoint', 'deployment/akidb-rest.akidb', '--cluster', SERVICE, '-o', 'json', '--context=us-west']);
+    const result = await istioctl(k, '1.26.3', [
+      'proxy-config',
+      'endpoint',
+      'deployment/akidb-rest.akidb',
+      '--cluster',
+      SERVICE,
+      '-o',
+      'json',
+      '--context=us-west',
+    ]);
     expect(parseProxyEndpoints(result.stdout!, SERVICE).every((host) => host.port === 8080)).toBe(true);
   });
 
@@ -131,21 +161,50 @@ describe('the fake mesh follows the cluster', () => {
     const k = await mesh('1.20.0');
     k.setRemoteClusterStatus('us-west', 'eu-central', 'timeout');
     expect(parseRemoteClusters((await istioctl(k, '1.20.0', ['remote-clusters', '--context=us-west'])).stdout!).map((row) => row.status)).toEqual(['timeout']);
-    const result = await istioctl(k, '1.20.0', ['proxy-config', 'endpoint', 'deployment/akidb-rest.akidb', '--cluster', SERVICE, '-o', 'json', '--context=us-west']);
+    const result = await istioctl(k, '1.20.0', [
+      'proxy-config',
+      'endpoint',
+      'deployment/akidb-rest.akidb',
+      '--cluster',
+      SERVICE,
+      '-o',
+      'json',
+      '--context=us-west',
+    ]);
     expect(parseProxyEndpoints(result.stdout!, SERVICE).map((host) => host.port)).toEqual([8080, 8080]);
   });
 
-  it('curl through a client pod\'s sidecar: requests spread over the endpoints, counted per endpoint; another root makes the other cluster answer 503', async () => {
+  it("curl through a client pod's sidecar: requests spread over the endpoints, counted per endpoint; another root makes the other cluster answer 503", async () => {
     for (const withoutSharedRoot of [[], ['eu-central']]) {
       const k = await mesh('1.26.3', { withoutSharedRoot });
       await k.exec({
         tool: 'kubectl',
         argv: ['apply', '-f', '-', '--context=us-west'],
-        stdin: 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: client\n  namespace: akidb\nspec:\n  containers:\n    - name: client\n      image: curlimages/curl:8.16.0\n',
+        stdin:
+          'apiVersion: v1\nkind: Pod\nmetadata:\n  name: client\n  namespace: akidb\nspec:\n  containers:\n    - name: client\n      image: curlimages/curl:8.16.0\n',
       });
-      const curl = await kubectl(k, ['exec', 'client', '-n', 'akidb', '-c', 'client', '--context=us-west', '--', 'curl', '-sS', '-o', '/dev/null', '-w', 's=%{http_code}\\n', 'http://akidb-rest.akidb.svc.cluster.local:8080/health?n=[1-8]']);
+      const curl = await kubectl(k, [
+        'exec',
+        'client',
+        '-n',
+        'akidb',
+        '-c',
+        'client',
+        '--context=us-west',
+        '--',
+        'curl',
+        '-sS',
+        '-o',
+        '/dev/null',
+        '-w',
+        's=%{http_code}\\n',
+        'http://akidb-rest.akidb.svc.cluster.local:8080/health?n=[1-8]',
+      ]);
       const statuses = curl.stdout!.trim().split('\n');
-      const stats = parseProxyEndpoints((await istioctl(k, '1.26.3', ['proxy-config', 'endpoint', 'client.akidb', '--cluster', SERVICE, '-o', 'json', '--context=us-west'])).stdout!, SERVICE);
+      const stats = parseProxyEndpoints(
+        (await istioctl(k, '1.26.3', ['proxy-config', 'endpoint', 'client.akidb', '--cluster', SERVICE, '-o', 'json', '--context=us-west'])).stdout!,
+        SERVICE,
+      );
       const gateway = stats.find((host) => host.port === 15443)!;
       expect(stats.reduce((n, host) => n + host.stats.rq_total, 0)).toBe(8);
       expect(gateway.stats.rq_total).toBe(4);

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
-import { FAKE_BIN, cliEnv, fakeEnv, readFakeLog, tmpWorkspace, type FakeRule } from '../support/cli.js';
+import { cliEnv, FAKE_BIN, type FakeRule, fakeEnv, readFakeLog, tmpWorkspace } from '../support/cli.js';
 import { isAlive, runTool, waitFor } from './helpers/tools.js';
 
 let ws: ReturnType<typeof tmpWorkspace>;
@@ -29,8 +29,20 @@ describe('invocation log', () => {
     await runTool('kubectl', ['apply', '-f', '-', '--context=eu-central'], { env: env(), input: 'apiVersion: v1\nkind: Namespace\nmetadata: {name: x}\n' });
     const log = readFakeLog(ws.dir);
     expect(log).toHaveLength(2);
-    expect(log[0]).toMatchObject({ tool: 'kubectl', argv: ['label', 'namespace', 'istio-system', 'a=b', '--overwrite', '--context=us-west'], stdin: null, seq: 1, exit: 0, rule: null });
-    expect(log[1]).toMatchObject({ argv: ['apply', '-f', '-', '--context=eu-central'], stdin: 'apiVersion: v1\nkind: Namespace\nmetadata: {name: x}\n', seq: 2, exit: 0 });
+    expect(log[0]).toMatchObject({
+      tool: 'kubectl',
+      argv: ['label', 'namespace', 'istio-system', 'a=b', '--overwrite', '--context=us-west'],
+      stdin: null,
+      seq: 1,
+      exit: 0,
+      rule: null,
+    });
+    expect(log[1]).toMatchObject({
+      argv: ['apply', '-f', '-', '--context=eu-central'],
+      stdin: 'apiVersion: v1\nkind: Namespace\nmetadata: {name: x}\n',
+      seq: 2,
+      exit: 0,
+    });
     expect(log[1]!.pid).toBeGreaterThan(0);
     expect(log[1]!.ts).toBeGreaterThanOrEqual(log[0]!.ts);
     // Exactly one line per invocation in the raw file too.
@@ -63,7 +75,9 @@ describe('invocation log', () => {
 describe('default behaviours', () => {
   it('prints version JSON for istioctl (configurable) and kubectl', async () => {
     const istio = await runTool('istioctl', ['version', '--remote=false', '-o', 'json'], { env: env(undefined, { AKICTL_FAKE_ISTIO_VERSION: '1.22.3' }) });
-    expect(JSON.parse(istio.stdout)).toEqual({ clientVersion: { version: '1.22.3', revision: 'fake', golang_version: 'go1.21', status: 'Clean', tag: '1.22.3' } });
+    expect(JSON.parse(istio.stdout)).toEqual({
+      clientVersion: { version: '1.22.3', revision: 'fake', golang_version: 'go1.21', status: 'Clean', tag: '1.22.3' },
+    });
     const kube = await runTool('kubectl', ['version', '--client', '-o', 'json'], { env: env() });
     expect(JSON.parse(kube.stdout).clientVersion.gitVersion).toBe('v1.29.0');
   });
@@ -117,20 +131,32 @@ describe('default behaviours', () => {
   it('kubectl create secret --dry-run=client -o yaml reads the files and base64-encodes them', async () => {
     const key = path.join(ws.dir, 'ca-key.pem');
     fs.writeFileSync(key, '-----BEGIN PRIVATE KEY-----\nsecret-material\n');
-    const r = await runTool('kubectl', ['create', 'secret', 'generic', 'cacerts', '-n', 'istio-system', `--from-file=ca-key.pem=${key}`, `--from-file=${key}`, '--dry-run=client', '-o', 'yaml'], { env: env() });
+    const r = await runTool(
+      'kubectl',
+      ['create', 'secret', 'generic', 'cacerts', '-n', 'istio-system', `--from-file=ca-key.pem=${key}`, `--from-file=${key}`, '--dry-run=client', '-o', 'yaml'],
+      { env: env() },
+    );
     expect(r.code).toBe(0);
     const secret = YAML.parse(r.stdout);
     expect(secret).toMatchObject({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'cacerts', namespace: 'istio-system' } });
     expect(Buffer.from(secret.data['ca-key.pem'], 'base64').toString()).toBe('-----BEGIN PRIVATE KEY-----\nsecret-material\n');
-    const missing = await runTool('kubectl', ['create', 'secret', 'generic', 'x', '--from-file=/nope/ca.pem', '--dry-run=client', '-o', 'yaml'], { env: env() });
+    const missing = await runTool('kubectl', ['create', 'secret', 'generic', 'x', '--from-file=/nope/ca.pem', '--dry-run=client', '-o', 'yaml'], {
+      env: env(),
+    });
     expect(missing).toMatchObject({ code: 1, stderr: 'error: error reading /nope/ca.pem: no such file or directory\n' });
   });
 
   it('answers other verbs with plausible one-liners and anything else with nothing', async () => {
-    expect((await runTool('kubectl', ['rollout', 'restart', 'deployment/akidb', '-n', 'akidb'], { env: env() })).stdout).toBe('deployment.apps/akidb restarted\n');
-    expect((await runTool('kubectl', ['rollout', 'status', 'deployment', 'akidb', '-n', 'akidb'], { env: env() })).stdout).toBe('deployment "akidb" successfully rolled out\n');
+    expect((await runTool('kubectl', ['rollout', 'restart', 'deployment/akidb', '-n', 'akidb'], { env: env() })).stdout).toBe(
+      'deployment.apps/akidb restarted\n',
+    );
+    expect((await runTool('kubectl', ['rollout', 'status', 'deployment', 'akidb', '-n', 'akidb'], { env: env() })).stdout).toBe(
+      'deployment "akidb" successfully rolled out\n',
+    );
     expect((await runTool('kubectl', ['scale', 'deployment', 'akidb', '--replicas=0'], { env: env() })).stdout).toBe('deployment.apps/akidb scaled\n');
-    expect((await runTool('kubectl', ['delete', 'networkchaos', 'eu-partition', '-n', 'akidb'], { env: env() })).stdout).toBe('networkchaos.chaos-mesh.org "eu-partition" deleted\n');
+    expect((await runTool('kubectl', ['delete', 'networkchaos', 'eu-partition', '-n', 'akidb'], { env: env() })).stdout).toBe(
+      'networkchaos.chaos-mesh.org "eu-partition" deleted\n',
+    );
     expect(await runTool('aws', ['s3api', 'get-bucket-versioning', '--bucket', 'b'], { env: env() })).toEqual({ code: 0, stdout: '', stderr: '' });
     expect(readFakeLog(ws.dir).map((l) => l.tool)).toEqual(['kubectl', 'kubectl', 'kubectl', 'kubectl', 'aws']);
   });
@@ -149,10 +175,18 @@ describe('rules', () => {
       { match: ['apply', '~context=eu'], exit: 3, stderr: 'boom\n', stdout: 'partial\n' },
       { match: ['apply'], exit: 4 },
     ];
-    expect(await runTool('kubectl', ['apply', '-f', '-', '--context=eu-central'], { env: env(rules), input: '' })).toEqual({ code: 3, stdout: 'partial\n', stderr: 'boom\n' });
+    expect(await runTool('kubectl', ['apply', '-f', '-', '--context=eu-central'], { env: env(rules), input: '' })).toEqual({
+      code: 3,
+      stdout: 'partial\n',
+      stderr: 'boom\n',
+    });
     expect((await runTool('kubectl', ['apply', '-f', '-', '--context=us-west'], { env: env(rules), input: '' })).code).toBe(4);
     expect((await runTool('kubectl', ['install'], { env: env(rules) })).code).toBe(0); // tool filter
-    expect(readFakeLog(ws.dir).map((l) => [l.exit, l.rule])).toEqual([[3, 1], [4, 2], [0, null]]);
+    expect(readFakeLog(ws.dir).map((l) => [l.exit, l.rule])).toEqual([
+      [3, 1],
+      [4, 2],
+      [0, null],
+    ]);
   });
 
   it('times: k limits a rule to the first k matching invocations', async () => {
@@ -165,7 +199,9 @@ describe('rules', () => {
   it('nth: exactly one of 10 concurrent matching invocations fails, whichever started third', async () => {
     const rules: FakeRule[] = [{ tool: 'kubectl', match: ['apply'], nth: 3, exit: 1, stderr: 'injected failure\n' }];
     const results = await Promise.all(
-      Array.from({ length: 10 }, (_, i) => runTool('kubectl', ['apply', '-f', '-', `--context=c${i}`], { env: env(rules), input: `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm${i}}\n` })),
+      Array.from({ length: 10 }, (_, i) =>
+        runTool('kubectl', ['apply', '-f', '-', `--context=c${i}`], { env: env(rules), input: `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm${i}}\n` }),
+      ),
     );
     expect(results.filter((r) => r.code === 1)).toHaveLength(1);
     expect(results.filter((r) => r.code === 0)).toHaveLength(9);

@@ -5,7 +5,15 @@ const svc = {
   metadata: { name: 'istio-ingressgateway', labels: { 'topology.istio.io/network': 'network1' } },
   status: { loadBalancer: { ingress: [{ ip: '203.0.113.21' }] } },
 };
-const deploy = { status: { conditions: [{ type: 'Progressing', status: 'True' }, { type: 'Available', status: 'False' }], availableReplicas: 0 } };
+const deploy = {
+  status: {
+    conditions: [
+      { type: 'Progressing', status: 'True' },
+      { type: 'Available', status: 'False' },
+    ],
+    availableReplicas: 0,
+  },
+};
 const list = { kind: 'List', items: [{ metadata: { name: 'a' } }, { metadata: { name: 'b' } }] };
 
 describe('kubectl jsonpath subset', () => {

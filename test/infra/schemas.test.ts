@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { SCHEMA_TABLE, compileSchema, lintIstio, schemaFileFor, validateManifest, validateManifestsYaml } from '../support/schemas.js';
+import { compileSchema, lintIstio, SCHEMA_TABLE, schemaFileFor, validateManifest, validateManifestsYaml } from '../support/schemas.js';
 
 const SCHEMA_DIR = fileURLToPath(new URL('../schemas/', import.meta.url));
 const meta = (name: string, namespace = 'akidb') => ({ name, namespace });
@@ -16,34 +16,60 @@ const VALID: Record<string, object> = {
     spec: {
       replicas: 2,
       selector: { matchLabels: { app: 'akidb-api' } },
-      template: { metadata: { labels: { app: 'akidb-api' } }, spec: { containers: [{ name: 'api', image: 'akidb/api:1.0', ports: [{ containerPort: 8080 }] }] } },
+      template: {
+        metadata: { labels: { app: 'akidb-api' } },
+        spec: { containers: [{ name: 'api', image: 'akidb/api:1.0', ports: [{ containerPort: 8080 }] }] },
+      },
     },
   },
-  Service: { apiVersion: 'v1', kind: 'Service', metadata: meta('otel-collector', 'observability'), spec: { selector: { app: 'otel' }, ports: [{ name: 'zipkin', port: 9411, targetPort: 9411 }] } },
-  PeerAuthentication: { apiVersion: 'security.istio.io/v1beta1', kind: 'PeerAuthentication', metadata: meta('default', 'istio-system'), spec: { mtls: { mode: 'STRICT' } } },
+  Service: {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: meta('otel-collector', 'observability'),
+    spec: { selector: { app: 'otel' }, ports: [{ name: 'zipkin', port: 9411, targetPort: 9411 }] },
+  },
+  PeerAuthentication: {
+    apiVersion: 'security.istio.io/v1beta1',
+    kind: 'PeerAuthentication',
+    metadata: meta('default', 'istio-system'),
+    spec: { mtls: { mode: 'STRICT' } },
+  },
   GatewayV1alpha3: {
     apiVersion: 'networking.istio.io/v1alpha3',
     kind: 'Gateway',
     metadata: meta('cross-network-gateway', 'istio-system'),
-    spec: { selector: { istio: 'eastwestgateway' }, servers: [{ port: { number: 15443, name: 'tls', protocol: 'TLS' }, tls: { mode: 'AUTO_PASSTHROUGH' }, hosts: ['*.local'] }] },
+    spec: {
+      selector: { istio: 'eastwestgateway' },
+      servers: [{ port: { number: 15443, name: 'tls', protocol: 'TLS' }, tls: { mode: 'AUTO_PASSTHROUGH' }, hosts: ['*.local'] }],
+    },
   },
   GatewayV1beta1: {
     apiVersion: 'networking.istio.io/v1beta1',
     kind: 'Gateway',
     metadata: meta('akidb-gateway'),
-    spec: { selector: { istio: 'ingressgateway' }, servers: [{ port: { number: 443, name: 'https', protocol: 'HTTPS' }, tls: { mode: 'SIMPLE', credentialName: 'akidb-tls' }, hosts: ['api.akidb.io'] }] },
+    spec: {
+      selector: { istio: 'ingressgateway' },
+      servers: [{ port: { number: 443, name: 'https', protocol: 'HTTPS' }, tls: { mode: 'SIMPLE', credentialName: 'akidb-tls' }, hosts: ['api.akidb.io'] }],
+    },
   },
   DestinationRule: {
     apiVersion: 'networking.istio.io/v1beta1',
     kind: 'DestinationRule',
     metadata: meta('akidb-api'),
-    spec: { host: 'akidb-api.akidb.svc.cluster.local', trafficPolicy: { outlierDetection: { consecutive5xxErrors: 5, interval: '30s', baseEjectionTime: '30s' } } },
+    spec: {
+      host: 'akidb-api.akidb.svc.cluster.local',
+      trafficPolicy: { outlierDetection: { consecutive5xxErrors: 5, interval: '30s', baseEjectionTime: '30s' } },
+    },
   },
   VirtualService: {
     apiVersion: 'networking.istio.io/v1beta1',
     kind: 'VirtualService',
     metadata: meta('akidb-api'),
-    spec: { hosts: ['api.akidb.io'], gateways: ['akidb-gateway'], http: [{ route: [{ destination: { host: 'akidb-api', port: { number: 8080 } } }], timeout: '10s' }] },
+    spec: {
+      hosts: ['api.akidb.io'],
+      gateways: ['akidb-gateway'],
+      http: [{ route: [{ destination: { host: 'akidb-api', port: { number: 8080 } } }], timeout: '10s' }],
+    },
   },
   CronJob: {
     apiVersion: 'batch/v1',
@@ -75,7 +101,12 @@ const VALID: Record<string, object> = {
     metadata: meta('mesh-default', 'istio-system'),
     spec: { tracing: [{ providers: [{ name: 'otel' }], randomSamplingPercentage: 100 }] },
   },
-  IstioOperator: { apiVersion: 'install.istio.io/v1alpha1', kind: 'IstioOperator', metadata: meta('eastwest', 'istio-system'), spec: { profile: 'empty', anything: { goes: true } } },
+  IstioOperator: {
+    apiVersion: 'install.istio.io/v1alpha1',
+    kind: 'IstioOperator',
+    metadata: meta('eastwest', 'istio-system'),
+    spec: { profile: 'empty', anything: { goes: true } },
+  },
 };
 
 describe('schema copies', () => {
@@ -152,12 +183,17 @@ describe('validateManifest', () => {
     const chaos = structuredClone(VALID.NetworkChaos) as any;
     delete chaos.spec.selector;
     expect(validateManifest(chaos).errors).toEqual(["/spec must have required property 'selector'"]);
-    expect(validateManifest({ apiVersion: 'telemetry.istio.io/v1', kind: 'Telemetry', metadata: { name: 'x' } }, { istioVersion: '1.20.0' })).toEqual({ ok: false, errors: ['no schema for telemetry.istio.io/v1 Telemetry in Istio 1.20.0'] });
+    expect(validateManifest({ apiVersion: 'telemetry.istio.io/v1', kind: 'Telemetry', metadata: { name: 'x' } }, { istioVersion: '1.20.0' })).toEqual({
+      ok: false,
+      errors: ['no schema for telemetry.istio.io/v1 Telemetry in Istio 1.20.0'],
+    });
     expect(validateManifest({ apiVersion: 'v1', kind: 'PodTemplate', metadata: { name: 'x' } }).errors).toEqual(['no schema for v1 PodTemplate']);
   });
 
   it('validates each document of a YAML stream and names the failing one', () => {
-    const r = validateManifestsYaml('apiVersion: v1\nkind: Namespace\nmetadata: {name: ok}\n---\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm}\ndata: {a: 1}\n');
+    const r = validateManifestsYaml(
+      'apiVersion: v1\nkind: Namespace\nmetadata: {name: ok}\n---\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm}\ndata: {a: 1}\n',
+    );
     expect(r.ok).toBe(false);
     expect(r.errors).toEqual(['document 3 (ConfigMap cm): /data/a must be string,null']);
   });
@@ -167,7 +203,9 @@ describe('lintIstio', () => {
   it('flags outlierDetection.consecutiveErrors wherever a traffic policy can hold it', () => {
     const doc = structuredClone(VALID.DestinationRule) as any;
     doc.spec.trafficPolicy.outlierDetection = { consecutiveErrors: 5 };
-    doc.spec.subsets = [{ name: 'v1', labels: { v: '1' }, trafficPolicy: { portLevelSettings: [{ port: { number: 80 }, outlierDetection: { consecutiveErrors: 3 } }] } }];
+    doc.spec.subsets = [
+      { name: 'v1', labels: { v: '1' }, trafficPolicy: { portLevelSettings: [{ port: { number: 80 }, outlierDetection: { consecutiveErrors: 3 } }] } },
+    ];
     expect(validateManifest(doc).ok).toBe(true); // the schema still accepts it: that is why the lint exists
     expect(lintIstio(doc)).toEqual([
       'spec.trafficPolicy.outlierDetection.consecutiveErrors is deprecated and ignored by istiod: use consecutive5xxErrors',

@@ -4,8 +4,8 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { fakeEnv, readFakeLog, runCli, tmpWorkspace, type FakeRule } from '../support/cli.js';
-import { startFakeKubeApi, type FakeKubeApi } from '../support/fake-kube-api.js';
+import { type FakeRule, fakeEnv, readFakeLog, runCli, tmpWorkspace } from '../support/cli.js';
+import { type FakeKubeApi, startFakeKubeApi } from '../support/fake-kube-api.js';
 
 /** Day 5's observability steps on the fakes: prerequisite checks, Thanos with --endpoint, its gate, Grafana datasources. */
 
@@ -58,7 +58,11 @@ afterEach(async () => {
   workspace.cleanup();
 });
 
-const run = (rulesList: FakeRule[]) => runCli(['day', '5', '--apply', '--only', STEPS, '--config', configFile, '--state-dir', stateDir], { env: fakeEnv({ dir: workspace.dir, kube, rules: rulesList }), timeoutMs: 60_000 });
+const run = (rulesList: FakeRule[]) =>
+  runCli(['day', '5', '--apply', '--only', STEPS, '--config', configFile, '--state-dir', stateDir], {
+    env: fakeEnv({ dir: workspace.dir, kube, rules: rulesList }),
+    timeoutMs: 60_000,
+  });
 const applied = () => readFakeLog(workspace.dir).filter((e) => e.tool === 'kubectl' && e.argv[0] === 'apply');
 
 describe('day 5 observability on the fakes', () => {
@@ -67,7 +71,12 @@ describe('day 5 observability on the fakes', () => {
     const result = await run(rules({ cluster: 'eu-central' }));
     expect(result.code, result.stderr).toBe(0);
     const raw = readFakeLog(workspace.dir).filter((e) => e.argv[1] === '--raw');
-    expect(raw.map((e) => e.argv[2])).toEqual(expect.arrayContaining(['/api/v1/namespaces/observability/services/prometheus-us-west:9090/proxy/api/v1/status/config', '/api/v1/namespaces/observability/services/prometheus-eu-central:9090/proxy/api/v1/status/config']));
+    expect(raw.map((e) => e.argv[2])).toEqual(
+      expect.arrayContaining([
+        '/api/v1/namespaces/observability/services/prometheus-us-west:9090/proxy/api/v1/status/config',
+        '/api/v1/namespaces/observability/services/prometheus-eu-central:9090/proxy/api/v1/status/config',
+      ]),
+    );
     const args = kube.get('us-west', 'apps/v1', 'Deployment', 'observability', 'thanos-query')!.spec.template.spec.containers[0].args as string[];
     expect(args).toContain('--endpoint=thanos-eu.example.com:10901');
     expect(args.join(' ')).not.toMatch(/--store/);
@@ -85,7 +94,7 @@ describe('day 5 observability on the fakes', () => {
     expect(applied()).toEqual([]);
   });
 
-  it('the seed\'s in-cluster name for another cluster\'s sidecar is refused: no endpoint configured, nothing applied', async () => {
+  it("the seed's in-cluster name for another cluster's sidecar is refused: no endpoint configured, nothing applied", async () => {
     writeConfig({});
     const result = await run(rules({ cluster: 'eu-central' }));
     expect(result.code).toBe(1);

@@ -80,7 +80,9 @@ describe('--output json streams one event per line', () => {
       expect(checks.at(-1)).toMatchObject({ type: 'summary', command: 'validate' });
       const measured = checks.filter((event) => event.type === 'gate.measured');
       expect(measured.length).toBe((checks.at(-1)!.gates as unknown[]).length);
-      expect(measured.every((event) => indexOf(checks, (other) => other.type === 'gate.started' && other.key === event.key, 'gate started') < checks.indexOf(event))).toBe(true);
+      expect(
+        measured.every((event) => indexOf(checks, (other) => other.type === 'gate.started' && other.key === event.key, 'gate started') < checks.indexOf(event)),
+      ).toBe(true);
     } finally {
       await scenario.close();
     }

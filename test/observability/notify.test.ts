@@ -10,7 +10,12 @@ const TOKEN = 'hook-token-DO-NOT-LEAK-5c1e9d7a30b2';
 
 function notifying(receivers: WebhookReceiver[], extra: Record<string, unknown> = {}) {
   return (raw: any) => {
-    raw.notify = { webhooks: receivers.map((receiver, i) => (i === 0 ? { url: `${receiver.url}/services/T0/B0/${TOKEN}`, headers: { Authorization: `Bearer ${TOKEN}` } } : receiver.url)), ...extra };
+    raw.notify = {
+      webhooks: receivers.map((receiver, i) =>
+        i === 0 ? { url: `${receiver.url}/services/T0/B0/${TOKEN}`, headers: { Authorization: `Bearer ${TOKEN}` } } : receiver.url,
+      ),
+      ...extra,
+    };
   };
 }
 
@@ -31,7 +36,15 @@ describe('notify.webhooks', () => {
       expect(typeof done!.body.text).toBe('string');
       expect(done!.body.text).toMatch(/day 1 apply finished/);
       const runId = scenario.state().runs.at(-1).id;
-      expect(done!.body.akictl).toMatchObject({ event: 'finished', day: 1, result: 'done', runId, failedStep: null, resume: null, figures: { ran: 2, failed: 0 } });
+      expect(done!.body.akictl).toMatchObject({
+        event: 'finished',
+        day: 1,
+        result: 'done',
+        runId,
+        failedStep: null,
+        resume: null,
+        figures: { ran: 2, failed: 0 },
+      });
 
       const target = day1Row.retryTarget;
       if ('tool' in target) scenario.setRules([ruleFor(target, { exit: 1, stderr: 'error: the server rejected it' })]);
@@ -42,7 +55,15 @@ describe('notify.webhooks', () => {
       expect(failure.akictl).toMatchObject({ event: 'failed', result: 'failed', resume: 'akictl resume', failedStep: expect.stringContaining(target.step) });
       expect(failure.akictl.figures.failed).toBeGreaterThan(0);
       expect(failure.text).toContain('akictl resume');
-      for (const text of [ok.stdout, ok.stderr, failed.stdout, failed.stderr, scenario.stateText()!, readFileSync(scenario.configFile, 'utf8').replaceAll(TOKEN, '')]) expect(text).not.toContain(TOKEN);
+      for (const text of [
+        ok.stdout,
+        ok.stderr,
+        failed.stdout,
+        failed.stderr,
+        scenario.stateText()!,
+        readFileSync(scenario.configFile, 'utf8').replaceAll(TOKEN, ''),
+      ])
+        expect(text).not.toContain(TOKEN);
     } finally {
       await scenario.close();
       await receiver.close();
@@ -61,7 +82,9 @@ describe('notify.webhooks', () => {
     try {
       const run = await scenario.apply(['--only', 'day4.rebuild-service']);
       expect(run.code).toBe(5);
-      expect(receiver.posts.map((post) => post.body.akictl)).toEqual([expect.objectContaining({ event: 'paused', result: 'awaiting-confirmation', resume: 'akictl resume --confirm day4.rebuild-service' })]);
+      expect(receiver.posts.map((post) => post.body.akictl)).toEqual([
+        expect.objectContaining({ event: 'paused', result: 'awaiting-confirmation', resume: 'akictl resume --confirm day4.rebuild-service' }),
+      ]);
     } finally {
       await scenario.close();
       await receiver.close();
@@ -85,7 +108,10 @@ describe('notify.webhooks', () => {
       const baseline = Date.now() - baseStart;
 
       const bound = 2;
-      scenario.writeConfig({ ...(await import('yaml')).parse(readFileSync(scenario.configFile, 'utf8')), notify: { webhooks: [silent.url], timeoutSeconds: bound, retries: 3 } });
+      scenario.writeConfig({
+        ...(await import('yaml')).parse(readFileSync(scenario.configFile, 'utf8')),
+        notify: { webhooks: [silent.url], timeoutSeconds: bound, retries: 3 },
+      });
       const started = Date.now();
       const run = await scenario.apply(['--only', day1Row.quickStep]);
       const took = Date.now() - started;

@@ -1,12 +1,12 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
+import { type BrowserContext, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT, runCli } from '../support/cli.js';
-import { lacks } from '../support/programs.js';
 import { DAYS } from '../reliability/support/days.js';
 import { Scenario } from '../reliability/support/scenario.js';
+import { REPO_ROOT, runCli } from '../support/cli.js';
+import { lacks } from '../support/programs.js';
 
 /** Where this suite leaves what a person would look at: the pages and their screenshots. */
 const OUTPUT = path.join(REPO_ROOT, 'test-results', 'html-report');
@@ -21,7 +21,16 @@ async function openBrowser(): Promise<{ context: BrowserContext; close(): Promis
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
     viewport: { width: 1200, height: 900 },
   });
   return {
@@ -46,14 +55,19 @@ async function openReport(context: BrowserContext, file: string, screenshot: str
   await page.goto(`file://${file}`, { waitUntil: 'load' });
   await page.screenshot({ path: screenshot, fullPage: true });
   // The drills' charts alone (the README shows this one).
-  await page.locator('.charts').first().screenshot({ path: screenshot.replace(/\.png$/, '-drills.png') });
+  await page
+    .locator('.charts')
+    .first()
+    .screenshot({ path: screenshot.replace(/\.png$/, '-drills.png') });
   const chartData = JSON.parse((await page.textContent('#chart-data')) ?? '{}');
   const figures = await page.$$eval('figure[data-chart]', (elements) =>
     elements.map((element) => ({
       id: element.getAttribute('data-chart') ?? '',
       measured: element.getAttribute('data-measured'),
-      svgMarks: [...element.querySelectorAll('svg [aria-roledescription]')].map((mark) => `${mark.getAttribute('aria-roledescription')}|${mark.getAttribute('aria-label') ?? ''}`),
-      text: (element as HTMLElement).innerText,
+      svgMarks: [...element.querySelectorAll('svg [aria-roledescription]')].map(
+        (mark) => `${mark.getAttribute('aria-roledescription')}|${mark.getAttribute('aria-label') ?? ''}`,
+      ),
+      text: (element as HTMLElement).textContent,
     })),
   );
   await page.close();
@@ -97,7 +111,12 @@ describe.skipIf(lacks('chromium'))('akictl report --format html in headless Chro
       expect(bars).toHaveLength(load.data.length);
       expect(bars.some((mark) => mark.includes('percentile: p99') && mark.includes('target: failover'))).toBe(true);
       // The targets that apply are drawn as lines: P95 (local) and P99 (cross-region, the failover run).
-      expect(load.marks).toEqual(expect.arrayContaining([expect.objectContaining({ target: 'local', percentile: 'p95', limit: 24 }), expect.objectContaining({ target: 'failover', percentile: 'p99', limit: 50 })]));
+      expect(load.marks).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ target: 'local', percentile: 'p95', limit: 24 }),
+          expect.objectContaining({ target: 'failover', percentile: 'p99', limit: 50 }),
+        ]),
+      );
 
       // Failover timeline: the probes and moments the drill recorded, drained first, a full round served before the restore.
       const failover = opened.chartData['failover-timeline']!;

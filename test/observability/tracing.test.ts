@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import day1 from '../../days/day1.js';
 import { DAYS } from '../reliability/support/days.js';
 import { Scenario } from '../reliability/support/scenario.js';
-import { startOtlpReceiver, type ReceivedSpan } from '../support/receivers.js';
+import { type ReceivedSpan, startOtlpReceiver } from '../support/receivers.js';
 
 const day1Row = DAYS.find((row) => row.day === 1)!;
 /** Attribute keys a command's span may carry: its program and exit code, never arguments, input or output. */
@@ -22,10 +22,12 @@ async function waitFor<T>(read: () => T | undefined, ms = 10_000): Promise<T> {
   }
 }
 
-describe('OpenTelemetry traces of akictl\'s own runs', () => {
+describe("OpenTelemetry traces of akictl's own runs", () => {
   it('a Day 1 apply on the fakes exports one trace: command → step → instance → command spans, gates under their step, the trace id in state', async () => {
     const collector = await startOtlpReceiver();
-    const scenario = await Scenario.start(day1Row, { env: { OTEL_EXPORTER_OTLP_ENDPOINT: collector.url, OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment=test' } });
+    const scenario = await Scenario.start(day1Row, {
+      env: { OTEL_EXPORTER_OTLP_ENDPOINT: collector.url, OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment=test' },
+    });
     try {
       const run = await scenario.apply();
       expect(run.code, run.stderr).toBe(0);
@@ -65,7 +67,11 @@ describe('OpenTelemetry traces of akictl\'s own runs', () => {
         const span = spans.find((candidate) => candidate.name === `gate ${key}`);
         expect(span, key).toBeDefined();
         expect(span!.parentSpanId).toBe(stepSpan.get(gate.step)!.spanId);
-        expect(span!.attributes).toMatchObject({ 'akictl.gate.status': gate.status, 'akictl.gate.measured': gate.measured, 'akictl.gate.expected': gate.expected });
+        expect(span!.attributes).toMatchObject({
+          'akictl.gate.status': gate.status,
+          'akictl.gate.measured': gate.measured,
+          'akictl.gate.expected': gate.expected,
+        });
       }
 
       // A client span per command, under the instance that ran it, naming the program only; the command got
@@ -96,7 +102,9 @@ describe('OpenTelemetry traces of akictl\'s own runs', () => {
     const collector = await startOtlpReceiver();
     const scenario = await Scenario.start(day1Row, { env: { OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${collector.url}/v1/traces` } });
     try {
-      const quiet = await scenario.apply(['--only', day1Row.quickStep], { env: { OTEL_TRACES_EXPORTER: undefined, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: undefined } });
+      const quiet = await scenario.apply(['--only', day1Row.quickStep], {
+        env: { OTEL_TRACES_EXPORTER: undefined, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: undefined },
+      });
       expect(quiet.code, quiet.stderr).toBe(0);
       expect(scenario.state().runs.at(-1).traceId).toBeUndefined();
       expect(scenario.log().every((call) => call.traceparent === undefined)).toBe(true);
@@ -135,7 +143,8 @@ describe('OpenTelemetry traces of akictl\'s own runs', () => {
       expect(step.parentSpanId).toBe(root.spanId);
       const instances = spans.filter((span) => span.parentSpanId === step.spanId);
       expect(instances.map((span) => span.name).sort()).toEqual(['day1.istio-system-namespace@eu-central', 'day1.istio-system-namespace@us-west']);
-      for (const instance of instances) expect(instance.attributes).toMatchObject({ 'akictl.step': 'day1.istio-system-namespace', 'akictl.detail': 'plan: create' });
+      for (const instance of instances)
+        expect(instance.attributes).toMatchObject({ 'akictl.step': 'day1.istio-system-namespace', 'akictl.detail': 'plan: create' });
       // The plan changed nothing: no state was written.
       expect(scenario.state()).toBeUndefined();
     } finally {

@@ -5,9 +5,9 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { flagCorpus, schemaCorpus, semanticCorpus, type BadInput } from './support/bad-inputs.js';
 import { knownDays } from '../../days/index.js';
-import { DAYS, planOnlyRow, type DayRow } from './support/days.js';
+import { type BadInput, flagCorpus, schemaCorpus, semanticCorpus } from './support/bad-inputs.js';
+import { DAYS, type DayRow, planOnlyRow } from './support/days.js';
 import { recordFigures } from './support/figures.js';
 import { planOf } from './support/plan.js';
 import { Scenario } from './support/scenario.js';
@@ -54,10 +54,15 @@ async function runBadInput(row: DayRow, input: BadInput): Promise<void> {
 
 describe('bad input', () => {
   it(`has at least ${MIN_CORPUS} entries, one or more for every field of the configuration`, () => {
-    const total = configCorpus.length + flagRows.reduce((n, { row, steps }, i) => n + flagCorpus(row.day, days, steps, row.applyArgs, { aFile: '', missing: '' }, i === 0).length, 0);
+    const total =
+      configCorpus.length +
+      flagRows.reduce((n, { row, steps }, i) => n + flagCorpus(row.day, days, steps, row.applyArgs, { aFile: '', missing: '' }, i === 0).length, 0);
     expect(total).toBeGreaterThanOrEqual(MIN_CORPUS);
     for (const field of ['clusters[0].context', 'mesh.pki.keyBits', 'execution.retries', 'failover.timeoutSeconds', 'chaos.latency']) {
-      expect(configCorpus.some((input) => input.name.startsWith(field)), field).toBe(true);
+      expect(
+        configCorpus.some((input) => input.name.startsWith(field)),
+        field,
+      ).toBe(true);
     }
   });
 
@@ -66,6 +71,10 @@ describe('bad input', () => {
   // Flags that do not depend on the day are tried once, with the first day.
   for (const [i, { row, steps }] of flagRows.entries()) {
     const corpus = flagCorpus(row.day, days, steps, row.applyArgs, { aFile: '<a-file>', missing: '<missing>' }, i === 0);
-    it.concurrent.each(corpus.map((input) => ({ ...input, label: `day ${row.day}: ${input.name}` })))('flags: $label', (input) => runBadInput(row, input), 60_000);
+    it.concurrent.each(corpus.map((input) => ({ ...input, label: `day ${row.day}: ${input.name}` })))(
+      'flags: $label',
+      (input) => runBadInput(row, input),
+      60_000,
+    );
   }
 });

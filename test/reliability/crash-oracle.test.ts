@@ -8,14 +8,51 @@ import type { Plan } from './support/plan.js';
 const plan: Plan = {
   day: 9,
   steps: [
-    { index: 1, id: 'd.apply', scope: 'once', destructive: false, restoredBy: null, instances: [{ id: 'd.apply', target: null, skipWhen: null, actions: [{ kind: 'exec' }] }], gates: [] },
-    { index: 2, id: 'd.once', scope: 'once', destructive: false, restoredBy: null, instances: [{ id: 'd.once', target: null, skipWhen: 'already there', actions: [{ kind: 'exec' }] }], gates: [] },
-    { index: 3, id: 'd.drain', scope: 'once', destructive: true, restoredBy: 'd.undrain', instances: [{ id: 'd.drain', target: null, skipWhen: null, actions: [{ kind: 'exec' }] }], gates: [] },
-    { index: 4, id: 'd.undrain', scope: 'once', destructive: false, restoredBy: null, instances: [{ id: 'd.undrain', target: null, skipWhen: null, actions: [{ kind: 'exec' }] }], gates: [] },
+    {
+      index: 1,
+      id: 'd.apply',
+      scope: 'once',
+      destructive: false,
+      restoredBy: null,
+      instances: [{ id: 'd.apply', target: null, skipWhen: null, actions: [{ kind: 'exec' }] }],
+      gates: [],
+    },
+    {
+      index: 2,
+      id: 'd.once',
+      scope: 'once',
+      destructive: false,
+      restoredBy: null,
+      instances: [{ id: 'd.once', target: null, skipWhen: 'already there', actions: [{ kind: 'exec' }] }],
+      gates: [],
+    },
+    {
+      index: 3,
+      id: 'd.drain',
+      scope: 'once',
+      destructive: true,
+      restoredBy: 'd.undrain',
+      instances: [{ id: 'd.drain', target: null, skipWhen: null, actions: [{ kind: 'exec' }] }],
+      gates: [],
+    },
+    {
+      index: 4,
+      id: 'd.undrain',
+      scope: 'once',
+      destructive: false,
+      restoredBy: null,
+      instances: [{ id: 'd.undrain', target: null, skipWhen: null, actions: [{ kind: 'exec' }] }],
+      gates: [],
+    },
   ],
 };
 
-const commands: Record<string, string[]> = { 'd.apply': ['apply', 'x'], 'd.once': ['patch', 'y'], 'd.drain': ['scale', '--replicas=0'], 'd.undrain': ['scale', '--replicas=3'] };
+const commands: Record<string, string[]> = {
+  'd.apply': ['apply', 'x'],
+  'd.once': ['patch', 'y'],
+  'd.drain': ['scale', '--replicas=0'],
+  'd.undrain': ['scale', '--replicas=3'],
+};
 const sig = (step: string) => `kubectl ${commands[step]!.join(' ')}`;
 const reference = {
   commands: new Map(Object.keys(commands).map((step) => [step, [sig(step)]])),

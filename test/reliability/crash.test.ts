@@ -10,7 +10,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Backend } from './support/backends.js';
 import { BACKENDS, selectedBackends, useS3Peer } from './support/backends.js';
-import { crashPoints, referenceRun, runCrashChain, stateWritePoints, type ChainOutcome, type CrashPoint, type Reference } from './support/crash.js';
+import { type ChainOutcome, type CrashPoint, crashPoints, type Reference, referenceRun, runCrashChain, stateWritePoints } from './support/crash.js';
 import { CRASH_DAYS } from './support/days.js';
 import { recordFigures } from './support/figures.js';
 import { planOf } from './support/plan.js';
@@ -87,20 +87,30 @@ for (const { row, plan } of plans) {
           expect(orphans).toBe(0);
         }, 900_000);
       } else {
-        it.concurrent.each(points.map((point) => ({ ...point, label: point.name })))(`(${backend}) SIGKILL at $label from a fresh --apply, then resume until done`, async (point) => {
-          const outcome = await runCrashChain(row, plan, reference, [point], scenarioOptions());
-          record(outcome, 1, backend);
-          expect(outcome.findings).toEqual({ repeated: [], unrestored: [], problems: [] });
-          expect(outcome.reached).toHaveLength(1);
-          expect(outcome.orphans).toBe(0);
-        }, 240_000);
+        it.concurrent.each(points.map((point) => ({ ...point, label: point.name })))(
+          `(${backend}) SIGKILL at $label from a fresh --apply, then resume until done`,
+          async (point) => {
+            const outcome = await runCrashChain(row, plan, reference, [point], scenarioOptions());
+            record(outcome, 1, backend);
+            expect(outcome.findings).toEqual({ repeated: [], unrestored: [], problems: [] });
+            expect(outcome.reached).toHaveLength(1);
+            expect(outcome.orphans).toBe(0);
+          },
+          240_000,
+        );
       }
 
       if (row === CRASH_DAYS[0]) {
         const writes = stateWritePoints();
         it(`(${backend}) SIGKILL while a state write is in flight, ${writes.length} times in a chain: every earlier write kept, that one whole or not at all, and resume finishes`, async () => {
-          const { findings, reached, orphans, stateWrites } = await chains((queue) => runCrashChain(row, plan, reference, queue, scenarioOptions()), writes, backend);
-          process.stderr.write(`crash (${backend}): killed during ${writes.length} state writes: ${stateWrites.lost} found the state before the write, ${stateWrites.stored} the state it wrote (or a later one)\n`);
+          const { findings, reached, orphans, stateWrites } = await chains(
+            (queue) => runCrashChain(row, plan, reference, queue, scenarioOptions()),
+            writes,
+            backend,
+          );
+          process.stderr.write(
+            `crash (${backend}): killed during ${writes.length} state writes: ${stateWrites.lost} found the state before the write, ${stateWrites.stored} the state it wrote (or a later one)\n`,
+          );
           expect(findings).toEqual({ repeated: [], unrestored: [], problems: [] });
           expect(reached.map((point) => point.name)).toEqual(writes.map((point) => point.name));
           expect(orphans).toBe(0);

@@ -6,8 +6,8 @@
 import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
 import { execa } from 'execa';
+import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 import { knownDays } from '../../days/index.js';
 import { REPO_ROOT } from '../support/cli.js';
@@ -15,7 +15,7 @@ import { validateManifest } from '../support/schemas.js';
 import { readOnly, signature } from './support/commands.js';
 import { DAYS, type DayRow } from './support/days.js';
 import { recordFigures } from './support/figures.js';
-import { ALL_AT_ONCE, ALL_ON_ONE_LINE, PAYLOADS, carriedExactly, freeTextPaths, shape, shellWords, withMarkers } from './support/injection.js';
+import { ALL_AT_ONCE, ALL_ON_ONE_LINE, carriedExactly, freeTextPaths, PAYLOADS, shape, shellWords, withMarkers } from './support/injection.js';
 import { Scenario } from './support/scenario.js';
 
 const CANARY = 'pwned-by-injection';
@@ -64,7 +64,13 @@ for (const day of knownDays()) {
         }
       })());
     // Each payload on its own for the first day; the others (same template engine) get them all together.
-    const payloads = day === knownDays()[0] ? [...Object.entries(PAYLOADS), ['all at once', ALL_AT_ONCE]] : [['all at once', ALL_AT_ONCE], ['all on one line', ALL_ON_ONE_LINE]];
+    const payloads =
+      day === knownDays()[0]
+        ? [...Object.entries(PAYLOADS), ['all at once', ALL_AT_ONCE]]
+        : [
+            ['all at once', ALL_AT_ONCE],
+            ['all on one line', ALL_ON_ONE_LINE],
+          ];
     it.concurrent.each(payloads.map(([label, payload]) => ({ label, payload: payload! })))(
       'manifests and request bodies carry $label verbatim, keep their keys and validate',
       async ({ payload }) => {
@@ -75,7 +81,9 @@ for (const day of knownDays()) {
           expect(paths.length).toBeGreaterThan(5);
           // Fields whose rules refuse the marker itself (a minimum length) keep their value in both renderings.
           const injected = withMarkers(base, paths, text, benignRefused);
-          const accepted = new Set(paths.map((_, index) => index).filter((index) => ![...benignRefused, ...injected.refused].includes(paths[index]!.join('.'))));
+          const accepted = new Set(
+            paths.map((_, index) => index).filter((index) => ![...benignRefused, ...injected.refused].includes(paths[index]!.join('.'))),
+          );
           const after = await render(scenario, injected.config, path.join(scenario.dir, 'injected'));
           expect([...after.keys()].sort()).toEqual([...before.keys()].sort());
           let carried = 0;
@@ -119,7 +127,10 @@ function weirdTool(dir: string, tool: string): string {
   const folder = path.join(dir, `bin $(touch ${CANARY}-6) 'x'`);
   mkdirSync(folder, { recursive: true });
   const file = path.join(folder, `${tool} ;\`touch ${CANARY}-7\``);
-  writeFileSync(file, `#!/usr/bin/env node\nimport(${JSON.stringify(path.join(REPO_ROOT, 'test', 'fakes', 'fake-tool.mjs'))}).then((m) => m.main(${JSON.stringify(tool)}));\n`);
+  writeFileSync(
+    file,
+    `#!/usr/bin/env node\nimport(${JSON.stringify(path.join(REPO_ROOT, 'test', 'fakes', 'fake-tool.mjs'))}).then((m) => m.main(${JSON.stringify(tool)}));\n`,
+  );
   chmodSync(file, 0o755);
   return file;
 }
@@ -158,7 +169,9 @@ describe.runIf(day1)('injection: a day 1 run', () => {
             if (action.kind === 'exec') expected.push({ argv: action.argv, stdin: action.stdin?.yaml });
             if (action.kind === 'pipe') expected.push({ argv: action.from }, { argv: action.to });
             // Commands a builtin makes are in its params (the cross-cluster request's curl and endpoint reads).
-            if (action.kind === 'builtin' && step.id !== 'day1.preflight') for (const value of Object.values(action.params ?? {})) if (Array.isArray(value) && value.every((v) => typeof v === 'string') && value.length > 1) expected.push({ argv: value as string[] });
+            if (action.kind === 'builtin' && step.id !== 'day1.preflight')
+              for (const value of Object.values(action.params ?? {}))
+                if (Array.isArray(value) && value.every((v) => typeof v === 'string') && value.length > 1) expected.push({ argv: value as string[] });
           }
         }
       }
@@ -169,17 +182,31 @@ describe.runIf(day1)('injection: a day 1 run', () => {
       expect(wanted.length).toBeGreaterThan(10);
       for (const want of wanted) {
         const match = calls.find(
-          (call) => call.tool === toolOf(want.argv[0]!) && JSON.stringify(call.argv) === JSON.stringify(want.argv.slice(1)) && (want.stdin === undefined || call.stdin === want.stdin),
+          (call) =>
+            call.tool === toolOf(want.argv[0]!) &&
+            JSON.stringify(call.argv) === JSON.stringify(want.argv.slice(1)) &&
+            (want.stdin === undefined || call.stdin === want.stdin),
         );
         expect(match, `no call with argv ${JSON.stringify(want.argv.slice(1))}${want.stdin ? ' and that manifest' : ''}`).toBeDefined();
       }
-      for (const call of calls) expect(wanted.some((want) => JSON.stringify(want.argv.slice(1)) === JSON.stringify(call.argv)), `unexpected ${call.argv.join(' ')}`).toBe(true);
+      for (const call of calls)
+        expect(
+          wanted.some((want) => JSON.stringify(want.argv.slice(1)) === JSON.stringify(call.argv)),
+          `unexpected ${call.argv.join(' ')}`,
+        ).toBe(true);
       expect(calls.some((call) => call.argv.includes(`--context=${CONTEXTS['us-west']}`))).toBe(true);
 
       // The organization is one relative distinguished name, exactly as configured.
       for (const cert of ['root-cert.pem', path.join('us-west', 'ca-cert.pem')]) {
-        const subject = execFileSync('openssl', ['x509', '-in', path.join(scenario.stateDir, 'pki', cert), '-noout', '-subject', '-nameopt', 'sep_multiline,utf8,-esc_msb,-esc_2253,-esc_ctrl'], { encoding: 'utf8' });
-        const organizations = subject.split('\n').filter((line) => line.trim().startsWith('O=')).map((line) => line.trim().slice(2));
+        const subject = execFileSync(
+          'openssl',
+          ['x509', '-in', path.join(scenario.stateDir, 'pki', cert), '-noout', '-subject', '-nameopt', 'sep_multiline,utf8,-esc_msb,-esc_2253,-esc_ctrl'],
+          { encoding: 'utf8' },
+        );
+        const organizations = subject
+          .split('\n')
+          .filter((line) => line.trim().startsWith('O='))
+          .map((line) => line.trim().slice(2));
         expect(organizations, cert).toEqual([ORGANIZATION]);
       }
       expect(canariesUnder(scenario.root.dir)).toEqual([]);
@@ -204,7 +231,12 @@ describe.runIf(day1)('injection: a day 1 run', () => {
       expect(pasted.exitCode, `${pasted.stderr}`.slice(-3000)).toBe(0);
       const applied = await twin.apply();
       expect(applied.code, applied.stderr).toBe(0);
-      const changes = (s: Scenario) => s.log().filter((call) => !readOnly(call)).map((call) => signature(call, s.dir)).sort();
+      const changes = (s: Scenario) =>
+        s
+          .log()
+          .filter((call) => !readOnly(call))
+          .map((call) => signature(call, s.dir))
+          .sort();
       expect(changes(scenario)).toEqual(changes(twin));
       expect(changes(scenario).length).toBeGreaterThan(10);
       expect(canariesUnder(scenario.root.dir)).toEqual([]);

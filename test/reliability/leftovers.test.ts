@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { DAYS, ruleFor } from './support/days.js';
 import { recordFigures } from './support/figures.js';
-import { processGroupMembers, processesWith } from './support/processes.js';
+import { processesWith, processGroupMembers } from './support/processes.js';
 import { Scenario } from './support/scenario.js';
 
 const day = DAYS[0]!;
@@ -44,7 +44,9 @@ describe('crash with a command in flight', () => {
       }
       const resumed = await resuming;
       expect(resumed.exitCode, String(resumed.stderr)).toBe(0);
-      expect(String(resumed.stderr)).toContain(`stopping ${hung!.tool} of ${hung!.step} (process group ${hung!.pid}), left running by an akictl that was killed`);
+      expect(String(resumed.stderr)).toContain(
+        `stopping ${hung!.tool} of ${hung!.step} (process group ${hung!.pid}), left running by an akictl that was killed`,
+      );
       expect(membersAtFirstCall).toEqual([]);
       expect(processGroupMembers(hung!.pid)).toEqual([]);
       // A clean run leaves a balanced journal behind it, so the next run has nothing to stop.

@@ -43,7 +43,11 @@ const RECOVERY = /Restore .*state\.json\.bak|restore the backup|delete state\.js
 
 /** Every command that reads state with the first day; the day-specific ones with the others. */
 function commandsFor(row: DayRow, out: string): string[][] {
-  const perDay = [['day', String(row.day), '--apply', ...row.applyArgs], ['validate', 'day', String(row.day)], ['day', String(row.day)]];
+  const perDay = [
+    ['day', String(row.day), '--apply', ...row.applyArgs],
+    ['validate', 'day', String(row.day)],
+    ['day', String(row.day)],
+  ];
   if (row !== DAYS[0]) return perDay;
   return [...perDay, ['resume'], ['status'], ['report'], ['render', 'day', String(row.day), '--out', out]];
 }
@@ -98,31 +102,37 @@ for (const row of DAYS) {
       expect(JSON.parse(good.foreign).lineage).not.toBe(latest.lineage);
     });
 
-    it.concurrent.each(DAMAGES.map((damage) => ({ ...damage, label: damage.name })))('a state file $label: exit 2 with what and how, nothing run, files untouched', async (damage) => {
-      const scenario = await Scenario.start(row);
-      let ran = 0;
-      try {
-        const damaged = damage.state(good);
-        const bak = `${scenario.stateFile}.bak`;
-        mkdirSync(scenario.stateDir, { recursive: true });
-        writeFileSync(bak, good.previous);
-        if (damaged !== undefined) writeFileSync(scenario.stateFile, damaged);
-        for (const args of commandsFor(row, path.join(scenario.dir, 'rendered'))) {
-          const result = await scenario.run(args);
-          ran += scenario.log().length + scenario.awsRequests().length;
-          expect(result.code, `akictl ${args.join(' ')}: ${result.stderr}`).toBe(2);
-          expect(result.stderr).toMatch(damage.says);
-          expect(result.stderr).toMatch(RECOVERY);
-          expect(scenario.log(), `akictl ${args.join(' ')} ran commands`).toEqual([]);
-          expect(scenario.awsRequests(), `akictl ${args.join(' ')} called AWS`).toEqual([]);
-          expect(damaged === undefined ? existsSync(scenario.stateFile) : readFileSync(scenario.stateFile, 'utf8')).toBe(damaged === undefined ? false : damaged);
-          expect(readFileSync(bak, 'utf8')).toBe(good.previous);
-          expect(existsSync(path.join(scenario.stateDir, 'lock')), 'a lock was left behind').toBe(false);
+    it.concurrent.each(DAMAGES.map((damage) => ({ ...damage, label: damage.name })))(
+      'a state file $label: exit 2 with what and how, nothing run, files untouched',
+      async (damage) => {
+        const scenario = await Scenario.start(row);
+        let ran = 0;
+        try {
+          const damaged = damage.state(good);
+          const bak = `${scenario.stateFile}.bak`;
+          mkdirSync(scenario.stateDir, { recursive: true });
+          writeFileSync(bak, good.previous);
+          if (damaged !== undefined) writeFileSync(scenario.stateFile, damaged);
+          for (const args of commandsFor(row, path.join(scenario.dir, 'rendered'))) {
+            const result = await scenario.run(args);
+            ran += scenario.log().length + scenario.awsRequests().length;
+            expect(result.code, `akictl ${args.join(' ')}: ${result.stderr}`).toBe(2);
+            expect(result.stderr).toMatch(damage.says);
+            expect(result.stderr).toMatch(RECOVERY);
+            expect(scenario.log(), `akictl ${args.join(' ')} ran commands`).toEqual([]);
+            expect(scenario.awsRequests(), `akictl ${args.join(' ')} called AWS`).toEqual([]);
+            expect(damaged === undefined ? existsSync(scenario.stateFile) : readFileSync(scenario.stateFile, 'utf8')).toBe(
+              damaged === undefined ? false : damaged,
+            );
+            expect(readFileSync(bak, 'utf8')).toBe(good.previous);
+            expect(existsSync(path.join(scenario.stateDir, 'lock')), 'a lock was left behind').toBe(false);
+          }
+        } finally {
+          recordFigures('state damage', { scenarios: 1, badInputsThatRan: ran > 0 ? 1 : 0, orphanProcesses: (await scenario.close()).length });
         }
-      } finally {
-        recordFigures('state damage', { scenarios: 1, badInputsThatRan: ran > 0 ? 1 : 0, orphanProcesses: (await scenario.close()).length });
-      }
-    }, 120_000);
+      },
+      120_000,
+    );
 
     it('recovers by restoring state.json.bak over a damaged state file, as the message advises', async () => {
       const scenario = await Scenario.start(row);

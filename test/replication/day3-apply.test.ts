@@ -7,7 +7,7 @@ import day3 from '../../days/day3.js';
 import { destroyAwsClients } from '../../src/actions/aws.js';
 import { FakeS3 } from '../support/aws-fakes.js';
 import { FAKE_BIN, fakeEnv, tmpWorkspace } from '../support/cli.js';
-import { startFakeKubeApi, type FakeKubeApi } from '../support/fake-kube-api.js';
+import { type FakeKubeApi, startFakeKubeApi } from '../support/fake-kube-api.js';
 import { runDay, testConfig } from '../support/run-day.js';
 
 const savedEnv = { ...process.env };
@@ -38,7 +38,11 @@ function job(cluster: string, name: string, startTime: string, outcome: 'Complet
   kube.put(cluster, {
     apiVersion: 'batch/v1',
     kind: 'Job',
-    metadata: { name, namespace: 'akidb', ownerReferences: [{ apiVersion: 'batch/v1', kind: 'CronJob', name: 'model-cache-sync', uid: 'u', controller: true }] },
+    metadata: {
+      name,
+      namespace: 'akidb',
+      ownerReferences: [{ apiVersion: 'batch/v1', kind: 'CronJob', name: 'model-cache-sync', uid: 'u', controller: true }],
+    },
     spec: {},
     status: { startTime, ...(outcome === 'running' ? { active: 1 } : { conditions: [{ type: outcome, status: 'True' }] }) },
   });
@@ -61,7 +65,10 @@ describe('akictl day 3 --apply (in-process) on a fake S3 and the fake cluster AP
         { name: 'REGION', value: region },
       ]);
       expect(run.store.data.gates[`day3.cronjob-present@${cluster}`]?.status).toBe('pass');
-      expect(run.store.data.gates[`day3.latest-sync-job@${cluster}`]).toMatchObject({ status: 'warn', measured: 'no Job has run yet (schedule "*/5 * * * *")' });
+      expect(run.store.data.gates[`day3.latest-sync-job@${cluster}`]).toMatchObject({
+        status: 'warn',
+        measured: 'no Job has run yet (schedule "*/5 * * * *")',
+      });
     }
     expect(Object.keys(run.store.data.measurements).sort()).toEqual(['replication.lag.eu-central->us-west', 'replication.lag.us-west->eu-central']);
   });
@@ -74,12 +81,24 @@ describe('akictl day 3 --apply (in-process) on a fake S3 and the fake cluster AP
     job('eu-central', 'model-cache-sync-29000000', '2025-01-01T00:00:00Z', 'Complete');
     job('eu-central', 'model-cache-sync-29000005', '2025-01-01T00:05:00Z', 'Failed');
     // A Job of another CronJob is not ours.
-    kube.put('us-west', { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'other-1', namespace: 'akidb' }, spec: {}, status: { startTime: '2025-01-02T00:00:00Z', conditions: [{ type: 'Failed', status: 'True' }] } });
+    kube.put('us-west', {
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: { name: 'other-1', namespace: 'akidb' },
+      spec: {},
+      status: { startTime: '2025-01-02T00:00:00Z', conditions: [{ type: 'Failed', status: 'True' }] },
+    });
 
     const run = await runDay(day3, config, stateDir, { selection: { only: ['model-cache-sync'] } });
     expect(run.ok).toBe(false);
     expect(run.error?.exitCode).toBe(3);
-    expect(run.store.data.gates['day3.latest-sync-job@us-west']).toMatchObject({ status: 'pass', measured: expect.stringContaining('model-cache-sync-29000000: Complete') });
-    expect(run.store.data.gates['day3.latest-sync-job@eu-central']).toMatchObject({ status: 'fail', measured: expect.stringContaining('model-cache-sync-29000005: Failed') });
+    expect(run.store.data.gates['day3.latest-sync-job@us-west']).toMatchObject({
+      status: 'pass',
+      measured: expect.stringContaining('model-cache-sync-29000000: Complete'),
+    });
+    expect(run.store.data.gates['day3.latest-sync-job@eu-central']).toMatchObject({
+      status: 'fail',
+      measured: expect.stringContaining('model-cache-sync-29000005: Failed'),
+    });
   });
 });

@@ -57,7 +57,10 @@ describe('day 3 S3 replication', () => {
     });
     expect(s3.mock).toHaveReceivedCommandWith(PutBucketReplicationCommand, {
       Bucket: EU,
-      ReplicationConfiguration: expect.objectContaining({ Role: 'arn:aws:iam::123456789012:role/s3-eu-to-us-replication-role', Rules: [expect.objectContaining({ Destination: expect.objectContaining({ Bucket: `arn:aws:s3:::${US}` }) })] }),
+      ReplicationConfiguration: expect.objectContaining({
+        Role: 'arn:aws:iam::123456789012:role/s3-eu-to-us-replication-role',
+        Rules: [expect.objectContaining({ Destination: expect.objectContaining({ Bucket: `arn:aws:s3:::${US}` }) })],
+      }),
     });
 
     const lags = run.store.data.measurements;
@@ -87,7 +90,11 @@ describe('day 3 S3 replication', () => {
     const target = config.report.targets.find((t) => t.measurement.startsWith('replication.lag'))!;
     const row = evaluateTarget(target, run.store.data.measurements);
     const lags = Object.values(run.store.data.measurements).map((m) => m.value);
-    expect(row).toMatchObject({ sources: ['replication.lag.eu-central->us-west', 'replication.lag.us-west->eu-central'], measured: Math.max(...lags), unit: 's' });
+    expect(row).toMatchObject({
+      sources: ['replication.lag.eu-central->us-west', 'replication.lag.us-west->eu-central'],
+      measured: Math.max(...lags),
+      unit: 's',
+    });
     expect(row.result).toBe(Math.max(...lags) < target.value ? 'pass' : 'fail');
   });
 
@@ -108,13 +115,22 @@ describe('day 3 S3 replication', () => {
     const run = await runDay(day3, config, tempStateDir(), { selection: { only: ['replication'] } });
     expect(run.ok).toBe(false);
     expect(run.error?.exitCode).toBe(1);
-    expect(run.error?.message).toMatch(/step day3\.replication@\S+ failed.*AWS PutBucketReplication failed: InvalidRequest: Versioning must be 'Enabled' on the bucket/s);
+    expect(run.error?.message).toMatch(
+      /step day3\.replication@\S+ failed.*AWS PutBucketReplication failed: InvalidRequest: Versioning must be 'Enabled' on the bucket/s,
+    );
     expect(run.error?.message).toContain('Versioning must be Enabled on this bucket and on every destination (day3.versioning)');
     expect(s3.buckets.get(US)?.replication).toBeUndefined();
   });
 
   describe('rules akictl does not manage', () => {
-    const foreign = { ID: 'analytics-to-archive', Status: 'Enabled', Priority: 9, Filter: { Prefix: 'analytics/' }, DeleteMarkerReplication: { Status: 'Disabled' }, Destination: { Bucket: 'arn:aws:s3:::akidb-archive' } };
+    const foreign = {
+      ID: 'analytics-to-archive',
+      Status: 'Enabled',
+      Priority: 9,
+      Filter: { Prefix: 'analytics/' },
+      DeleteMarkerReplication: { Status: 'Disabled' },
+      Destination: { Bucket: 'arn:aws:s3:::akidb-archive' },
+    };
     const withRules = (...rules: Array<Record<string, unknown>>) => {
       for (const bucket of [US, EU]) s3.buckets.get(bucket)!.versioning = 'Enabled';
       s3.buckets.get(US)!.replication = { Role: 'arn:aws:iam::123456789012:role/analytics', Rules: rules };
@@ -124,7 +140,9 @@ describe('day 3 S3 replication', () => {
       withRules(foreign);
       const run = await runDay(day3, config, tempStateDir(), { selection: { only: ['replication'] } });
       expect(run.ok).toBe(false);
-      expect(run.error?.message).toContain(`bucket ${US} has replication rules akictl does not manage (analytics-to-archive): PutBucketReplication would delete them`);
+      expect(run.error?.message).toContain(
+        `bucket ${US} has replication rules akictl does not manage (analytics-to-archive): PutBucketReplication would delete them`,
+      );
       expect(run.error?.message).toContain('replication.replaceForeignRules: true');
       expect(putsTo(US, PutBucketReplicationCommand)).toBe(0);
       expect(s3.buckets.get(US)?.replication?.Rules).toEqual([foreign]);
@@ -133,7 +151,12 @@ describe('day 3 S3 replication', () => {
 
     it('are replaced when replication.replaceForeignRules says so', async () => {
       withRules(foreign);
-      const run = await runDay(day3, testConfig({ replication: { replaceForeignRules: true, canary: { pollIntervalMs: 50, timeoutSeconds: 5 } } }), tempStateDir(), { selection: { only: ['replication'] } });
+      const run = await runDay(
+        day3,
+        testConfig({ replication: { replaceForeignRules: true, canary: { pollIntervalMs: 50, timeoutSeconds: 5 } } }),
+        tempStateDir(),
+        { selection: { only: ['replication'] } },
+      );
       expect(run.error?.message).toBeUndefined();
       expect(s3.buckets.get(US)?.replication?.Rules?.map((rule) => rule.ID)).toEqual(['akictl-us-west-to-eu-central']);
     });
@@ -148,7 +171,11 @@ describe('day 3 S3 replication', () => {
 
   it('after a failure in the middle of the day, resume does not re-put what was done', async () => {
     const dir = tempStateDir();
-    s3.failOnce('PutBucketReplication', US, new InvalidRequest({ message: 'Replication configuration cannot be applied to an Object Lock enabled bucket', $metadata: { httpStatusCode: 400 } }));
+    s3.failOnce(
+      'PutBucketReplication',
+      US,
+      new InvalidRequest({ message: 'Replication configuration cannot be applied to an Object Lock enabled bucket', $metadata: { httpStatusCode: 400 } }),
+    );
     const failed = await runDay(day3, config, dir, { selection: S3_STEPS });
     expect(failed.ok).toBe(false);
     expect(failed.error?.message).toContain('day3.replication@us-west failed');
@@ -255,6 +282,10 @@ describe('day 3 S3 replication', () => {
       ['akictl-ap-south-to-us-west', 1, `arn:aws:s3:::${US}`],
       ['akictl-ap-south-to-eu-central', 2, `arn:aws:s3:::${EU}`],
     ]);
-    expect(Object.keys(run.store.data.measurements).filter((name) => name.startsWith('replication.lag.')).sort()).toHaveLength(6);
+    expect(
+      Object.keys(run.store.data.measurements)
+        .filter((name) => name.startsWith('replication.lag.'))
+        .sort(),
+    ).toHaveLength(6);
   });
 });

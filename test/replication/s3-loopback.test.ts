@@ -20,7 +20,10 @@ describe('S3 calls through a loopback endpoint (real SDK serialisation)', () => 
         }
         const body = stored.get(bucket);
         if (!body) {
-          return { status: 404, body: `<?xml version="1.0"?><Error><Code>ReplicationConfigurationNotFoundError</Code><Message>The replication configuration was not found</Message><BucketName>${bucket}</BucketName></Error>` };
+          return {
+            status: 404,
+            body: `<?xml version="1.0"?><Error><Code>ReplicationConfigurationNotFoundError</Code><Message>The replication configuration was not found</Message><BucketName>${bucket}</BucketName></Error>`,
+          };
         }
         return { status: 200, body };
       }

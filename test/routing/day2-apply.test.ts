@@ -13,7 +13,7 @@ import day2 from '../../days/day2.js';
 import { destroyAwsClients } from '../../src/actions/aws.js';
 import { FakeRoute53 } from '../support/aws-fakes.js';
 import { FAKE_BIN, fakeEnv, readFakeLog, tmpWorkspace } from '../support/cli.js';
-import { startFakeKubeApi, type FakeKubeApi } from '../support/fake-kube-api.js';
+import { type FakeKubeApi, startFakeKubeApi } from '../support/fake-kube-api.js';
 import { runDay, testConfig } from '../support/run-day.js';
 
 const ADDRESSES = { 'us-west': '127.0.0.1', 'eu-central': '127.0.0.2' } as const;
@@ -46,7 +46,9 @@ async function listen(address: string, wanted: number): Promise<http.Server> {
 function certificate(dir: string): { cert: string; key: string } {
   const cert = path.join(dir, 'tls.crt');
   const key = path.join(dir, 'tls.key');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=api.akidb.io', '-keyout', key, '-out', cert], { stdio: 'ignore' });
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=api.akidb.io', '-keyout', key, '-out', cert], {
+    stdio: 'ignore',
+  });
   return { cert, key };
 }
 
@@ -89,7 +91,13 @@ describe('akictl day 2 --apply (in-process) on the fake cluster API and a fake R
   it('discovers both regions, creates the TLS Secret from files where it is missing, applies the Istio objects, routes by continent, and passes every gate', async () => {
     const { cert, key } = certificate(ws.dir);
     // us-west already has its credential; eu-central gets it from the configured files.
-    kube.put('us-west', { apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/tls', metadata: { name: 'akidb-tls-cert', namespace: 'istio-system' }, data: { 'tls.crt': 'Y2VydA==', 'tls.key': 'a2V5LXZhbHVlLXVzLXdlc3Q=' } });
+    kube.put('us-west', {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      type: 'kubernetes.io/tls',
+      metadata: { name: 'akidb-tls-cert', namespace: 'istio-system' },
+      data: { 'tls.crt': 'Y2VydA==', 'tls.key': 'a2V5LXZhbHVlLXVzLXdlc3Q=' },
+    });
     const config = day2Config({ routing: { healthProbe: { scheme: 'http', port, timeoutMs: 2000 }, gateway: { certFile: cert, keyFile: key } } });
     const stateDir = path.join(ws.dir, 'state');
 
@@ -107,7 +115,9 @@ describe('akictl day 2 --apply (in-process) on the fake cluster API and a fake R
       expect(kube.get(cluster, 'networking.istio.io/v1beta1', 'Gateway', 'akidb', 'akidb-gateway')?.spec.servers[0].tls.credentialName).toBe('akidb-tls-cert');
       const rule = kube.get(cluster, 'networking.istio.io/v1beta1', 'DestinationRule', 'akidb', 'akidb-rest-dr');
       expect(rule?.spec.trafficPolicy.outlierDetection).toEqual({ consecutive5xxErrors: 5, interval: '10s', baseEjectionTime: '30s' });
-      expect(kube.get(cluster, 'networking.istio.io/v1beta1', 'VirtualService', 'akidb', 'akidb-routes')?.spec.http.map((r: { name: string }) => r.name)).toEqual(['health', 'embed']);
+      expect(
+        kube.get(cluster, 'networking.istio.io/v1beta1', 'VirtualService', 'akidb', 'akidb-routes')?.spec.http.map((r: { name: string }) => r.name),
+      ).toEqual(['health', 'embed']);
     }
     // Every kubectl call named its cluster.
     const kubectlCalls = readFakeLog(ws.dir).filter((entry) => entry.tool === 'kubectl' && entry.argv[0] === 'apply');
@@ -128,7 +138,12 @@ describe('akictl day 2 --apply (in-process) on the fake cluster API and a fake R
 
     // The private key never reached the logs or the state file.
     const keyBody = readFileSync(key, 'utf8').split('\n')[1]!;
-    const written = [readFileSync(path.join(stateDir, 'state.json'), 'utf8'), ...readdirSync(path.join(stateDir, 'runs'), { recursive: true, withFileTypes: true }).filter((d) => d.isFile()).map((d) => readFileSync(path.join(d.parentPath, d.name), 'utf8'))];
+    const written = [
+      readFileSync(path.join(stateDir, 'state.json'), 'utf8'),
+      ...readdirSync(path.join(stateDir, 'runs'), { recursive: true, withFileTypes: true })
+        .filter((d) => d.isFile())
+        .map((d) => readFileSync(path.join(d.parentPath, d.name), 'utf8')),
+    ];
     for (const text of written) {
       expect(text).not.toContain(keyBody);
       expect(text).not.toContain(readFileSync(key).toString('base64').slice(0, 40));
@@ -137,9 +152,15 @@ describe('akictl day 2 --apply (in-process) on the fake cluster API and a fake R
   });
 
   it('a second apply issues no CREATE, no new health check and no record change', async () => {
-    kube.clusters.forEach((cluster) =>
-      kube.put(cluster, { apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/tls', metadata: { name: 'akidb-tls-cert', namespace: 'istio-system' }, data: { 'tls.crt': 'Y2VydA==', 'tls.key': 'a2V5' } }),
-    );
+    for (const cluster of kube.clusters) {
+      kube.put(cluster, {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        type: 'kubernetes.io/tls',
+        metadata: { name: 'akidb-tls-cert', namespace: 'istio-system' },
+        data: { 'tls.crt': 'Y2VydA==', 'tls.key': 'a2V5' },
+      });
+    }
     const stateDir = path.join(ws.dir, 'state');
     expect((await runDay(day2, day2Config(), stateDir)).ok).toBe(true);
     const checks = [...route53.healthChecks.keys()];
@@ -169,9 +190,15 @@ describe('akictl day 2 --apply (in-process) on the fake cluster API and a fake R
   });
 
   it('a region whose health endpoint fails stops the day before DNS sends anyone there', async () => {
-    kube.clusters.forEach((cluster) =>
-      kube.put(cluster, { apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/tls', metadata: { name: 'akidb-tls-cert', namespace: 'istio-system' }, data: { 'tls.crt': 'Y2VydA==', 'tls.key': 'a2V5' } }),
-    );
+    for (const cluster of kube.clusters) {
+      kube.put(cluster, {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        type: 'kubernetes.io/tls',
+        metadata: { name: 'akidb-tls-cert', namespace: 'istio-system' },
+        data: { 'tls.crt': 'Y2VydA==', 'tls.key': 'a2V5' },
+      });
+    }
     health['eu-central'] = 503;
     const run = await runDay(day2, day2Config(), path.join(ws.dir, 'state'));
     expect(run.ok).toBe(false);

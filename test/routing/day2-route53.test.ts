@@ -36,7 +36,13 @@ describe('day 2 Route 53', () => {
 
     expect(route53.mock).toHaveReceivedCommandTimes(CreateHealthCheckCommand, 2);
     expect(route53.mock).toHaveReceivedCommandWith(CreateHealthCheckCommand, {
-      HealthCheckConfig: expect.objectContaining({ Type: 'HTTPS', IPAddress: US, FullyQualifiedDomainName: 'api.akidb.io', EnableSNI: true, ResourcePath: '/health' }),
+      HealthCheckConfig: expect.objectContaining({
+        Type: 'HTTPS',
+        IPAddress: US,
+        FullyQualifiedDomainName: 'api.akidb.io',
+        EnableSNI: true,
+        ResourcePath: '/health',
+      }),
     });
     const ids = Object.fromEntries([...route53.healthChecks.values()].map((check) => [check.HealthCheckConfig.IPAddress, check.Id]));
     expect(run.store.data.instances['day2.health-checks@us-west']?.outputs.healthCheckId).toBe(ids[US]);
@@ -85,7 +91,12 @@ describe('day 2 Route 53', () => {
     const fresh = await runDay(day2, config, tempStateDir(), { selection: ROUTE53_STEPS, seed: discovered });
     expect(fresh.ok).toBe(true);
     expect(route53.mock).not.toHaveReceivedCommand(CreateHealthCheckCommand);
-    expect([fresh.store.data.instances['day2.health-checks@us-west']?.outputs.healthCheckId, fresh.store.data.instances['day2.health-checks@eu-central']?.outputs.healthCheckId].sort()).toEqual(ids);
+    expect(
+      [
+        fresh.store.data.instances['day2.health-checks@us-west']?.outputs.healthCheckId,
+        fresh.store.data.instances['day2.health-checks@eu-central']?.outputs.healthCheckId,
+      ].sort(),
+    ).toEqual(ids);
   });
 
   it('pages through ListHealthChecks to find its check among many', async () => {
@@ -132,11 +143,23 @@ describe('day 2 Route 53', () => {
 
     const fixed = await runDay(day2, config, dir, { selection: { from: 'health-checks' } });
     expect(fixed.error?.message).toBeUndefined();
-    expect(route53.records.map((record) => record.HealthCheckId).filter(Boolean).sort()).toEqual([...route53.healthChecks.keys()].sort());
+    expect(
+      route53.records
+        .map((record) => record.HealthCheckId)
+        .filter(Boolean)
+        .sort(),
+    ).toEqual([...route53.healthChecks.keys()].sort());
   });
 
-  it('records made by hand for the same location (the seed\'s US-Geo) fail the batch with InvalidChangeBatch, named with a hint', async () => {
-    route53.records.push({ Name: 'api.akidb.io.', Type: 'A', SetIdentifier: 'US-Geo', GeoLocation: { ContinentCode: 'NA' }, TTL: 60, ResourceRecords: [{ Value: '1.2.3.4' }] });
+  it("records made by hand for the same location (the seed's US-Geo) fail the batch with InvalidChangeBatch, named with a hint", async () => {
+    route53.records.push({
+      Name: 'api.akidb.io.',
+      Type: 'A',
+      SetIdentifier: 'US-Geo',
+      GeoLocation: { ContinentCode: 'NA' },
+      TTL: 60,
+      ResourceRecords: [{ Value: '1.2.3.4' }],
+    });
     const run = await runDay(day2, config, tempStateDir(), { selection: ROUTE53_STEPS, seed: discovered });
     expect(run.ok).toBe(false);
     expect(run.error?.message).toMatch(/step day2\.geo-records failed: AWS ChangeResourceRecordSets failed: InvalidChangeBatch: .*same geolocation/);
@@ -148,7 +171,10 @@ describe('day 2 Route 53', () => {
   it('an address that moved gets a new health check and updated records on the next apply', async () => {
     const dir = tempStateDir();
     expect((await runDay(day2, config, dir, { selection: ROUTE53_STEPS, seed: discovered })).ok).toBe(true);
-    const moved = await runDay(day2, config, dir, { selection: ROUTE53_STEPS, seed: (store) => seedOutputs(store, 'day2.discover-ingress@eu-central', { address: '198.51.100.99', kind: 'ip' }) });
+    const moved = await runDay(day2, config, dir, {
+      selection: ROUTE53_STEPS,
+      seed: (store) => seedOutputs(store, 'day2.discover-ingress@eu-central', { address: '198.51.100.99', kind: 'ip' }),
+    });
     expect(moved.ok).toBe(true);
     expect(route53.healthChecks.size).toBe(3);
     const eu = route53.records.find((record) => record.SetIdentifier === 'eu-central-EU')!;
@@ -178,7 +204,9 @@ describe('day 2 Route 53', () => {
     expect(route53.mock).toHaveReceivedCommandWith(CreateHealthCheckCommand, {
       HealthCheckConfig: expect.objectContaining({ Type: 'HTTP', FullyQualifiedDomainName: lb, Port: 15021, ResourcePath: '/healthz/ready' }),
     });
-    expect(route53.mock).not.toHaveReceivedCommandWith(CreateHealthCheckCommand, { HealthCheckConfig: expect.objectContaining({ FullyQualifiedDomainName: lb, EnableSNI: true }) });
+    expect(route53.mock).not.toHaveReceivedCommandWith(CreateHealthCheckCommand, {
+      HealthCheckConfig: expect.objectContaining({ FullyQualifiedDomainName: lb, EnableSNI: true }),
+    });
     expect(run.store.data.gates['day2.records-match']?.status).toBe('pass');
     expect(run.store.data.gates['day2.geo-answer@eu-central']).toMatchObject({ status: 'pass', measured: expect.stringContaining('127.0.0.1') });
   });

@@ -23,26 +23,46 @@ describe('Route 53 calls through a loopback endpoint (real SDK serialisation)', 
     aws.handler = (req, url) => {
       if (req.method === 'GET' && url.pathname === '/2013-04-01/hostedzone/Z123456/rrset') {
         const records = changed
-          ? recordXml('default', '<CountryCode>*</CountryCode>', US) + recordXml('eu-central-EU', '<ContinentCode>EU</ContinentCode>', EU, HC['eu-central']) + recordXml('us-west-NA', '<ContinentCode>NA</ContinentCode>', US, HC['us-west'])
+          ? recordXml('default', '<CountryCode>*</CountryCode>', US) +
+            recordXml('eu-central-EU', '<ContinentCode>EU</ContinentCode>', EU, HC['eu-central']) +
+            recordXml('us-west-NA', '<ContinentCode>NA</ContinentCode>', US, HC['us-west'])
           : '';
-        return { status: 200, body: `<?xml version="1.0"?><ListResourceRecordSetsResponse ${R53}><ResourceRecordSets>${records}</ResourceRecordSets><IsTruncated>false</IsTruncated><MaxItems>300</MaxItems></ListResourceRecordSetsResponse>` };
+        return {
+          status: 200,
+          body: `<?xml version="1.0"?><ListResourceRecordSetsResponse ${R53}><ResourceRecordSets>${records}</ResourceRecordSets><IsTruncated>false</IsTruncated><MaxItems>300</MaxItems></ListResourceRecordSetsResponse>`,
+        };
       }
       if (req.method === 'POST' && /^\/2013-04-01\/hostedzone\/Z123456\/rrset\/?$/.test(url.pathname)) {
         if (throttled++ === 0) {
-          return { status: 400, body: `<?xml version="1.0"?><ErrorResponse ${R53}><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>r-1</RequestId></ErrorResponse>` };
+          return {
+            status: 400,
+            body: `<?xml version="1.0"?><ErrorResponse ${R53}><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>r-1</RequestId></ErrorResponse>`,
+          };
         }
         changed = true;
-        return { status: 200, body: `<?xml version="1.0"?><ChangeResourceRecordSetsResponse ${R53}><ChangeInfo><Id>/change/C0LOOPBACK</Id><Status>PENDING</Status><SubmittedAt>2025-01-01T00:00:00Z</SubmittedAt></ChangeInfo></ChangeResourceRecordSetsResponse>` };
+        return {
+          status: 200,
+          body: `<?xml version="1.0"?><ChangeResourceRecordSetsResponse ${R53}><ChangeInfo><Id>/change/C0LOOPBACK</Id><Status>PENDING</Status><SubmittedAt>2025-01-01T00:00:00Z</SubmittedAt></ChangeInfo></ChangeResourceRecordSetsResponse>`,
+        };
       }
       if (req.method === 'GET' && url.pathname === '/2013-04-01/change/C0LOOPBACK') {
         const polls = aws.seen.filter((r) => r.path.startsWith('/2013-04-01/change/')).length;
-        return { status: 200, body: `<?xml version="1.0"?><GetChangeResponse ${R53}><ChangeInfo><Id>/change/C0LOOPBACK</Id><Status>${polls < 2 ? 'PENDING' : 'INSYNC'}</Status><SubmittedAt>2025-01-01T00:00:00Z</SubmittedAt></ChangeInfo></GetChangeResponse>` };
+        return {
+          status: 200,
+          body: `<?xml version="1.0"?><GetChangeResponse ${R53}><ChangeInfo><Id>/change/C0LOOPBACK</Id><Status>${polls < 2 ? 'PENDING' : 'INSYNC'}</Status><SubmittedAt>2025-01-01T00:00:00Z</SubmittedAt></ChangeInfo></GetChangeResponse>`,
+        };
       }
       if (req.method === 'GET' && url.pathname === '/2013-04-01/testdnsanswer') {
         const ip = url.searchParams.get('edns0clientsubnetip') === '3.120.0.0' ? EU : US;
-        return { status: 200, body: `<?xml version="1.0"?><TestDNSAnswerResponse ${R53}><Nameserver>ns-1.awsdns-01.org</Nameserver><RecordName>api.akidb.io</RecordName><RecordType>A</RecordType><RecordData><RecordDataEntry>${ip}</RecordDataEntry></RecordData><ResponseCode>NOERROR</ResponseCode><Protocol>UDP</Protocol></TestDNSAnswerResponse>` };
+        return {
+          status: 200,
+          body: `<?xml version="1.0"?><TestDNSAnswerResponse ${R53}><Nameserver>ns-1.awsdns-01.org</Nameserver><RecordName>api.akidb.io</RecordName><RecordType>A</RecordType><RecordData><RecordDataEntry>${ip}</RecordDataEntry></RecordData><ResponseCode>NOERROR</ResponseCode><Protocol>UDP</Protocol></TestDNSAnswerResponse>`,
+        };
       }
-      return { status: 404, body: `<?xml version="1.0"?><ErrorResponse ${R53}><Error><Type>Sender</Type><Code>NotImplemented</Code><Message>${req.method} ${req.path}</Message></Error></ErrorResponse>` };
+      return {
+        status: 404,
+        body: `<?xml version="1.0"?><ErrorResponse ${R53}><Error><Type>Sender</Type><Code>NotImplemented</Code><Message>${req.method} ${req.path}</Message></Error></ErrorResponse>`,
+      };
     };
 
     const run = await runDay(day2, testConfig({ execution: { retries: 2 } }), tempStateDir(), {
@@ -79,7 +99,10 @@ describe('Route 53 calls through a loopback endpoint (real SDK serialisation)', 
   });
 
   it('Route 53 throttling that persists past the retries fails the step naming the operation, the attempts and akictl resume', async () => {
-    aws.handler = () => ({ status: 400, body: `<?xml version="1.0"?><ErrorResponse ${R53}><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>r-2</RequestId></ErrorResponse>` });
+    aws.handler = () => ({
+      status: 400,
+      body: `<?xml version="1.0"?><ErrorResponse ${R53}><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>r-2</RequestId></ErrorResponse>`,
+    });
     const run = await runDay(day2, testConfig({ execution: { retries: 1 } }), tempStateDir(), {
       selection: { only: ['health-checks'], clusters: ['us-west'] },
       seed: (store) => seedOutputs(store, 'day2.discover-ingress@us-west', { address: US, kind: 'ip' }),
@@ -89,7 +112,9 @@ describe('Route 53 calls through a loopback endpoint (real SDK serialisation)', 
     // A done check that cannot be evaluated stops the step (running it could create a second health check).
     // The SDK retried the call (retries: 1); the check around it is not retried again, which would square the
     // calls to a throttled API. Nothing was created.
-    expect(run.error?.message).toContain('step day2.health-checks@us-west failed: cannot tell whether day2.health-checks@us-west is already done (checked 1 time)');
+    expect(run.error?.message).toContain(
+      'step day2.health-checks@us-west failed: cannot tell whether day2.health-checks@us-west is already done (checked 1 time)',
+    );
     expect(run.error?.message).toContain('ListHealthChecks failed: Throttling: Rate exceeded (HTTP 400)');
     expect(aws.seen.filter((r) => r.path.startsWith('/2013-04-01/healthcheck'))).toHaveLength(2);
     expect(aws.seen.filter((r) => r.method === 'POST')).toEqual([]);

@@ -22,7 +22,11 @@ export function prepareApp(kube: FakeKubeApi, clusters: readonly string[] = kube
         apiVersion: 'v1',
         kind: 'Service',
         metadata: { name: service.name, namespace, labels: { app: deployments[0]! } },
-        spec: { type: 'ClusterIP', selector: { app: deployments[0]! }, ports: [{ name: 'http', port: service.port, targetPort: service.port, protocol: 'TCP' }] },
+        spec: {
+          type: 'ClusterIP',
+          selector: { app: deployments[0]! },
+          ports: [{ name: 'http', port: service.port, targetPort: service.port, protocol: 'TCP' }],
+        },
       });
     }
   }
@@ -48,10 +52,24 @@ export async function prepareMesh(kube: FakeKubeApi, world: MeshWorld = {}): Pro
   for (const cluster of kube.clusters) {
     kube.ensureNamespace(cluster, 'istio-system', { 'topology.istio.io/network': NETWORK(cluster) });
     if (!world.withoutSharedRoot?.includes(cluster)) {
-      kube.put(cluster, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'cacerts', namespace: 'istio-system' }, data: { 'root-cert.pem': Buffer.from(root).toString('base64') } });
+      kube.put(cluster, {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name: 'cacerts', namespace: 'istio-system' },
+        data: { 'root-cert.pem': Buffer.from(root).toString('base64') },
+      });
     }
     const global = { meshID: 'akidb-mesh', multiCluster: { clusterName: cluster }, network: NETWORK(cluster) };
-    kube.installIstio(cluster, { apiVersion: 'install.istio.io/v1alpha1', kind: 'IstioOperator', metadata: { name: `istio-${cluster}`, namespace: 'istio-system' }, spec: { values: { global } } } as never, version);
+    kube.installIstio(
+      cluster,
+      {
+        apiVersion: 'install.istio.io/v1alpha1',
+        kind: 'IstioOperator',
+        metadata: { name: `istio-${cluster}`, namespace: 'istio-system' },
+        spec: { values: { global } },
+      } as never,
+      version,
+    );
     kube.installIstio(
       cluster,
       {
@@ -66,7 +84,14 @@ export async function prepareMesh(kube: FakeKubeApi, world: MeshWorld = {}): Pro
                 name: 'istio-eastwestgateway',
                 label: { istio: 'eastwestgateway', app: 'istio-eastwestgateway', 'topology.istio.io/network': NETWORK(cluster) },
                 enabled: true,
-                k8s: { service: { ports: [{ name: 'status-port', port: 15021, targetPort: 15021 }, { name: 'tls', port: 15443, targetPort: 15443 }] } },
+                k8s: {
+                  service: {
+                    ports: [
+                      { name: 'status-port', port: 15021, targetPort: 15021 },
+                      { name: 'tls', port: 15443, targetPort: 15443 },
+                    ],
+                  },
+                },
               },
             ],
           },
@@ -75,11 +100,29 @@ export async function prepareMesh(kube: FakeKubeApi, world: MeshWorld = {}): Pro
       } as never,
       version,
     );
-    kube.put(cluster, { apiVersion: 'networking.istio.io/v1alpha3', kind: 'Gateway', metadata: { name: 'cross-network-gateway', namespace: 'istio-system' }, spec: { selector: { istio: 'eastwestgateway' }, servers: [{ port: { number: 15443, name: 'tls', protocol: 'TLS' }, tls: { mode: 'AUTO_PASSTHROUGH' }, hosts: ['*.local'] }] } });
+    kube.put(cluster, {
+      apiVersion: 'networking.istio.io/v1alpha3',
+      kind: 'Gateway',
+      metadata: { name: 'cross-network-gateway', namespace: 'istio-system' },
+      spec: {
+        selector: { istio: 'eastwestgateway' },
+        servers: [{ port: { number: 15443, name: 'tls', protocol: 'TLS' }, tls: { mode: 'AUTO_PASSTHROUGH' }, hosts: ['*.local'] }],
+      },
+    });
   }
   for (const from of kube.clusters) {
     for (const to of kube.clusters.filter((other) => other !== from)) {
-      kube.put(to, { apiVersion: 'v1', kind: 'Secret', metadata: { name: `istio-remote-secret-${from}`, namespace: 'istio-system', labels: { 'istio/multiCluster': 'true' }, annotations: { 'networking.istio.io/cluster': from } }, stringData: { [from]: 'kubeconfig' } });
+      kube.put(to, {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: {
+          name: `istio-remote-secret-${from}`,
+          namespace: 'istio-system',
+          labels: { 'istio/multiCluster': 'true' },
+          annotations: { 'networking.istio.io/cluster': from },
+        },
+        stringData: { [from]: 'kubeconfig' },
+      });
     }
   }
   for (const cluster of kube.clusters) {

@@ -22,8 +22,8 @@ import {
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
-import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
-import { Route53Model, S3Model, type FakeRoute53Options, type FakeS3Options, type Route53Operation, type S3Operation } from './aws-model.js';
+import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock';
+import { type FakeRoute53Options, type FakeS3Options, Route53Model, type Route53Operation, S3Model, type S3Operation } from './aws-model.js';
 
 export type { FakeRoute53Options, FakeS3Options, StoredRecord } from './aws-model.js';
 

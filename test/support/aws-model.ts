@@ -37,7 +37,15 @@ export interface FakeRoute53Options {
 }
 
 /** The Route 53 operations a model answers, by name. */
-export const ROUTE53_OPERATIONS = ['GetHostedZone', 'ListHealthChecks', 'CreateHealthCheck', 'ChangeResourceRecordSets', 'GetChange', 'ListResourceRecordSets', 'TestDNSAnswer'] as const;
+export const ROUTE53_OPERATIONS = [
+  'GetHostedZone',
+  'ListHealthChecks',
+  'CreateHealthCheck',
+  'ChangeResourceRecordSets',
+  'GetChange',
+  'ListResourceRecordSets',
+  'TestDNSAnswer',
+] as const;
 export type Route53Operation = (typeof ROUTE53_OPERATIONS)[number];
 
 /** Route 53, for one public hosted zone. */
@@ -63,7 +71,10 @@ export class Route53Model {
 
   GetHostedZone(input: Input) {
     this.checkZone(input.Id);
-    return { HostedZone: { Id: `/hostedzone/${this.zoneId}`, Name: `${this.zoneName}.`, CallerReference: 'x', Config: { PrivateZone: false } }, DelegationSet: { NameServers: [] } };
+    return {
+      HostedZone: { Id: `/hostedzone/${this.zoneId}`, Name: `${this.zoneName}.`, CallerReference: 'x', Config: { PrivateZone: false } },
+      DelegationSet: { NameServers: [] },
+    };
   }
 
   ListHealthChecks(input: Input) {
@@ -98,7 +109,9 @@ export class Route53Model {
   ListResourceRecordSets(input: Input) {
     this.checkZone(input.HostedZoneId);
     const start = fq(input.StartRecordName ?? '');
-    const sorted = [...this.records].sort((a, b) => a.Name.localeCompare(b.Name) || a.Type.localeCompare(b.Type) || (a.SetIdentifier ?? '').localeCompare(b.SetIdentifier ?? ''));
+    const sorted = [...this.records].sort(
+      (a, b) => a.Name.localeCompare(b.Name) || a.Type.localeCompare(b.Type) || (a.SetIdentifier ?? '').localeCompare(b.SetIdentifier ?? ''),
+    );
     return { ResourceRecordSets: structuredClone(sorted.filter((record) => record.Name >= start)), IsTruncated: false, MaxItems: input.MaxItems };
   }
 
@@ -108,9 +121,17 @@ export class Route53Model {
     const candidates = this.records.filter((record) => record.Name === fq(input.RecordName!) && record.Type === input.RecordType);
     const healthy = (record: StoredRecord) => !record.HealthCheckId || !this.unhealthy.has(record.HealthCheckId);
     const match =
-      candidates.find((record) => record.GeoLocation?.ContinentCode === continent && healthy(record)) ?? candidates.find((record) => record.GeoLocation?.CountryCode === '*');
+      candidates.find((record) => record.GeoLocation?.ContinentCode === continent && healthy(record)) ??
+      candidates.find((record) => record.GeoLocation?.CountryCode === '*');
     const data = match ? (match.ResourceRecords?.map((r) => r.Value) ?? this.options.aliasAnswers?.[match.AliasTarget!.DNSName.replace(/\.$/, '')] ?? []) : [];
-    return { Nameserver: 'ns-1.awsdns-01.org', RecordName: input.RecordName, RecordType: input.RecordType, RecordData: data, ResponseCode: match ? 'NOERROR' : 'NXDOMAIN', Protocol: 'UDP' };
+    return {
+      Nameserver: 'ns-1.awsdns-01.org',
+      RecordName: input.RecordName,
+      RecordType: input.RecordType,
+      RecordData: data,
+      ResponseCode: match ? 'NOERROR' : 'NXDOMAIN',
+      Protocol: 'UDP',
+    };
   }
 
   private checkZone(id: string | undefined): void {
@@ -127,17 +148,30 @@ export class Route53Model {
       if (set.AliasTarget) set.AliasTarget.DNSName = fq(set.AliasTarget.DNSName).toLowerCase();
       const geo = set.GeoLocation;
       if (geo?.ContinentCode !== undefined && !/^[A-Z]{2}$/.test(geo.ContinentCode)) {
-        throw new InvalidInput({ message: `Invalid XML ; cvc-length-valid: Value '${geo.ContinentCode}' with length = '${geo.ContinentCode.length}' is not facet-valid with respect to length '2' for type 'ContinentCode'.`, ...meta(400) });
+        throw new InvalidInput({
+          message: `Invalid XML ; cvc-length-valid: Value '${geo.ContinentCode}' with length = '${geo.ContinentCode.length}' is not facet-valid with respect to length '2' for type 'ContinentCode'.`,
+          ...meta(400),
+        });
       }
-      if (set.HealthCheckId && !this.healthChecks.has(set.HealthCheckId)) throw new NoSuchHealthCheck({ message: `A health check with id ${set.HealthCheckId} does not exist.`, ...meta(404) });
-      if (set.AliasTarget && (set.TTL !== undefined || set.ResourceRecords)) errors.push(`Alias record ${set.SetIdentifier} must not have TTL or ResourceRecords`);
+      if (set.HealthCheckId && !this.healthChecks.has(set.HealthCheckId))
+        throw new NoSuchHealthCheck({ message: `A health check with id ${set.HealthCheckId} does not exist.`, ...meta(404) });
+      if (set.AliasTarget && (set.TTL !== undefined || set.ResourceRecords))
+        errors.push(`Alias record ${set.SetIdentifier} must not have TTL or ResourceRecords`);
       const index = next.findIndex((r) => r.Name === set.Name && r.Type === set.Type && (r.SetIdentifier ?? '') === (set.SetIdentifier ?? ''));
       const sameLocation = next.findIndex(
-        (r, i) => i !== index && r.Name === set.Name && r.Type === set.Type && JSON.stringify(r.GeoLocation ?? null) === JSON.stringify(set.GeoLocation ?? null) && set.GeoLocation,
+        (r, i) =>
+          i !== index &&
+          r.Name === set.Name &&
+          r.Type === set.Type &&
+          JSON.stringify(r.GeoLocation ?? null) === JSON.stringify(set.GeoLocation ?? null) &&
+          set.GeoLocation,
       );
       if (sameLocation >= 0) errors.push(`Tried to create resource record set ${set.SetIdentifier} but a record with the same geolocation already exists`);
       if (change.Action === 'CREATE') {
-        if (index >= 0) errors.push(`Tried to create resource record set [name='${set.Name}', type='${set.Type}', set-identifier='${set.SetIdentifier}'] but it already exists`);
+        if (index >= 0)
+          errors.push(
+            `Tried to create resource record set [name='${set.Name}', type='${set.Type}', set-identifier='${set.SetIdentifier}'] but it already exists`,
+          );
         else next.push(set);
       } else if (change.Action === 'UPSERT') {
         if (index >= 0) next[index] = set;
@@ -188,7 +222,19 @@ export interface FakeS3Options {
 }
 
 /** The S3 operations a model answers, by name. */
-export const S3_OPERATIONS = ['HeadBucket', 'GetBucketVersioning', 'PutBucketVersioning', 'PutBucketReplication', 'GetBucketReplication', 'PutObject', 'HeadObject', 'GetObject', 'CopyObject', 'DeleteObject', 'ListObjectVersions'] as const;
+export const S3_OPERATIONS = [
+  'HeadBucket',
+  'GetBucketVersioning',
+  'PutBucketVersioning',
+  'PutBucketReplication',
+  'GetBucketReplication',
+  'PutObject',
+  'HeadObject',
+  'GetObject',
+  'CopyObject',
+  'DeleteObject',
+  'ListObjectVersions',
+] as const;
 export type S3Operation = (typeof S3_OPERATIONS)[number];
 
 /** S3 buckets with versioning, replication (asynchronous, after replicationDelayMs) and objects. */
@@ -245,11 +291,13 @@ export class S3Model {
   PutBucketReplication(input: Input) {
     this.injected('PutBucketReplication', input.Bucket);
     const bucket = this.bucket(input.Bucket);
-    if (bucket.versioning !== 'Enabled') throw new InvalidRequest({ message: "Versioning must be 'Enabled' on the bucket to apply a replication configuration", ...meta(400) });
+    if (bucket.versioning !== 'Enabled')
+      throw new InvalidRequest({ message: "Versioning must be 'Enabled' on the bucket to apply a replication configuration", ...meta(400) });
     const config = input.ReplicationConfiguration as { Role?: string; Rules?: Array<Record<string, any>> };
     for (const rule of config.Rules ?? []) {
       const destination = rule.Destination ?? {};
-      if (destination.ReplicationTime && !destination.Metrics) throw new InvalidRequest({ message: 'Replication destination must contain both ReplicationTime and Metrics or neither.', ...meta(400) });
+      if (destination.ReplicationTime && !destination.Metrics)
+        throw new InvalidRequest({ message: 'Replication destination must contain both ReplicationTime and Metrics or neither.', ...meta(400) });
       const target = this.buckets.get(String(destination.Bucket).replace(/^arn:[^:]+:s3:::/, ''));
       if (!target) throw new InvalidRequest({ message: 'Destination bucket must exist.', ...meta(400) });
       if (target.versioning !== 'Enabled') throw new InvalidRequest({ message: 'Destination bucket must have versioning enabled.', ...meta(400) });
@@ -261,7 +309,12 @@ export class S3Model {
   GetBucketReplication(input: Input) {
     const bucket = this.bucket(input.Bucket);
     if (!bucket.replication) {
-      throw new S3ServiceException({ name: 'ReplicationConfigurationNotFoundError', $fault: 'client', message: 'The replication configuration was not found', ...meta(404) });
+      throw new S3ServiceException({
+        name: 'ReplicationConfigurationNotFoundError',
+        $fault: 'client',
+        message: 'The replication configuration was not found',
+        ...meta(404),
+      });
     }
     return { ReplicationConfiguration: structuredClone(bucket.replication) };
   }
@@ -282,12 +335,25 @@ export class S3Model {
     const current = this.current(bucket, key);
     const strip = (etag: string) => etag.replace(/"/g, '');
     if (input.IfNoneMatch !== undefined) {
-      if (input.IfNoneMatch !== '*') throw new S3ServiceException({ name: 'NotImplemented', $fault: 'server', message: 'If-None-Match accepts only *', ...meta(501) });
-      if (current) throw new S3ServiceException({ name: 'PreconditionFailed', $fault: 'client', message: 'At least one of the pre-conditions you specified did not hold', ...meta(412) });
+      if (input.IfNoneMatch !== '*')
+        throw new S3ServiceException({ name: 'NotImplemented', $fault: 'server', message: 'If-None-Match accepts only *', ...meta(501) });
+      if (current)
+        throw new S3ServiceException({
+          name: 'PreconditionFailed',
+          $fault: 'client',
+          message: 'At least one of the pre-conditions you specified did not hold',
+          ...meta(412),
+        });
     }
     if (input.IfMatch !== undefined) {
       if (!current) throw new NoSuchKey({ message: 'The specified key does not exist.', ...meta(404) });
-      if (strip(String(input.IfMatch)) !== strip(current.etag ?? '')) throw new S3ServiceException({ name: 'PreconditionFailed', $fault: 'client', message: 'At least one of the pre-conditions you specified did not hold', ...meta(412) });
+      if (strip(String(input.IfMatch)) !== strip(current.etag ?? ''))
+        throw new S3ServiceException({
+          name: 'PreconditionFailed',
+          $fault: 'client',
+          message: 'At least one of the pre-conditions you specified did not hold',
+          ...meta(412),
+        });
     }
   }
 
@@ -313,13 +379,27 @@ export class S3Model {
   HeadObject(input: Input) {
     const found = this.version(this.bucket(input.Bucket), input.Key!, input.VersionId);
     if (!found) throw new NotFound({ message: 'UnknownError', ...meta(404) });
-    return { VersionId: found.versionId, ReplicationStatus: found.replicationStatus, ContentLength: found.body.length, ETag: found.etag, Metadata: found.metadata, LastModified: found.lastModified };
+    return {
+      VersionId: found.versionId,
+      ReplicationStatus: found.replicationStatus,
+      ContentLength: found.body.length,
+      ETag: found.etag,
+      Metadata: found.metadata,
+      LastModified: found.lastModified,
+    };
   }
 
   GetObject(input: Input) {
     const found = this.version(this.bucket(input.Bucket), input.Key!, input.VersionId);
     if (!found) throw new NoSuchKey({ message: 'The specified key does not exist.', ...meta(404) });
-    return { Body: found.body, VersionId: found.versionId, ETag: found.etag, Metadata: found.metadata, LastModified: found.lastModified, ContentLength: found.body.length };
+    return {
+      Body: found.body,
+      VersionId: found.versionId,
+      ETag: found.etag,
+      Metadata: found.metadata,
+      LastModified: found.lastModified,
+      ContentLength: found.body.length,
+    };
   }
 
   /** CopySource "bucket/key?versionId=ID": the copy becomes the key's new current version (body and metadata). */
@@ -339,7 +419,12 @@ export class S3Model {
       const current = this.current(bucket, input.Key!);
       if (!current) throw new NoSuchKey({ message: 'The specified key does not exist.', ...meta(404) });
       if (String(input.IfMatch).replace(/"/g, '') !== (current.etag ?? '').replace(/"/g, '')) {
-        throw new S3ServiceException({ name: 'PreconditionFailed', $fault: 'client', message: 'At least one of the pre-conditions you specified did not hold', ...meta(412) });
+        throw new S3ServiceException({
+          name: 'PreconditionFailed',
+          $fault: 'client',
+          message: 'At least one of the pre-conditions you specified did not hold',
+          ...meta(412),
+        });
       }
     }
     if (!input.VersionId && bucket.versioning === 'Enabled') {
@@ -362,7 +447,12 @@ export class S3Model {
       .filter(([key]) => key.startsWith(prefix))
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .flatMap(([key, versions]) => versions.map((v, i) => ({ key, v, latest: i === versions.length - 1 })).reverse());
-    const common = (e: (typeof entries)[number]) => ({ Key: e.key, VersionId: e.v.versionId, IsLatest: e.latest, LastModified: e.v.lastModified ?? new Date(0) });
+    const common = (e: (typeof entries)[number]) => ({
+      Key: e.key,
+      VersionId: e.v.versionId,
+      IsLatest: e.latest,
+      LastModified: e.v.lastModified ?? new Date(0),
+    });
     return {
       Versions: entries.filter((e) => !e.v.deleteMarker).map((e) => ({ ...common(e), ETag: e.v.etag, Size: e.v.body.length })),
       DeleteMarkers: entries.filter((e) => e.v.deleteMarker).map(common),

@@ -1,9 +1,10 @@
 // Helpers to run the built akictl as a child process against the fake tools
 // (test/fakes/bin first on PATH) and, optionally, the fake Kubernetes API.
+
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { execa, type ResultPromise } from 'execa';
 import type { FakeKubeApi } from './fake-kube-api.js';

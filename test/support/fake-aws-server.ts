@@ -7,7 +7,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { Route53Model, S3Model, type FakeRoute53Options, type FakeS3Options, type Route53Operation, type S3Operation } from './aws-model.js';
+import { type FakeRoute53Options, type FakeS3Options, Route53Model, type Route53Operation, S3Model, type S3Operation } from './aws-model.js';
 
 export type AwsService = 'route53' | 's3';
 
@@ -142,8 +142,10 @@ function toJs(node: XmlNode): unknown {
   const out: Record<string, unknown> = {};
   for (const child of node.children) {
     const list = FLATTENED_BY_MEMBER[child.name];
-    if (list) ((out[list] ??= []) as unknown[]).push(toJs(child));
-    else out[child.name] = toJs(child);
+    if (list) {
+      out[list] ??= [];
+      (out[list] as unknown[]).push(toJs(child));
+    } else out[child.name] = toJs(child);
   }
   return out;
 }
@@ -163,7 +165,10 @@ function toXml(name: string, value: unknown): string {
     return `<${name}>${value.map((item) => toXml(LIST_MEMBERS[name] ?? 'member', item)).join('')}</${name}>`;
   }
   if (value instanceof Date) return `<${name}>${value.toISOString()}</${name}>`;
-  if (typeof value === 'object') return `<${name}>${Object.entries(value).map(([key, item]) => toXml(key, item)).join('')}</${name}>`;
+  if (typeof value === 'object')
+    return `<${name}>${Object.entries(value)
+      .map(([key, item]) => toXml(key, item))
+      .join('')}</${name}>`;
   return `<${name}>${escapeXml(String(value))}</${name}>`;
 }
 
@@ -172,7 +177,9 @@ const ROUTE53_NS = 'https://route53.amazonaws.com/doc/2013-04-01/';
 const S3_NS = 'http://s3.amazonaws.com/doc/2006-03-01/';
 
 function document(root: string, namespace: string, members: Record<string, unknown>): string {
-  return `${XML_DECLARATION}<${root} xmlns="${namespace}">${Object.entries(members).map(([key, value]) => toXml(key, value)).join('')}</${root}>`;
+  return `${XML_DECLARATION}<${root} xmlns="${namespace}">${Object.entries(members)
+    .map(([key, value]) => toXml(key, value))
+    .join('')}</${root}>`;
 }
 
 // ── Requests to operations ─────────────────────────────────────────────────────────────────────────────
@@ -199,12 +206,21 @@ const pick = (query: URLSearchParams, map: Record<string, string>) =>
 
 function route53Operation(method: string, parts: string[], query: URLSearchParams): Operation | undefined {
   const xml = (name: string) => (output: Record<string, unknown>) => ({ status: 200, body: document(`${name}Response`, ROUTE53_NS, output) });
-  const op = (name: Route53Operation, input: (text: string) => Record<string, unknown>, answer: Operation['answer'] = xml(name)): Operation => ({ service: 'route53', name, input, answer });
+  const op = (name: Route53Operation, input: (text: string) => Record<string, unknown>, answer: Operation['answer'] = xml(name)): Operation => ({
+    service: 'route53',
+    name,
+    input,
+    answer,
+  });
   const [resource, id, sub] = parts;
   if (resource === 'hostedzone' && id && !sub && method === 'GET') return op('GetHostedZone', () => ({ Id: id }));
-  if (resource === 'hostedzone' && id && sub === 'rrset' && method === 'POST') return op('ChangeResourceRecordSets', (text) => ({ HostedZoneId: id, ...bodyOf(text) }));
+  if (resource === 'hostedzone' && id && sub === 'rrset' && method === 'POST')
+    return op('ChangeResourceRecordSets', (text) => ({ HostedZoneId: id, ...bodyOf(text) }));
   if (resource === 'hostedzone' && id && sub === 'rrset' && method === 'GET') {
-    return op('ListResourceRecordSets', () => ({ HostedZoneId: id, ...pick(query, { name: 'StartRecordName', type: 'StartRecordType', identifier: 'StartRecordIdentifier', maxitems: 'MaxItems' }) }));
+    return op('ListResourceRecordSets', () => ({
+      HostedZoneId: id,
+      ...pick(query, { name: 'StartRecordName', type: 'StartRecordType', identifier: 'StartRecordIdentifier', maxitems: 'MaxItems' }),
+    }));
   }
   if (resource === 'healthcheck' && !id && method === 'GET') return op('ListHealthChecks', () => pick(query, { marker: 'Marker', maxitems: 'MaxItems' }));
   if (resource === 'healthcheck' && !id && method === 'POST') {
@@ -217,27 +233,60 @@ function route53Operation(method: string, parts: string[], query: URLSearchParam
   if (resource === 'change' && id && method === 'GET') return op('GetChange', () => ({ Id: id }));
   if (resource === 'testdnsanswer' && method === 'GET') {
     return op('TestDNSAnswer', () =>
-      pick(query, { hostedzoneid: 'HostedZoneId', recordname: 'RecordName', recordtype: 'RecordType', resolverip: 'ResolverIP', edns0clientsubnetip: 'EDNS0ClientSubnetIP', edns0clientsubnetmask: 'EDNS0ClientSubnetMask' }),
+      pick(query, {
+        hostedzoneid: 'HostedZoneId',
+        recordname: 'RecordName',
+        recordtype: 'RecordType',
+        resolverip: 'ResolverIP',
+        edns0clientsubnetip: 'EDNS0ClientSubnetIP',
+        edns0clientsubnetmask: 'EDNS0ClientSubnetMask',
+      }),
     );
   }
   return undefined;
 }
 
 function s3Operation(method: string, bucket: string, key: string, query: URLSearchParams, headers: http.IncomingHttpHeaders): Operation | undefined {
-  const op = (name: S3Operation, input: (body: string) => Record<string, unknown>, answer: Operation['answer']): Operation => ({ service: 's3', name, bucket, key: key || undefined, input, answer });
+  const op = (name: S3Operation, input: (body: string) => Record<string, unknown>, answer: Operation['answer']): Operation => ({
+    service: 's3',
+    name,
+    bucket,
+    key: key || undefined,
+    input,
+    answer,
+  });
   const empty = () => ({ status: 200 });
   if (!key) {
-    if (method === 'HEAD') return op('HeadBucket', () => ({ Bucket: bucket }), (out) => ({ status: 200, headers: { 'x-amz-bucket-region': out.BucketRegion } }));
+    if (method === 'HEAD')
+      return op(
+        'HeadBucket',
+        () => ({ Bucket: bucket }),
+        (out) => ({ status: 200, headers: { 'x-amz-bucket-region': out.BucketRegion } }),
+      );
     if (query.has('versioning') && method === 'GET') {
-      return op('GetBucketVersioning', () => ({ Bucket: bucket }), (out) => ({ status: 200, body: document('VersioningConfiguration', S3_NS, { Status: out.Status }) }));
+      return op(
+        'GetBucketVersioning',
+        () => ({ Bucket: bucket }),
+        (out) => ({ status: 200, body: document('VersioningConfiguration', S3_NS, { Status: out.Status }) }),
+      );
     }
-    if (query.has('versioning') && method === 'PUT') return op('PutBucketVersioning', (text) => ({ Bucket: bucket, VersioningConfiguration: bodyOf(text) }), empty);
-    if (query.has('replication') && method === 'PUT') return op('PutBucketReplication', (text) => ({ Bucket: bucket, ReplicationConfiguration: bodyOf(text) }), empty);
+    if (query.has('versioning') && method === 'PUT')
+      return op('PutBucketVersioning', (text) => ({ Bucket: bucket, VersioningConfiguration: bodyOf(text) }), empty);
+    if (query.has('replication') && method === 'PUT')
+      return op('PutBucketReplication', (text) => ({ Bucket: bucket, ReplicationConfiguration: bodyOf(text) }), empty);
     if (query.has('replication') && method === 'GET') {
-      return op('GetBucketReplication', () => ({ Bucket: bucket }), (out) => ({ status: 200, body: document('ReplicationConfiguration', S3_NS, out.ReplicationConfiguration) }));
+      return op(
+        'GetBucketReplication',
+        () => ({ Bucket: bucket }),
+        (out) => ({ status: 200, body: document('ReplicationConfiguration', S3_NS, out.ReplicationConfiguration) }),
+      );
     }
     if (query.has('versions') && method === 'GET') {
-      return op('ListObjectVersions', () => ({ Bucket: bucket, ...pick(query, { prefix: 'Prefix' }) }), (out) => ({ status: 200, body: listVersionsXml(bucket, query.get('prefix') ?? '', out) }));
+      return op(
+        'ListObjectVersions',
+        () => ({ Bucket: bucket, ...pick(query, { prefix: 'Prefix' }) }),
+        (out) => ({ status: 200, body: listVersionsXml(bucket, query.get('prefix') ?? '', out) }),
+      );
     }
     return undefined;
   }
@@ -253,27 +302,57 @@ function s3Operation(method: string, bucket: string, key: string, query: URLSear
     ...(headers['if-match'] ? { IfMatch: String(headers['if-match']) } : {}),
     ...(headers['if-none-match'] ? { IfNoneMatch: String(headers['if-none-match']) } : {}),
   });
-  const metadata = () => Object.fromEntries(Object.entries(headers).filter(([name]) => name.startsWith('x-amz-meta-')).map(([name, value]) => [name.slice('x-amz-meta-'.length), String(value)]));
+  const metadata = () =>
+    Object.fromEntries(
+      Object.entries(headers)
+        .filter(([name]) => name.startsWith('x-amz-meta-'))
+        .map(([name, value]) => [name.slice('x-amz-meta-'.length), String(value)]),
+    );
   if (method === 'PUT' && headers['x-amz-copy-source']) {
-    return op('CopyObject', () => ({ Bucket: bucket, Key: key, CopySource: String(headers['x-amz-copy-source']) }), (out) => ({
-      status: 200,
-      headers: version(out),
-      body: document('CopyObjectResult', S3_NS, { ETag: out.ETag, LastModified: out.LastModified }),
-    }));
+    return op(
+      'CopyObject',
+      () => ({ Bucket: bucket, Key: key, CopySource: String(headers['x-amz-copy-source']) }),
+      (out) => ({
+        status: 200,
+        headers: version(out),
+        body: document('CopyObjectResult', S3_NS, { ETag: out.ETag, LastModified: out.LastModified }),
+      }),
+    );
   }
   if (method === 'PUT' && !headers['x-amz-copy-source']) {
-    return op('PutObject', (text) => ({ Bucket: bucket, Key: key, Body: text, Metadata: metadata(), ...conditions() }), (out) => ({ status: 200, headers: { ...version(out), ETag: String(out.ETag) } }));
+    return op(
+      'PutObject',
+      (text) => ({ Bucket: bucket, Key: key, Body: text, Metadata: metadata(), ...conditions() }),
+      (out) => ({ status: 200, headers: { ...version(out), ETag: String(out.ETag) } }),
+    );
   }
   if (method === 'HEAD') {
-    return op('HeadObject', () => ({ Bucket: bucket, Key: key, ...pick(query, { versionId: 'VersionId' }) }), (out) => ({
-      status: 200,
-      headers: { ...described(out), 'content-length': String(out.ContentLength ?? 0), ...(out.ReplicationStatus ? { 'x-amz-replication-status': String(out.ReplicationStatus) } : ({} as Record<string, string>)) },
-    }));
+    return op(
+      'HeadObject',
+      () => ({ Bucket: bucket, Key: key, ...pick(query, { versionId: 'VersionId' }) }),
+      (out) => ({
+        status: 200,
+        headers: {
+          ...described(out),
+          'content-length': String(out.ContentLength ?? 0),
+          ...(out.ReplicationStatus ? { 'x-amz-replication-status': String(out.ReplicationStatus) } : ({} as Record<string, string>)),
+        },
+      }),
+    );
   }
   if (method === 'GET') {
-    return op('GetObject', () => ({ Bucket: bucket, Key: key, ...pick(query, { versionId: 'VersionId' }) }), (out) => ({ status: 200, headers: { ...described(out), 'content-type': 'application/json' }, body: String(out.Body) }));
+    return op(
+      'GetObject',
+      () => ({ Bucket: bucket, Key: key, ...pick(query, { versionId: 'VersionId' }) }),
+      (out) => ({ status: 200, headers: { ...described(out), 'content-type': 'application/json' }, body: String(out.Body) }),
+    );
   }
-  if (method === 'DELETE') return op('DeleteObject', () => ({ Bucket: bucket, Key: key, ...pick(query, { versionId: 'VersionId' }), ...conditions() }), () => ({ status: 204 }));
+  if (method === 'DELETE')
+    return op(
+      'DeleteObject',
+      () => ({ Bucket: bucket, Key: key, ...pick(query, { versionId: 'VersionId' }), ...conditions() }),
+      () => ({ status: 204 }),
+    );
   return undefined;
 }
 
@@ -292,12 +371,24 @@ function operationOf(req: http.IncomingMessage, url: URL): Operation | { service
   const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
   if (parts[0] === '2013-04-01') return route53Operation(method, parts.slice(1), url.searchParams) ?? { service: 'route53', name: `${method} ${url.pathname}` };
   const [bucket = '', ...rest] = parts;
-  return s3Operation(method, bucket, rest.join('/'), url.searchParams, req.headers) ?? { service: 's3', name: `${method} ${url.pathname}${url.search}`, bucket };
+  return (
+    s3Operation(method, bucket, rest.join('/'), url.searchParams, req.headers) ?? { service: 's3', name: `${method} ${url.pathname}${url.search}`, bucket }
+  );
 }
 
 /** The usual AWS error code for a status, when a fault names none. */
 function defaultCode(service: AwsService, status: number): string {
-  const codes: Record<number, string> = { 400: service === 's3' ? 'InvalidRequest' : 'InvalidInput', 403: 'AccessDenied', 404: 'NotFound', 409: 'Conflict', 429: 'TooManyRequestsException', 500: 'InternalError', 502: 'BadGateway', 503: 'ServiceUnavailable', 504: 'GatewayTimeout' };
+  const codes: Record<number, string> = {
+    400: service === 's3' ? 'InvalidRequest' : 'InvalidInput',
+    403: 'AccessDenied',
+    404: 'NotFound',
+    409: 'Conflict',
+    429: 'TooManyRequestsException',
+    500: 'InternalError',
+    502: 'BadGateway',
+    503: 'ServiceUnavailable',
+    504: 'GatewayTimeout',
+  };
   return codes[status] ?? 'InternalFailure';
 }
 
@@ -321,7 +412,12 @@ export async function startFakeAwsServer(options: FakeAwsOptions = {}): Promise<
   const faultFor = (record: AwsRequestRecord) => {
     let decided: (typeof faults)[number] | undefined;
     for (const fault of faults) {
-      if ((fault.service && fault.service !== record.service) || (fault.operation && fault.operation !== record.operation) || (fault.bucket && fault.bucket !== record.bucket)) continue;
+      if (
+        (fault.service && fault.service !== record.service) ||
+        (fault.operation && fault.operation !== record.operation) ||
+        (fault.bucket && fault.bucket !== record.bucket)
+      )
+        continue;
       // Every matching request counts for every fault, whether or not that fault decides it (like the fake tools' rules).
       fault.seen += 1;
       const live = (fault.nth === undefined || fault.seen === fault.nth) && (fault.times === undefined || fault.seen <= fault.times);
@@ -430,4 +526,3 @@ export async function startFakeAwsServer(options: FakeAwsOptions = {}): Promise<
     },
   };
 }
-

@@ -4,22 +4,22 @@
 // interop test in test/infra/fake-kube-api.test.ts). The fake kubectl/istioctl
 // change its state through POST /_fake/exec.
 import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
-import { ObjectStore, type KubeObject } from './fake-kube/store.js';
-import { Workloads, type DeploymentSettings, type LoadBalancerMode, type PodSettings } from './fake-kube/workloads.js';
-import { IstioEffects, type CrdSet } from './fake-kube/istio.js';
-import { ExecHandler, type ExecRequest } from './fake-kube/exec.js';
-import { MeshModel } from './fake-kube/mesh.js';
-import { KubeHttp, bearerToken, type RecordedRequest } from './fake-kube/http.js';
 import type { Manifest } from '../fakes/lib/manifests.mjs';
+import { ExecHandler, type ExecRequest } from './fake-kube/exec.js';
+import { bearerToken, KubeHttp, type RecordedRequest } from './fake-kube/http.js';
+import { type CrdSet, IstioEffects } from './fake-kube/istio.js';
+import { MeshModel } from './fake-kube/mesh.js';
+import { type KubeObject, ObjectStore } from './fake-kube/store.js';
+import { type DeploymentSettings, type LoadBalancerMode, type PodSettings, Workloads } from './fake-kube/workloads.js';
 
-export type { KubeObject, RecordedRequest, DeploymentSettings, PodSettings };
+export type { DeploymentSettings, KubeObject, PodSettings, RecordedRequest };
 
 export interface FakeKubeOptions {
   clusters: string[];
@@ -98,7 +98,29 @@ export interface FakeKubeApi {
 function selfSignedCertificate(dir: string): { key: string; cert: string; file: string } {
   const keyFile = path.join(dir, 'tls.key');
   const file = path.join(dir, 'tls.crt');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=fake-kube-api', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost', '-keyout', keyFile, '-out', file], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=fake-kube-api',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1,DNS:localhost',
+      '-keyout',
+      keyFile,
+      '-out',
+      file,
+    ],
+    { stdio: 'ignore' },
+  );
   return { key: fs.readFileSync(keyFile, 'utf8'), cert: fs.readFileSync(file, 'utf8'), file };
 }
 
@@ -161,7 +183,9 @@ export async function startFakeKubeApi(options: FakeKubeOptions): Promise<FakeKu
     const url = new URL(req.url ?? '/', 'http://fake');
     const fail = (e: unknown) => {
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'InternalError', code: 500, message: String((e as Error)?.stack ?? e) }));
+      res.end(
+        JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'InternalError', code: 500, message: String((e as Error)?.stack ?? e) }),
+      );
     };
     if (url.pathname === '/_fake/exec' && req.method === 'POST') {
       const chunks: Buffer[] = [];
@@ -180,7 +204,17 @@ export async function startFakeKubeApi(options: FakeKubeOptions): Promise<FakeKu
     const m = /^\/clusters\/([^/]+)(\/.*)?$/.exec(url.pathname);
     if (!m || !store.hasCluster(decodeURIComponent(m[1]!))) {
       res.writeHead(404, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', reason: 'NotFound', code: 404, message: `no fake cluster at ${url.pathname}` }));
+      res.end(
+        JSON.stringify({
+          kind: 'Status',
+          apiVersion: 'v1',
+          metadata: {},
+          status: 'Failure',
+          reason: 'NotFound',
+          code: 404,
+          message: `no fake cluster at ${url.pathname}`,
+        }),
+      );
       return;
     }
     const cluster = decodeURIComponent(m[1]!);
@@ -190,7 +224,17 @@ export async function startFakeKubeApi(options: FakeKubeOptions): Promise<FakeKu
     const answer = () => {
       if (fault?.status) {
         res.writeHead(fault.status, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', reason: 'InjectedFault', code: fault.status, message: fault.message ?? `injected fault ${fault.status}` }));
+        res.end(
+          JSON.stringify({
+            kind: 'Status',
+            apiVersion: 'v1',
+            metadata: {},
+            status: 'Failure',
+            reason: 'InjectedFault',
+            code: fault.status,
+            message: fault.message ?? `injected fault ${fault.status}`,
+          }),
+        );
         return;
       }
       rest.handle(cluster, restPath, url, req, res).catch(fail);

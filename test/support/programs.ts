@@ -21,9 +21,28 @@ export const TEST_PROGRAMS: TestProgram[] = [
   { name: 'wrk', probe: ['wrk', '--version'], aptPackage: 'wrk', usedBy: 'the real load test', skipped: true },
   { name: 'openssl', probe: ['openssl', 'version'], aptPackage: 'openssl', usedBy: "Day 1's CA generation in most Day 1 runs", skipped: false },
   { name: 'git', probe: ['git', '--version'], aptPackage: 'git', usedBy: "Day 4's GitOps bump", skipped: true },
-  { name: 'kubectl', probe: ['/usr/bin/kubectl', 'version', '--client'], aptPackage: 'kubectl', usedBy: 'the real kubectl driving apply and diff against the fake API', skipped: true },
-  { name: 'moto', probe: ['python3', '-c', 'import moto.server'], aptPackage: 'python3-pip && pip install "moto[server]==5.2.1"', usedBy: 'the AWS emulator of the plan and S3 state tests (the state tests fall back to a loopback S3)', skipped: true, exitZero: true },
-  { name: 'chromium', probe: ['/usr/bin/chromium', '--version'], aptPackage: 'chromium chromium-driver', usedBy: 'the HTML report opened in a browser', skipped: true },
+  {
+    name: 'kubectl',
+    probe: ['/usr/bin/kubectl', 'version', '--client'],
+    aptPackage: 'kubectl',
+    usedBy: 'the real kubectl driving apply and diff against the fake API',
+    skipped: true,
+  },
+  {
+    name: 'moto',
+    probe: ['python3', '-c', 'import moto.server'],
+    aptPackage: 'python3-pip && pip install "moto[server]==5.2.1"',
+    usedBy: 'the AWS emulator of the plan and S3 state tests (the state tests fall back to a loopback S3)',
+    skipped: true,
+    exitZero: true,
+  },
+  {
+    name: 'chromium',
+    probe: ['/usr/bin/chromium', '--version'],
+    aptPackage: 'chromium chromium-driver',
+    usedBy: 'the HTML report opened in a browser',
+    skipped: true,
+  },
 ];
 
 export type ProgramName = (typeof TEST_PROGRAMS)[number]['name'];
@@ -40,7 +59,9 @@ export function missingPrograms(env: NodeJS.ProcessEnv = process.env): TestProgr
 
 /** The one line a run prints (or fails with) when programs are missing. */
 export function missingProgramsNotice(missing: TestProgram[], ci: boolean): string {
-  const names = missing.map((program) => `${program.name} (${program.usedBy}: ${ci ? 'needed' : program.skipped ? 'those tests are skipped' : 'those tests fail'})`).join(', ');
+  const names = missing
+    .map((program) => `${program.name} (${program.usedBy}: ${ci ? 'needed' : program.skipped ? 'those tests are skipped' : 'those tests fail'})`)
+    .join(', ');
   const install = `sudo apt-get install -y ${missing.map((program) => program.aptPackage).join(' ')}`;
   return ci
     ? `akictl tests: missing on PATH under CI: ${names}; install with \`${install}\` (.ci/run does this).`

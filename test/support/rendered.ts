@@ -20,7 +20,9 @@ export function defaultConfigWith(change: (raw: any) => void = () => undefined):
 export function renderedManifests(day: DayDef, config: Config, published: Record<string, Record<string, string>> = {}): Array<{ key: string; docs: any[] }> {
   return planDay(day, config, (key) => published[key], pathsFor('/tmp/akictl-state')).flatMap((step) =>
     step.instances.flatMap((instance) =>
-      instance.actions.flatMap((action) => (action.kind === 'exec' && action.stdin?.kind === 'manifest' ? [{ key: instance.key, docs: action.stdin.manifest.docs as any[] }] : [])),
+      instance.actions.flatMap((action) =>
+        action.kind === 'exec' && action.stdin?.kind === 'manifest' ? [{ key: instance.key, docs: action.stdin.manifest.docs as any[] }] : [],
+      ),
     ),
   );
 }

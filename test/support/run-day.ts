@@ -8,9 +8,9 @@ import { parseConfigText } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
 import { pathsFor, type Selection } from '../../src/plan/compile.js';
 import type { DayDef } from '../../src/plan/types.js';
+import { RunEvents } from '../../src/run/events.js';
 import { execute } from '../../src/run/execute.js';
 import { Redactor } from '../../src/shared/redact.js';
-import { RunEvents } from '../../src/run/events.js';
 import { StateStore } from '../../src/state/store.js';
 
 const defaultRaw = parse(readFileSync(new URL('../../defaults/akictl.yaml', import.meta.url), 'utf8')) as Record<string, any>;
@@ -57,7 +57,16 @@ export async function runDay(
   const timer = setTimeout(() => controller.abort('SIGTERM'), options.abortAfterMs ?? 20_000);
   try {
     await execute(
-      { day, config, store, paths: pathsFor(stateDir), redactor: new Redactor(), events: new RunEvents(), signal: controller.signal, confirmDestructive: async () => false },
+      {
+        day,
+        config,
+        store,
+        paths: pathsFor(stateDir),
+        redactor: new Redactor(),
+        events: new RunEvents(),
+        signal: controller.signal,
+        confirmDestructive: async () => false,
+      },
       { mode: options.mode ?? 'apply', selection: options.selection ?? {}, yes: false, confirmed: options.confirmed ?? [] },
     );
     return { ok: true, store };

@@ -3,7 +3,7 @@
 // PutObject) when python3 can import it, otherwise the project's own loopback S3 (fake-aws-server.ts, whose S3
 // model has conditional writes, delete markers and version listings). AKICTL_S3_PEER=moto (set by .ci/run)
 // makes moto mandatory: the tests fail when it is missing. AKICTL_S3_PEER=loopback forces the fallback.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -42,8 +42,11 @@ export function peerKind(): S3PeerKind {
   const wanted = process.env.AKICTL_S3_PEER;
   if (wanted === 'loopback') return 'loopback';
   if (motoAvailable()) return 'moto';
-  if (wanted === 'moto') throw new Error('AKICTL_S3_PEER=moto but python3 cannot import moto (the S3 peer of the state backend tests): install moto 5.2.1 (`pip install "moto[server]==5.2.1"`).');
-  if (!warned) process.stderr.write('S3 peer: python3 cannot import moto; the state backend tests use the project\'s loopback S3 instead (CI requires moto).\n');
+  if (wanted === 'moto')
+    throw new Error(
+      'AKICTL_S3_PEER=moto but python3 cannot import moto (the S3 peer of the state backend tests): install moto 5.2.1 (`pip install "moto[server]==5.2.1"`).',
+    );
+  if (!warned) process.stderr.write("S3 peer: python3 cannot import moto; the state backend tests use the project's loopback S3 instead (CI requires moto).\n");
   warned = true;
   return 'loopback';
 }
@@ -129,9 +132,12 @@ export async function startS3Peer(kind: S3PeerKind = peerKind(), options: { putL
       if (loopbackRead) return loopbackRead(bucket, key, versionId);
       // Unsigned, but with an Authorization header: moto (which checks no signature) then treats the request as
       // the owner's instead of an anonymous one its ACLs refuse.
-      const answer = getSync(`${url}/${bucket}/${key.split('/').map(encodeURIComponent).join('/')}${versionId ? `?versionId=${encodeURIComponent(versionId)}` : ''}`, {
-        Authorization: `AWS4-HMAC-SHA256 Credential=${PEER_CREDENTIALS.accessKeyId}/20260101/${PEER_REGION}/s3/aws4_request, SignedHeaders=host, Signature=0`,
-      });
+      const answer = getSync(
+        `${url}/${bucket}/${key.split('/').map(encodeURIComponent).join('/')}${versionId ? `?versionId=${encodeURIComponent(versionId)}` : ''}`,
+        {
+          Authorization: `AWS4-HMAC-SHA256 Credential=${PEER_CREDENTIALS.accessKeyId}/20260101/${PEER_REGION}/s3/aws4_request, SignedHeaders=host, Signature=0`,
+        },
+      );
       if (answer.status === 404) return undefined;
       if (answer.status !== 200) throw new Error(`reading s3://${bucket}/${key} from the ${kind} S3 answered ${answer.status}: ${answer.body.slice(0, 300)}`);
       return answer.body;

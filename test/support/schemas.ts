@@ -66,10 +66,17 @@ export const SCHEMA_TABLE: readonly Entry[] = [
 // Annotations the Kubernetes generators emit; registered as no-op keywords so
 // strict mode stays on and still catches real typos in the schemas.
 const K8S_KEYWORDS = [
-  'x-kubernetes-preserve-unknown-fields', 'x-kubernetes-validations', 'x-kubernetes-int-or-string',
-  'x-kubernetes-patch-strategy', 'x-kubernetes-patch-merge-key', 'x-kubernetes-map-type',
-  'x-kubernetes-list-type', 'x-kubernetes-list-map-keys', 'x-kubernetes-unions',
-  'x-kubernetes-group-version-kind', 'x-kubernetes-embedded-resource',
+  'x-kubernetes-preserve-unknown-fields',
+  'x-kubernetes-validations',
+  'x-kubernetes-int-or-string',
+  'x-kubernetes-patch-strategy',
+  'x-kubernetes-patch-merge-key',
+  'x-kubernetes-map-type',
+  'x-kubernetes-list-type',
+  'x-kubernetes-list-map-keys',
+  'x-kubernetes-unions',
+  'x-kubernetes-group-version-kind',
+  'x-kubernetes-embedded-resource',
 ];
 
 let ajv: Ajv | undefined;
@@ -78,7 +85,13 @@ const compiled = new Map<string, ValidateFunction>();
 function getAjv(): Ajv {
   if (!ajv) {
     // A strict-mode warning means a schema is not what we think it is: fail loudly.
-    const logger = { log: console.log, warn: (...args: unknown[]) => { throw new Error(`ajv warning: ${args.join(' ')}`); }, error: console.error };
+    const logger = {
+      log: console.log,
+      warn: (...args: unknown[]) => {
+        throw new Error(`ajv warning: ${args.join(' ')}`);
+      },
+      error: console.error,
+    };
     ajv = new Ajv({ allErrors: true, logger });
     addFormats(ajv);
     for (const keyword of K8S_KEYWORDS) ajv.addKeyword(keyword);
@@ -145,7 +158,11 @@ const RFC1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 function nameErrors(name: unknown, rule: Entry['nameRule'] = 'subdomain', field = 'metadata.name'): string[] {
   if (typeof name !== 'string' || name === '') return [`${field} is required`];
   const [re, max, label] =
-    rule === 'label' ? [DNS1123_LABEL, 63, 'a DNS-1123 label'] : rule === 'rfc1035' ? [RFC1035_LABEL, 63, 'an RFC 1035 label'] : [DNS1123_SUBDOMAIN, 253, 'a DNS-1123 subdomain'];
+    rule === 'label'
+      ? [DNS1123_LABEL, 63, 'a DNS-1123 label']
+      : rule === 'rfc1035'
+        ? [RFC1035_LABEL, 63, 'an RFC 1035 label']
+        : [DNS1123_SUBDOMAIN, 253, 'a DNS-1123 subdomain'];
   if (name.length > max || !re.test(name)) return [`${field} "${name}" must be ${label} (lowercase alphanumerics and '-', at most ${max} characters)`];
   return [];
 }
@@ -153,7 +170,12 @@ function nameErrors(name: unknown, rule: Entry['nameRule'] = 'subdomain', field 
 function formatErrors(errors: ErrorObject[] | null | undefined, prefix = ''): string[] {
   return (errors ?? []).map((e) => {
     const where = `${prefix}${e.instancePath}` || '/';
-    const detail = e.keyword === 'additionalProperties' ? ` (${(e.params as { additionalProperty: string }).additionalProperty})` : e.keyword === 'enum' ? ` (${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')})` : '';
+    const detail =
+      e.keyword === 'additionalProperties'
+        ? ` (${(e.params as { additionalProperty: string }).additionalProperty})`
+        : e.keyword === 'enum'
+          ? ` (${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')})`
+          : '';
     return `${where} ${e.message}${detail}`;
   });
 }
@@ -202,13 +224,16 @@ export function validateManifest(doc: object, opts: { istioVersion?: string } = 
 /** Validates every document of a multi-document YAML text; errors name the document they come from. */
 export function validateManifestsYaml(text: string, opts: { istioVersion?: string } = {}): ValidationResult {
   const errors: string[] = [];
-  YAML.parseAllDocuments(text).forEach((doc, i) => {
-    if (doc.errors.length > 0) return errors.push(`document ${i + 1}: ${doc.errors[0]!.message}`);
+  for (const [i, doc] of YAML.parseAllDocuments(text).entries()) {
+    if (doc.errors.length > 0) {
+      errors.push(`document ${i + 1}: ${doc.errors[0]!.message}`);
+      continue;
+    }
     const value = doc.toJS();
-    if (value === null || value === undefined) return;
+    if (value === null || value === undefined) continue;
     const label = `document ${i + 1} (${value.kind ?? '?'} ${value.metadata?.name ?? '?'})`;
     for (const e of validateManifest(value, opts).errors) errors.push(`${label}: ${e}`);
-  });
+  }
   return { ok: errors.length === 0, errors };
 }
 
@@ -226,9 +251,9 @@ export function lintIstio(doc: object): string[] {
     if (policy.outlierDetection && 'consecutiveErrors' in policy.outlierDetection) {
       findings.push(`${where}.outlierDetection.consecutiveErrors is deprecated and ignored by istiod: use consecutive5xxErrors`);
     }
-    (policy.portLevelSettings ?? []).forEach((p: any, i: number) => checkPolicy(p, `${where}.portLevelSettings[${i}]`));
+    for (const [i, p] of (policy.portLevelSettings ?? []).entries()) checkPolicy(p, `${where}.portLevelSettings[${i}]`);
   };
   checkPolicy(obj.spec?.trafficPolicy, 'spec.trafficPolicy');
-  (obj.spec?.subsets ?? []).forEach((s: any, i: number) => checkPolicy(s?.trafficPolicy, `spec.subsets[${i}].trafficPolicy`));
+  for (const [i, s] of (obj.spec?.subsets ?? []).entries()) checkPolicy(s?.trafficPolicy, `spec.subsets[${i}].trafficPolicy`);
   return findings;
 }

@@ -4,8 +4,8 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCommand } from '../../src/actions/exec.js';
 import { bumpValuesTag, commitIfChanged } from '../../src/actions/gitops.js';
-import { lacks } from '../support/programs.js';
 import type { ActionIO } from '../../src/plan/types.js';
+import { lacks } from '../support/programs.js';
 
 /** The GitOps step's builtins against a real git repository in a temporary folder. */
 

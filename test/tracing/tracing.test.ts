@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { fakeEnv, readFakeLog, runCli, tmpWorkspace } from '../support/cli.js';
-import { startFakeKubeApi, type FakeKubeApi } from '../support/fake-kube-api.js';
+import { type FakeKubeApi, startFakeKubeApi } from '../support/fake-kube-api.js';
 
 /**
  * Day 4 end to end on the fakes: the manual rebuild/GitOps pauses, the discovered Jaeger address in the remote
@@ -29,7 +29,15 @@ function jaegerTraces() {
     .map((cluster, n) => ({
       traceID: `t${n}`,
       spans: [],
-      processes: { p1: { serviceName: 'akidb-rest.akidb', tags: [{ key: 'k8s.cluster.name', type: 'string', value: cluster }, { key: 'hostname', type: 'string', value: 'pod' }] } },
+      processes: {
+        p1: {
+          serviceName: 'akidb-rest.akidb',
+          tags: [
+            { key: 'k8s.cluster.name', type: 'string', value: cluster },
+            { key: 'hostname', type: 'string', value: 'pod' },
+          ],
+        },
+      },
     }));
 }
 

@@ -7,9 +7,9 @@ import day1 from '../../days/day1.js';
 import day4 from '../../days/day4.js';
 import day5 from '../../days/day5.js';
 import { ConfigSchema } from '../../src/config/schema.js';
+import { FAILOVER_TIME, loadMeasurement, replicationLagMeasurement } from '../../src/plan/measurements.js';
 import { buildReport } from '../../src/report/build.js';
 import { reportMarkdown } from '../../src/report/markdown.js';
-import { FAILOVER_TIME, loadMeasurement, replicationLagMeasurement } from '../../src/plan/measurements.js';
 import type { StateData } from '../../src/state/store.js';
 import { runCli } from '../support/cli.js';
 
@@ -17,7 +17,19 @@ const config = ConfigSchema.parse(parse(readFileSync(new URL('../../defaults/aki
 const days = [day1, day4, day5];
 
 function emptyState(): StateData {
-  return { version: 1, lineage: 'test-lineage', serial: 0, createdAt: '2025-01-01T00:00:00.000Z', updatedAt: '2025-01-01T00:00:00.000Z', runs: [], instances: {}, gates: {}, measurements: {}, pendingRestores: [], confirmations: [] };
+  return {
+    version: 1,
+    lineage: 'test-lineage',
+    serial: 0,
+    createdAt: '2025-01-01T00:00:00.000Z',
+    updatedAt: '2025-01-01T00:00:00.000Z',
+    runs: [],
+    instances: {},
+    gates: {},
+    measurements: {},
+    pendingRestores: [],
+    confirmations: [],
+  };
 }
 
 function measurement(value: number, unit: string, step = 'day5.load-test', at = '2025-01-05T10:00:00.000Z') {
@@ -36,14 +48,48 @@ function preparedState(): StateData {
     [replicationLagMeasurement('us-west', 'eu-central')]: measurement(2.1, 's', 'day3.replication-canary'),
     [replicationLagMeasurement('eu-central', 'us-west')]: measurement(3.7, 's', 'day3.replication-canary'),
   };
-  state.instances['day5.load-test'] = { step: 'day5.load-test', day: 5, target: '', status: 'done', attempts: 1, runId: 'run-1', durationMs: 61000, outputs: {} };
-  state.instances['day4.otel-collector@eu-central'] = { step: 'day4.otel-collector', day: 4, target: 'eu-central', status: 'failed', attempts: 2, runId: 'run-1', error: '`kubectl apply -f - --context=eu-central` exited 1', outputs: {} };
-  state.gates['day4.traces-cover-clusters'] = {
-    gate: 'day4.traces-cover-clusters', step: 'day4.test-traffic', day: 4, target: '', status: 'fail',
-    measured: '12 traces; k8s.cluster.name seen: us-west (12); 0 span several clusters; missing eu-central', expected: 'k8s.cluster.name values include us-west, eu-central',
-    at: '2025-01-04T10:00:00.000Z', runId: 'run-1',
+  state.instances['day5.load-test'] = {
+    step: 'day5.load-test',
+    day: 5,
+    target: '',
+    status: 'done',
+    attempts: 1,
+    runId: 'run-1',
+    durationMs: 61000,
+    outputs: {},
   };
-  state.gates['day4.jaeger-available'] = { gate: 'day4.jaeger-available', step: 'day4.jaeger', day: 4, target: '', status: 'pass', measured: 'Available=True (1/1 replicas available)', expected: 'Available=True', at: '2025-01-04T09:00:00.000Z', runId: 'run-1' };
+  state.instances['day4.otel-collector@eu-central'] = {
+    step: 'day4.otel-collector',
+    day: 4,
+    target: 'eu-central',
+    status: 'failed',
+    attempts: 2,
+    runId: 'run-1',
+    error: '`kubectl apply -f - --context=eu-central` exited 1',
+    outputs: {},
+  };
+  state.gates['day4.traces-cover-clusters'] = {
+    gate: 'day4.traces-cover-clusters',
+    step: 'day4.test-traffic',
+    day: 4,
+    target: '',
+    status: 'fail',
+    measured: '12 traces; k8s.cluster.name seen: us-west (12); 0 span several clusters; missing eu-central',
+    expected: 'k8s.cluster.name values include us-west, eu-central',
+    at: '2025-01-04T10:00:00.000Z',
+    runId: 'run-1',
+  };
+  state.gates['day4.jaeger-available'] = {
+    gate: 'day4.jaeger-available',
+    step: 'day4.jaeger',
+    day: 4,
+    target: '',
+    status: 'pass',
+    measured: 'Available=True (1/1 replicas available)',
+    expected: 'Available=True',
+    at: '2025-01-04T09:00:00.000Z',
+    runId: 'run-1',
+  };
   return state;
 }
 
@@ -55,7 +101,11 @@ describe('completion report', () => {
     expect(byTitle['P99 latency (cross-region)']).toMatchObject({ measured: 44, result: 'pass' });
     expect(byTitle['Global throughput']).toMatchObject({ measured: 87.2, result: 'fail', expected: '> 100 req/s' });
     expect(byTitle['Failover time']).toMatchObject({ measured: 12.4, result: 'pass' });
-    expect(byTitle['Data sync lag']).toMatchObject({ measured: 3.7, result: 'pass', sources: ['replication.lag.eu-central->us-west', 'replication.lag.us-west->eu-central'] });
+    expect(byTitle['Data sync lag']).toMatchObject({
+      measured: 3.7,
+      result: 'pass',
+      sources: ['replication.lag.eu-central->us-west', 'replication.lag.us-west->eu-central'],
+    });
     expect(report.complete).toBe(false);
     expect(report.openItems).toContain('target "Global throughput": fail');
 
@@ -68,7 +118,10 @@ describe('completion report', () => {
   it('shows a failed gate as failed, with what it measured', () => {
     const report = buildReport({ config, days, state: preparedState(), stateFile: '/x/state.json' });
     const day4Report = report.days.find((day) => day.day === 4)!;
-    expect(day4Report.gates.find((gate) => gate.key === 'day4.traces-cover-clusters')).toMatchObject({ status: 'fail', measured: expect.stringContaining('missing eu-central') });
+    expect(day4Report.gates.find((gate) => gate.key === 'day4.traces-cover-clusters')).toMatchObject({
+      status: 'fail',
+      measured: expect.stringContaining('missing eu-central'),
+    });
     expect(day4Report.gates.find((gate) => gate.key === 'day4.jaeger-available')?.status).toBe('pass');
     expect(day4Report.gates.find((gate) => gate.key === 'day4.collector-available@eu-central')?.status).toBe('not run');
     expect(report.openItems).toContain('day 4: 1 gate(s) failed');
@@ -93,12 +146,34 @@ describe('completion report', () => {
     state.serial = 1;
     for (const day of days) {
       for (const step of day.steps) {
-        const targets = step.scope === 'once' ? [''] : step.scope === 'per-cluster' ? config.clusters.map((c) => c.name) : ['us-west->eu-central', 'eu-central->us-west'];
-        for (const target of targets) state.instances[target ? `${step.id}@${target}` : step.id] = { step: step.id, day: day.day, target, status: 'done', attempts: 1, runId: 'r', outputs: {} };
+        const targets =
+          step.scope === 'once' ? [''] : step.scope === 'per-cluster' ? config.clusters.map((c) => c.name) : ['us-west->eu-central', 'eu-central->us-west'];
+        for (const target of targets)
+          state.instances[target ? `${step.id}@${target}` : step.id] = {
+            step: step.id,
+            day: day.day,
+            target,
+            status: 'done',
+            attempts: 1,
+            runId: 'r',
+            outputs: {},
+          };
         for (const gate of step.gates ?? []) {
           const scope = gate.scope ?? step.scope;
-          const gateTargets = scope === 'per-cluster' ? config.clusters.map((c) => c.name) : scope === 'per-pair' ? ['us-west->eu-central', 'eu-central->us-west'] : [''];
-          for (const target of gateTargets) state.gates[target ? `${gate.id}@${target}` : gate.id] = { gate: gate.id, step: step.id, day: day.day, target, status: 'pass', measured: 'ok', expected: 'ok', at: 'x', runId: 'r' };
+          const gateTargets =
+            scope === 'per-cluster' ? config.clusters.map((c) => c.name) : scope === 'per-pair' ? ['us-west->eu-central', 'eu-central->us-west'] : [''];
+          for (const target of gateTargets)
+            state.gates[target ? `${gate.id}@${target}` : gate.id] = {
+              gate: gate.id,
+              step: step.id,
+              day: day.day,
+              target,
+              status: 'pass',
+              measured: 'ok',
+              expected: 'ok',
+              at: 'x',
+              runId: 'r',
+            };
         }
       }
     }

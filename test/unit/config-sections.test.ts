@@ -36,11 +36,15 @@ describe('routing and replication sections', () => {
   });
 
   it('refuses a certificate without its key', () => {
-    expect(() => parseWithChange((raw) => (raw.routing.gateway.certFile = '/tmp/tls.crt'))).toThrow('field routing.gateway.keyFile certFile and keyFile go together');
+    expect(() => parseWithChange((raw) => (raw.routing.gateway.certFile = '/tmp/tls.crt'))).toThrow(
+      'field routing.gateway.keyFile certFile and keyFile go together',
+    );
   });
 
   it('refuses a bad role ARN and an Istio duration without a unit', () => {
-    expect(() => parseWithChange((raw) => (raw.replication.roleArns['us-west'] = 'arn:aws:iam::ACCOUNT:role/x'))).toThrow(/field replication\.roleArns\.us-west must be an IAM role ARN/);
+    expect(() => parseWithChange((raw) => (raw.replication.roleArns['us-west'] = 'arn:aws:iam::ACCOUNT:role/x'))).toThrow(
+      /field replication\.roleArns\.us-west must be an IAM role ARN/,
+    );
     expect(() => parseWithChange((raw) => (raw.routing.routes.timeout = '10'))).toThrow(/field routing\.routes\.timeout must be a duration/);
   });
 });
@@ -65,10 +69,16 @@ describe('tracing, observability and drill sections', () => {
     const parsed = parseConfigText(stringify(config), 'akictl.yaml');
     for (const day of [day4, day5]) {
       const steps = planDay(day, parsed, () => undefined, pathsFor('/tmp/x'));
-      const text = planText(day, steps, parsed, { color: false, configSource: 'test' }) + JSON.stringify(planJson(day, steps, parsed, { configSource: 'test' }));
+      const text =
+        planText(day, steps, parsed, { color: false, configSource: 'test' }) + JSON.stringify(planJson(day, steps, parsed, { configSource: 'test' }));
       expect(text).not.toContain('sk-live-0123456789abcdef');
     }
-    const day4Text = planText(day4, planDay(day4, parsed, () => undefined, pathsFor('/tmp/x')), parsed, { color: false, configSource: 'test' });
+    const day4Text = planText(
+      day4,
+      planDay(day4, parsed, () => undefined, pathsFor('/tmp/x')),
+      parsed,
+      { color: false, configSource: 'test' },
+    );
     expect(day4Text).toContain("-H 'Authorization: <traffic.headers.Authorization>'");
   });
 });

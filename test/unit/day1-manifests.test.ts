@@ -46,7 +46,14 @@ describe('day 1 manifests', () => {
   });
 
   it('the templates hold no seed mistakes', () => {
-    for (const file of ['istio-operator.yaml', 'eastwest-gateway.yaml', 'cross-network-gateway.yaml', 'peer-authentication.yaml', 'mesh-telemetry.yaml', 'mesh-probe-pod.yaml']) {
+    for (const file of [
+      'istio-operator.yaml',
+      'eastwest-gateway.yaml',
+      'cross-network-gateway.yaml',
+      'peer-authentication.yaml',
+      'mesh-telemetry.yaml',
+      'mesh-probe-pod.yaml',
+    ]) {
       const text = readFileSync(new URL(`../../templates/day1/${file}`, import.meta.url), 'utf8');
       expect(text).not.toMatch(/consecutiveErrors|x create-remote-secret/);
     }

@@ -4,7 +4,14 @@ import { defaultConfigWith, renderedDocs } from '../support/rendered.js';
 import { lintIstio, validateManifest } from '../support/schemas.js';
 
 const threeClusters = defaultConfigWith((raw) => {
-  raw.clusters.push({ name: 'ap-south', context: 'ap-south', network: 'ap-south-network', region: 'ap-south-1', continents: ['AS', 'OC'], bucket: 'akidb-models-ap-south' });
+  raw.clusters.push({
+    name: 'ap-south',
+    context: 'ap-south',
+    network: 'ap-south-network',
+    region: 'ap-south-1',
+    continents: ['AS', 'OC'],
+    bucket: 'akidb-models-ap-south',
+  });
   raw.replication.roleArns['ap-south'] = 'arn:aws:iam::123456789012:role/s3-ap-replication-role';
 });
 

@@ -4,7 +4,14 @@ import { defaultConfigWith, renderedDocs } from '../support/rendered.js';
 import { lintIstio, validateManifest } from '../support/schemas.js';
 
 const threeClusters = defaultConfigWith((raw) => {
-  raw.clusters.push({ name: 'ap-south', context: 'ap-south', network: 'ap-south-network', region: 'ap-south-1', continents: ['AS', 'OC'], bucket: 'akidb-models-ap-south' });
+  raw.clusters.push({
+    name: 'ap-south',
+    context: 'ap-south',
+    network: 'ap-south-network',
+    region: 'ap-south-1',
+    continents: ['AS', 'OC'],
+    bucket: 'akidb-models-ap-south',
+  });
   raw.replication.roleArns['ap-south'] = 'arn:aws:iam::123456789012:role/s3-ap-replication-role';
   raw.modelSync.serviceAccountName = 'model-sync';
 });
@@ -28,9 +35,18 @@ describe('day 3 manifests', () => {
   it('each cluster gets a CronJob with its own bucket and region, sidecar injection off, and a service account only when configured', () => {
     const jobs = renderedDocs(day3, threeClusters).filter((doc) => doc.kind === 'CronJob');
     expect(jobs.map((job) => job.spec.jobTemplate.spec.template.spec.containers[0].env)).toEqual([
-      [{ name: 'S3_BUCKET', value: 'akidb-models-us-west' }, { name: 'REGION', value: 'us-west-1' }],
-      [{ name: 'S3_BUCKET', value: 'akidb-models-eu-central' }, { name: 'REGION', value: 'eu-central-1' }],
-      [{ name: 'S3_BUCKET', value: 'akidb-models-ap-south' }, { name: 'REGION', value: 'ap-south-1' }],
+      [
+        { name: 'S3_BUCKET', value: 'akidb-models-us-west' },
+        { name: 'REGION', value: 'us-west-1' },
+      ],
+      [
+        { name: 'S3_BUCKET', value: 'akidb-models-eu-central' },
+        { name: 'REGION', value: 'eu-central-1' },
+      ],
+      [
+        { name: 'S3_BUCKET', value: 'akidb-models-ap-south' },
+        { name: 'REGION', value: 'ap-south-1' },
+      ],
     ]);
     for (const job of jobs) {
       expect(job.spec.jobTemplate.spec.template.metadata.annotations).toEqual({ 'sidecar.istio.io/inject': 'false' });

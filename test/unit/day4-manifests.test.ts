@@ -8,7 +8,11 @@ import { validateManifest } from '../support/schemas.js';
 const published = { 'day4.jaeger-address': { address: 'a1b2c3.elb.us-west-1.amazonaws.com' } };
 
 describe('day 4 manifests', () => {
-  for (const cfg of [defaultConfigWith(), defaultConfigWith((raw) => Object.assign(raw.tracing.jaeger, { storage: 'memory' })), defaultConfigWith((raw) => Object.assign(raw.tracing.jaeger, { claimName: 'jaeger-badger' }))]) {
+  for (const cfg of [
+    defaultConfigWith(),
+    defaultConfigWith((raw) => Object.assign(raw.tracing.jaeger, { storage: 'memory' })),
+    defaultConfigWith((raw) => Object.assign(raw.tracing.jaeger, { claimName: 'jaeger-badger' })),
+  ]) {
     it(`every rendered document validates against its JSON schema (${cfg.tracing.jaeger.storage}${cfg.tracing.jaeger.claimName ? ', claim' : ''})`, () => {
       const manifests = renderedManifests(day4, cfg, published);
       expect(manifests.length).toBeGreaterThan(0);

@@ -31,9 +31,14 @@ describe('day 5 manifests', () => {
     const cfg = defaultConfigWith((raw) => {
       raw.observability.thanos.endpoints = { 'eu-central': 'thanos-eu.example.com:10901' };
     });
-    const thanos = renderedManifests(day5, cfg, published).find((m) => m.key === 'day5.thanos-query')!.docs.find((doc) => doc.kind === 'Deployment');
+    const thanos = renderedManifests(day5, cfg, published)
+      .find((m) => m.key === 'day5.thanos-query')!
+      .docs.find((doc) => doc.kind === 'Deployment');
     const args: string[] = thanos.spec.template.spec.containers[0].args;
-    expect(args.filter((arg) => arg.startsWith('--endpoint='))).toEqual(['--endpoint=prometheus-us-west.observability:10901', '--endpoint=thanos-eu.example.com:10901']);
+    expect(args.filter((arg) => arg.startsWith('--endpoint='))).toEqual([
+      '--endpoint=prometheus-us-west.observability:10901',
+      '--endpoint=thanos-eu.example.com:10901',
+    ]);
     expect(args.some((arg) => arg.startsWith('--store'))).toBe(false);
   });
 
@@ -56,7 +61,17 @@ describe('day 5 manifests', () => {
     const inject = steps.find((s) => s.step.id === 'day5.chaos-inject')!.instances[0]!.actions[0]!;
     expect(inject.kind === 'exec' && inject.argv).toEqual(['kubectl', 'apply', '--server-side', '--field-manager=akictl', '-f', '-', '--context=eu-central']);
     const cleanup = steps.find((s) => s.step.id === 'day5.chaos-cleanup')!.instances[0]!.actions[0]!;
-    expect(cleanup.kind === 'exec' && cleanup.argv).toEqual(['kubectl', 'delete', 'networkchaos', 'network-delay', '-n', 'akidb', '--ignore-not-found', '--wait=false', '--context=eu-central']);
+    expect(cleanup.kind === 'exec' && cleanup.argv).toEqual([
+      'kubectl',
+      'delete',
+      'networkchaos',
+      'network-delay',
+      '-n',
+      'akidb',
+      '--ignore-not-found',
+      '--wait=false',
+      '--context=eu-central',
+    ]);
   });
 
   it('destructive steps name their restore step, which comes later in the same day', () => {

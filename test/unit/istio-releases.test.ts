@@ -4,11 +4,11 @@ import { parse, stringify } from 'yaml';
 import { dayLoaders, knownDays } from '../../days/index.js';
 import { parseConfigText } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
-import { changeNotes, istioRelease, planNotes, supportedIstioMinors } from '../../src/shared/istio-releases.js';
 import { pathsFor } from '../../src/plan/compile.js';
 import { planDay } from '../../src/plan/plan.js';
 import type { Action, DayDef } from '../../src/plan/types.js';
 import { planJson, planText } from '../../src/run/print.js';
+import { changeNotes, istioRelease, planNotes, supportedIstioMinors } from '../../src/shared/istio-releases.js';
 import { lintIstio, schemaFileFor, validateManifest } from '../support/schemas.js';
 
 const defaultRaw = parse(readFileSync(new URL('../../defaults/akictl.yaml', import.meta.url), 'utf8'));
@@ -30,7 +30,9 @@ const published: Record<string, Record<string, string>> = {
 function docsOf(day: DayDef, config: Config): Array<{ key: string; doc: any }> {
   return planDay(day, config, (key) => published[key.split('@')[0]!] ?? published[key], pathsFor('/tmp/akictl-state')).flatMap((step) =>
     step.instances.flatMap((instance) =>
-      instance.actions.flatMap((action: Action) => (action.kind === 'exec' && action.stdin?.kind === 'manifest' ? (action.stdin.manifest.docs as any[]).map((doc) => ({ key: instance.key, doc })) : [])),
+      instance.actions.flatMap((action: Action) =>
+        action.kind === 'exec' && action.stdin?.kind === 'manifest' ? (action.stdin.manifest.docs as any[]).map((doc) => ({ key: instance.key, doc })) : [],
+      ),
     ),
   );
 }
@@ -38,7 +40,7 @@ function docsOf(day: DayDef, config: Config): Array<{ key: string; doc: any }> {
 const VERSIONS = ['1.20.0', '1.26.3', '1.27.1', '1.28.0'];
 
 describe('the Istio version table', () => {
-  it('supports the seed\'s 1.20 and the current 1.26-1.28, any patch release', () => {
+  it("supports the seed's 1.20 and the current 1.26-1.28, any patch release", () => {
     expect(supportedIstioMinors()).toEqual(['1.20', '1.26', '1.27', '1.28']);
     expect(istioRelease('1.20.8').minor).toBe('1.20');
     expect(istioRelease('1.28.10').apis.networking).toBe('networking.istio.io/v1');
@@ -50,7 +52,7 @@ describe('the Istio version table', () => {
     }
   });
 
-  it('the seed\'s release renders as the seed intends, a current one says what differs and cites its source', () => {
+  it("the seed's release renders as the seed intends, a current one says what differs and cites its source", () => {
     expect(changeNotes('1.20.0', ['api-versions', 'tracing', 'install'])).toEqual([]);
     const notes = changeNotes('1.26.3', ['api-versions', 'tracing']);
     expect(notes).toHaveLength(2);
@@ -83,7 +85,9 @@ describe.each(VERSIONS)('Istio %s: every day renders manifests its release serve
   it('Istio objects use the API versions of the release, and the 1.20 schemas refuse v1 for 1.20', async () => {
     const day1 = await dayLoaders[1]!();
     const day2 = await dayLoaders[2]!();
-    const istioDocs = [...docsOf(day1, config), ...docsOf(day2, config)].map(({ doc }) => doc).filter((doc) => doc.apiVersion.includes('istio.io/') && doc.kind !== 'IstioOperator');
+    const istioDocs = [...docsOf(day1, config), ...docsOf(day2, config)]
+      .map(({ doc }) => doc)
+      .filter((doc) => doc.apiVersion.includes('istio.io/') && doc.kind !== 'IstioOperator');
     const byKind = new Map(istioDocs.map((doc) => [doc.metadata.name === 'cross-network-gateway' ? 'cross-network-gateway' : doc.kind, doc.apiVersion]));
     expect(byKind.get('cross-network-gateway')).toBe(release.apis.exposeServices);
     expect(byKind.get('Gateway')).toBe(release.apis.networking);
@@ -100,7 +104,9 @@ describe.each(VERSIONS)('Istio %s: every day renders manifests its release serve
 
   it('tracing follows the release: a proxy-level Zipkin tracer for 1.20, the opentelemetry provider and a mesh-wide Telemetry otherwise; the collector receives what the mesh sends', async () => {
     const iop = docsOf(await dayLoaders[1]!(), config).find(({ key, doc }) => key === 'day1.install-istio@us-west' && doc.kind === 'IstioOperator')!.doc;
-    const collector = docsOf(await dayLoaders[4]!(), config).filter(({ key }) => key === 'day4.otel-collector@us-west').map(({ doc }) => doc);
+    const collector = docsOf(await dayLoaders[4]!(), config)
+      .filter(({ key }) => key === 'day4.otel-collector@us-west')
+      .map(({ doc }) => doc);
     const collectorConfig = parse(collector.find((doc) => doc.kind === 'ConfigMap').data['config.yaml']);
     const service = collector.find((doc) => doc.kind === 'Service');
     if (release.tracing === 'proxy-zipkin') {
@@ -110,7 +116,9 @@ describe.each(VERSIONS)('Istio %s: every day renders manifests its release serve
       expect(service.spec.ports.map((port: { port: number }) => port.port)).toEqual([4317, 9411]);
     } else {
       expect(iop.spec.meshConfig.defaultConfig).toBeUndefined();
-      expect(iop.spec.meshConfig.extensionProviders).toEqual([{ name: 'otel-tracing', opentelemetry: { service: 'otel-collector.observability.svc.cluster.local', port: 4317 } }]);
+      expect(iop.spec.meshConfig.extensionProviders).toEqual([
+        { name: 'otel-tracing', opentelemetry: { service: 'otel-collector.observability.svc.cluster.local', port: 4317 } },
+      ]);
       expect(Object.keys(collectorConfig.receivers)).toEqual(['otlp']);
       expect(collectorConfig.service.pipelines.traces.receivers).toEqual(['otlp']);
       expect(service.spec.ports.map((port: { port: number }) => port.port)).toEqual([4317]);

@@ -25,7 +25,19 @@ describe('tracing is asked for by the standard OpenTelemetry variables only', ()
 describe('webhook secrets', () => {
   it('header values and the URL path are masked, the origin stays readable', () => {
     const redactor = new Redactor();
-    registerWebhookSecrets({ webhooks: ['https://hooks.example.test/services/T0/B0/slack-token-1234', { url: 'http://127.0.0.1:9/x', headers: { Authorization: 'Bearer hook-token-5678' } }], timeoutSeconds: 5, retries: 1 }, redactor);
-    expect(redactor.redact('POST https://hooks.example.test/services/T0/B0/slack-token-1234 with Bearer hook-token-5678')).toBe('POST https://hooks.example.test[REDACTED] with [REDACTED]');
+    registerWebhookSecrets(
+      {
+        webhooks: [
+          'https://hooks.example.test/services/T0/B0/slack-token-1234',
+          { url: 'http://127.0.0.1:9/x', headers: { Authorization: 'Bearer hook-token-5678' } },
+        ],
+        timeoutSeconds: 5,
+        retries: 1,
+      },
+      redactor,
+    );
+    expect(redactor.redact('POST https://hooks.example.test/services/T0/B0/slack-token-1234 with Bearer hook-token-5678')).toBe(
+      'POST https://hooks.example.test[REDACTED] with [REDACTED]',
+    );
   });
 });

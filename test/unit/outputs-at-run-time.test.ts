@@ -10,11 +10,11 @@ import { findPlaceholder, runtimeOutputReader } from '../../src/plan/outputs.js'
 import { compileGates, planStep } from '../../src/plan/plan.js';
 import type { ActionIO, ExecAction } from '../../src/plan/types.js';
 import { runAction } from '../../src/run/actions.js';
-import { runGates } from '../../src/run/gates.js';
-import { RunServices } from '../../src/run/services.js';
-import { RunLogs } from '../../src/run/logs.js';
-import { Redactor } from '../../src/shared/redact.js';
 import { RunEvents } from '../../src/run/events.js';
+import { runGates } from '../../src/run/gates.js';
+import { RunLogs } from '../../src/run/logs.js';
+import { RunServices } from '../../src/run/services.js';
+import { Redactor } from '../../src/shared/redact.js';
 import { StateStore } from '../../src/state/store.js';
 
 // Values a step publishes are read when a gate, done check or action runs; a `<known after …>` placeholder can
@@ -48,7 +48,9 @@ describe('outputs at run time', () => {
 
   it('finds a placeholder in a manifest document or an AWS input, not in plain values', () => {
     expect(findPlaceholder({ docs: [{ spec: { args: ['--endpoint=<known after day5.thanos-address>'] } }] })).toBe('day5.thanos-address');
-    expect(findPlaceholder({ ChangeBatch: { Changes: [{ ResourceRecordSet: { ResourceRecords: [{ Value: '<known after day2.discover-ingress@us-west>' }] } }] } })).toBe('day2.discover-ingress@us-west');
+    expect(
+      findPlaceholder({ ChangeBatch: { Changes: [{ ResourceRecordSet: { ResourceRecords: [{ Value: '<known after day2.discover-ingress@us-west>' }] } }] } }),
+    ).toBe('day2.discover-ingress@us-west');
     expect(findPlaceholder({ url: 'http://127.0.0.1:9090', n: 3, on: true })).toBeUndefined();
   });
 
@@ -74,7 +76,16 @@ describe('outputs at run time', () => {
   it('a gate that needs a value no step has published fails at once, even when told to wait for its timeout', async () => {
     const store = await StateStore.open(paths.stateDir);
     const redactor = new Redactor();
-    const rc = { day: day5, config, store, paths, redactor, events: new RunEvents(), signal: new AbortController().signal, confirmDestructive: async () => false };
+    const rc = {
+      day: day5,
+      config,
+      store,
+      paths,
+      redactor,
+      events: new RunEvents(),
+      signal: new AbortController().signal,
+      confirmDestructive: async () => false,
+    };
     const services = new RunServices(rc, 'run-1', new RunLogs(paths.stateDir, 'run-1', redactor));
     const planned = planStep(day5, thanosStep, config, () => undefined, paths, {});
     expect(planned.gates[0]!.timeoutSeconds).toBeGreaterThanOrEqual(60);

@@ -1,18 +1,17 @@
 // Behaviour behind the performance work: build-time precomputation must give exactly what parsing gives
 // and never shadow an edited file; the engine's deferred writes and kept-open logs must lose nothing.
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { meshTracing } from '../../src/istio/tracing.js';
 import { parseConfigText } from '../../src/config/parse.js';
 import { loadConfig } from '../../src/config/read.js';
+import { meshTracing } from '../../src/istio/tracing.js';
 import { defaultConfigPath, templatesDir } from '../../src/paths.js';
 import { precomputedDefaultConfig, precomputedPath, precomputedTemplate } from '../../src/precomputed.js';
 import { parseTemplateText, renderTemplate, renderTemplateText } from '../../src/render/template.js';
 import { RunLogs } from '../../src/run/logs.js';
 import { Redactor } from '../../src/shared/redact.js';
-import { StateStore } from '../../src/state/store.js';
 
 let dir: string;
 beforeEach(() => {
@@ -74,7 +73,9 @@ describe('engine persistence', () => {
     for (let round = 0; round < 3; round += 1) for (let i = 0; i < 40; i += 1) logs.append(`step-${i}@c`, `line ${round}`);
     logs.close();
     for (let i = 0; i < 40; i += 1) {
-      const lines = readFileSync(logs.fileFor(`step-${i}@c`), 'utf8').trim().split('\n');
+      const lines = readFileSync(logs.fileFor(`step-${i}@c`), 'utf8')
+        .trim()
+        .split('\n');
       expect(lines.map((line) => line.replace(/^\S+ /, ''))).toEqual(['line 0', 'line 1', 'line 2']);
     }
   });

@@ -12,7 +12,9 @@ const defaultRaw = parse(readFileSync(new URL('../../defaults/akictl.yaml', impo
 function configWith(clusters: number) {
   const raw = structuredClone(defaultRaw);
   const names = ['us-west', 'eu-central', 'ap-south', 'sa-east', 'us-east', 'eu-north', 'ap-east', 'af-south'];
-  raw.clusters = names.slice(0, clusters).map((name) => ({ name, context: `ctx-${name}`, network: `${name}-network`, region: 'us-east-1', continents: [], bucket: `akidb-models-${name}` }));
+  raw.clusters = names
+    .slice(0, clusters)
+    .map((name) => ({ name, context: `ctx-${name}`, network: `${name}-network`, region: 'us-east-1', continents: [], bucket: `akidb-models-${name}` }));
   raw.primary = 'us-west';
   return parseConfigText(stringify(raw), 'test');
 }
@@ -53,7 +55,9 @@ describe('day 1 plan', () => {
 
   it('passes --context on every kubectl and istioctl call and -y to istioctl install', () => {
     const steps = planDay(day1, configWith(2), noOutputs, paths);
-    const execs = steps.flatMap((s) => s.instances.flatMap((i) => i.actions.flatMap((a) => (a.kind === 'pipe' ? [a.from, a.to] : a.kind === 'exec' ? [a] : []))));
+    const execs = steps.flatMap((s) =>
+      s.instances.flatMap((i) => i.actions.flatMap((a) => (a.kind === 'pipe' ? [a.from, a.to] : a.kind === 'exec' ? [a] : []))),
+    );
     for (const exec of execs) {
       const isClusterCall = (exec.argv[0] === 'kubectl' || exec.argv[0] === 'istioctl') && !exec.argv.includes('--dry-run=client');
       if (isClusterCall) expect(exec.argv.some((arg) => arg.startsWith('--context=ctx-'))).toBe(true);
@@ -67,7 +71,9 @@ describe('day 1 plan', () => {
     const config = configWith(2);
     const steps = planDay(day1, config, noOutputs, paths);
     const text = planText(day1, steps, config, { color: false, configSource: 'test' });
-    const json = planJson(day1, steps, config, { configSource: 'test' }) as { steps: Array<{ id: string; instances: Array<{ actions: Array<{ command?: string }> }> }> };
+    const json = planJson(day1, steps, config, { configSource: 'test' }) as {
+      steps: Array<{ id: string; instances: Array<{ actions: Array<{ command?: string }> }> }>;
+    };
     expect(json.steps.map((s) => s.id)).toEqual(day1.steps.map((s) => s.id));
     for (const step of json.steps) {
       expect(text).toContain(step.id);

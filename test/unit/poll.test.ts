@@ -4,7 +4,9 @@ import { pollUntil } from '../../src/actions/poll.js';
 describe('pollUntil (every bounded wait of the builtins)', () => {
   it('checks at once and returns the first value found', async () => {
     let checks = 0;
-    const found = await pollUntil({ signal: new AbortController().signal }, { timeoutMs: 1_000, intervalMs: 10 }, async () => (++checks === 3 ? 'ready' : undefined));
+    const found = await pollUntil({ signal: new AbortController().signal }, { timeoutMs: 1_000, intervalMs: 10 }, async () =>
+      ++checks === 3 ? 'ready' : undefined,
+    );
     expect(found).toBe('ready');
     expect(checks).toBe(3);
   });

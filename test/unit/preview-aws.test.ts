@@ -51,7 +51,11 @@ describe('Route 53 previews', () => {
     expect(byKey(before.instances, 'day2.health-checks@us-west')).toMatchObject({ status: 'create', compiledFrom: 'state' });
     expect(byKey(before.instances, 'day2.health-checks@us-west').items[0]!.diff).toContain(`+IPAddress: ${US}`);
     const records = byKey(before.instances, 'day2.geo-records');
-    expect(records).toMatchObject({ status: 'known-after', knownAfter: ['day2.health-checks@eu-central', 'day2.health-checks@us-west'], compiledFrom: 'deferred' });
+    expect(records).toMatchObject({
+      status: 'known-after',
+      knownAfter: ['day2.health-checks@eu-central', 'day2.health-checks@us-west'],
+      compiledFrom: 'deferred',
+    });
     expect(records.items.map((item) => [item.label, item.action])).toEqual([
       ['record us-west-NA (continent NA) of api.akidb.io', 'create'],
       ['record eu-central-EU (continent EU) of api.akidb.io', 'create'],
@@ -67,7 +71,14 @@ describe('Route 53 previews', () => {
     // By hand: the default record points elsewhere, and someone added a record of their own for EU.
     const record = route53.records.find((r) => r.SetIdentifier === 'default')!;
     record.ResourceRecords = [{ Value: '192.0.2.99' }];
-    route53.records.push({ Name: 'api.akidb.io.', Type: 'A', SetIdentifier: 'EU-Geo', GeoLocation: { ContinentCode: 'EU' }, TTL: 60, ResourceRecords: [{ Value: '192.0.2.1' }] });
+    route53.records.push({
+      Name: 'api.akidb.io.',
+      Type: 'A',
+      SetIdentifier: 'EU-Geo',
+      GeoLocation: { ContinentCode: 'EU' },
+      TTL: 60,
+      ResourceRecords: [{ Value: '192.0.2.1' }],
+    });
     const edited = await planDayLive(day2, run.store.data, pathsFor(stateDir), ctx, { selection });
     const geo = byKey(edited.instances, 'day2.geo-records');
     expect(geo.status).toBe('update');
@@ -75,7 +86,9 @@ describe('Route 53 previews', () => {
     expect(def.action).toBe('update');
     expect(def.diff).toContain('-  - 192.0.2.99');
     expect(def.diff).toContain(`+  - ${US}`);
-    expect(geo.reasons.join('\n')).toContain('record EU-Geo (continent EU) of api.akidb.io is not akictl\'s: UPSERT leaves it in place, but it has the location of one of akictl\'s records, so Route 53 refuses the batch');
+    expect(geo.reasons.join('\n')).toContain(
+      "record EU-Geo (continent EU) of api.akidb.io is not akictl's: UPSERT leaves it in place, but it has the location of one of akictl's records, so Route 53 refuses the batch",
+    );
 
     // Fingerprints: unchanged objects read back equal; the edited record does not.
     const print = edited.fingerprints.find((f) => f.system === 'route53-record' && f.setIdentifier === 'default')!;
@@ -104,8 +117,14 @@ describe('S3 previews', () => {
     const ctx = new PreviewContext(config, new Redactor(), new AbortController().signal, false);
     const empty = await runDay(day3, config, stateDir, { selection: { only: ['preflight'] } });
     const before = await planDayLive(day3, empty.store.data, pathsFor(stateDir), ctx, { selection });
-    expect(byKey(before.instances, 'day3.versioning@us-west').items[0]).toMatchObject({ action: 'update', diff: expect.stringContaining('-Status: (never enabled)\n+Status: Enabled') });
-    expect(byKey(before.instances, 'day3.replication@us-west').items[0]).toMatchObject({ action: 'create', parts: [{ label: 'rule akictl-us-west-to-eu-central', action: 'create' }] });
+    expect(byKey(before.instances, 'day3.versioning@us-west').items[0]).toMatchObject({
+      action: 'update',
+      diff: expect.stringContaining('-Status: (never enabled)\n+Status: Enabled'),
+    });
+    expect(byKey(before.instances, 'day3.replication@us-west').items[0]).toMatchObject({
+      action: 'create',
+      parts: [{ label: 'rule akictl-us-west-to-eu-central', action: 'create' }],
+    });
 
     const run = await runDay(day3, config, stateDir, { selection });
     expect(run.error?.message).toBeUndefined();
@@ -115,8 +134,20 @@ describe('S3 previews', () => {
     const us = s3.buckets.get('akidb-models-us-west')!;
     us.replication!.Role = 'arn:aws:iam::123456789012:role/hand-made';
     us.replication!.Rules![0]!.Priority = 4;
-    us.replication!.Rules!.push({ ID: 'analytics-copy', Status: 'Enabled', Priority: 9, Filter: { Prefix: 'analytics/' }, Destination: { Bucket: 'arn:aws:s3:::akidb-models-eu-central' } });
-    us.replication!.Rules!.push({ ID: 'akictl-ap-south-to-us-west', Status: 'Enabled', Priority: 8, Filter: { Prefix: '' }, Destination: { Bucket: 'arn:aws:s3:::akidb-models-eu-central' } });
+    us.replication!.Rules!.push({
+      ID: 'analytics-copy',
+      Status: 'Enabled',
+      Priority: 9,
+      Filter: { Prefix: 'analytics/' },
+      Destination: { Bucket: 'arn:aws:s3:::akidb-models-eu-central' },
+    });
+    us.replication!.Rules!.push({
+      ID: 'akictl-ap-south-to-us-west',
+      Status: 'Enabled',
+      Priority: 8,
+      Filter: { Prefix: '' },
+      Destination: { Bucket: 'arn:aws:s3:::akidb-models-eu-central' },
+    });
     s3.buckets.get('akidb-models-eu-central')!.versioning = 'Suspended';
     const drifted = await planDayLive(day3, run.store.data, pathsFor(stateDir), ctx, { selection });
     expect(byKey(drifted.instances, 'day3.versioning@eu-central').items[0]!.diff).toContain('-Status: Suspended\n+Status: Enabled');

@@ -7,7 +7,7 @@ import { maskSecrets, objectDiff } from '../../src/preview/diff.js';
 import { planDayLive } from '../../src/preview/engine.js';
 import { Redactor } from '../../src/shared/redact.js';
 import type { StateData } from '../../src/state/store.js';
-import { startFakeKubeApi, type FakeKubeApi } from '../support/fake-kube-api.js';
+import { type FakeKubeApi, startFakeKubeApi } from '../support/fake-kube-api.js';
 import { tempStateDir, testConfig } from '../support/run-day.js';
 
 let kube: FakeKubeApi;
@@ -22,19 +22,35 @@ afterAll(async () => {
   await kube.close();
 });
 
-const emptyState: StateData = { version: 1, lineage: 'x', serial: 0, createdAt: '', updatedAt: '', runs: [], instances: {}, gates: {}, measurements: {}, pendingRestores: [], confirmations: [] };
+const emptyState: StateData = {
+  version: 1,
+  lineage: 'x',
+  serial: 0,
+  createdAt: '',
+  updatedAt: '',
+  runs: [],
+  instances: {},
+  gates: {},
+  measurements: {},
+  pendingRestores: [],
+  confirmations: [],
+};
 
 describe('Istio install preview', () => {
-  it('compares the desired IstioOperator with the installed-state one; without it (Istio 1.21+), istiod\'s version and the mesh configuration', async () => {
+  it("compares the desired IstioOperator with the installed-state one; without it (Istio 1.21+), istiod's version and the mesh configuration", async () => {
     const config = testConfig();
     const ctx = new PreviewContext(config, new Redactor(), new AbortController().signal, false);
-    const plan = async () => (await planDayLive(day1, emptyState, pathsFor(tempStateDir()), ctx, { selection: { only: ['install-istio'], clusters: ['us-west'] } })).instances[0]!;
+    const plan = async () =>
+      (await planDayLive(day1, emptyState, pathsFor(tempStateDir()), ctx, { selection: { only: ['install-istio'], clusters: ['us-west'] } })).instances[0]!;
 
     expect((await plan()).items[0]).toMatchObject({ system: 'istio', action: 'create' });
     // What istioctl 1.20 leaves: the installed-state IstioOperator (here the overlay as given).
     await kube.exec({ tool: 'istioctl', argv: ['install', '-y', '-f', '-', '--context=us-west'], stdin: JSON.stringify(renderIop(config)) });
     const same = await plan();
-    expect(same.items[0]).toMatchObject({ action: 'no-change', notes: [expect.stringContaining('installed-state IstioOperator istio-system/installed-state-istio-us-west')] });
+    expect(same.items[0]).toMatchObject({
+      action: 'no-change',
+      notes: [expect.stringContaining('installed-state IstioOperator istio-system/installed-state-istio-us-west')],
+    });
     const installed = kube.get('us-west', 'install.istio.io/v1alpha1', 'IstioOperator', 'istio-system', 'installed-state-istio-us-west')!;
     kube.put('us-west', { ...installed, spec: { ...installed.spec, meshConfig: { ...installed.spec.meshConfig, trustDomain: 'old.local' } } });
     const changed = await plan();
@@ -48,10 +64,17 @@ describe('Istio install preview', () => {
       kube.setDeployment('us-west', 'istio-system', 'istiod', { containers: [{ name: 'discovery', image: `docker.io/istio/pilot:${tag}` }] });
     };
     istiod(config.mesh.istioVersion);
-    const mesh = { trustDomain: config.mesh.trustDomain, defaultConfig: { tracing: { sampling: config.mesh.tracing.sampling, zipkin: { address: config.mesh.tracing.zipkinAddress } } }, enablePrometheusMerge: true };
+    const mesh = {
+      trustDomain: config.mesh.trustDomain,
+      defaultConfig: { tracing: { sampling: config.mesh.tracing.sampling, zipkin: { address: config.mesh.tracing.zipkinAddress } } },
+      enablePrometheusMerge: true,
+    };
     kube.put('us-west', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'istio', namespace: 'istio-system' }, data: { mesh: JSON.stringify(mesh) } });
     const versioned = await plan();
-    expect(versioned.items[0], versioned.items[0]!.diff).toMatchObject({ action: 'no-change', notes: [expect.stringContaining('istiod\'s version and the mesh configuration are compared; the rest is decided by istioctl install')] });
+    expect(versioned.items[0], versioned.items[0]!.diff).toMatchObject({
+      action: 'no-change',
+      notes: [expect.stringContaining("istiod's version and the mesh configuration are compared; the rest is decided by istioctl install")],
+    });
     istiod('1.19.3');
     const upgrade = await plan();
     expect(upgrade.status).toBe('update');
@@ -67,7 +90,10 @@ function renderIop(config: ReturnType<typeof testConfig>): unknown {
     metadata: { name: 'istio-us-west', namespace: 'istio-system' },
     spec: {
       profile: config.mesh.profile,
-      meshConfig: { trustDomain: config.mesh.trustDomain, defaultConfig: { tracing: { sampling: config.mesh.tracing.sampling, zipkin: { address: config.mesh.tracing.zipkinAddress } } } },
+      meshConfig: {
+        trustDomain: config.mesh.trustDomain,
+        defaultConfig: { tracing: { sampling: config.mesh.tracing.sampling, zipkin: { address: config.mesh.tracing.zipkinAddress } } },
+      },
       values: { global: { meshID: config.mesh.meshId, multiCluster: { clusterName: 'us-west' }, network: 'us-west-network' } },
     },
   };
@@ -85,6 +111,6 @@ describe('masking Secret values', () => {
     expect(diff).toContain('-  changed: "*** (before)"');
     expect(diff).toContain('+  changed: "*** (after)"');
     // Another kind is not masked.
-    expect((await objectDiff('ConfigMap/c', { ...live, kind: 'ConfigMap' }, { ...desired, kind: 'ConfigMap' }, new Redactor()))).toContain('bmV3');
+    expect(await objectDiff('ConfigMap/c', { ...live, kind: 'ConfigMap' }, { ...desired, kind: 'ConfigMap' }, new Redactor())).toContain('bmV3');
   });
 });

@@ -46,7 +46,9 @@ describe('redactor', () => {
   it('masks secret shapes it was never told about', () => {
     const r = new Redactor();
     const jwt = 'eyJhbGciOiJSUzI1NiIsImtpZCI6IjEyMyJ9.eyJzdWIiOiJzeXN0ZW06c2EifQ.c2lnbmF0dXJlLXNpZ25hdHVyZQ';
-    const out = r.redact(`token: supersecretvalue\nAuthorization: Bearer abc.def\n${jwt}\n-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----`);
+    const out = r.redact(
+      `token: supersecretvalue\nAuthorization: Bearer abc.def\n${jwt}\n-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----`,
+    );
     expect(out).not.toContain('supersecretvalue');
     expect(out).not.toContain(jwt);
     expect(out).not.toContain('AAAA');

@@ -30,7 +30,9 @@ describe('replication configuration', () => {
   });
 
   it('a missing role shows as a placeholder in the plan rather than an empty string', () => {
-    const three = parseWith((raw) => raw.clusters.push({ name: 'ap-south', context: 'ap-south', network: 'n', region: 'ap-south-1', continents: [], bucket: 'akidb-models-ap-south' }));
+    const three = parseWith((raw) =>
+      raw.clusters.push({ name: 'ap-south', context: 'ap-south', network: 'n', region: 'ap-south-1', continents: [], bucket: 'akidb-models-ap-south' }),
+    );
     expect(replicationConfiguration(three, three.clusters[2]!).Role).toBe('<replication.roleArns.ap-south is not set>');
     expect(replicationConfiguration(three, three.clusters[0]!).Rules.map((rule) => rule.Priority)).toEqual([1, 2]);
   });

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { parseConfigText } from '../../src/config/load.js';
 import { aliasHostedZoneId, parseLoadBalancerName } from '../../src/dns/elb-zones.js';
-import { callerReference, compareRecordSets, geoRecordSets, healthCheckConfig, regionAddress, type RecordSet } from '../../src/dns/records.js';
+import { callerReference, compareRecordSets, geoRecordSets, healthCheckConfig, type RecordSet, regionAddress } from '../../src/dns/records.js';
 import { outputReader } from '../../src/plan/outputs.js';
 
 const defaultRaw = parse(readFileSync(new URL('../../defaults/akictl.yaml', import.meta.url), 'utf8'));
@@ -27,7 +27,10 @@ describe('ELB canonical hosted zones', () => {
     expect(aliasHostedZoneId('x.elb.eu-central-1.amazonaws.com', 'eu-central-1', {}).zoneId).toBe('Z3F0SRJ5LGBH90');
     expect(aliasHostedZoneId('x-1.us-west-1.elb.amazonaws.com', 'us-west-1', {}).zoneId).toBe('Z368ELLRRE2KJ0');
     expect(aliasHostedZoneId('x-1.eu-central-1.elb.amazonaws.com', 'eu-central-1', {}).zoneId).toBe('Z215JYRZR1TBD5');
-    expect(aliasHostedZoneId('lb.internal.example', 'us-west-1', { 'us-west-1': 'ZOVERRIDE1' })).toEqual({ zoneId: 'ZOVERRIDE1', why: 'dns.aliasHostedZoneIds.us-west-1' });
+    expect(aliasHostedZoneId('lb.internal.example', 'us-west-1', { 'us-west-1': 'ZOVERRIDE1' })).toEqual({
+      zoneId: 'ZOVERRIDE1',
+      why: 'dns.aliasHostedZoneIds.us-west-1',
+    });
     expect(aliasHostedZoneId('lb.internal.example', 'us-west-1', {}).zoneId).toBeUndefined();
   });
 });
@@ -43,7 +46,15 @@ describe('geolocation records and health checks', () => {
 
   it('A record for an IP, alias for a host name, default CountryCode "*" to the primary without a health check', () => {
     expect(geoRecordSets(config, known)).toEqual([
-      { Name: 'api.akidb.io', Type: 'A', SetIdentifier: 'us-west-NA', GeoLocation: { ContinentCode: 'NA' }, TTL: 60, ResourceRecords: [{ Value: '203.0.113.10' }], HealthCheckId: 'hc-us' },
+      {
+        Name: 'api.akidb.io',
+        Type: 'A',
+        SetIdentifier: 'us-west-NA',
+        GeoLocation: { ContinentCode: 'NA' },
+        TTL: 60,
+        ResourceRecords: [{ Value: '203.0.113.10' }],
+        HealthCheckId: 'hc-us',
+      },
       {
         Name: 'api.akidb.io',
         Type: 'A',
@@ -79,8 +90,12 @@ describe('geolocation records and health checks', () => {
       ...(record.AliasTarget ? { AliasTarget: { ...record.AliasTarget, DNSName: `dualstack.${record.AliasTarget.DNSName}.` } } : {}),
     }));
     expect(compareRecordSets(wanted, listed)).toEqual({ problems: [], extra: [] });
-    const drifted = listed.map((record) => (record.SetIdentifier === 'us-west-NA' ? { ...record, ResourceRecords: [{ Value: '192.0.2.1' }], HealthCheckId: undefined } : record));
-    expect(compareRecordSets(wanted, drifted).problems).toEqual(['us-west-NA: 192.0.2.1 ttl 60 instead of 203.0.113.10 ttl 60, health check none instead of hc-us']);
+    const drifted = listed.map((record) =>
+      record.SetIdentifier === 'us-west-NA' ? { ...record, ResourceRecords: [{ Value: '192.0.2.1' }], HealthCheckId: undefined } : record,
+    );
+    expect(compareRecordSets(wanted, drifted).problems).toEqual([
+      'us-west-NA: 192.0.2.1 ttl 60 instead of 203.0.113.10 ttl 60, health check none instead of hc-us',
+    ]);
     expect(compareRecordSets(wanted, listed.slice(1)).problems).toEqual(['us-west-NA: missing']);
   });
 });

@@ -7,17 +7,25 @@ import path from 'node:path';
 import { CopyObjectCommand, DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ExitCode, StateConflictError, UsageError } from '../../src/errors.js';
-import { StateStore } from '../../src/state/store.js';
 import type { S3StateTarget } from '../../src/state/open.js';
 import { S3Backend } from '../../src/state/s3-backend.js';
+import { StateStore } from '../../src/state/store.js';
 import { startFakeAwsServer } from '../support/fake-aws-server.js';
-import { PEER_CREDENTIALS, PEER_REGION, startS3Peer, type S3Peer } from '../support/s3-peer.js';
+import { PEER_CREDENTIALS, PEER_REGION, type S3Peer, startS3Peer } from '../support/s3-peer.js';
 
 let peer: S3Peer;
 let dir: string;
 let counter = 0;
 const saved: Record<string, string | undefined> = {};
-const ENV = { AWS_ACCESS_KEY_ID: PEER_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: PEER_CREDENTIALS.secretAccessKey, AWS_EC2_METADATA_DISABLED: 'true', AWS_PROFILE: undefined, AWS_SESSION_TOKEN: undefined, AWS_CONFIG_FILE: '/nonexistent/aws-config', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/aws-credentials' };
+const ENV = {
+  AWS_ACCESS_KEY_ID: PEER_CREDENTIALS.accessKeyId,
+  AWS_SECRET_ACCESS_KEY: PEER_CREDENTIALS.secretAccessKey,
+  AWS_EC2_METADATA_DISABLED: 'true',
+  AWS_PROFILE: undefined,
+  AWS_SESSION_TOKEN: undefined,
+  AWS_CONFIG_FILE: '/nonexistent/aws-config',
+  AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/aws-credentials',
+};
 
 beforeAll(async () => {
   for (const [name, value] of Object.entries(ENV)) {
@@ -114,13 +122,29 @@ describe(`S3 state backend (peer: ${process.env.AKICTL_S3_PEER ?? 'moto if insta
     expect((error as UsageError).hint).toMatch(/akictl state history/);
 
     // Rolled back: serial 1 copied over serial 3 (the damaged version sits between, without akictl's metadata).
-    await peer.client.send(new PutObjectCommand({ Bucket: target.bucket, Key: target.key, Body: JSON.stringify({ ...JSON.parse(serial1), serial: 3 }), Metadata: { 'akictl-serial': '3', 'akictl-lineage': store.data.lineage } }));
-    await peer.client.send(new PutObjectCommand({ Bucket: target.bucket, Key: target.key, Body: serial1, Metadata: { 'akictl-serial': '1', 'akictl-lineage': store.data.lineage } }));
+    await peer.client.send(
+      new PutObjectCommand({
+        Bucket: target.bucket,
+        Key: target.key,
+        Body: JSON.stringify({ ...JSON.parse(serial1), serial: 3 }),
+        Metadata: { 'akictl-serial': '3', 'akictl-lineage': store.data.lineage },
+      }),
+    );
+    await peer.client.send(
+      new PutObjectCommand({ Bucket: target.bucket, Key: target.key, Body: serial1, Metadata: { 'akictl-serial': '1', 'akictl-lineage': store.data.lineage } }),
+    );
     error = await StateStore.openBackend(new S3Backend(target, dir)).catch((e: unknown) => e);
     expect((error as UsageError).message).toMatch(/has serial 1, older than the version it replaced \(serial 3, version .*\): it was rolled back/);
 
     // Another lineage.
-    await peer.client.send(new PutObjectCommand({ Bucket: target.bucket, Key: target.key, Body: JSON.stringify({ ...JSON.parse(serial1), lineage: 'another-rollout', serial: 9 }), Metadata: { 'akictl-serial': '9', 'akictl-lineage': 'another-rollout' } }));
+    await peer.client.send(
+      new PutObjectCommand({
+        Bucket: target.bucket,
+        Key: target.key,
+        Body: JSON.stringify({ ...JSON.parse(serial1), lineage: 'another-rollout', serial: 9 }),
+        Metadata: { 'akictl-serial': '9', 'akictl-lineage': 'another-rollout' },
+      }),
+    );
     error = await StateStore.openBackend(new S3Backend(target, dir)).catch((e: unknown) => e);
     expect((error as UsageError).message).toMatch(/belongs to another lineage \(another-rollout\) than the version it replaced/);
     expect(JSON.parse(peer.readSync(target.bucket, target.key)!).lineage).toBe('another-rollout');
@@ -141,7 +165,9 @@ describe(`S3 state backend (peer: ${process.env.AKICTL_S3_PEER ?? 'moto if insta
       [1, 'run-0', false],
     ]);
     // A version copied back by hand is a rollback (a lower serial than the version it replaced): refused.
-    await peer.client.send(new CopyObjectCommand({ Bucket: target.bucket, Key: target.key, CopySource: `${target.bucket}/${target.key}?versionId=${history[2]!.versionId}` }));
+    await peer.client.send(
+      new CopyObjectCommand({ Bucket: target.bucket, Key: target.key, CopySource: `${target.bucket}/${target.key}?versionId=${history[2]!.versionId}` }),
+    );
     const error = (await StateStore.openBackend(new S3Backend(target, dir)).catch((e: unknown) => e)) as UsageError;
     expect(error.message).toMatch(/serial 1, older than the version it replaced \(serial 3/);
     expect(error.hint).toMatch(new RegExp(`akictl state restore ${history[0]!.versionId}`));
@@ -166,15 +192,33 @@ describe('S3 state backend: 409 ConditionalRequestConflict (loopback S3, where t
     const server = await startFakeAwsServer({ s3: { buckets: {} } });
     try {
       server.s3.buckets.set('akictl-conflict', { region: PEER_REGION, versioning: 'Enabled', objects: new Map() });
-      const target: S3StateTarget = { backend: 's3', bucket: 'akictl-conflict', key: 'state.json', region: PEER_REGION, endpoint: server.url, heartbeatSeconds: 30 };
+      const target: S3StateTarget = {
+        backend: 's3',
+        bucket: 'akictl-conflict',
+        key: 'state.json',
+        region: PEER_REGION,
+        endpoint: server.url,
+        heartbeatSeconds: 30,
+      };
       const store = await StateStore.openBackend(new S3Backend(target, dir));
       await store.save();
       const puts = () => server.requests.filter((r) => r.operation === 'PutObject');
       const before = puts().length;
-      server.inject({ service: 's3', operation: 'PutObject', times: 2, status: 409, code: 'ConditionalRequestConflict', message: 'A conflicting conditional operation is currently in progress against this resource.' });
+      server.inject({
+        service: 's3',
+        operation: 'PutObject',
+        times: 2,
+        status: 409,
+        code: 'ConditionalRequestConflict',
+        message: 'A conflicting conditional operation is currently in progress against this resource.',
+      });
       store.data.confirmations.push('after-conflicts');
       await store.save();
-      expect(puts().slice(before).map((r) => r.status)).toEqual([409, 409, 200]);
+      expect(
+        puts()
+          .slice(before)
+          .map((r) => r.status),
+      ).toEqual([409, 409, 200]);
       expect(JSON.parse(server.s3.buckets.get('akictl-conflict')!.objects.get('state.json')!.at(-1)!.body).confirmations).toEqual(['after-conflicts']);
 
       // A conflict that outlasts the retries: re-read, nobody else wrote, one more try succeeds.

@@ -3,9 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/errors.js';
+import type { StateBackend } from '../../src/state/backend.js';
 import { acquireLock, readLock, unlock } from '../../src/state/local-lock.js';
 import { StateStore } from '../../src/state/store.js';
-import type { StateBackend } from '../../src/state/backend.js';
 
 let dir: string;
 beforeEach(async () => {

@@ -6,7 +6,7 @@ import { pathsFor } from '../../src/plan/compile.js';
 import { planDay } from '../../src/plan/plan.js';
 import type { DayDef } from '../../src/plan/types.js';
 import type { InstancePlan } from '../../src/preview/model.js';
-import { planTextOf, type PlanDocument } from '../../src/preview/render.js';
+import { type PlanDocument, planTextOf } from '../../src/preview/render.js';
 import { planJson, planText } from '../../src/run/print.js';
 
 // Every step says what it is for (why) and, apart from that, how it differs from the seed plan (correction):
@@ -27,19 +27,23 @@ describe('why and correction of every step', () => {
     expect(step.why).not.toMatch(NAMES_THE_SEED);
   });
 
-  it.each(steps.filter((step) => step.correction !== undefined).map((step) => [step.id, step] as const))('%s: the correction names what the seed did', (_id, step) => {
-    expect(step.correction!.trim().length).toBeGreaterThan(20);
-    expect(step.correction).toMatch(NAMES_THE_SEED);
-  });
+  it.each(steps.filter((step) => step.correction !== undefined).map((step) => [step.id, step] as const))(
+    '%s: the correction names what the seed did',
+    (_id, step) => {
+      expect(step.correction!.trim().length).toBeGreaterThan(20);
+      expect(step.correction).toMatch(NAMES_THE_SEED);
+    },
+  );
 
   it('most steps correct the seed, and the sources known for them are kept', () => {
     const corrected = steps.filter((step) => step.correction);
     expect(corrected.length).toBeGreaterThan(steps.length * 0.8);
     const text = corrected.map((step) => step.correction).join('\n');
-    for (const source of ['istio/istio#34670', 'istio/istio#46051', 'Plug in CA certificates', 'S3 Replication Time Control', 'Thanos 0.24']) expect(text).toContain(source);
+    for (const source of ['istio/istio#34670', 'istio/istio#46051', 'Plug in CA certificates', 'S3 Replication Time Control', 'Thanos 0.24'])
+      expect(text).toContain(source);
   });
 
-  it.each(days.map((day) => [day.day, day] as const))('the dry-run of day %i prints each step\'s why and correction, as text and as JSON', (_n, day) => {
+  it.each(days.map((day) => [day.day, day] as const))("the dry-run of day %i prints each step's why and correction, as text and as JSON", (_n, day) => {
     const planned = planDay(day, config, () => undefined, paths);
     const text = planText(day, planned, config, { color: false, configSource: 'test' });
     const json = planJson(day, planned, config, { configSource: 'test' }) as { steps: Array<{ id: string; why: string; correction: string | null }> };
@@ -88,9 +92,16 @@ describe('akictl plan shows why and correction', () => {
   it('heads the instances of a step with something to do with its why and correction', () => {
     const lines = planTextOf(document, { color: false, verbose: false }).split('\n');
     const at = lines.indexOf(`${replication!.id}: ${replication!.title}`);
-    expect(lines.slice(at, at + 4)).toEqual([`${replication!.id}: ${replication!.title}`, `    why: ${replication!.why}`, `    correction: ${replication!.correction}`, '~   day3.replication@us-west: update']);
+    expect(lines.slice(at, at + 4)).toEqual([
+      `${replication!.id}: ${replication!.title}`,
+      `    why: ${replication!.why}`,
+      `    correction: ${replication!.correction}`,
+      '~   day3.replication@us-west: update',
+    ]);
     // A step with nothing to do is one line, as before; --verbose explains it too.
     expect(lines.join('\n')).not.toContain(versioning!.why);
-    expect(planTextOf(document, { color: false, verbose: true })).toContain(`    why: ${versioning!.why}\n    correction: ${versioning!.correction}\n=   day3.versioning@us-west: no change`);
+    expect(planTextOf(document, { color: false, verbose: true })).toContain(
+      `    why: ${versioning!.why}\n    correction: ${versioning!.correction}\n=   day3.versioning@us-west: no change`,
+    );
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { renderTemplateText, TemplateError } from '../../src/render/template.js';
-import { manifestYaml } from '../../src/render/manifest.js';
 import { parseAllDocuments } from 'yaml';
+import { manifestYaml } from '../../src/render/manifest.js';
+import { renderTemplateText, TemplateError } from '../../src/render/template.js';
 
 const TEMPLATE = `apiVersion: v1
 kind: ConfigMap

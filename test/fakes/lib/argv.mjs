@@ -5,17 +5,57 @@
 // Anything not listed is treated as boolean, which is how cobra parses unknown
 // bool flags; listing too few would turn a value into a positional.
 const VALUE_FLAGS = new Set([
-  'context', 'namespace', 'filename', 'output', 'selector', 'replicas', 'timeout',
-  'from-file', 'from-literal', 'from-env-file', 'type', 'kubeconfig', 'name',
-  'revision', 'set', 'field-selector', 'for', 'server', 'cluster', 'user', 'template',
-  'manifests', 'istioNamespace', 'container', 'grace-period', 'request-timeout',
-  'field-manager', 'cert', 'key', 'kustomize', 'docker-server', 'docker-username',
-  'docker-password', 'docker-email', 'service-account', 'secret-name', 'create-service-account',
+  'context',
+  'namespace',
+  'filename',
+  'output',
+  'selector',
+  'replicas',
+  'timeout',
+  'from-file',
+  'from-literal',
+  'from-env-file',
+  'type',
+  'kubeconfig',
+  'name',
+  'revision',
+  'set',
+  'field-selector',
+  'for',
+  'server',
+  'cluster',
+  'user',
+  'template',
+  'manifests',
+  'istioNamespace',
+  'container',
+  'grace-period',
+  'request-timeout',
+  'field-manager',
+  'cert',
+  'key',
+  'kustomize',
+  'docker-server',
+  'docker-username',
+  'docker-password',
+  'docker-email',
+  'service-account',
+  'secret-name',
+  'create-service-account',
 ]);
 
 const SHORT_NAMES = {
-  n: 'namespace', f: 'filename', o: 'output', l: 'selector', y: 'skip-confirmation',
-  A: 'all-namespaces', s: 'set', i: 'istioNamespace', c: 'container', w: 'watch', k: 'kustomize',
+  n: 'namespace',
+  f: 'filename',
+  o: 'output',
+  l: 'selector',
+  y: 'skip-confirmation',
+  A: 'all-namespaces',
+  s: 'set',
+  i: 'istioNamespace',
+  c: 'container',
+  w: 'watch',
+  k: 'kustomize',
   R: 'recursive',
 };
 const SHORT_WITH_VALUE = new Set(['n', 'f', 'o', 'l', 's', 'i', 'c', 'k']);
@@ -46,7 +86,8 @@ export function parseArgv(argv) {
       let inline = arg.slice(2);
       if (inline.startsWith('=')) inline = inline.slice(1);
       if (!SHORT_WITH_VALUE.has(letter)) add(name, 'true');
-      else if (inline) add(name, inline); // -oyaml, -n=ns
+      else if (inline)
+        add(name, inline); // -oyaml, -n=ns
       else if (i + 1 < argv.length) add(name, argv[++i]);
       else add(name, '');
       continue;

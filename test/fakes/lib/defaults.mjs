@@ -1,11 +1,9 @@
 // What each fake tool prints when no rule matches. These need no fake API: with
 // AKICTL_FAKE_KUBE_URL set, the server's answer (real cluster state) overrides them.
 import { dryRunMode, typeAndNames } from './argv.mjs';
+import { defaultRemoteSecretToken, installOutput, installPrompt, istioComponents, precheckClean, readIstioOperator, remoteSecretYaml } from './istio.mjs';
+import { buildNamespace, buildSecret, readManifestSources, ToolError, toYaml } from './manifests.mjs';
 import { ResourceRegistry, singularRef } from './resources.mjs';
-import { ToolError, buildNamespace, buildSecret, readManifestSources, toYaml } from './manifests.mjs';
-import {
-  defaultRemoteSecretToken, installOutput, installPrompt, istioComponents, precheckClean, readIstioOperator, remoteSecretYaml,
-} from './istio.mjs';
 
 const registry = new ResourceRegistry();
 const ok = (stdout = '') => ({ stdout, stderr: '', exit: 0 });
@@ -25,7 +23,7 @@ function kubectl(parsed, stdin) {
   switch (verb) {
     case 'version':
       return parsed.get('output') === 'json'
-        ? ok(JSON.stringify({ clientVersion: { major: '1', minor: '29', gitVersion: 'v1.29.0' } }) + '\n')
+        ? ok(`${JSON.stringify({ clientVersion: { major: '1', minor: '29', gitVersion: 'v1.29.0' } })}\n`)
         : ok('Client Version: v1.29.0\nKustomize Version: v5.0.4-0.20230601165947-6ce0bf390ce3\n');
     case 'apply': {
       const objects = readManifestSources(parsed.all('filename'), stdin);
@@ -82,7 +80,7 @@ function istioctl(parsed, stdin, env) {
   switch (verb) {
     case 'version':
       if (parsed.get('output') === 'json') {
-        return ok(JSON.stringify({ clientVersion: { version, revision: 'fake', golang_version: 'go1.21', status: 'Clean', tag: version } }) + '\n');
+        return ok(`${JSON.stringify({ clientVersion: { version, revision: 'fake', golang_version: 'go1.21', status: 'Clean', tag: version } })}\n`);
       }
       return ok(`client version: ${version}\n`);
     case 'create-remote-secret': {
@@ -123,7 +121,7 @@ export function defaultResult(tool, parsed, stdin, env) {
     if (tool === 'aws') return aws(parsed);
     return ok('');
   } catch (e) {
-    if (e instanceof ToolError) return { stdout: '', stderr: e.message + '\n', exit: e.exit };
+    if (e instanceof ToolError) return { stdout: '', stderr: `${e.message}\n`, exit: e.exit };
     throw e;
   }
 }

@@ -4,7 +4,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import YAML from 'yaml';
-import { ToolError, parseManifests } from './manifests.mjs';
+import { parseManifests, ToolError } from './manifests.mjs';
 
 const PROFILE_GATEWAYS = {
   default: { pilot: true, ingress: ['istio-ingressgateway'], egress: [] },
@@ -116,7 +116,7 @@ export function installOutput(components, version) {
   lines.push('✔ Installation complete');
   // Printed up to 1.23; the rewritten installer of 1.24 no longer does.
   if (components.pilot && !components.revision && !icons) lines.push('Made this installation the default for injection and validation.');
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }
 
 /** Prompt printed without `-y`; a non-interactive run answers it with "Cancelled." (its wording changed in 1.24). */

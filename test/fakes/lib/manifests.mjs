@@ -26,7 +26,9 @@ export function parseManifests(text, source = 'STDIN', { requireName = true } = 
     const value = doc.toJS();
     if (value === null || value === undefined) continue;
     if (typeof value !== 'object' || Array.isArray(value)) {
-      throw new ToolError(`error: error parsing ${source}: error unmarshaling JSON: json: cannot unmarshal ${Array.isArray(value) ? 'array' : typeof value} into Go value of type map[string]interface {}`);
+      throw new ToolError(
+        `error: error parsing ${source}: error unmarshaling JSON: json: cannot unmarshal ${Array.isArray(value) ? 'array' : typeof value} into Go value of type map[string]interface {}`,
+      );
     }
     const items = value.kind === 'List' && Array.isArray(value.items) ? value.items : [value];
     for (const item of items) {
@@ -34,10 +36,14 @@ export function parseManifests(text, source = 'STDIN', { requireName = true } = 
       if (!item.apiVersion) missing.push('apiVersion not set');
       if (!item.kind) missing.push('kind not set');
       if (missing.length > 0) {
-        throw new ToolError(`error: error validating "${source}": error validating data: [${missing.join(', ')}]; if you choose to ignore these errors, turn validation off with --validate=false`);
+        throw new ToolError(
+          `error: error validating "${source}": error validating data: [${missing.join(', ')}]; if you choose to ignore these errors, turn validation off with --validate=false`,
+        );
       }
       if (requireName && !item.metadata?.name) {
-        throw new ToolError(`error: error when retrieving current configuration of:\nResource: "${item.kind}", Name: "", Namespace: ""\nfrom server for: "${source}": resource name may not be empty`);
+        throw new ToolError(
+          `error: error when retrieving current configuration of:\nResource: "${item.kind}", Name: "", Namespace: ""\nfrom server for: "${source}": resource name may not be empty`,
+        );
       }
       objects.push(item);
     }

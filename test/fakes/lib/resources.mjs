@@ -12,15 +12,78 @@ export const BUILTIN_RESOURCES = [
   { group: 'apps', versions: ['v1'], kind: 'Deployment', plural: 'deployments', namespaced: true, shortNames: ['deploy'] },
   { group: 'batch', versions: ['v1'], kind: 'CronJob', plural: 'cronjobs', namespaced: true, shortNames: ['cj'] },
   { group: 'batch', versions: ['v1'], kind: 'Job', plural: 'jobs', namespaced: true, shortNames: [] },
-  { group: 'apiextensions.k8s.io', versions: ['v1'], kind: 'CustomResourceDefinition', plural: 'customresourcedefinitions', namespaced: false, shortNames: ['crd', 'crds'] },
+  {
+    group: 'apiextensions.k8s.io',
+    versions: ['v1'],
+    kind: 'CustomResourceDefinition',
+    plural: 'customresourcedefinitions',
+    namespaced: false,
+    shortNames: ['crd', 'crds'],
+  },
   // Istio serves several versions of one stored object (Gateway v1alpha3 and v1beta1 in 1.20).
-  { group: 'security.istio.io', versions: ['v1beta1', 'v1'], kind: 'PeerAuthentication', plural: 'peerauthentications', namespaced: true, shortNames: ['pa'], crd: 'istio' },
-  { group: 'networking.istio.io', versions: ['v1alpha3', 'v1beta1', 'v1'], kind: 'Gateway', plural: 'gateways', namespaced: true, shortNames: ['gw'], crd: 'istio' },
-  { group: 'networking.istio.io', versions: ['v1alpha3', 'v1beta1', 'v1'], kind: 'VirtualService', plural: 'virtualservices', namespaced: true, shortNames: ['vs'], crd: 'istio' },
-  { group: 'networking.istio.io', versions: ['v1alpha3', 'v1beta1', 'v1'], kind: 'DestinationRule', plural: 'destinationrules', namespaced: true, shortNames: ['dr'], crd: 'istio' },
-  { group: 'networking.istio.io', versions: ['v1alpha3', 'v1beta1', 'v1'], kind: 'ServiceEntry', plural: 'serviceentries', namespaced: true, shortNames: ['se'], crd: 'istio' },
-  { group: 'telemetry.istio.io', versions: ['v1alpha1', 'v1'], kind: 'Telemetry', plural: 'telemetries', namespaced: true, shortNames: ['telemetry'], crd: 'istio' },
-  { group: 'install.istio.io', versions: ['v1alpha1'], kind: 'IstioOperator', plural: 'istiooperators', namespaced: true, shortNames: ['iop', 'io'], crd: 'istio' },
+  {
+    group: 'security.istio.io',
+    versions: ['v1beta1', 'v1'],
+    kind: 'PeerAuthentication',
+    plural: 'peerauthentications',
+    namespaced: true,
+    shortNames: ['pa'],
+    crd: 'istio',
+  },
+  {
+    group: 'networking.istio.io',
+    versions: ['v1alpha3', 'v1beta1', 'v1'],
+    kind: 'Gateway',
+    plural: 'gateways',
+    namespaced: true,
+    shortNames: ['gw'],
+    crd: 'istio',
+  },
+  {
+    group: 'networking.istio.io',
+    versions: ['v1alpha3', 'v1beta1', 'v1'],
+    kind: 'VirtualService',
+    plural: 'virtualservices',
+    namespaced: true,
+    shortNames: ['vs'],
+    crd: 'istio',
+  },
+  {
+    group: 'networking.istio.io',
+    versions: ['v1alpha3', 'v1beta1', 'v1'],
+    kind: 'DestinationRule',
+    plural: 'destinationrules',
+    namespaced: true,
+    shortNames: ['dr'],
+    crd: 'istio',
+  },
+  {
+    group: 'networking.istio.io',
+    versions: ['v1alpha3', 'v1beta1', 'v1'],
+    kind: 'ServiceEntry',
+    plural: 'serviceentries',
+    namespaced: true,
+    shortNames: ['se'],
+    crd: 'istio',
+  },
+  {
+    group: 'telemetry.istio.io',
+    versions: ['v1alpha1', 'v1'],
+    kind: 'Telemetry',
+    plural: 'telemetries',
+    namespaced: true,
+    shortNames: ['telemetry'],
+    crd: 'istio',
+  },
+  {
+    group: 'install.istio.io',
+    versions: ['v1alpha1'],
+    kind: 'IstioOperator',
+    plural: 'istiooperators',
+    namespaced: true,
+    shortNames: ['iop', 'io'],
+    crd: 'istio',
+  },
   { group: 'chaos-mesh.org', versions: ['v1alpha1'], kind: 'NetworkChaos', plural: 'networkchaos', namespaced: true, shortNames: [], crd: 'chaos-mesh' },
 ];
 
@@ -95,9 +158,7 @@ export class ResourceRegistry {
     const name = dot < 0 ? lower : lower.slice(0, dot);
     const group = dot < 0 ? undefined : lower.slice(dot + 1);
     return this.defs.find(
-      (d) =>
-        (group === undefined || d.group === group) &&
-        (d.kind.toLowerCase() === name || d.plural === name || d.shortNames.includes(name)),
+      (d) => (group === undefined || d.group === group) && (d.kind.toLowerCase() === name || d.plural === name || d.shortNames.includes(name)),
     );
   }
 }

@@ -48,9 +48,7 @@ export function loadRules(rulesPath) {
 export function ruleMatches(rule, tool, argv, step = null) {
   if (rule.tool !== undefined && rule.tool !== tool) return false;
   if (rule.step !== undefined && !(step === rule.step || (step ?? '').startsWith(`${rule.step}@`))) return false;
-  return (rule.match ?? []).every((want) =>
-    want.startsWith('~') ? argv.some((arg) => arg.includes(want.slice(1))) : argv.includes(want),
-  );
+  return (rule.match ?? []).every((want) => (want.startsWith('~') ? argv.some((arg) => arg.includes(want.slice(1))) : argv.includes(want)));
 }
 
 function readCounters(file) {

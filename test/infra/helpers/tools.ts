@@ -2,11 +2,7 @@
 import { execa } from 'execa';
 import { cliEnv } from '../../support/cli.js';
 
-export async function runTool(
-  tool: string,
-  args: string[],
-  opts: { env?: Record<string, string | undefined>; input?: string } = {},
-) {
+export async function runTool(tool: string, args: string[], opts: { env?: Record<string, string | undefined>; input?: string } = {}) {
   const r = await execa(tool, args, {
     env: cliEnv(opts.env),
     extendEnv: false,

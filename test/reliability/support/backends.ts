@@ -2,7 +2,7 @@
 // project's loopback S3 where moto is missing; see test/support/s3-peer.ts). A test file on the S3 backend starts
 // one peer for all its scenarios, each of which gets a bucket of its own.
 import { afterAll, beforeAll } from 'vitest';
-import { startS3Peer, type S3Peer } from '../../support/s3-peer.js';
+import { type S3Peer, startS3Peer } from '../../support/s3-peer.js';
 
 export type Backend = 'local' | 's3';
 
@@ -31,6 +31,8 @@ export function useS3Peer(): () => S3Peer {
  * for a developer re-running one backend's half.
  */
 export function selectedBackends(all: Backend[]): Backend[] {
-  const wanted = process.env.AKICTL_RELIABILITY_BACKENDS?.split(',').map((name) => name.trim()).filter(Boolean);
+  const wanted = process.env.AKICTL_RELIABILITY_BACKENDS?.split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);
   return wanted?.length ? all.filter((backend) => wanted.includes(backend)) : all;
 }

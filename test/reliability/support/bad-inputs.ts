@@ -33,8 +33,9 @@ interface SchemaNode {
   minItems?: number;
 }
 
-const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-const fieldName = (path: Array<string | number>) => path.reduce<string>((acc, part) => (typeof part === 'number' ? `${acc}[${part}]` : acc ? `${acc}.${part}` : part), '');
+const escapeRegex = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const fieldName = (path: Array<string | number>) =>
+  path.reduce<string>((acc, part) => (typeof part === 'number' ? `${acc}[${part}]` : acc ? `${acc}.${part}` : part), '');
 
 function setAt(root: Json, path: Array<string | number>, value: Json | undefined): Json {
   const copy = structuredClone(root) as any;
@@ -56,7 +57,7 @@ function getAt(root: Json, path: Array<string | number>): Json | undefined {
 /** A value that breaks the field's rules, and what about it: the most specific rule first. */
 function breaking(node: SchemaNode): { value: Json; why: string } | undefined {
   const main = node.anyOf?.find((branch) => branch.type !== 'null') ?? node;
-  if (node.anyOf && node.anyOf.every((branch) => branch.const !== undefined)) return { value: 1000, why: `not one of ${node.anyOf.map((b) => b.const).join(', ')}` };
+  if (node.anyOf?.every((branch) => branch.const !== undefined)) return { value: 1000, why: `not one of ${node.anyOf.map((b) => b.const).join(', ')}` };
   if (main.const !== undefined) return { value: typeof main.const === 'number' ? main.const + 1 : 'other', why: 'not the only allowed value' };
   if (main.enum) return { value: 'not-an-option', why: 'not in its list' };
   if (main.type === 'string') {
@@ -108,7 +109,12 @@ function wrongType(node: SchemaNode): Json {
 export function schemaCorpus(schema: SchemaNode, base: Json, args: string[]): BadInput[] {
   const corpus: BadInput[] = [];
   const add = (name: string, config: Json, path: Array<string | number>, unknown = false) =>
-    corpus.push({ name, args, config: stringify(config), names: new RegExp(`${unknown ? 'unknown field' : 'field'} ${escape(fieldName(path))}(?![\\w.[-])`) });
+    corpus.push({
+      name,
+      args,
+      config: stringify(config),
+      names: new RegExp(`${unknown ? 'unknown field' : 'field'} ${escapeRegex(fieldName(path))}(?![\\w.[-])`),
+    });
 
   const walk = (node: SchemaNode, path: Array<string | number>) => {
     const value = getAt(base, path);
@@ -117,10 +123,11 @@ export function schemaCorpus(schema: SchemaNode, base: Json, args: string[]): Ba
       // Sections (one level down) get the structural mistakes; deeper objects share their code path.
       if (path.length === 1) add(`${fieldName(path)}: a string instead of a mapping`, setAt(base, path, wrongType(main)), path);
       if (main.additionalProperties === false && path.length <= 1 && (value !== undefined || path.length === 0)) {
-        add(`${fieldName([...path, 'unknownField']) }: unknown key`, setAt(base, [...path, 'unknownField'], 1), [...path, 'unknownField'], true);
+        add(`${fieldName([...path, 'unknownField'])}: unknown key`, setAt(base, [...path, 'unknownField'], 1), [...path, 'unknownField'], true);
       }
       for (const key of main.required ?? []) {
-        if (getAt(base, [...path, key]) !== undefined && (path.length === 0 || path[0] === 'clusters')) add(`${fieldName([...path, key])}: missing`, setAt(base, [...path, key], undefined), [...path, key]);
+        if (getAt(base, [...path, key]) !== undefined && (path.length === 0 || path[0] === 'clusters'))
+          add(`${fieldName([...path, key])}: missing`, setAt(base, [...path, key], undefined), [...path, key]);
       }
       if (value === undefined && path.length > 0) return; // an optional section the base leaves out: nothing to break inside
       for (const [key, child] of Object.entries(main.properties)) walk(child, [...path, key]);
@@ -150,18 +157,43 @@ export function schemaCorpus(schema: SchemaNode, base: Json, args: string[]): Ba
 /** Mistakes across fields, and files that are not a YAML mapping at all. */
 export function semanticCorpus(base: any, args: string[]): BadInput[] {
   const [first, second] = base.clusters;
-  const entry = (name: string, config: unknown, names: RegExp): BadInput => ({ name, args, config: typeof config === 'string' ? config : stringify(config), names });
+  const entry = (name: string, config: unknown, names: RegExp): BadInput => ({
+    name,
+    args,
+    config: typeof config === 'string' ? config : stringify(config),
+    names,
+  });
   return [
-    entry('duplicate cluster names', { ...base, clusters: [first, { ...second, name: first.name }] }, /field clusters\[1\]\.name duplicates clusters\[0\]\.name/),
+    entry(
+      'duplicate cluster names',
+      { ...base, clusters: [first, { ...second, name: first.name }] },
+      /field clusters\[1\]\.name duplicates clusters\[0\]\.name/,
+    ),
     entry('primary is not a cluster', { ...base, primary: 'ap-south' }, /field primary "ap-south" is not one of the clusters/),
     entry('no clusters', { ...base, clusters: [] }, /field clusters needs at least one cluster/),
-    entry('tracing in an unknown cluster', { ...base, tracing: { ...base.tracing, cluster: 'ap-south' } }, /field tracing\.cluster "ap-south" is not one of the clusters/),
+    entry(
+      'tracing in an unknown cluster',
+      { ...base, tracing: { ...base.tracing, cluster: 'ap-south' } },
+      /field tracing\.cluster "ap-south" is not one of the clusters/,
+    ),
     entry('observability in an unknown cluster', { ...base, observability: { ...base.observability, cluster: 'ap-south' } }, /field observability\.cluster/),
     entry('chaos in an unknown cluster', { ...base, chaos: { ...base.chaos, cluster: 'ap-south' } }, /field chaos\.cluster/),
-    entry('a Thanos endpoint for an unknown cluster', { ...base, observability: { ...base.observability, thanos: { ...base.observability?.thanos, endpoints: { 'ap-south': 'thanos.ap:10901' } } } }, /field observability\.thanos\.endpoints\.ap-south/),
-    entry('a context that starts with a dash (it would read as a flag)', { ...base, clusters: [{ ...first, context: '--kubeconfig=/tmp/x' }, second] }, /field clusters\[0\]\.context must not start with "-"/),
+    entry(
+      'a Thanos endpoint for an unknown cluster',
+      { ...base, observability: { ...base.observability, thanos: { ...base.observability?.thanos, endpoints: { 'ap-south': 'thanos.ap:10901' } } } },
+      /field observability\.thanos\.endpoints\.ap-south/,
+    ),
+    entry(
+      'a context that starts with a dash (it would read as a flag)',
+      { ...base, clusters: [{ ...first, context: '--kubeconfig=/tmp/x' }, second] },
+      /field clusters\[0\]\.context must not start with "-"/,
+    ),
     entry('a context with a newline', { ...base, clusters: [{ ...first, context: 'us-west\nrm -rf /' }, second] }, /field clusters\[0\]\.context/),
-    entry('a context missing from the kubeconfig', { ...base, clusters: [{ ...first, context: 'no-such-context' }, second] }, /clusters\[0\]\.context "no-such-context" is not in the kubeconfig/),
+    entry(
+      'a context missing from the kubeconfig',
+      { ...base, clusters: [{ ...first, context: 'no-such-context' }, second] },
+      /clusters\[0\]\.context "no-such-context" is not in the kubeconfig/,
+    ),
     entry('invalid YAML', 'version: 1\nclusters: [\n', /not valid YAML/),
     entry('a tab-indented YAML', 'version: 1\nclusters:\n\t- name: us-west\n', /not valid YAML/),
     entry('a duplicated key', `${stringify(base)}primary: eu-central\n`, /not valid YAML: Map keys must be unique/),
@@ -177,14 +209,25 @@ export function semanticCorpus(base: any, args: string[]): BadInput[] {
  * Flags and arguments that are wrong for day N (valid configuration). With `everything` false, only the entries
  * that depend on the day (its steps, its number); the rest is the same for every day.
  */
-export function flagCorpus(day: number, days: number[], steps: string[], applyArgs: string[], files: { aFile: string; missing: string }, everything = true): BadInput[] {
+export function flagCorpus(
+  day: number,
+  days: number[],
+  steps: string[],
+  applyArgs: string[],
+  files: { aFile: string; missing: string },
+  everything = true,
+): BadInput[] {
   const apply = ['day', String(day), '--apply', ...applyArgs];
   const next = Math.max(...days) + 1;
   const entry = (name: string, args: string[], names: RegExp): BadInput => ({ name, args, names });
   const otherDay = days.find((candidate) => candidate !== day);
   const perDay = [
     entry('--from an unknown step', [...apply, '--from', 'no-such-step'], /--from no-such-step: day \d+ has no step with that id/),
-    entry('--from a step of another day', [...apply, '--from', `day${otherDay ?? next}.${steps[0]!.split('.')[1]}`], /--from day\d+\..*: day \d+ has no step with that id/),
+    entry(
+      '--from a step of another day',
+      [...apply, '--from', `day${otherDay ?? next}.${steps[0]!.split('.')[1]}`],
+      /--from day\d+\..*: day \d+ has no step with that id/,
+    ),
     entry('--only an unknown step', [...apply, '--only', 'nope'], /--only nope: day \d+ has no step with that id/),
     entry('--only with one unknown step among good ones', [...apply, '--only', `${steps[0]},nope`], /--only nope/),
     entry('--from after every --only step', [...apply, '--from', steps.at(-1)!, '--only', steps[0]!], /selection leaves no step to run[\s\S]*--from, --only/),
@@ -225,7 +268,11 @@ export function flagCorpus(day: number, days: number[], steps: string[], applyAr
     entry(`plan day ${next}`, ['plan', 'day', String(next)], new RegExp(`day ${next} does not exist`)),
     entry('plan --all with a day', ['plan', '--all', 'day', String(day)], /--all compares every finished day .*do not name a day/),
     entry('plan --all --out', ['plan', '--all', '--out', 'plan.json'], /--out saves the plan of one day/),
-    entry('plan --only an unknown step', ['plan', 'day', String(day), '--only', 'no-such-step'], new RegExp(`--only no-such-step: day ${day} has no step with that id`)),
+    entry(
+      'plan --only an unknown step',
+      ['plan', 'day', String(day), '--only', 'no-such-step'],
+      new RegExp(`--only no-such-step: day ${day} has no step with that id`),
+    ),
     entry('plan --cluster an unknown cluster', ['plan', 'day', String(day), '--cluster', 'mars'], /--cluster mars: no cluster of that name/),
     entry('apply a plan file that does not exist', ['apply', files.missing], /cannot read the plan \(ENOENT\)/),
     entry('apply a file that is not a plan', ['apply', files.aFile], /is not (JSON|a plan akictl can apply)/),

@@ -41,7 +41,13 @@ function maskSecretData(stdin: string): string {
 /** Identity of a command: tool, argv and a digest of stdin, with the scenario's folder replaced by <dir>. */
 export function signature(entry: FakeLogEntry, dir: string): string {
   const local = (text: string) => text.split(dir).join('<dir>');
-  const stdin = entry.stdin === null ? '' : ` <<${createHash('sha256').update(maskSecretData(local(entry.stdin))).digest('hex').slice(0, 12)}`;
+  const stdin =
+    entry.stdin === null
+      ? ''
+      : ` <<${createHash('sha256')
+          .update(maskSecretData(local(entry.stdin)))
+          .digest('hex')
+          .slice(0, 12)}`;
   return `${entry.tool} ${entry.argv.map(local).join(' ')}${stdin}`;
 }
 

@@ -72,7 +72,8 @@ export interface Reference {
 
 export function referenceOf(log: FakeLogEntry[], plan: Plan, dir: string, snapshot: unknown): Reference {
   const perInstance = byInstance(log, instanceIds(plan));
-  const pick = (keep: (entry: FakeLogEntry) => boolean) => new Map([...perInstance].map(([id, entries]) => [id, entries.filter(keep).map((entry) => signature(entry, dir))]));
+  const pick = (keep: (entry: FakeLogEntry) => boolean) =>
+    new Map([...perInstance].map(([id, entries]) => [id, entries.filter(keep).map((entry) => signature(entry, dir))]));
   return { commands: pick(() => true), changing: pick((entry) => !readOnly(entry)), snapshot };
 }
 
@@ -133,18 +134,26 @@ export function analyzeCrashes(input: CrashInput): CrashFindings {
         const before = entries.filter((entry) => seqOf(entry) <= crash.seq);
         const after = entries.filter((entry) => seqOf(entry) > crash.seq);
         if (status === 'done' || status === 'skipped') {
-          if (after.length > 0) findings.repeated.push(`${id} had finished when akictl was killed at ${crash.point.name}, yet ran again: ${after.map(sig).join('; ')}`);
+          if (after.length > 0)
+            findings.repeated.push(`${id} had finished when akictl was killed at ${crash.point.name}, yet ran again: ${after.map(sig).join('; ')}`);
         } else if (status === undefined) {
           // The state must know every instance that made a command: otherwise akictl has lost track of what it did.
-          if (before.length > 0) findings.problems.push(`${id} made commands before the crash at ${crash.point.name} but the state does not know it: ${before.map(sig).join('; ')}`);
+          if (before.length > 0)
+            findings.problems.push(`${id} made commands before the crash at ${crash.point.name} but the state does not know it: ${before.map(sig).join('; ')}`);
         } else if (status === 'running' && !instance.skipWhen) {
           const missing = missingFrom(ref, after.map(sig));
-          if (missing.length > 0) findings.problems.push(`${id} was in flight at ${crash.point.name} and has no done check: resume must run it again in full; missing ${missing.join('; ')}`);
+          if (missing.length > 0)
+            findings.problems.push(
+              `${id} was in flight at ${crash.point.name} and has no done check: resume must run it again in full; missing ${missing.join('; ')}`,
+            );
         } else if (status === 'running') {
           // It may run again only where its done check said it had not finished.
           for (const pid of new Set(after.map((entry) => entry.ppid))) {
             const verdict = input.doneChecks.get(pid)?.get(id);
-            if (verdict !== 'needs to run') findings.problems.push(`${id} was in flight at ${crash.point.name}; akictl pid ${pid} ran it again although its done check said ${verdict ? `"${verdict}"` : 'nothing (not consulted)'}`);
+            if (verdict !== 'needs to run')
+              findings.problems.push(
+                `${id} was in flight at ${crash.point.name}; akictl pid ${pid} ran it again although its done check said ${verdict ? `"${verdict}"` : 'nothing (not consulted)'}`,
+              );
           }
         }
       }
@@ -176,13 +185,16 @@ export function analyzeCrashes(input: CrashInput): CrashFindings {
     for (const instance of restore?.instances ?? []) {
       const after = log.filter((entry) => seqOf(entry) > lastSeq && entry.step === instance.id).map(sig);
       const missing = missingFrom(reference.changing.get(instance.id) ?? [], after);
-      if (missing.length > 0) findings.unrestored.push(`${instance.id} did not run in full after the last command of ${step.id}: missing ${missing.join('; ')}`);
+      if (missing.length > 0)
+        findings.unrestored.push(`${instance.id} did not run in full after the last command of ${step.id}: missing ${missing.join('; ')}`);
     }
   }
   for (const pending of input.pendingRestores) findings.unrestored.push(`restore still pending at the end: ${JSON.stringify(pending)}`);
 
   if (!isDeepStrictEqual(input.endSnapshot, reference.snapshot)) {
-    findings.problems.push(`end state differs from an uninterrupted run's:\n  expected ${JSON.stringify(reference.snapshot)}\n  got      ${JSON.stringify(input.endSnapshot)}`);
+    findings.problems.push(
+      `end state differs from an uninterrupted run's:\n  expected ${JSON.stringify(reference.snapshot)}\n  got      ${JSON.stringify(input.endSnapshot)}`,
+    );
   }
   return findings;
 }
@@ -280,7 +292,8 @@ export async function runCrashChain(row: DayRow, plan: Plan, reference: Referenc
       })();
       const result = crashes.length === 0 ? await scenario.apply([], { env }) : await scenario.run(['resume'], { env });
       if (result.signal !== 'SIGKILL') {
-        if (result.code !== 0) findings.problems.push(`${crashes.length === 0 ? 'apply' : 'resume'} aiming at ${point.name} exited ${result.code}: ${result.stderr.slice(-2000)}`);
+        if (result.code !== 0)
+          findings.problems.push(`${crashes.length === 0 ? 'apply' : 'resume'} aiming at ${point.name} exited ${result.code}: ${result.stderr.slice(-2000)}`);
         finished = result.code === 0;
         outcome.unreached = point;
         break;
@@ -304,7 +317,10 @@ export async function runCrashChain(row: DayRow, plan: Plan, reference: Referenc
         }
         if (serial === serialBefore + n - 1) outcome.stateWrites.lost += 1;
         else if (serial !== undefined && serial >= serialBefore + n) outcome.stateWrites.stored += 1;
-        else if (serial !== undefined) findings.problems.push(`after the crash at ${point.name}: state serial ${serial}, but write ${n} of that run started after serial ${serialBefore + n - 1} was stored`);
+        else if (serial !== undefined)
+          findings.problems.push(
+            `after the crash at ${point.name}: state serial ${serial}, but write ${n} of that run started after serial ${serialBefore + n - 1} was stored`,
+          );
       }
       const statusAtCrash: Record<string, string | undefined> = {};
       try {

@@ -3,18 +3,18 @@
 // timeout, retry and secret suites aim at, and what its end state must look like. Covering a new day is a new
 // row (Day 2 and Day 3, which call AWS through a loopback server, have theirs in rows/).
 import { execFileSync } from 'node:child_process';
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
+import { prepareApp } from '../../support/app-world.js';
 import type { FakeRule, FakeTool } from '../../support/cli.js';
 import type { AwsFault, AwsMatch, AwsService } from '../../support/fake-aws-server.js';
-import { prepareApp } from '../../support/app-world.js';
+import { lacks } from '../../support/programs.js';
 import { fastExecution, serve, serveAtPort } from './rows/common.js';
 import day2 from './rows/day2.js';
 import day3 from './rows/day3.js';
-import type { Scenario } from './scenario.js';
 import { day4 } from './rows/day4.js';
-import { lacks } from '../../support/programs.js';
+import type { Scenario } from './scenario.js';
 
 /** A command of the day, picked by tool and argv elements (`~text`: an element containing text). */
 export interface CommandTarget {
@@ -49,7 +49,9 @@ export function isAwsTarget(target: Target): target is AwsTarget {
 }
 
 export function describeTarget(target: Target): string {
-  return isAwsTarget(target) ? `AWS ${target.service}.${target.operation}${target.bucket ? ` on ${target.bucket}` : ''}` : `${target.tool} ${target.match.join(' ')}`;
+  return isAwsTarget(target)
+    ? `AWS ${target.service}.${target.operation}${target.bucket ? ` on ${target.bucket}` : ''}`
+    : `${target.tool} ${target.match.join(' ')}`;
 }
 
 /** How a command fails: its exit code and output (`echo`: it repeats its input, as real errors quoting it do). */
@@ -177,14 +179,39 @@ const day1: DayRow = {
       kube.clusters.map((cluster) => [
         cluster,
         {
-          namespaces: kube.list(cluster, 'v1', 'Namespace').map((ns) => `${ns.metadata.name} ${JSON.stringify(ns.metadata.labels ?? {})}`).sort(),
+          namespaces: kube
+            .list(cluster, 'v1', 'Namespace')
+            .map((ns) => `${ns.metadata.name} ${JSON.stringify(ns.metadata.labels ?? {})}`)
+            .sort(),
           // A restart repeated shows as one generation more.
-          deployments: kube.list(cluster, 'apps/v1', 'Deployment', 'akidb').map((d) => `${d.metadata.name} generation ${d.metadata.generation} replicas ${d.spec?.replicas}`).sort(),
-          sidecars: kube.list(cluster, 'v1', 'Pod', 'akidb').map((p) => (p.spec?.containers ?? []).some((c: { name: string }) => c.name === 'istio-proxy')).sort(),
-          secrets: kube.list(cluster, 'v1', 'Secret', 'istio-system').map((s) => `${s.metadata.name} ${Object.keys(s.data ?? s.stringData ?? {}).sort().join(',')}`).sort(),
-          operators: kube.list(cluster, 'install.istio.io/v1alpha1', 'IstioOperator', 'istio-system').map((o) => o.metadata.name).sort(),
-          gateways: kube.list(cluster, 'networking.istio.io/v1alpha3', 'Gateway', 'istio-system').map((g) => g.metadata.name).sort(),
-          peerAuthentication: kube.list(cluster, 'security.istio.io/v1beta1', 'PeerAuthentication', 'istio-system').map((p) => `${p.metadata.name} ${p.spec?.mtls?.mode}`),
+          deployments: kube
+            .list(cluster, 'apps/v1', 'Deployment', 'akidb')
+            .map((d) => `${d.metadata.name} generation ${d.metadata.generation} replicas ${d.spec?.replicas}`)
+            .sort(),
+          sidecars: kube
+            .list(cluster, 'v1', 'Pod', 'akidb')
+            .map((p) => (p.spec?.containers ?? []).some((c: { name: string }) => c.name === 'istio-proxy'))
+            .sort(),
+          secrets: kube
+            .list(cluster, 'v1', 'Secret', 'istio-system')
+            .map(
+              (s) =>
+                `${s.metadata.name} ${Object.keys(s.data ?? s.stringData ?? {})
+                  .sort()
+                  .join(',')}`,
+            )
+            .sort(),
+          operators: kube
+            .list(cluster, 'install.istio.io/v1alpha1', 'IstioOperator', 'istio-system')
+            .map((o) => o.metadata.name)
+            .sort(),
+          gateways: kube
+            .list(cluster, 'networking.istio.io/v1alpha3', 'Gateway', 'istio-system')
+            .map((g) => g.metadata.name)
+            .sort(),
+          peerAuthentication: kube
+            .list(cluster, 'security.istio.io/v1beta1', 'PeerAuthentication', 'istio-system')
+            .map((p) => `${p.metadata.name} ${p.spec?.mtls?.mode}`),
         },
       ]),
     );
@@ -235,7 +262,12 @@ const day1: DayRow = {
   quickStep: 'day1.injection-label',
   secretCommands: [
     { step: 'day1.cacerts-secret', tool: 'kubectl', match: ['apply', '-f', '-', '--context=eu-central'], carries: 'the intermediate CA key (Secret cacerts)' },
-    { step: 'day1.remote-secrets', tool: 'kubectl', match: ['apply', '-f', '-', '--context=us-west'], carries: 'a remote-secret kubeconfig with its service-account token' },
+    {
+      step: 'day1.remote-secrets',
+      tool: 'kubectl',
+      match: ['apply', '-f', '-', '--context=us-west'],
+      carries: 'a remote-secret kubeconfig with its service-account token',
+    },
   ],
 };
 
@@ -252,7 +284,12 @@ const day5: DayRow = {
   day: 5,
   clusters: ['us-west', 'eu-central'],
   applyArgs: ['--yes'],
-  baseRules: ['us-west', 'eu-central'].map((cluster) => ({ tool: 'kubectl' as const, match: ['get', '--raw', `--context=${cluster}`], exit: 0, stdout: prometheusConfig(cluster) })),
+  baseRules: ['us-west', 'eu-central'].map((cluster) => ({
+    tool: 'kubectl' as const,
+    match: ['get', '--raw', `--context=${cluster}`],
+    exit: 0,
+    stdout: prometheusConfig(cluster),
+  })),
   async prepare(scenario) {
     const { kube } = scenario;
     for (const cluster of kube.clusters) {
@@ -263,7 +300,16 @@ const day5: DayRow = {
     // Chaos Mesh's controller as akictl sees it: a NetworkChaos becomes AllInjected once it exists.
     const controller = setInterval(() => {
       const chaos = kube.get('us-west', 'chaos-mesh.org/v1alpha1', 'NetworkChaos', 'akidb', 'network-delay');
-      if (chaos && !chaos.status) kube.put('us-west', { ...chaos, status: { conditions: [{ type: 'Selected', status: 'True' }, { type: 'AllInjected', status: 'True' }] } });
+      if (chaos && !chaos.status)
+        kube.put('us-west', {
+          ...chaos,
+          status: {
+            conditions: [
+              { type: 'Selected', status: 'True' },
+              { type: 'AllInjected', status: 'True' },
+            ],
+          },
+        });
     }, 20);
     scenario.onClose(() => clearInterval(controller));
     // The global API (load test, failover probes) and Thanos query (cluster label values, p95).
@@ -312,10 +358,16 @@ const day5: DayRow = {
         cluster,
         {
           // Generations are left out: the drill may legitimately run again (it has no done check).
-          app: kube.list(cluster, 'apps/v1', 'Deployment', 'akidb').map((d) => `${d.metadata.name} replicas ${d.spec?.replicas}`).sort(),
+          app: kube
+            .list(cluster, 'apps/v1', 'Deployment', 'akidb')
+            .map((d) => `${d.metadata.name} replicas ${d.spec?.replicas}`)
+            .sort(),
           pods: kube.list(cluster, 'v1', 'Pod', 'akidb').length,
           observability: {
-            deployments: kube.list(cluster, 'apps/v1', 'Deployment', 'observability').map((d) => `${d.metadata.name} replicas ${d.spec?.replicas}`).sort(),
+            deployments: kube
+              .list(cluster, 'apps/v1', 'Deployment', 'observability')
+              .map((d) => `${d.metadata.name} replicas ${d.spec?.replicas}`)
+              .sort(),
             services: names(kube.list(cluster, 'v1', 'Service', 'observability')),
             configMaps: names(kube.list(cluster, 'v1', 'ConfigMap', 'observability')),
           },
@@ -327,7 +379,8 @@ const day5: DayRow = {
   verifyEnd(scenario) {
     const problems: string[] = [];
     const primary = scenario.kube.get('us-west', 'apps/v1', 'Deployment', 'akidb', 'akidb-rest');
-    if (primary?.spec?.replicas !== DAY5_REPLICAS) problems.push(`the primary's akidb-rest has ${primary?.spec?.replicas} replicas, not the ${DAY5_REPLICAS} it had before the drill`);
+    if (primary?.spec?.replicas !== DAY5_REPLICAS)
+      problems.push(`the primary's akidb-rest has ${primary?.spec?.replicas} replicas, not the ${DAY5_REPLICAS} it had before the drill`);
     if (scenario.kube.list('us-west', 'chaos-mesh.org/v1alpha1', 'NetworkChaos', 'akidb').length > 0) problems.push('a NetworkChaos is still injected');
     return problems;
   },

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { FIGURES, MUST_BE_ZERO, figuresTable, readFigures, totals } from './figures.js';
+import { FIGURES, figuresTable, MUST_BE_ZERO, readFigures, totals } from './figures.js';
 
 export default function setup(project: TestProject) {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'akictl-reliability-'));
@@ -17,6 +17,7 @@ export default function setup(project: TestProject) {
     process.stdout.write(`\nakictl reliability figures (measured in this run)\n${figuresTable(lines)}\n`);
     const { total } = totals(lines);
     const broken = MUST_BE_ZERO.filter((name) => total[name] !== 0);
-    if (broken.length > 0) throw new Error(`reliability figures that must be 0 are not: ${broken.map((name) => `${FIGURES[name]} = ${total[name]}`).join(', ')}`);
+    if (broken.length > 0)
+      throw new Error(`reliability figures that must be 0 are not: ${broken.map((name) => `${FIGURES[name]} = ${total[name]}`).join(', ')}`);
   };
 }

@@ -1,7 +1,8 @@
 // Payloads that break naive string handling (YAML, shells, templates), and how to put them into every
 // free-text field of a configuration, and find them again in rendered manifests.
-import { ConfigSchema } from '../../../src/config/schema.js';
+
 import { parse } from 'yaml';
+import { ConfigSchema } from '../../../src/config/schema.js';
 
 /** `CANARY` is replaced by a file name: if anything hands the value to a shell, that file appears. */
 export const PAYLOADS: Record<string, string> = {
@@ -40,7 +41,7 @@ export function freeTextPaths(schema: Json, base: Json): Array<Array<string | nu
     } else if (object && typeof object.additionalProperties === 'object' && value && typeof value === 'object') {
       for (const key of Object.keys(value)) walk(object.additionalProperties, value[key], [...path, key]);
     } else if (array?.items && Array.isArray(value)) {
-      value.forEach((item, index) => walk(array.items, item, [...path, index]));
+      for (const [index, item] of value.entries()) walk(array.items, item, [...path, index]);
     } else if (text && (typeof value === 'string' || value === null || value === undefined)) {
       paths.push(path);
     }
@@ -61,7 +62,12 @@ export const marker = (index: number) => `zq${index}q`;
  * The configuration with field i set to marker(i) (benign) or marker(i) + payload. Fields whose rules refuse
  * the payload (a context cannot hold whitespace) keep the benign marker: returned as `refused`.
  */
-export function withMarkers(base: Json, paths: Array<Array<string | number>>, payload: string | undefined, skip: readonly string[] = []): { config: Json; refused: string[] } {
+export function withMarkers(
+  base: Json,
+  paths: Array<Array<string | number>>,
+  payload: string | undefined,
+  skip: readonly string[] = [],
+): { config: Json; refused: string[] } {
   const config = structuredClone(base);
   paths.forEach((path, index) => {
     if (!skip.includes(path.join('.'))) setPath(config, path, `${marker(index)}${payload ?? ''}`);
@@ -71,7 +77,9 @@ export function withMarkers(base: Json, paths: Array<Array<string | number>>, pa
     const result = ConfigSchema.safeParse(config);
     if (result.success) return { config, refused };
     const bad = new Set(result.error.issues.map((issue) => JSON.stringify(issue.path)));
-    const hit = paths.map((path, index) => ({ path, index })).filter(({ path }) => [...bad].some((issue) => issue.startsWith(JSON.stringify(path).slice(0, -1))));
+    const hit = paths
+      .map((path, index) => ({ path, index }))
+      .filter(({ path }) => [...bad].some((issue) => issue.startsWith(JSON.stringify(path).slice(0, -1))));
     if (hit.length === 0) throw new Error(`configuration refused outside the injected fields: ${result.error.message}`);
     for (const { path } of hit) {
       // The field keeps the base configuration's value: neither the marker nor the payload go in.
@@ -85,7 +93,12 @@ export function withMarkers(base: Json, paths: Array<Array<string | number>>, pa
 /** Structure without values: objects keep their keys, lists their lengths, leaves their type. */
 export function shape(value: Json): Json {
   if (Array.isArray(value)) return value.map(shape);
-  if (value && typeof value === 'object') return Object.fromEntries(Object.keys(value).sort().map((key) => [key, shape(value[key])]));
+  if (value && typeof value === 'object')
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((key) => [key, shape(value[key])]),
+    );
   return value === null ? 'null' : typeof value;
 }
 
@@ -105,7 +118,8 @@ export function carriedExactly(benign: Json, injected: Json, payload: string, ac
     }
     return [`${where}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(injected)}`];
   }
-  if (Array.isArray(benign) && Array.isArray(injected)) return benign.flatMap((item, index) => carriedExactly(item, injected[index], payload, accepted, `${where}[${index}]`));
+  if (Array.isArray(benign) && Array.isArray(injected))
+    return benign.flatMap((item, index) => carriedExactly(item, injected[index], payload, accepted, `${where}[${index}]`));
   if (benign && typeof benign === 'object' && injected && typeof injected === 'object') {
     // `cli` is the equivalent aws command line: the values are in it JSON-encoded and shell-quoted, which
     // cliRoundTrip() checks by letting a shell parse it.

@@ -1,6 +1,7 @@
 // A day's plan as `akictl day N --output json` prints it: steps, their instances, actions and done checks.
-import { Scenario } from './scenario.js';
+
 import type { DayRow } from './days.js';
+import { Scenario } from './scenario.js';
 
 export interface PlanInstance {
   id: string;

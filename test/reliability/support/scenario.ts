@@ -4,15 +4,26 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { parse, stringify } from 'yaml';
 import type { ResultPromise } from 'execa';
-import { FAKE_LOG_NAME, FAKE_RULES_NAME, fakeEnv, readFakeLog, runCli, startCli, tmpWorkspace, type CliResult, type FakeLogEntry, type FakeRule } from '../../support/cli.js';
+import { parse, stringify } from 'yaml';
+import {
+  type CliResult,
+  FAKE_LOG_NAME,
+  FAKE_RULES_NAME,
+  type FakeLogEntry,
+  type FakeRule,
+  fakeEnv,
+  readFakeLog,
+  runCli,
+  startCli,
+  tmpWorkspace,
+} from '../../support/cli.js';
 import type { AwsRequestRecord, FakeAwsServer } from '../../support/fake-aws-server.js';
-import { startFakeKubeApi, type FakeKubeApi, type FakeKubeOptions, type KubeFault } from '../../support/fake-kube-api.js';
+import { type FakeKubeApi, type FakeKubeOptions, type KubeFault, startFakeKubeApi } from '../../support/fake-kube-api.js';
 import { PEER_REGION, type S3Peer } from '../../support/s3-peer.js';
 import type { Backend } from './backends.js';
+import { type ApiTarget, type DayRow, describeTarget, type Fault, isAwsTarget, ruleFor, type Target } from './days.js';
 import { killAll, type ProcessInfo } from './processes.js';
-import { describeTarget, isAwsTarget, ruleFor, type ApiTarget, type DayRow, type Fault, type Target } from './days.js';
 
 const defaultConfigText = readFileSync(new URL('../../../defaults/akictl.yaml', import.meta.url), 'utf8');
 
@@ -199,7 +210,9 @@ export class Scenario {
   attempts(target: Target): Attempt[] {
     if (isAwsTarget(target)) {
       return this.awsRequests()
-        .filter((request) => request.service === target.service && request.operation === target.operation && (!target.bucket || request.bucket === target.bucket))
+        .filter(
+          (request) => request.service === target.service && request.operation === target.operation && (!target.bucket || request.bucket === target.bucket),
+        )
         .map((request) => ({ ts: request.ts, outcome: request.status }));
     }
     return this.log()
@@ -230,7 +243,12 @@ export class Scenario {
   }
 
   spawn(args: string[], options: RunOptions = {}): ResultPromise {
-    return startCli(args, { cwd: options.cwd ?? this.dir, env: this.runEnv(options.env), timeoutMs: options.timeoutMs ?? RUN_TIMEOUT_MS, input: options.input });
+    return startCli(args, {
+      cwd: options.cwd ?? this.dir,
+      env: this.runEnv(options.env),
+      timeoutMs: options.timeoutMs ?? RUN_TIMEOUT_MS,
+      input: options.input,
+    });
   }
 
   /**

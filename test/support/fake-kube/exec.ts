@@ -1,9 +1,9 @@
 // POST /_fake/exec: the fake kubectl/istioctl report each successful command
 // here so the fake cluster changes as a real one would.
 import { parseArgv } from '../../fakes/lib/argv.mjs';
-import { ToolError } from '../../fakes/lib/manifests.mjs';
 import { readIstioOperator } from '../../fakes/lib/istio.mjs';
-import { Kubectl, type ExecResult, type KubectlContext } from './kubectl.js';
+import { ToolError } from '../../fakes/lib/manifests.mjs';
+import { type ExecResult, Kubectl, type KubectlContext } from './kubectl.js';
 
 export type ExecRequest = { tool: string; argv: string[]; stdin: string | null; istioVersion?: string };
 

@@ -3,10 +3,10 @@
 // API server. Every cluster lives under /clusters/<name>.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pluralRef, type ResourceDef } from '../../fakes/lib/resources.mjs';
-import { ObjectStore, type KubeObject, type WatchEvent } from './store.js';
-import { SelectorError } from './selectors.js';
 import { groupVersionDocument, openApiIndex } from './openapi.js';
+import { SelectorError } from './selectors.js';
 import { conflictStatus, ownableContent, parseApplyPatch, recordUpdate, sameOwnership, serverSideApply } from './ssa.js';
+import type { KubeObject, ObjectStore, WatchEvent } from './store.js';
 
 export type RecordedRequest = { cluster: string; method: string; path: string; query: string; status: number };
 
@@ -44,7 +44,12 @@ function managerFromUserAgent(agent: string | undefined): string {
 }
 
 function modified(def: ResourceDef, name: string) {
-  return status(409, 'Conflict', `Operation cannot be fulfilled on ${pluralRef(def)} "${name}": the object has been modified; please apply your changes to the latest version and try again`, { name, group: def.group, kind: def.plural });
+  return status(
+    409,
+    'Conflict',
+    `Operation cannot be fulfilled on ${pluralRef(def)} "${name}": the object has been modified; please apply your changes to the latest version and try again`,
+    { name, group: def.group, kind: def.plural },
+  );
 }
 
 const isObject = (v: unknown): v is Record<string, any> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -65,7 +70,10 @@ function jsonPatch(target: any, ops: any): any {
   if (!Array.isArray(ops)) throw new Error('json patch must be an array of operations');
   const doc = structuredClone(target);
   for (const op of ops) {
-    const parts = String(op.path).split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+    const parts = String(op.path)
+      .split('/')
+      .slice(1)
+      .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
     const last = parts.pop()!;
     let parent = doc;
     for (const p of parts) {
@@ -135,7 +143,12 @@ export class KubeHttp {
         })),
       };
     }
-    const gv = segments[0] === 'api' && segments.length === 2 ? ['', segments[1]!] : segments[0] === 'apis' && segments.length === 3 ? [segments[1]!, segments[2]!] : undefined;
+    const gv =
+      segments[0] === 'api' && segments.length === 2
+        ? ['', segments[1]!]
+        : segments[0] === 'apis' && segments.length === 3
+          ? [segments[1]!, segments[2]!]
+          : undefined;
     if (!gv) return undefined;
     const defs = this.store.registry.forGroupVersion(gv[0]!, gv[1]!);
     if (defs.length === 0) return undefined;
@@ -206,14 +219,20 @@ export class KubeHttp {
   ) {
     const method = req.method ?? 'GET';
     const ns = def.namespaced ? namespace : undefined;
-    const notFound = (n: string) =>
-      status(404, 'NotFound', `${pluralRef(def)} "${n}" not found`, { name: n, group: def.group, kind: def.plural });
+    const notFound = (n: string) => status(404, 'NotFound', `${pluralRef(def)} "${n}" not found`, { name: n, group: def.group, kind: def.plural });
     if (subresource && subresource !== 'status') return reply(404, status(404, 'NotFound', 'the server could not find the requested resource'));
 
     if (!name) {
       if (method === 'GET' && url.searchParams.get('watch') === 'true') return this.watch(cluster, def, apiVersion, ns, url, res, record);
       if (method === 'GET') {
-        const items = this.store.list(cluster, apiVersion, def.kind, ns, url.searchParams.get('labelSelector') ?? undefined, url.searchParams.get('fieldSelector') ?? undefined);
+        const items = this.store.list(
+          cluster,
+          apiVersion,
+          def.kind,
+          ns,
+          url.searchParams.get('labelSelector') ?? undefined,
+          url.searchParams.get('fieldSelector') ?? undefined,
+        );
         return reply(200, { kind: `${def.kind}List`, apiVersion, metadata: { resourceVersion: this.store.currentResourceVersion() }, items });
       }
       if (method === 'POST') {
@@ -241,7 +260,13 @@ export class KubeHttp {
     if (method === 'DELETE') {
       if (!existing) return reply(404, notFound(name));
       if (dryRun === null) this.store.remove(cluster, apiVersion, def.kind, ns, name);
-      return reply(200, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: { name, group: def.group, kind: def.plural, uid: existing?.metadata.uid } });
+      return reply(200, {
+        kind: 'Status',
+        apiVersion: 'v1',
+        metadata: {},
+        status: 'Success',
+        details: { name, group: def.group, kind: def.plural, uid: existing?.metadata.uid },
+      });
     }
     const body = await readBody(req);
     const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim();
@@ -263,7 +288,15 @@ export class KubeHttp {
       try {
         if (type === 'application/json-patch+json') next = jsonPatch(existing, JSON.parse(body));
         else if (['application/merge-patch+json', 'application/strategic-merge-patch+json'].includes(type)) next = mergePatch(existing, JSON.parse(body));
-        else return reply(415, status(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml (got ${type || 'none'})`));
+        else
+          return reply(
+            415,
+            status(
+              415,
+              'UnsupportedMediaType',
+              `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml (got ${type || 'none'})`,
+            ),
+          );
       } catch (e) {
         return reply(422, status(422, 'Invalid', (e as Error).message));
       }
@@ -300,16 +333,22 @@ export class KubeHttp {
     if (applied.metadata?.name !== undefined && applied.metadata.name !== name) {
       return reply(400, status(400, 'BadRequest', `the name of the object (${applied.metadata.name}) does not match the name on the URL (${name})`));
     }
-    if (applied.kind !== def.kind) return reply(400, status(400, 'BadRequest', `the kind of the object (${applied.kind}) does not match the URL (${def.kind})`));
+    if (applied.kind !== def.kind)
+      return reply(400, status(400, 'BadRequest', `the kind of the object (${applied.kind}) does not match the URL (${def.kind})`));
     const sent = applied.metadata?.resourceVersion;
     if (sent && sent !== existing?.metadata.resourceVersion) return reply(409, modified(def, name));
     if (!existing && namespace && !this.store.get(cluster, 'v1', 'Namespace', undefined, namespace)) {
       return reply(404, status(404, 'NotFound', `namespaces "${namespace}" not found`, { name: namespace, kind: 'namespaces' }));
     }
-    const result = serverSideApply(existing, { ...applied, apiVersion, metadata: { ...applied.metadata, name, namespace } }, { manager, force: force === 'true', apiVersion });
+    const result = serverSideApply(
+      existing,
+      { ...applied, apiVersion, metadata: { ...applied.metadata, name, namespace } },
+      { manager, force: force === 'true', apiVersion },
+    );
     if (result.conflicts) return reply(409, conflictStatus(result.conflicts));
     // An apply that changes neither the object nor who owns what is not a write: resourceVersion stays.
-    if (existing && sameOwnership(existing, result.object) && JSON.stringify(ownableContent(existing)) === JSON.stringify(ownableContent(result.object))) return reply(200, existing);
+    if (existing && sameOwnership(existing, result.object) && JSON.stringify(ownableContent(existing)) === JSON.stringify(ownableContent(result.object)))
+      return reply(200, existing);
     return write(result.object, existing ? 200 : 201);
   }
 
@@ -320,7 +359,7 @@ export class KubeHttp {
     // Clients await the response headers before consuming events; without a flush they wait for the first event.
     res.flushHeaders();
     const selector = url.searchParams.get('labelSelector') ?? undefined;
-    const write = (type: string, object: KubeObject) => res.write(JSON.stringify({ type, object: { ...object, apiVersion } }) + '\n');
+    const write = (type: string, object: KubeObject) => res.write(`${JSON.stringify({ type, object: { ...object, apiVersion } })}\n`);
     if (!url.searchParams.get('resourceVersion')) for (const obj of this.store.list(cluster, apiVersion, def.kind, ns, selector)) write('ADDED', obj);
     const visible = (e: WatchEvent) => {
       if (e.cluster !== cluster || e.def !== def || (ns && e.object.metadata.namespace !== ns)) return false;

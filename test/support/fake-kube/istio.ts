@@ -1,9 +1,9 @@
 // Cluster-side effects of istioctl: what `istioctl install` creates (for the Istio version the fake istioctl
 // reports), and the root of trust istiod then distributes.
 import { readFileSync } from 'node:fs';
-import { BUILTIN_RESOURCES, crdName } from '../../fakes/lib/resources.mjs';
-import { atLeast, istioComponents, type GatewayComponent } from '../../fakes/lib/istio.mjs';
+import { atLeast, type GatewayComponent, istioComponents } from '../../fakes/lib/istio.mjs';
 import type { Manifest } from '../../fakes/lib/manifests.mjs';
+import { BUILTIN_RESOURCES, crdName } from '../../fakes/lib/resources.mjs';
 import type { KubeObject, ObjectStore } from './store.js';
 import type { Workloads } from './workloads.js';
 
@@ -60,7 +60,8 @@ export class IstioEffects {
   ) {
     // istiod's namespace controller: every namespace created later gets the root ConfigMap too.
     store.events.on('change', (event: { cluster: string; type: string; object: KubeObject; def: { kind: string; group: string } }) => {
-      if (event.def.kind === 'Namespace' && event.def.group === '' && event.type === 'ADDED') this.writeRootConfigMap(event.cluster, event.object.metadata.name);
+      if (event.def.kind === 'Namespace' && event.def.group === '' && event.type === 'ADDED')
+        this.writeRootConfigMap(event.cluster, event.object.metadata.name);
     });
   }
 
@@ -96,7 +97,10 @@ export class IstioEffects {
 
   private gateway(cluster: string, gw: GatewayComponent, serviceType: string, version: string) {
     this.ensureNamespace(cluster, gw.namespace);
-    this.workloads.setDeployment(cluster, gw.namespace, gw.name, { labels: gw.labels, containers: [{ name: 'istio-proxy', image: `docker.io/istio/proxyv2:${version}` }] });
+    this.workloads.setDeployment(cluster, gw.namespace, gw.name, {
+      labels: gw.labels,
+      containers: [{ name: 'istio-proxy', image: `docker.io/istio/proxyv2:${version}` }],
+    });
     const existing = this.store.get(cluster, 'v1', 'Service', gw.namespace, gw.name);
     const service: KubeObject = existing ?? {
       apiVersion: 'v1',
@@ -136,14 +140,21 @@ export class IstioEffects {
     if (components.pilot) {
       const name = components.revision ? `istiod-${components.revision}` : 'istiod';
       const running = this.store.get(cluster, 'apps/v1', 'Deployment', 'istio-system', name);
-      this.workloads.setDeployment(cluster, 'istio-system', name, { labels: { app: 'istiod', istio: 'pilot' }, containers: [{ name: 'discovery', image: `docker.io/istio/pilot:${version}` }] });
+      this.workloads.setDeployment(cluster, 'istio-system', name, {
+        labels: { app: 'istiod', istio: 'pilot' },
+        containers: [{ name: 'discovery', image: `docker.io/istio/pilot:${version}` }],
+      });
       const svc = this.store.get(cluster, 'v1', 'Service', 'istio-system', 'istiod');
       if (!svc) {
         this.store.put(cluster, {
           apiVersion: 'v1',
           kind: 'Service',
           metadata: { name: 'istiod', namespace: 'istio-system', labels: { app: 'istiod', istio: 'pilot' } },
-          spec: { type: 'ClusterIP', selector: { app: 'istiod', istio: 'pilot' }, ports: [15010, 15012, 443, 15014].map((port) => ({ port, protocol: 'TCP' })) },
+          spec: {
+            type: 'ClusterIP',
+            selector: { app: 'istiod', istio: 'pilot' },
+            ports: [15010, 15012, 443, 15014].map((port) => ({ port, protocol: 'TCP' })),
+          },
         });
       }
       // istiod reads cacerts when it starts: a running istiod keeps the root it has (a change needs a restart).

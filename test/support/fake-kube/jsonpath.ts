@@ -10,10 +10,7 @@ type Step =
   | { kind: 'wildcard' }
   | { kind: 'filter'; path: Step[]; op: '==' | '!=' | 'exists'; value?: unknown };
 
-type Node =
-  | { kind: 'text'; text: string }
-  | { kind: 'expr'; steps: Step[] }
-  | { kind: 'range'; steps: Step[]; body: Node[] };
+type Node = { kind: 'text'; text: string } | { kind: 'expr'; steps: Step[] } | { kind: 'range'; steps: Step[]; body: Node[] };
 
 export class JsonPathError extends Error {}
 
@@ -113,8 +110,7 @@ function evaluate(values: unknown[], steps: Step[]): unknown[] {
         const items = Array.isArray(v) ? v : [v];
         for (const item of items) {
           const found = evaluate([item], step.path);
-          const keep =
-            step.op === 'exists' ? found.length > 0 : step.op === '==' ? found.some((f) => f === step.value) : !found.some((f) => f === step.value);
+          const keep = step.op === 'exists' ? found.length > 0 : step.op === '==' ? found.some((f) => f === step.value) : !found.some((f) => f === step.value);
           if (keep) next.push(item);
         }
       }

@@ -1,16 +1,17 @@
 // Cluster-side effects of fake kubectl commands, with kubectl's own output and
 // error texts. Only verbs akictl's runbook uses are modelled; the rest answer
 // with the fake tool's defaults.
-import { dryRunMode, typeAndNames, type ParsedArgv } from '../../fakes/lib/argv.mjs';
-import { ToolError, buildSecret, readManifestSources, type Manifest } from '../../fakes/lib/manifests.mjs';
-import { crdName, pluralRef, singularRef, type ResourceDef } from '../../fakes/lib/resources.mjs';
-import { renderJsonPath } from './jsonpath.js';
-import { ObjectStore, type KubeObject } from './store.js';
-import type { Workloads } from './workloads.js';
-import type { IstioEffects } from './istio.js';
-import { conflictStatus, migrateClientSideOwnership, ownableContent, recordUpdate, sameOwnership, serverSideApply } from './ssa.js';
-import type { MeshModel } from './mesh.js';
+
 import YAML from 'yaml';
+import { dryRunMode, type ParsedArgv, typeAndNames } from '../../fakes/lib/argv.mjs';
+import { buildSecret, type Manifest, readManifestSources, ToolError } from '../../fakes/lib/manifests.mjs';
+import { crdName, pluralRef, type ResourceDef, singularRef } from '../../fakes/lib/resources.mjs';
+import type { IstioEffects } from './istio.js';
+import { renderJsonPath } from './jsonpath.js';
+import type { MeshModel } from './mesh.js';
+import { conflictStatus, migrateClientSideOwnership, ownableContent, recordUpdate, sameOwnership, serverSideApply } from './ssa.js';
+import { type KubeObject, ObjectStore } from './store.js';
+import type { Workloads } from './workloads.js';
 
 export type ExecResult = { stdout?: string; stderr?: string; exit?: number };
 
@@ -131,11 +132,20 @@ export class Kubectl {
       const def = this.store.defFor(obj.apiVersion, obj.kind);
       const ns = def.namespaced ? (obj.metadata.namespace ?? flagNs ?? 'default') : undefined;
       if (def.namespaced && obj.metadata.namespace && flagNs && obj.metadata.namespace !== flagNs) {
-        throw new ToolError(`error: the namespace from the provided object "${obj.metadata.namespace}" does not match the namespace "${flagNs}". You must pass '--namespace=${obj.metadata.namespace}' to perform this operation.`);
+        throw new ToolError(
+          `error: the namespace from the provided object "${obj.metadata.namespace}" does not match the namespace "${flagNs}". You must pass '--namespace=${obj.metadata.namespace}' to perform this operation.`,
+        );
       }
       // A custom kind needs its CRD, serving the manifest's version (Istio 1.20 serves no networking.istio.io/v1).
-      if (this.ctx.strictCrds && def.group && !['apps', 'batch', 'apiextensions.k8s.io'].includes(def.group) && !this.ctx.istio.hasCrd(cluster, crdName(def), obj.apiVersion.split('/')[1])) {
-        errors.push(`error: resource mapping not found for name: "${obj.metadata.name}" namespace: "${ns ?? ''}" from "${source}": no matches for kind "${obj.kind}" in version "${obj.apiVersion}"\nensure CRDs are installed first`);
+      if (
+        this.ctx.strictCrds &&
+        def.group &&
+        !['apps', 'batch', 'apiextensions.k8s.io'].includes(def.group) &&
+        !this.ctx.istio.hasCrd(cluster, crdName(def), obj.apiVersion.split('/')[1])
+      ) {
+        errors.push(
+          `error: resource mapping not found for name: "${obj.metadata.name}" namespace: "${ns ?? ''}" from "${source}": no matches for kind "${obj.kind}" in version "${obj.apiVersion}"\nensure CRDs are installed first`,
+        );
         continue;
       }
       if (ns && !this.namespaceExists(cluster, ns)) {
@@ -149,7 +159,14 @@ export class Kubectl {
       }
       const suffix = dryRun === 'server' ? ' (server dry run)' : dryRun ? ' (dry run)' : '';
       if (mode === 'apply' && parsed.has('server-side') && parsed.get('server-side') !== 'false') {
-        const outcome = this.serverSideApply(cluster, def, existing, { ...obj, metadata: { ...obj.metadata, ...(ns ? { namespace: ns } : {}) } } as KubeObject, parsed, dryRun === 'server');
+        const outcome = this.serverSideApply(
+          cluster,
+          def,
+          existing,
+          { ...obj, metadata: { ...obj.metadata, ...(ns ? { namespace: ns } : {}) } } as KubeObject,
+          parsed,
+          dryRun === 'server',
+        );
         if (outcome.error) errors.push(outcome.error);
         else out.push(`${singularRef(def)}/${obj.metadata.name} serverside-applied${suffix}`);
         continue;
@@ -159,7 +176,10 @@ export class Kubectl {
         continue;
       }
       const merged = this.mergeForApply(existing, { ...obj, metadata: { ...obj.metadata, ...(ns ? { namespace: ns } : {}) } });
-      const result = this.store.put(cluster, this.prepare(cluster, def, recordUpdate(existing, merged, mode === 'apply' ? 'kubectl-client-side-apply' : 'kubectl-create', obj.apiVersion)));
+      const result = this.store.put(
+        cluster,
+        this.prepare(cluster, def, recordUpdate(existing, merged, mode === 'apply' ? 'kubectl-client-side-apply' : 'kubectl-create', obj.apiVersion)),
+      );
       this.afterWrite(cluster, def, result.object, result.changed);
       out.push(`${singularRef(def)}/${obj.metadata.name} ${result.created ? 'created' : result.changed ? 'configured' : 'unchanged'}`);
     }
@@ -171,7 +191,14 @@ export class Kubectl {
    * (kubectl's default is "kubectl"), with kubectl's text when another manager owns a field, then kubectl's
    * migration of client-side-apply ownership to M.
    */
-  private serverSideApply(cluster: string, def: ResourceDef, existing: KubeObject | undefined, obj: KubeObject, parsed: ParsedArgv, dryRun: boolean): { error?: string } {
+  private serverSideApply(
+    cluster: string,
+    def: ResourceDef,
+    existing: KubeObject | undefined,
+    obj: KubeObject,
+    parsed: ParsedArgv,
+    dryRun: boolean,
+  ): { error?: string } {
     const manager = parsed.get('field-manager') ?? 'kubectl';
     const force = parsed.has('force-conflicts') && parsed.get('force-conflicts') !== 'false';
     const result = serverSideApply(existing, obj, { manager, force, apiVersion: obj.apiVersion });
@@ -186,7 +213,7 @@ export class Kubectl {
           '* If you do not intend to manage all of the fields, please edit your\n' +
           '  manifest to remove references to the fields that should keep their\n' +
           '  current managers.\n' +
-          "* You may co-own fields by updating your manifest to match the existing\n" +
+          '* You may co-own fields by updating your manifest to match the existing\n' +
           "  value; in this case, you'll become the manager if the other manager(s)\n" +
           '  stop managing the field (remove it from their configuration).\n' +
           'See https://kubernetes.io/docs/reference/using-api/server-side-apply/#conflicts',
@@ -203,7 +230,8 @@ export class Kubectl {
   /** What controllers add when an object is written (a load balancer address, CRD registration). */
   private prepare(cluster: string, def: ResourceDef, obj: KubeObject): KubeObject {
     if (def.kind === 'Service' && def.group === '') return this.ctx.workloads.assignLoadBalancer(cluster, obj);
-    if (def.kind === 'Pod' && def.group === '') return this.ctx.workloads.preparePod(cluster, obj, this.store.get(cluster, 'v1', 'Pod', obj.metadata.namespace, obj.metadata.name));
+    if (def.kind === 'Pod' && def.group === '')
+      return this.ctx.workloads.preparePod(cluster, obj, this.store.get(cluster, 'v1', 'Pod', obj.metadata.namespace, obj.metadata.name));
     if (def.kind === 'Namespace' && def.group === '') return { ...obj, status: { phase: 'Active' } };
     if (def.kind === 'CustomResourceDefinition') {
       const spec = obj.spec ?? {};
@@ -275,8 +303,19 @@ export class Kubectl {
         values[key] = op.slice(eq + 1);
       }
       const changed = JSON.stringify(values) !== before;
-      if (changed && !dryRunMode(parsed)) this.store.put(cluster, recordUpdate(obj, { ...obj, metadata: { ...obj.metadata, [field]: values } }, field === 'labels' ? 'kubectl-label' : 'kubectl-annotate', obj.apiVersion));
-      out.push(`${singularRef(def)}/${name} ${changed ? (field === 'labels' ? 'labeled' : 'annotated') : field === 'labels' ? 'not labeled' : 'not annotated'}`);
+      if (changed && !dryRunMode(parsed))
+        this.store.put(
+          cluster,
+          recordUpdate(
+            obj,
+            { ...obj, metadata: { ...obj.metadata, [field]: values } },
+            field === 'labels' ? 'kubectl-label' : 'kubectl-annotate',
+            obj.apiVersion,
+          ),
+        );
+      out.push(
+        `${singularRef(def)}/${name} ${changed ? (field === 'labels' ? 'labeled' : 'annotated') : field === 'labels' ? 'not labeled' : 'not annotated'}`,
+      );
     }
     return { stdout: out.map((l) => `${l}\n`).join('') };
   }
@@ -326,7 +365,8 @@ export class Kubectl {
     const name = names[0];
     if (!name) throw new ToolError('error: resource name may not be empty');
     const kind = parsed.get('type') ?? 'strategic';
-    if (kind !== 'merge' && kind !== 'strategic') throw new ToolError(`error: --type=${kind}: only merge and strategic patches are modelled by the fake kubectl`);
+    if (kind !== 'merge' && kind !== 'strategic')
+      throw new ToolError(`error: --type=${kind}: only merge and strategic patches are modelled by the fake kubectl`);
     const text = parsed.get('patch');
     if (text === undefined) throw new ToolError('error: must specify --patch or --patch-file containing the contents of the patch');
     let patch: unknown;
@@ -347,7 +387,8 @@ export class Kubectl {
   private scale(cluster: string, parsed: ParsedArgv, rest: string[]): ExecResult {
     const { def, name } = this.deploymentTarget(rest);
     const replicas = Number(parsed.get('replicas'));
-    if (!Number.isInteger(replicas) || replicas < 0) throw new ToolError('error: The --replicas=COUNT flag is required, and COUNT must be greater than or equal to 0');
+    if (!Number.isInteger(replicas) || replicas < 0)
+      throw new ToolError('error: The --replicas=COUNT flag is required, and COUNT must be greater than or equal to 0');
     if (!this.ctx.workloads.scale(cluster, parsed.get('namespace') ?? 'default', name, replicas)) throw notFound(def, name);
     return { stdout: `${singularRef(def)}/${name} scaled\n` };
   }
@@ -374,7 +415,8 @@ export class Kubectl {
       }
       if (!dryRunMode(parsed)) {
         if (def.kind === 'Deployment') {
-          for (const pod of this.ctx.workloads.podsOf(cluster, existing, namespace!, name)) this.store.remove(cluster, 'v1', 'Pod', namespace, pod.metadata.name);
+          for (const pod of this.ctx.workloads.podsOf(cluster, existing, namespace!, name))
+            this.store.remove(cluster, 'v1', 'Pod', namespace, pod.metadata.name);
         }
         this.store.remove(cluster, this.apiVersion(def), def.kind, namespace, name);
       }
@@ -408,7 +450,8 @@ export class Kubectl {
     if (!(pod.spec?.containers ?? []).some((c: { name: string }) => c.name === container)) {
       throw new ToolError(`error: unable to upgrade connection: container not found ("${container}")`);
     }
-    if (pod.status?.phase !== 'Running') throw new ToolError(`error: cannot exec into a container in a completed pod; current phase is ${pod.status?.phase ?? 'Pending'}`);
+    if (pod.status?.phase !== 'Running')
+      throw new ToolError(`error: cannot exec into a container in a completed pod; current phase is ${pod.status?.phase ?? 'Pending'}`);
     const result = this.ctx.mesh.exec(cluster, pod, container, command);
     if (result.exit) return { ...result, stderr: `${result.stderr ?? ''}command terminated with exit code ${result.exit}\n` };
     return result;
@@ -439,10 +482,10 @@ export class Kubectl {
     let stdout = '';
     if (single && !objects[0]) stdout = '';
     else if (output.startsWith('jsonpath=')) stdout = renderJsonPath(output.slice('jsonpath='.length), data);
-    else if (output === 'json') stdout = JSON.stringify(data, null, 4) + '\n';
+    else if (output === 'json') stdout = `${JSON.stringify(data, null, 4)}\n`;
     else if (output === 'yaml') stdout = YAML.stringify(data);
     else if (output === 'name') stdout = objects.map((o) => `${singularRef(def)}/${o.metadata.name}\n`).join('');
-    else if (objects.length > 0) stdout = ['NAME', ...objects.map((o) => o.metadata.name)].join('\n') + '\n';
+    else if (objects.length > 0) stdout = `${['NAME', ...objects.map((o) => o.metadata.name)].join('\n')}\n`;
     else if (!single && errors.length === 0) return { stdout: '', stderr: `No resources found${ns ? ` in ${ns} namespace` : ''}.\n`, exit: 0 };
     return { stdout, stderr: errors.map((e) => `${e}\n`).join(''), exit: errors.length > 0 ? 1 : 0 };
   }
@@ -465,7 +508,16 @@ export class Kubectl {
         return { stdout: found.map((f) => `${singularRef(def)}/${f.name} ${verb}\n`).join('') };
       }
       if (Date.now() >= deadline) {
-        return { stderr: pending.map((p) => (p.obj || condition === 'delete' ? `error: timed out waiting for the condition on ${pluralRef(def)}/${p.name}\n` : `${notFound(def, p.name).message}\n`)).join(''), exit: 1 };
+        return {
+          stderr: pending
+            .map((p) =>
+              p.obj || condition === 'delete'
+                ? `error: timed out waiting for the condition on ${pluralRef(def)}/${p.name}\n`
+                : `${notFound(def, p.name).message}\n`,
+            )
+            .join(''),
+          exit: 1,
+        };
       }
       await sleep(20);
     }

@@ -51,7 +51,7 @@ function parseEnvoyCluster(name: string): { port: number; host: string; service:
 /** tabwriter.NewWriter(out, 0, 8, 5, ' ', 0) as istioctl's tables use it: each column as wide as its widest cell plus 5. */
 export function tabwrite(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)) + 5);
-  return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join('')).join('\n') + '\n';
+  return `${rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join('')).join('\n')}\n`;
 }
 
 export class MeshModel {
@@ -79,7 +79,10 @@ export class MeshModel {
 
   /** The cluster's network as istiod sees it: the istio-system label, else values.global.network. */
   network(cluster: string): string | undefined {
-    return this.store.get(cluster, 'v1', 'Namespace', undefined, 'istio-system')?.metadata.labels?.['topology.istio.io/network'] ?? this.installation(cluster)?.network;
+    return (
+      this.store.get(cluster, 'v1', 'Namespace', undefined, 'istio-system')?.metadata.labels?.['topology.istio.io/network'] ??
+      this.installation(cluster)?.network
+    );
   }
 
   private clusterById(id: string): string | undefined {
@@ -96,7 +99,8 @@ export class MeshModel {
     if (!installation) return [];
     const forced = this.istio.remoteStatus.get(cluster) ?? new Map<string, string>();
     const rows: DebugInfo[] = [];
-    if (atLeast(installation.version, '1.22')) rows.push({ id: installation.clusterId, secretName: '', syncStatus: forced.get(installation.clusterId) ?? 'synced', cluster });
+    if (atLeast(installation.version, '1.22'))
+      rows.push({ id: installation.clusterId, secretName: '', syncStatus: forced.get(installation.clusterId) ?? 'synced', cluster });
     for (const secret of this.store.list(cluster, 'v1', 'Secret', 'istio-system', 'istio/multiCluster=true')) {
       for (const id of Object.keys(secret.stringData ?? secret.data ?? {})) {
         const remote = this.clusterById(id);
@@ -108,7 +112,12 @@ export class MeshModel {
 
   /** Clusters whose services and endpoints istiod in `cluster` has: itself, and the remotes it has synced. */
   private registries(cluster: string): string[] {
-    return [cluster, ...this.clusterz(cluster).filter((row) => row.syncStatus === 'synced' && row.cluster && row.cluster !== cluster).map((row) => row.cluster!)];
+    return [
+      cluster,
+      ...this.clusterz(cluster)
+        .filter((row) => row.syncStatus === 'synced' && row.cluster && row.cluster !== cluster)
+        .map((row) => row.cluster!),
+    ];
   }
 
   private istiodPods(cluster: string): KubeObject[] {
@@ -150,7 +159,9 @@ export class MeshModel {
   /** debug/networkz as `pilot-discovery request` prints it: compact JSON (config.ToJSON) and a newline. */
   private networkz(cluster: string): string {
     const version = this.installation(cluster)?.version ?? '1.20.0';
-    const gateways = this.networkGateways(cluster).map((gw) => (atLeast(version, '1.23') ? { ...gw, HBONEPort: 0, ServiceAccount: { Namespace: '', Name: '' } } : gw));
+    const gateways = this.networkGateways(cluster).map((gw) =>
+      atLeast(version, '1.23') ? { ...gw, HBONEPort: 0, ServiceAccount: { Namespace: '', Name: '' } } : gw,
+    );
     return `${JSON.stringify(gateways)}\n`;
   }
 
@@ -160,7 +171,13 @@ export class MeshModel {
     const matches = matchLabels(selector);
     return this.store
       .list(cluster, 'v1', 'Pod', service.metadata.namespace)
-      .filter((pod) => matches(pod.metadata.labels ?? {}) && pod.status?.phase === 'Running' && pod.status?.podIP && (pod.status?.conditions ?? []).some((c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True'));
+      .filter(
+        (pod) =>
+          matches(pod.metadata.labels ?? {}) &&
+          pod.status?.phase === 'Running' &&
+          pod.status?.podIP &&
+          (pod.status?.conditions ?? []).some((c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True'),
+      );
   }
 
   /**
@@ -182,10 +199,12 @@ export class MeshModel {
       if (pods.length === 0) continue;
       const network = this.network(registry);
       if (registry === cluster || network === local) {
-        for (const pod of pods) out.push({ address: pod.status.podIP, port: Number(port.targetPort ?? port.port), weight: 1, cluster: registry, viaGateway: false });
+        for (const pod of pods)
+          out.push({ address: pod.status.podIP, port: Number(port.targetPort ?? port.port), weight: 1, cluster: registry, viaGateway: false });
         continue;
       }
-      for (const gateway of gateways.filter((gw) => gw.Network === network)) out.push({ address: gateway.Addr, port: gateway.Port, weight: pods.length, cluster: registry, viaGateway: true });
+      for (const gateway of gateways.filter((gw) => gw.Network === network))
+        out.push({ address: gateway.Addr, port: gateway.Port, weight: pods.length, cluster: registry, viaGateway: true });
     }
     return out;
   }
@@ -208,11 +227,16 @@ export class MeshModel {
    */
   proxyConfigEndpoint(cluster: string, parsed: ParsedArgv): Result {
     const [, kind, target] = parsed.positionals;
-    if (kind !== 'endpoint' && kind !== 'endpoints' && kind !== 'ep') return { stdout: '', stderr: `Error: unknown command "${kind}" for "istioctl proxy-config"\n`, exit: 1 };
+    if (kind !== 'endpoint' && kind !== 'endpoints' && kind !== 'ep')
+      return { stdout: '', stderr: `Error: unknown command "${kind}" for "istioctl proxy-config"\n`, exit: 1 };
     const pod = this.resolvePod(cluster, target ?? '', parsed.get('namespace') ?? 'default');
     if ('error' in pod) return { stdout: '', stderr: `Error: ${pod.error}\n`, exit: 1 };
     if (!(pod.pod.spec?.containers ?? []).some((c: { name: string }) => c.name === 'istio-proxy')) {
-      return { stdout: '', stderr: `Error: failure running port forward process: unable to listen on any of the requested ports: [{0 15000}] (pod ${pod.pod.metadata.name} has no istio-proxy container)\n`, exit: 1 };
+      return {
+        stdout: '',
+        stderr: `Error: failure running port forward process: unable to listen on any of the requested ports: [{0 15000}] (pod ${pod.pod.metadata.name} has no istio-proxy container)\n`,
+        exit: 1,
+      };
     }
     const wanted = parsed.get('cluster');
     const names = wanted ? [wanted] : this.serviceClusters(cluster);
@@ -228,13 +252,27 @@ export class MeshModel {
           const counter = (stat: string, value: number) => (value ? { value: String(value), name: stat } : { name: stat });
           return {
             address: { socketAddress: { address: host.address, portValue: host.port } },
-            stats: [counter('cx_connect_fail', 0), counter('cx_total', c.cx_total), counter('rq_error', c.rq_error), counter('rq_success', c.rq_success), counter('rq_timeout', 0), counter('rq_total', c.rq_total), { type: 'GAUGE', name: 'cx_active' }, { type: 'GAUGE', name: 'rq_active' }],
+            stats: [
+              counter('cx_connect_fail', 0),
+              counter('cx_total', c.cx_total),
+              counter('rq_error', c.rq_error),
+              counter('rq_success', c.rq_success),
+              counter('rq_timeout', 0),
+              counter('rq_total', c.rq_total),
+              { type: 'GAUGE', name: 'cx_active' },
+              { type: 'GAUGE', name: 'rq_active' },
+            ],
             healthStatus: { edsHealthStatus: 'HEALTHY' },
             weight: host.weight,
             locality: {},
           };
         }),
-        circuitBreakers: { thresholds: [{ maxConnections: 4294967295, maxPendingRequests: 4294967295, maxRequests: 4294967295, maxRetries: 4294967295 }, { priority: 'HIGH', maxConnections: 1024, maxPendingRequests: 1024, maxRequests: 1024, maxRetries: 3 }] },
+        circuitBreakers: {
+          thresholds: [
+            { maxConnections: 4294967295, maxPendingRequests: 4294967295, maxRequests: 4294967295, maxRetries: 4294967295 },
+            { priority: 'HIGH', maxConnections: 1024, maxPendingRequests: 1024, maxRequests: 1024, maxRetries: 3 },
+          ],
+        },
         observabilityName: name,
         edsServiceName: name,
       }));
@@ -246,7 +284,8 @@ export class MeshModel {
     const names = new Set<string>();
     for (const registry of this.registries(cluster)) {
       for (const service of this.store.list(registry, 'v1', 'Service')) {
-        for (const port of (service.spec?.ports ?? []) as Array<{ port: number }>) names.add(`outbound|${port.port}||${service.metadata.name}.${service.metadata.namespace}.svc.cluster.local`);
+        for (const port of (service.spec?.ports ?? []) as Array<{ port: number }>)
+          names.add(`outbound|${port.port}||${service.metadata.name}.${service.metadata.namespace}.svc.cluster.local`);
       }
     }
     return [...names].sort();
@@ -288,11 +327,20 @@ export class MeshModel {
     if (program === 'pilot-discovery' && args[0] === 'request' && container === 'discovery') {
       const path = (args[2] ?? '').replace(/^\//, '');
       if (path === 'debug/networkz') return { stdout: this.networkz(cluster), stderr: '', exit: 0 };
-      if (path === 'debug/clusterz') return { stdout: `${JSON.stringify(this.clusterz(cluster).map(({ id, secretName, syncStatus }) => ({ id, secretName, syncStatus })))}\n`, stderr: '', exit: 0 };
+      if (path === 'debug/clusterz')
+        return {
+          stdout: `${JSON.stringify(this.clusterz(cluster).map(({ id, secretName, syncStatus }) => ({ id, secretName, syncStatus })))}\n`,
+          stderr: '',
+          exit: 0,
+        };
       return { stdout: '404 page not found\n\n', stderr: '', exit: 0 };
     }
     if (program === 'curl') return this.curl(cluster, pod, args);
-    return { stdout: '', stderr: `error: Internal error occurred: error executing command in container: failed to exec in container: starting container process caused: exec: "${program}": executable file not found in $PATH: unknown\n`, exit: 1 };
+    return {
+      stdout: '',
+      stderr: `error: Internal error occurred: error executing command in container: failed to exec in container: starting container process caused: exec: "${program}": executable file not found in $PATH: unknown\n`,
+      exit: 1,
+    };
   }
 
   /**

@@ -41,7 +41,12 @@ function schemaOf(def: ResourceDef, version: string): Record<string, unknown> {
   };
 }
 
-const QUERY_PARAMETERS = ['dryRun', 'fieldManager', 'fieldValidation', 'force', 'pretty'].map((name) => ({ name, in: 'query', schema: { type: name === 'force' ? 'boolean' : 'string' }, uniqueItems: true }));
+const QUERY_PARAMETERS = ['dryRun', 'fieldManager', 'fieldValidation', 'force', 'pretty'].map((name) => ({
+  name,
+  in: 'query',
+  schema: { type: name === 'force' ? 'boolean' : 'string' },
+  uniqueItems: true,
+}));
 
 function operation(def: ResourceDef, version: string, verb: string, ref: string) {
   return {
@@ -83,7 +88,11 @@ export function openApiIndex(defs: ResourceDef[]): unknown {
     for (const version of def.versions) {
       const key = def.group ? `apis/${def.group}/${version}` : `api/${version}`;
       if (paths[key]) continue;
-      const hash = createHash('sha256').update(JSON.stringify(groupVersionDocument(defs, def.group, version))).digest('hex').slice(0, 32).toUpperCase();
+      const hash = createHash('sha256')
+        .update(JSON.stringify(groupVersionDocument(defs, def.group, version)))
+        .digest('hex')
+        .slice(0, 32)
+        .toUpperCase();
       paths[key] = { serverRelativeURL: `/openapi/v3/${key}?hash=${hash}` };
     }
   }

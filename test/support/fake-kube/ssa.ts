@@ -37,7 +37,18 @@ export function pathString(path: FieldPath): string {
 /** What managers can own: everything but identity, server-set metadata and status. */
 export function ownableContent(obj: Record<string, any>): Record<string, any> {
   const { apiVersion: _a, kind: _k, status: _s, metadata = {}, ...rest } = obj;
-  const { name: _n, namespace: _ns, uid: _u, resourceVersion: _r, generation: _g, creationTimestamp: _c, managedFields: _m, selfLink: _l, deletionTimestamp: _d, ...meta } = metadata;
+  const {
+    name: _n,
+    namespace: _ns,
+    uid: _u,
+    resourceVersion: _r,
+    generation: _g,
+    creationTimestamp: _c,
+    managedFields: _m,
+    selfLink: _l,
+    deletionTimestamp: _d,
+    ...meta
+  } = metadata;
   return Object.keys(meta).length > 0 ? { metadata: meta, ...rest } : rest;
 }
 
@@ -83,7 +94,7 @@ function deleteAt(obj: Record<string, any>, path: FieldPath): void {
   }
 }
 
-const overlaps = (a: FieldPath, b: FieldPath) => a.length <= b.length ? a.every((key, i) => b[i] === key) : b.every((key, i) => a[i] === key);
+const overlaps = (a: FieldPath, b: FieldPath) => (a.length <= b.length ? a.every((key, i) => b[i] === key) : b.every((key, i) => a[i] === key));
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
 /** FieldsV1: `{"f:spec": {"f:http": {}}}`. */
@@ -161,7 +172,13 @@ export function serverSideApply(live: KubeObject | undefined, applied: KubeObjec
   const unique = conflicts.filter((c, i) => conflicts.findIndex((o) => o.manager === c.manager && o.field === c.field) === i);
   if (unique.length > 0 && !options.force) return { conflicts: unique };
 
-  const base: KubeObject = live ? structuredClone(live) : { apiVersion: applied.apiVersion, kind: applied.kind, metadata: { name: applied.metadata.name, ...(applied.metadata.namespace ? { namespace: applied.metadata.namespace } : {}) } };
+  const base: KubeObject = live
+    ? structuredClone(live)
+    : {
+        apiVersion: applied.apiVersion,
+        kind: applied.kind,
+        metadata: { name: applied.metadata.name, ...(applied.metadata.namespace ? { namespace: applied.metadata.namespace } : {}) },
+      };
   const otherPaths = others.flatMap((entry) => decodeFields(entry.fieldsV1));
   for (const path of previous ? decodeFields(previous.fieldsV1) : []) {
     const stillApplied = appliedPaths.some((p) => overlaps(p, path));
@@ -173,9 +190,21 @@ export function serverSideApply(live: KubeObject | undefined, applied: KubeObjec
   // Forced fields leave their former owners; fields set to the same value stay shared.
   const forced = options.force ? unique.map((c) => c.path) : [];
   const nextOthers = others
-    .map((entry) => withPaths(entry, decodeFields(entry.fieldsV1).filter((p) => !forced.some((path) => overlaps(p, path)))))
+    .map((entry) =>
+      withPaths(
+        entry,
+        decodeFields(entry.fieldsV1).filter((p) => !forced.some((path) => overlaps(p, path))),
+      ),
+    )
     .filter((entry) => decodeFields(entry.fieldsV1).length > 0);
-  const entry: ManagedFieldsEntry = { manager: options.manager, operation: 'Apply', apiVersion: options.apiVersion, time: now(), fieldsType: 'FieldsV1', fieldsV1: encodeFields(appliedPaths) };
+  const entry: ManagedFieldsEntry = {
+    manager: options.manager,
+    operation: 'Apply',
+    apiVersion: options.apiVersion,
+    time: now(),
+    fieldsType: 'FieldsV1',
+    fieldsV1: encodeFields(appliedPaths),
+  };
   base.metadata = { ...base.metadata, managedFields: [...nextOthers, entry] };
   return { object: base };
 }
@@ -189,13 +218,26 @@ export function recordUpdate(previous: KubeObject | undefined, next: KubeObject,
   const after = ownableContent(next);
   const changed = leafPaths(after).filter((path) => !same(getAt(before, path), getAt(after, path)));
   const removed = leafPaths(before).filter((path) => getAt(after, path) === undefined);
-  if (changed.length === 0 && removed.length === 0 && previous) return { ...next, metadata: { ...next.metadata, managedFields: previous.metadata.managedFields } };
+  if (changed.length === 0 && removed.length === 0 && previous)
+    return { ...next, metadata: { ...next.metadata, managedFields: previous.metadata.managedFields } };
   const entries = entriesOf(previous)
-    .map((entry) => withPaths(entry, decodeFields(entry.fieldsV1).filter((p) => ![...changed, ...removed].some((c) => overlaps(c, p)))))
+    .map((entry) =>
+      withPaths(
+        entry,
+        decodeFields(entry.fieldsV1).filter((p) => ![...changed, ...removed].some((c) => overlaps(c, p))),
+      ),
+    )
     .filter((entry) => decodeFields(entry.fieldsV1).length > 0 || (entry.manager === manager && entry.operation === 'Update'));
   const index = entries.findIndex((entry) => entry.manager === manager && entry.operation === 'Update' && !entry.subresource);
   const owned = index >= 0 ? decodeFields(entries[index]!.fieldsV1) : [];
-  const entry: ManagedFieldsEntry = { manager, operation: 'Update', apiVersion, time: now(), fieldsType: 'FieldsV1', fieldsV1: encodeFields([...owned, ...changed.filter((c) => !owned.some((o) => same(o, c)))]) };
+  const entry: ManagedFieldsEntry = {
+    manager,
+    operation: 'Update',
+    apiVersion,
+    time: now(),
+    fieldsType: 'FieldsV1',
+    fieldsV1: encodeFields([...owned, ...changed.filter((c) => !owned.some((o) => same(o, c)))]),
+  };
   if (index >= 0) entries[index] = entry;
   else entries.push(entry);
   return { ...next, metadata: { ...next.metadata, managedFields: entries.filter((e) => decodeFields(e.fieldsV1).length > 0) } };
@@ -204,7 +246,11 @@ export function recordUpdate(previous: KubeObject | undefined, next: KubeObject,
 /** Same managers owning the same fields (times aside). */
 export function sameOwnership(a: KubeObject, b: KubeObject): boolean {
   const key = (obj: KubeObject) =>
-    JSON.stringify(entriesOf(obj).map((e) => [e.manager, e.operation, e.subresource ?? '', decodeFields(e.fieldsV1).map(pathString).sort()]).sort());
+    JSON.stringify(
+      entriesOf(obj)
+        .map((e) => [e.manager, e.operation, e.subresource ?? '', decodeFields(e.fieldsV1).map(pathString).sort()])
+        .sort(),
+    );
   return key(a) === key(b);
 }
 

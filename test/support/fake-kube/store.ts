@@ -2,9 +2,10 @@
 // API group, kind, namespace and name. The version is deliberately not part of
 // the key: as in a real API server, a Gateway applied as v1alpha3 is the same
 // object when read as v1beta1 (it is returned with the apiVersion asked for).
-import { EventEmitter } from 'node:events';
+
 import { randomUUID } from 'node:crypto';
-import { ResourceRegistry, type ResourceDef } from '../../fakes/lib/resources.mjs';
+import { EventEmitter } from 'node:events';
+import { type ResourceDef, ResourceRegistry } from '../../fakes/lib/resources.mjs';
 import { parseFieldSelector, parseLabelSelector } from './selectors.js';
 
 export type KubeObject = {
@@ -29,7 +30,9 @@ const clone = <T>(v: T): T => structuredClone(v);
 function stableStringify(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;
   if (value && typeof value === 'object') {
-    const entries = Object.entries(value).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : 1));
+    const entries = Object.entries(value)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : 1));
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableStringify(v)}`).join(',')}}`;
   }
   return JSON.stringify(value);
@@ -85,14 +88,7 @@ export class ObjectStore {
   }
 
   /** Lists objects of a kind; a null/undefined namespace means all namespaces. */
-  list(
-    cluster: string,
-    apiVersion: string,
-    kind: string,
-    namespace?: string | null,
-    labelSelector?: string,
-    fieldSelector?: string,
-  ): KubeObject[] {
+  list(cluster: string, apiVersion: string, kind: string, namespace?: string | null, labelSelector?: string, fieldSelector?: string): KubeObject[] {
     this.requireCluster(cluster);
     const def = this.registry.forApiVersionKind(apiVersion, kind);
     const matchesLabels = parseLabelSelector(labelSelector);
@@ -154,7 +150,9 @@ export class ObjectStore {
     const { resourceVersion: _r, uid: _u, creationTimestamp: _c, generation: _g, ...meta } = obj.metadata;
     obj.metadata = {
       ...meta,
-      ...(previous ? { uid: previous.metadata.uid, creationTimestamp: previous.metadata.creationTimestamp, resourceVersion: previous.metadata.resourceVersion } : {}),
+      ...(previous
+        ? { uid: previous.metadata.uid, creationTimestamp: previous.metadata.creationTimestamp, resourceVersion: previous.metadata.resourceVersion }
+        : {}),
       generation: (previous?.metadata.generation ?? 0) + (specChanged ? 1 : 0),
     };
     return obj;
@@ -181,4 +179,3 @@ export class ObjectStore {
     return def.group ? `${def.group}/${def.versions[0]}` : def.versions[0]!;
   }
 }
-

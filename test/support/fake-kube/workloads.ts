@@ -2,8 +2,8 @@
 // change over time. Availability is computed when an object is read (no
 // timers), so a Deployment "becomes Available at T" deterministically.
 import { randomBytes } from 'node:crypto';
-import type { KubeObject, ObjectStore } from './store.js';
 import { matchLabels } from './selectors.js';
+import type { KubeObject, ObjectStore } from './store.js';
 
 export const SIDECAR_IMAGE = 'docker.io/istio/proxyv2:1.20.0';
 export type LoadBalancerMode = 'ip' | 'hostname' | 'pending';
@@ -51,7 +51,9 @@ export function deploymentStatus(replicas: number, available: number, generation
 
 function toContainers(list: DeploymentSettings['containers'], fallback: string): Array<{ name: string; image: string }> {
   const items = list && list.length > 0 ? list : [fallback];
-  return items.map((c) => (typeof c === 'string' ? { name: c, image: `registry.fake.invalid/${c}:latest` } : { image: `registry.fake.invalid/${c.name}:latest`, ...c }));
+  return items.map((c) =>
+    typeof c === 'string' ? { name: c, image: `registry.fake.invalid/${c}:latest` } : { image: `registry.fake.invalid/${c.name}:latest`, ...c },
+  );
 }
 
 export class Workloads {
@@ -117,7 +119,13 @@ export class Workloads {
    * on the namespace label. Only an injected sidecar (marked by istio-init) is
    * removed: gateway pods run istio-proxy as their own container.
    */
-  private podSpec(cluster: string, ns: string, meta: KubeObject['metadata'] | undefined, containers: Array<{ name: string; image?: string }>, wasInjected = false) {
+  private podSpec(
+    cluster: string,
+    ns: string,
+    meta: KubeObject['metadata'] | undefined,
+    containers: Array<{ name: string; image?: string }>,
+    wasInjected = false,
+  ) {
     const app = wasInjected ? containers.filter((c) => c.name !== 'istio-proxy') : containers;
     if (!this.wantsSidecar(cluster, ns, meta) || app.some((c) => c.name === 'istio-proxy')) return { containers: app };
     return { initContainers: [{ name: 'istio-init', image: SIDECAR_IMAGE }], containers: [...app, { name: 'istio-proxy', image: SIDECAR_IMAGE }] };
@@ -174,7 +182,12 @@ export class Workloads {
       this.store.put(cluster, {
         apiVersion: 'v1',
         kind: 'Pod',
-        metadata: { name: `${name}-${hash}-${rand(5)}`, namespace: ns, labels: { ...(template.metadata?.labels ?? {}) }, annotations: { ...(template.metadata?.annotations ?? {}) } },
+        metadata: {
+          name: `${name}-${hash}-${rand(5)}`,
+          namespace: ns,
+          labels: { ...(template.metadata?.labels ?? {}) },
+          annotations: { ...(template.metadata?.annotations ?? {}) },
+        },
         spec,
         status: this.podStatus(cluster, spec),
       });
@@ -204,8 +217,12 @@ export class Workloads {
       this.store.put(cluster, pod);
     }
     if (deployment) {
-      const template = (deployment.spec.template ??= {});
-      template.metadata = { ...template.metadata, annotations: { ...template.metadata?.annotations, 'kubectl.kubernetes.io/restartedAt': new Date().toISOString() } };
+      deployment.spec.template ??= {};
+      const template = deployment.spec.template;
+      template.metadata = {
+        ...template.metadata,
+        annotations: { ...template.metadata?.annotations, 'kubectl.kubernetes.io/restartedAt': new Date().toISOString() },
+      };
       this.startRollout(cluster, deployment);
     }
     return true;
@@ -239,7 +256,16 @@ export class Workloads {
     };
     const replicas = settings.replicas ?? deployment.spec.replicas ?? 1;
     deployment.spec.replicas = replicas;
-    const availableNow = settings.available === undefined ? (settings.availableAt === undefined ? replicas : 0) : settings.available === true ? replicas : settings.available === false ? 0 : settings.available;
+    const availableNow =
+      settings.available === undefined
+        ? settings.availableAt === undefined
+          ? replicas
+          : 0
+        : settings.available === true
+          ? replicas
+          : settings.available === false
+            ? 0
+            : settings.available;
     const key = this.key(cluster, ns, name);
     if (settings.availableAt !== undefined) this.pending.set(key, settings.availableAt);
     else this.pending.delete(key);

@@ -2,7 +2,7 @@
 import { createHash, randomBytes, randomInt } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { startFakeAwsServer, type FakeAwsOptions, type FakeAwsServer } from '../../../support/fake-aws-server.js';
+import { type FakeAwsOptions, type FakeAwsServer, startFakeAwsServer } from '../../../support/fake-aws-server.js';
 import type { Scenario } from '../scenario.js';
 
 /** Short polls, timeouts and backoff: a day on the fakes in seconds, not minutes. */
@@ -68,7 +68,10 @@ export async function serveOnAddresses(scenario: Scenario, hosts: string[], hand
 export async function serveAtPort(scenario: Scenario, port: number, handler: http.RequestListener): Promise<string> {
   const seeded = scenario.options.addressSeed && createHash('sha256').update(`${scenario.options.addressSeed}:${port}`).digest();
   for (let tries = 0; ; tries += 1) {
-    const host = seeded && tries === 0 ? `127.${100 + (seeded[0]! % 150)}.${seeded[1]!}.${1 + (seeded[2]! % 254)}` : `127.${100 + randomInt(150)}.${randomInt(256)}.${1 + randomInt(254)}`;
+    const host =
+      seeded && tries === 0
+        ? `127.${100 + (seeded[0]! % 150)}.${seeded[1]!}.${1 + (seeded[2]! % 254)}`
+        : `127.${100 + randomInt(150)}.${randomInt(256)}.${1 + randomInt(254)}`;
     const server = http.createServer(handler);
     try {
       await listen(server, port, host);

@@ -20,19 +20,33 @@ const CLIENT_SUBNETS = { NA: '3.80.0.0', EU: '3.120.0.0', SA: '18.228.0.0' };
  * lines found in an output is a leak.
  */
 function privateKeyPem(): string {
-  const body = randomBytes(600).toString('base64').match(/.{1,64}/g)!.join('\n');
+  const body = randomBytes(600)
+    .toString('base64')
+    .match(/.{1,64}/g)!
+    .join('\n');
   return `-----BEGIN PRIVATE KEY-----\n${body}\n-----END PRIVATE KEY-----\n`;
 }
 
 const base64 = (text: string) => Buffer.from(text).toString('base64');
 
 function tlsSecret(cert: string, key: string) {
-  return { apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/tls', metadata: { ...TLS_SECRET }, data: { 'tls.crt': base64(cert), 'tls.key': base64(key) } };
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    type: 'kubernetes.io/tls',
+    metadata: { ...TLS_SECRET },
+    data: { 'tls.crt': base64(cert), 'tls.key': base64(key) },
+  };
 }
 
 function keySecrets(label: string, pem: string): Record<string, string> {
   const secrets: Record<string, string> = {};
-  pem.split('\n').filter((line) => line.length >= 40 && !line.startsWith('-----')).forEach((line, i) => (secrets[`${label} line ${i + 1}`] = line));
+  pem
+    .split('\n')
+    .filter((line) => line.length >= 40 && !line.startsWith('-----'))
+    .forEach((line, i) => {
+      secrets[`${label} line ${i + 1}`] = line;
+    });
   // Past the PEM header: the key material as a Secret's data value holds it.
   secrets[`${label} as base64`] = base64(pem).slice(120, 168);
   return secrets;
@@ -83,14 +97,19 @@ const day2: DayRow = {
     const checks = new Map([...route53.healthChecks.values()].map((check) => [check.Id, clusterOf(check.CallerReference)]));
     return {
       records: route53.records
-        .map((r) => `${r.SetIdentifier} ${JSON.stringify(r.GeoLocation)} ${r.ResourceRecords?.map((v) => v.Value).join(',')} health check ${r.HealthCheckId ? checks.get(r.HealthCheckId) : 'none'}`)
+        .map(
+          (r) =>
+            `${r.SetIdentifier} ${JSON.stringify(r.GeoLocation)} ${r.ResourceRecords?.map((v) => v.Value).join(',')} health check ${r.HealthCheckId ? checks.get(r.HealthCheckId) : 'none'}`,
+        )
         .sort(),
       healthChecks: [...route53.healthChecks.values()].map((check) => `${clusterOf(check.CallerReference)} ${check.HealthCheckConfig.IPAddress}`).sort(),
       clusters: Object.fromEntries(
         kube.clusters.map((cluster) => [
           cluster,
           {
-            istio: ['Gateway', 'VirtualService', 'DestinationRule'].flatMap((kind) => kube.list(cluster, 'networking.istio.io/v1beta1', kind, 'akidb').map((o) => `${kind} ${o.metadata.name}`)).sort(),
+            istio: ['Gateway', 'VirtualService', 'DestinationRule']
+              .flatMap((kind) => kube.list(cluster, 'networking.istio.io/v1beta1', kind, 'akidb').map((o) => `${kind} ${o.metadata.name}`))
+              .sort(),
             tlsSecret: Object.keys(kube.get(cluster, 'v1', 'Secret', TLS_SECRET.namespace, TLS_SECRET.name)?.data ?? {}).sort(),
           },
         ]),
@@ -105,9 +124,11 @@ const day2: DayRow = {
       if (checks.length !== 1) problems.push(`${cluster} has ${checks.length} health checks, not 1`);
     }
     for (const record of aws.route53.records) {
-      if (record.HealthCheckId && !aws.route53.healthChecks.has(record.HealthCheckId)) problems.push(`record ${record.SetIdentifier} uses health check ${record.HealthCheckId}, which does not exist`);
+      if (record.HealthCheckId && !aws.route53.healthChecks.has(record.HealthCheckId))
+        problems.push(`record ${record.SetIdentifier} uses health check ${record.HealthCheckId}, which does not exist`);
     }
-    for (const request of aws.requests.filter((r) => r.code === 'NotImplemented')) problems.push(`akictl called ${request.operation}, which the loopback AWS does not implement`);
+    for (const request of aws.requests.filter((r) => r.code === 'NotImplemented'))
+      problems.push(`akictl called ${request.operation}, which the loopback AWS does not implement`);
     return problems;
   },
   hangs: [

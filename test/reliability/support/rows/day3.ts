@@ -14,7 +14,9 @@ const VERSIONING: AwsTarget = {
   service: 's3',
   operation: 'PutBucketVersioning',
   bucket: 'akidb-models-us-west',
-  rearm: (scenario) => void (scenario.aws!.s3.buckets.get('akidb-models-us-west')!.versioning = 'Suspended'),
+  rearm: (scenario) => {
+    scenario.aws!.s3.buckets.get('akidb-models-us-west')!.versioning = 'Suspended';
+  },
 };
 
 const day3: DayRow = {
@@ -27,7 +29,11 @@ const day3: DayRow = {
   },
   configure(raw) {
     fastExecution(raw);
-    raw.replication = { ...raw.replication, lagThresholdSeconds: 5, canary: { ...raw.replication.canary, prefix: CANARY_PREFIX, pollIntervalMs: 50, timeoutSeconds: 10 } };
+    raw.replication = {
+      ...raw.replication,
+      lagThresholdSeconds: 5,
+      canary: { ...raw.replication.canary, prefix: CANARY_PREFIX, pollIntervalMs: 50, timeoutSeconds: 10 },
+    };
   },
   snapshot(scenario) {
     const { s3 } = scenario.aws!;
@@ -38,7 +44,15 @@ const day3: DayRow = {
           { versioning: bucket.versioning, rules: (bucket.replication?.Rules ?? []).map((rule) => `${rule.ID} -> ${rule.Destination?.Bucket}`).sort() },
         ]),
       ),
-      cronJobs: Object.fromEntries(scenario.kube.clusters.map((cluster) => [cluster, scenario.kube.list(cluster, 'batch/v1', 'CronJob', 'akidb').map((c) => c.metadata.name).sort()])),
+      cronJobs: Object.fromEntries(
+        scenario.kube.clusters.map((cluster) => [
+          cluster,
+          scenario.kube
+            .list(cluster, 'batch/v1', 'CronJob', 'akidb')
+            .map((c) => c.metadata.name)
+            .sort(),
+        ]),
+      ),
     };
   },
   verifyEnd(scenario) {
@@ -47,10 +61,12 @@ const day3: DayRow = {
     // A canary akictl put must be deleted whatever happened (replicas that arrive after an interrupt may stay).
     for (const [name, bucket] of aws.s3.buckets) {
       for (const [key, versions] of bucket.objects) {
-        if (key.startsWith(CANARY_PREFIX) && versions.some((version) => version.replicationStatus !== 'REPLICA')) problems.push(`canary s3://${name}/${key} was left behind`);
+        if (key.startsWith(CANARY_PREFIX) && versions.some((version) => version.replicationStatus !== 'REPLICA'))
+          problems.push(`canary s3://${name}/${key} was left behind`);
       }
     }
-    for (const request of aws.requests.filter((r) => r.code === 'NotImplemented')) problems.push(`akictl called ${request.operation}, which the loopback AWS does not implement`);
+    for (const request of aws.requests.filter((r) => r.code === 'NotImplemented'))
+      problems.push(`akictl called ${request.operation}, which the loopback AWS does not implement`);
     return problems;
   },
   hangs: [

@@ -118,7 +118,14 @@ export const day4: DayRow = {
       apiVersion: 'v1',
       kind: 'Service',
       metadata: { name: 'jaeger', namespace: NAMESPACE, labels: { app: 'jaeger' } },
-      spec: { type: 'LoadBalancer', selector: { app: 'jaeger' }, ports: [{ name: 'otlp-grpc', port: 4317, targetPort: 4317 }, { name: 'query', port: JAEGER_QUERY_PORT, targetPort: JAEGER_QUERY_PORT }] },
+      spec: {
+        type: 'LoadBalancer',
+        selector: { app: 'jaeger' },
+        ports: [
+          { name: 'otlp-grpc', port: 4317, targetPort: 4317 },
+          { name: 'query', port: JAEGER_QUERY_PORT, targetPort: JAEGER_QUERY_PORT },
+        ],
+      },
       status: { loadBalancer: { ingress: [{ ip: scenario.vars.jaeger }] } },
     });
 
@@ -159,8 +166,14 @@ export const day4: DayRow = {
           cluster,
           {
             namespaces: names(kube.list(cluster, 'v1', 'Namespace')),
-            deployments: kube.list(cluster, 'apps/v1', 'Deployment', NAMESPACE).map((d) => `${d.metadata.name} replicas ${d.spec?.replicas}`).sort(),
-            services: kube.list(cluster, 'v1', 'Service', NAMESPACE).map((s) => `${s.metadata.name} ${s.status?.loadBalancer?.ingress?.length ? 'with' : 'without'} a load-balancer address`).sort(),
+            deployments: kube
+              .list(cluster, 'apps/v1', 'Deployment', NAMESPACE)
+              .map((d) => `${d.metadata.name} replicas ${d.spec?.replicas}`)
+              .sort(),
+            services: kube
+              .list(cluster, 'v1', 'Service', NAMESPACE)
+              .map((s) => `${s.metadata.name} ${s.status?.loadBalancer?.ingress?.length ? 'with' : 'without'} a load-balancer address`)
+              .sort(),
             configMaps: names(kube.list(cluster, 'v1', 'ConfigMap', NAMESPACE)),
           },
         ]),
@@ -180,7 +193,8 @@ export const day4: DayRow = {
     for (const cluster of scenario.kube.clusters.filter((c) => c !== TRACING_CLUSTER)) {
       const configMap = scenario.kube.list(cluster, 'v1', 'ConfigMap', NAMESPACE).find((cm) => cm.data?.['config.yaml']);
       const endpoint = configMap && parse(configMap.data['config.yaml'])?.exporters?.otlp?.endpoint;
-      if (endpoint !== `${scenario.vars.jaeger}:4317`) problems.push(`${cluster}: the collector exports to ${endpoint}, not Jaeger's load-balancer address ${scenario.vars.jaeger}:4317`);
+      if (endpoint !== `${scenario.vars.jaeger}:4317`)
+        problems.push(`${cluster}: the collector exports to ${endpoint}, not Jaeger's load-balancer address ${scenario.vars.jaeger}:4317`);
     }
     return problems;
   },
