@@ -7,6 +7,7 @@ import { type PlannedInstance, planStep } from '../plan/plan.js';
 import type { Action, DayDef } from '../plan/types.js';
 import { liveContent } from '../run/actions.js';
 import type { RunEvents } from '../run/events.js';
+import { stepStarted } from '../run/events.js';
 import { doneCheck } from '../run/probes.js';
 import { inCallScope } from '../shared/calls.js';
 import type { StateData } from '../state/store.js';
@@ -147,17 +148,7 @@ export async function planDayLive(day: DayDef, state: StateData, paths: Paths, c
     };
 
     const { events } = options;
-    events?.emit({
-      type: 'step.started',
-      runId: events.runId,
-      step: step.id,
-      title: step.title,
-      index: planned.index,
-      total: planned.total,
-      scope: step.scope,
-      instances: planned.instances.map((i) => i.key),
-      gates: [],
-    });
+    events?.emit(stepStarted(events.runId, planned, []));
     // Every read an instance makes (API requests, AWS calls, commands) is attributed to it, as in an apply.
     const followed = (instance: PlannedInstance) =>
       inCallScope(instance.key, async () => {

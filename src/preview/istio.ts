@@ -3,7 +3,7 @@ import type { ClusterConfig } from '../config/schema.js';
 import type { KubeObject, ObjectRef } from '../plan/types.js';
 import type { PreviewContext } from './context.js';
 import { objectYaml, project, sameData, unifiedDiff } from './diff.js';
-import { describeRef } from './kube.js';
+import { describeRef, fingerprint } from './kube.js';
 import type { ActionPreview, Fingerprint, PlanItem } from './model.js';
 
 /**
@@ -14,16 +14,6 @@ import type { ActionPreview, Fingerprint, PlanItem } from './model.js';
  */
 
 const NAMESPACE = 'istio-system';
-
-function print(cluster: ClusterConfig, ref: ObjectRef, live: KubeObject | undefined): Fingerprint {
-  return {
-    system: 'kube',
-    cluster: cluster.name,
-    ref,
-    label: describeRef(ref, cluster),
-    value: (live?.metadata?.resourceVersion as string | undefined) ?? null,
-  };
-}
 
 function imageVersion(deployment: KubeObject | undefined): string | undefined {
   const containers = (deployment?.spec?.template?.spec?.containers ?? []) as Array<{ name?: string; image?: string }>;
@@ -37,26 +27,13 @@ export async function previewIstioInstall(iop: KubeObject, cluster: ClusterConfi
   const name = iop.metadata?.name ? `installed-state-${iop.metadata.name}` : 'installed-state';
   const stateRef: ObjectRef = { apiVersion: 'install.istio.io/v1alpha1', kind: 'IstioOperator', namespace: NAMESPACE, name };
   const installed = await client.get(stateRef);
-  const fingerprints: Fingerprint[] = [print(cluster, stateRef, installed)];
+  const fingerprints: Fingerprint[] = [fingerprint(cluster, stateRef, installed)];
   const label = `Istio ${iop.metadata?.name ?? 'install'} (istioctl install) in ${cluster.name}`;
   if (installed) {
     const live = project(installed.spec ?? {}, iop.spec ?? {});
-    const same = sameData(live, iop.spec ?? {});
-    const diff = same
-      ? ''
-      : await unifiedDiff(`live/${name}.spec`, `desired/${iop.metadata?.name ?? 'iop'}.spec`, objectYaml(live), objectYaml(iop.spec ?? {}), ctx.redactor);
-    return {
-      items: [
-        {
-          system: 'istio',
-          label,
-          action: same ? 'no-change' : 'update',
-          ...(diff ? { diff } : {}),
-          notes: [`compared with the installed-state IstioOperator ${NAMESPACE}/${name} (the fields this overlay sets)`],
-        },
-      ],
-      fingerprints,
-    };
+    const paths = { live: `live/${name}.spec`, desired: `desired/${iop.metadata?.name ?? 'iop'}.spec` };
+    const note = `compared with the installed-state IstioOperator ${NAMESPACE}/${name} (the fields this overlay sets)`;
+    return { items: [await comparison(ctx, label, paths, live, iop.spec ?? {}, note)], fingerprints };
   }
   const gateways = ((iop.spec?.components?.ingressGateways ?? []) as Array<{ name?: string; namespace?: string; enabled?: boolean }>).filter(
     (gw) => gw.enabled !== false && gw.name,
@@ -67,7 +44,7 @@ export async function previewIstioInstall(iop: KubeObject, cluster: ClusterConfi
     for (const gw of gateways) {
       const ref: ObjectRef = { apiVersion: 'apps/v1', kind: 'Deployment', namespace: gw.namespace ?? NAMESPACE, name: gw.name! };
       const live = await client.get(ref);
-      fingerprints.push(print(cluster, ref, live));
+      fingerprints.push(fingerprint(cluster, ref, live));
       items.push({
         system: 'istio',
         label: `${describeRef(ref, cluster)} (gateway ${gw.name})`,
@@ -84,7 +61,7 @@ export async function previewIstioInstall(iop: KubeObject, cluster: ClusterConfi
   const revision = iop.spec?.revision as string | undefined;
   const istiodRef: ObjectRef = { apiVersion: 'apps/v1', kind: 'Deployment', namespace: NAMESPACE, name: revision ? `istiod-${revision}` : 'istiod' };
   const istiod = await client.get(istiodRef);
-  fingerprints.push(print(cluster, istiodRef, istiod));
+  fingerprints.push(fingerprint(cluster, istiodRef, istiod));
   if (!istiod)
     return {
       items: [{ system: 'istio', label, action: 'create', notes: ['no istiod in istio-system: the control plane is installed by this step'] }],
@@ -92,7 +69,7 @@ export async function previewIstioInstall(iop: KubeObject, cluster: ClusterConfi
     };
   const meshRef: ObjectRef = { apiVersion: 'v1', kind: 'ConfigMap', namespace: NAMESPACE, name: revision ? `istio-${revision}` : 'istio' };
   const meshMap = await client.get(meshRef);
-  fingerprints.push(print(cluster, meshRef, meshMap));
+  fingerprints.push(fingerprint(cluster, meshRef, meshMap));
   let meshConfig: unknown = {};
   try {
     meshConfig = parse(String((meshMap?.data as Record<string, string> | undefined)?.mesh ?? '')) ?? {};
@@ -101,20 +78,21 @@ export async function previewIstioInstall(iop: KubeObject, cluster: ClusterConfi
   }
   const live = { version: imageVersion(istiod) ?? 'unknown', meshConfig: project(meshConfig, iop.spec?.meshConfig ?? {}) };
   const desired = { version: istioVersion, meshConfig: iop.spec?.meshConfig ?? {} };
-  const same = sameData(live, desired);
-  const diff = same ? '' : await unifiedDiff(`live/istiod`, `desired/istiod`, objectYaml(live), objectYaml(desired), ctx.redactor);
-  return {
-    items: [
-      {
-        system: 'istio',
-        label,
-        action: same ? 'no-change' : 'update',
-        ...(diff ? { diff } : {}),
-        notes: [
-          "no installed-state IstioOperator (Istio 1.21 and later do not write one): istiod's version and the mesh configuration are compared; the rest is decided by istioctl install",
-        ],
-      },
-    ],
-    fingerprints,
-  };
+  const note =
+    "no installed-state IstioOperator (Istio 1.21 and later do not write one): istiod's version and the mesh configuration are compared; the rest is decided by istioctl install";
+  return { items: [await comparison(ctx, label, { live: 'live/istiod', desired: 'desired/istiod' }, live, desired, note)], fingerprints };
+}
+
+/** An update with the diff of `live` against `desired`, or no change when they are equal; `note` says what was compared. */
+async function comparison(
+  ctx: PreviewContext,
+  label: string,
+  paths: { live: string; desired: string },
+  live: unknown,
+  desired: unknown,
+  note: string,
+): Promise<PlanItem> {
+  if (sameData(live, desired)) return { system: 'istio', label, action: 'no-change', notes: [note] };
+  const diff = await unifiedDiff(paths.live, paths.desired, objectYaml(live), objectYaml(desired), ctx.redactor);
+  return { system: 'istio', label, action: 'update', ...(diff ? { diff } : {}), notes: [note] };
 }

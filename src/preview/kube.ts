@@ -18,7 +18,8 @@ export function describeRef(ref: ObjectRef, cluster: ClusterConfig): string {
   return `${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ''}${ref.name} in ${cluster.name}`;
 }
 
-function fingerprint(cluster: ClusterConfig, ref: ObjectRef, live: KubeObject | undefined): Fingerprint {
+/** What `akictl apply PLANFILE` compares to find an object changed since the plan: its resourceVersion. */
+export function fingerprint(cluster: ClusterConfig, ref: ObjectRef, live: KubeObject | undefined): Fingerprint {
   return {
     system: 'kube',
     cluster: cluster.name,

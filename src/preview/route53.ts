@@ -39,6 +39,19 @@ export function recordHash(record: ListedRecordSet | undefined): string | null {
     : null;
 }
 
+/** The record set `record` names, as `akictl apply PLANFILE` finds it again: `live` is what the plan read there. */
+function recordFingerprint(zone: string, record: ListedRecordSet, live: ListedRecordSet | undefined): Fingerprint {
+  return {
+    system: 'route53-record',
+    zone,
+    name: normalName(record.Name),
+    type: String(record.Type),
+    setIdentifier: record.SetIdentifier ?? '',
+    label: `Route 53 ${describeRecord(record)} of ${normalName(record.Name)}`,
+    value: recordHash(live),
+  };
+}
+
 function describeRecord(record: ListedRecordSet): string {
   const geo = record.GeoLocation ?? {};
   const where = geo.ContinentCode ? `continent ${geo.ContinentCode}` : geo.CountryCode ? `country ${geo.CountryCode}` : 'no geolocation';
@@ -60,15 +73,7 @@ export async function previewRecordChanges(action: AwsAction, io: ActionIO, ctx:
   for (const change of changes) {
     const want = change.ResourceRecordSet!;
     const have = live.find((r) => key(r) === key(want));
-    fingerprints.push({
-      system: 'route53-record',
-      zone,
-      name: normalName(want.Name),
-      type: String(want.Type),
-      setIdentifier: want.SetIdentifier ?? '',
-      label: `Route 53 ${describeRecord(want)} of ${normalName(want.Name)}`,
-      value: recordHash(have),
-    });
+    fingerprints.push(recordFingerprint(zone, want, have));
     const label = `${describeRecord(want)} of ${normalName(want.Name)}`;
     if (change.Action === 'DELETE') {
       items.push({ system: 'route53', label, action: have ? 'delete' : 'no-change' });
@@ -103,15 +108,7 @@ export async function previewRecordChanges(action: AwsAction, io: ActionIO, ctx:
   }
   const foreign = live.filter((r) => !wantedKeys.has(key(r)));
   for (const record of foreign) {
-    fingerprints.push({
-      system: 'route53-record',
-      zone,
-      name: normalName(record.Name),
-      type: String(record.Type),
-      setIdentifier: record.SetIdentifier ?? '',
-      label: `Route 53 ${describeRecord(record)} of ${normalName(record.Name)}`,
-      value: recordHash(record),
-    });
+    fingerprints.push(recordFingerprint(zone, record, record));
   }
   const reasons = foreign.map(
     (record) =>

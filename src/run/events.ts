@@ -1,3 +1,4 @@
+import type { PlannedStep } from '../plan/plan.js';
 import type { Scope } from '../plan/types.js';
 import type { GateState, RunRecord } from '../state/store.js';
 
@@ -45,6 +46,22 @@ export interface StepStarted extends Base {
   scope: Scope;
   instances: string[];
   gates: string[];
+}
+
+/** The event that opens a planned step, for the executor and the preview alike; `gates` lists the gates that will be measured. */
+export function stepStarted(runId: string, planned: PlannedStep, gates: string[]): Omit<StepStarted, 'at'> {
+  const { step } = planned;
+  return {
+    type: 'step.started',
+    runId,
+    step: step.id,
+    title: step.title,
+    index: planned.index,
+    total: planned.total,
+    scope: step.scope,
+    instances: planned.instances.map((instance) => instance.key),
+    gates,
+  };
 }
 
 export interface InstanceStarted extends Base {

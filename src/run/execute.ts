@@ -20,7 +20,7 @@ import type { Redactor } from '../shared/redact.js';
 import type { RunRecord, StateStore } from '../state/store.js';
 import { runAction } from './actions.js';
 import { withActionDeadline } from './deadline.js';
-import type { RunEvents } from './events.js';
+import { type RunEvents, stepStarted } from './events.js';
 import { runGates } from './gates.js';
 import {
   Confirmations,
@@ -197,17 +197,13 @@ class StepRunner {
         'Something changed while the plan was applied. Run `akictl plan` again and apply the new plan; `akictl resume` continues without a plan.',
       );
     }
-    rc.events.emit({
-      type: 'step.started',
-      runId: this.run.id,
-      step: step.id,
-      title: step.title,
-      index: planned.index,
-      total: planned.total,
-      scope: step.scope,
-      instances: planned.instances.map((i) => i.key),
-      gates: planned.gates.map((g) => g.key),
-    });
+    rc.events.emit(
+      stepStarted(
+        this.run.id,
+        planned,
+        planned.gates.map((gate) => gate.key),
+      ),
+    );
     const concurrency = step.scope === 'per-pair' ? rc.config.execution.pairConcurrency : rc.config.execution.clusterConcurrency;
     const limit = pLimit(concurrency);
     // The first wave starts together; instances starting later, as slots free up, or after a done check, start at
