@@ -112,7 +112,8 @@ export interface StateData {
 
 const MAX_RUNS_KEPT = 50;
 
-function emptyState(): StateData {
+/** The state of a rollout nothing has run in yet (a new lineage). */
+export function emptyState(): StateData {
   const now = new Date().toISOString();
   return {
     version: STATE_VERSION,

@@ -10,27 +10,11 @@ import { ConfigSchema } from '../../src/config/schema.js';
 import { FAILOVER_TIME, loadMeasurement, replicationLagMeasurement } from '../../src/plan/measurements.js';
 import { buildReport } from '../../src/report/build.js';
 import { reportMarkdown } from '../../src/report/markdown.js';
-import type { StateData } from '../../src/state/store.js';
+import { emptyState, type StateData } from '../../src/state/store.js';
 import { runCli } from '../support/cli.js';
 
 const config = ConfigSchema.parse(parse(readFileSync(new URL('../../defaults/akictl.yaml', import.meta.url), 'utf8')));
 const days = [day1, day4, day5];
-
-function emptyState(): StateData {
-  return {
-    version: 1,
-    lineage: 'test-lineage',
-    serial: 0,
-    createdAt: '2025-01-01T00:00:00.000Z',
-    updatedAt: '2025-01-01T00:00:00.000Z',
-    runs: [],
-    instances: {},
-    gates: {},
-    measurements: {},
-    pendingRestores: [],
-    confirmations: [],
-  };
-}
 
 function measurement(value: number, unit: string, step = 'day5.load-test', at = '2025-01-05T10:00:00.000Z') {
   return { value, unit, step, day: 5, at, runId: 'run-1' };

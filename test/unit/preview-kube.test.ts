@@ -6,7 +6,7 @@ import { PreviewContext } from '../../src/preview/context.js';
 import { maskSecrets, objectDiff } from '../../src/preview/diff.js';
 import { planDayLive } from '../../src/preview/engine.js';
 import { Redactor } from '../../src/shared/redact.js';
-import type { StateData } from '../../src/state/store.js';
+import { emptyState } from '../../src/state/store.js';
 import { type FakeKubeApi, startFakeKubeApi } from '../support/fake-kube-api.js';
 import { tempStateDir, testConfig } from '../support/run-day.js';
 
@@ -22,26 +22,12 @@ afterAll(async () => {
   await kube.close();
 });
 
-const emptyState: StateData = {
-  version: 1,
-  lineage: 'x',
-  serial: 0,
-  createdAt: '',
-  updatedAt: '',
-  runs: [],
-  instances: {},
-  gates: {},
-  measurements: {},
-  pendingRestores: [],
-  confirmations: [],
-};
-
 describe('Istio install preview', () => {
   it("compares the desired IstioOperator with the installed-state one; without it (Istio 1.21+), istiod's version and the mesh configuration", async () => {
     const config = testConfig();
     const ctx = new PreviewContext(config, new Redactor(), new AbortController().signal, false);
     const plan = async () =>
-      (await planDayLive(day1, emptyState, pathsFor(tempStateDir()), ctx, { selection: { only: ['install-istio'], clusters: ['us-west'] } })).instances[0]!;
+      (await planDayLive(day1, emptyState(), pathsFor(tempStateDir()), ctx, { selection: { only: ['install-istio'], clusters: ['us-west'] } })).instances[0]!;
 
     expect((await plan()).items[0]).toMatchObject({ system: 'istio', action: 'create' });
     // What istioctl 1.20 leaves: the installed-state IstioOperator (here the overlay as given).
