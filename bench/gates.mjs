@@ -18,9 +18,16 @@ export async function gates({ runs }) {
   const kube = await startFakeKubeApi({ clusters: CLUSTERS });
   const ws = mkdtempSync(path.join(os.tmpdir(), 'akictl-bench-gates-'));
   try {
+    // The app as Day 1 finds it: its Deployment and the Service whose endpoints the mesh gates look for.
     for (const cluster of CLUSTERS) {
       kube.ensureNamespace(cluster, 'akidb');
       kube.setDeployment(cluster, 'akidb', 'akidb-rest', { replicas: 2 });
+      kube.put(cluster, {
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name: 'akidb-rest', namespace: 'akidb', labels: { app: 'akidb-rest' } },
+        spec: { type: 'ClusterIP', selector: { app: 'akidb-rest' }, ports: [{ name: 'http', port: 8080, targetPort: 8080, protocol: 'TCP' }] },
+      });
     }
     const env = {
       ...process.env,
