@@ -226,8 +226,8 @@ class StepRunner {
   }
 
   /**
-   * The life of one step instance: skipped when an earlier run finished it, or when its done check finds its
-   * effect already there; otherwise its actions run; then its outcome. Every transition goes to the hooks (state,
+   * The life of one step instance: skipped when an earlier run finished it, when the configuration leaves it no
+   * action, or when its done check finds its effect already there; otherwise its actions run; then its outcome. Every transition goes to the hooks (state,
    * restores, confirmations, progress), and every command and AWS call it makes is attributed to it (calls.ts).
    */
   private runInstance(planned: PlannedStep, instance: PlannedInstance, how: RunHow): Promise<InstanceFailure | undefined> {
@@ -246,6 +246,10 @@ class StepRunner {
         return undefined;
       }
       await this.hooks.tell('starting', run);
+      if (instance.actions.length === 0) {
+        await this.hooks.tell('nothingToRun', run);
+        return undefined;
+      }
       const io = this.services.io(instance.target, instance.key, how.signal, this.timeoutMs(instance.step), instance.step.id);
       const verdict = await this.checkDone(run, io, Boolean(how.restore));
       if (verdict.done === true) {

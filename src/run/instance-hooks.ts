@@ -33,6 +33,8 @@ export interface InstanceFailure {
   stage: 'done-check' | 'local-material' | 'actions';
 }
 
+const NOTHING_TO_RUN = 'nothing to run with this configuration';
+
 /**
  * An observer of the life of step instances (terraform's hooks are the model): the executor walks each instance
  * through its life and tells every hook, in order, at each transition. Recording, saving, restores,
@@ -45,6 +47,8 @@ export interface InstanceHook {
   starting?(run: InstanceRun): void;
   /** Its done check found its effect already there: it does not run. */
   alreadyDone?(run: InstanceRun, check: CheckResult): void;
+  /** The configuration leaves it no action (a switched-off measurement): nothing runs, nothing changes. */
+  nothingToRun?(run: InstanceRun): void;
   /** Its actions are about to start. */
   running?(run: InstanceRun): void | Promise<void>;
   /** An action published a value (an address, a replica count to restore). */
@@ -78,6 +82,10 @@ export class InstanceRecords implements InstanceHook {
   alreadyDone(run: InstanceRun, check: CheckResult): void {
     const outputs = { ...(run.previous?.outputs ?? {}), ...(check.outputs ?? {}) };
     this.record(run, { status: 'skipped', note: `already done: ${check.measured}`, error: undefined, outputs, ...ended(run) });
+  }
+
+  nothingToRun(run: InstanceRun): void {
+    this.record(run, { status: 'skipped', note: NOTHING_TO_RUN, error: undefined, outputs: {}, ...ended(run) });
   }
 
   running(run: InstanceRun): void {
@@ -202,6 +210,11 @@ export class StateSaver implements InstanceHook {
     this.store.queueSave();
   }
 
+  nothingToRun(): void {
+    // Nothing reached a cluster: it rides on the next write (a whole per-pair step switched off costs none).
+    this.store.queueSave();
+  }
+
   running(run: InstanceRun): Promise<void> {
     // The first wave of a step starts together and shares one write; instances starting at scattered moments
     // gather their writes where a write is a round trip (S3).
@@ -255,6 +268,10 @@ export class InstanceReport implements InstanceHook {
 
   alreadyDone(run: InstanceRun, check: CheckResult): void {
     this.finished(run, 'skipped', `already done (${check.measured})`);
+  }
+
+  nothingToRun(run: InstanceRun): void {
+    this.finished(run, 'skipped', NOTHING_TO_RUN);
   }
 
   done(run: InstanceRun): void {

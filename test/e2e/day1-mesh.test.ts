@@ -264,5 +264,9 @@ describe('the cross-cluster request', () => {
       /‼.*not measured: mesh\.crossCluster\.request\.enabled is false/,
     );
     expect(readFakeLog(dir).some((e) => e.stdin?.includes('kind: Pod'))).toBe(false);
+    // Both per-pair steps are skipped without a command, not shown as done.
+    for (const step of ['cross-cluster-request', 'cross-cluster-cleanup'])
+      expect(result.stderr).toMatch(new RegExp(`day1\\.${step}@us-west->eu-central: nothing to run with this configuration`));
+    expect(readFakeLog(dir).some((e) => e.argv.includes('delete') && e.argv.includes('pod'))).toBe(false);
   }, 120_000);
 });
