@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { bundledFakes, fakeKube, premadePki, writeConfig } from './fanout.mjs';
+import { bundleHarness } from './lib/harness.mjs';
 import { median, ROOT, timeOk } from './lib/measure.mjs';
 
 const CLUSTERS = ['us-west', 'eu-central'];
@@ -15,20 +16,12 @@ const AVAILABLE_AFTER_MS = 2500;
 export async function gates({ runs }) {
   const { startFakeKubeApi } = await fakeKube();
   const fakesBin = await bundledFakes();
+  const { prepareApp } = await import(await bundleHarness('test/support/app-world.ts', 'app-world'));
   const kube = await startFakeKubeApi({ clusters: CLUSTERS });
   const ws = mkdtempSync(path.join(os.tmpdir(), 'akictl-bench-gates-'));
   try {
-    // The app as Day 1 finds it: its Deployment and the Service whose endpoints the mesh gates look for.
-    for (const cluster of CLUSTERS) {
-      kube.ensureNamespace(cluster, 'akidb');
-      kube.setDeployment(cluster, 'akidb', 'akidb-rest', { replicas: 2 });
-      kube.put(cluster, {
-        apiVersion: 'v1',
-        kind: 'Service',
-        metadata: { name: 'akidb-rest', namespace: 'akidb', labels: { app: 'akidb-rest' } },
-        spec: { type: 'ClusterIP', selector: { app: 'akidb-rest' }, ports: [{ name: 'http', port: 8080, targetPort: 8080, protocol: 'TCP' }] },
-      });
-    }
+    // The app as Day 1 finds it (its Deployment and the Service the mesh gates look for), as the tests make it.
+    prepareApp(kube, CLUSTERS);
     const env = {
       ...process.env,
       CI: 'true',

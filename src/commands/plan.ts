@@ -60,8 +60,7 @@ export async function planCommand(words: string[], flags: PlanFlags, global: Glo
   const selection: Selection = { from: flags.from, only: flags.only, clusters: flags.cluster };
   const days = target === 'all' ? await Promise.all(knownDays().map((day) => loadDay(day))) : [await loadDay(target)];
   // Step ids are checked before anything is read.
-  for (const day of target === 'all' ? [] : days) checkSelection(day, session.config, selection);
-  if (target === 'all') checkSelection(days[0]!, session.config, { clusters: selection.clusters });
+  checkSelection(days[0]!, session.config, target === 'all' ? { clusters: selection.clusters } : selection);
   await checkContexts(session.config);
   // Reads the state of the backend in use (lineage, serial, finished days), never a stale local copy; takes no lock.
   const access = {

@@ -92,7 +92,7 @@ export function selectSteps(day: DayDef, selection: Selection): StepDef[] {
     if (!day.steps.some((step) => step.id === full))
       throw new UsageError(
         `day ${day.day} has no step ${id} (named by the run's selection).`,
-        'Start the run again without that step: `akictl day N --apply` with --from/--only naming existing steps.',
+        `Start the run again with steps day ${day.day} has: \`akictl day ${day.day} --apply\` with --from/--only naming existing ones.`,
       );
     return full;
   };
