@@ -152,7 +152,9 @@ export function readFakeLog(dir: string): FakeLogEntry[] {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw e;
   }
-  return text
+  // A fake still appending its line leaves it without its newline: that entry is read next time, not half now.
+  const complete = text.slice(0, text.lastIndexOf('\n') + 1);
+  return complete
     .split('\n')
     .filter((line) => line.trim() !== '')
     .map((line) => JSON.parse(line) as FakeLogEntry)
